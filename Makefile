@@ -1,0 +1,41 @@
+# Guichet Cloud: `make run` serves the marketplace, `make test` runs the suite.
+# Both need only Python 3.11: they create .venv, install the lock, and start
+# embedded PostgreSQL and Redis unless DATABASE_URL / REDIS_URL are set.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install lint format lock stop check bench loadtest
+
+$(STAMP): requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m config.launcher run
+
+test: $(STAMP)
+	$(PY) -m config.launcher test $(ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check: $(STAMP)
+	$(PY) -m config.launcher manage makemigrations --check --dry-run
+
+stop: $(STAMP)
+	$(PY) -m config.launcher stop
+
+lock: $(STAMP)
+	$(VENV)/bin/pip-compile --quiet --extra dev --generate-hashes --strip-extras -o requirements.lock pyproject.toml

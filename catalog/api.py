@@ -1,0 +1,536 @@
+"""REST API of the catalogue (/api/v1/providers, offers, certifications,
+policy). Thin: parse input, call the same services as the HTML views, render.
+Scoping lives in ``catalog.selectors``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import get_language
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticatedOrReadOnly
+from rest_framework.response import Response
+
+from catalog import selectors, services, units
+from catalog.messages import check_reason
+from catalog.models import (
+    Certification,
+    DataFlag,
+    Offer,
+    Provider,
+    SensitivityLevel,
+    ServiceCategory,
+    Subcontractor,
+)
+from config.api import DefaultCursorPagination
+
+# --------------------------------------------------------------------------
+# Output
+
+
+class StakeSerializer(serializers.Serializer):
+    holder_name = serializers.CharField(max_length=200)
+    holder_country = serializers.CharField(max_length=2)
+    capital_pct = serializers.DecimalField(max_digits=5, decimal_places=2)
+    voting_pct = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
+    has_veto = serializers.BooleanField(default=False)
+    has_board_majority = serializers.BooleanField(default=False)
+
+
+class ProviderOutput(serializers.ModelSerializer):
+    stakes = StakeSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Provider
+        fields = ["id", "name", "slug", "siren", "vat_number", "registered_office_country",
+                  "central_administration_country", "main_establishment_country", "is_sme",
+                  "website", "description", "status", "stakes", "created_at", "updated_at"]
+
+
+class ProviderBrief(serializers.ModelSerializer):
+    class Meta:
+        model = Provider
+        fields = ["id", "name", "slug", "status"]
+
+
+class SubcontractorSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    country = serializers.CharField(max_length=2)
+    role = serializers.ChoiceField(choices=Subcontractor.Role.choices, default=Subcontractor.Role.OTHER)
+    has_data_access = serializers.BooleanField(default=False)
+    catalog_offer = serializers.IntegerField(required=False, allow_null=True, source="catalog_offer_id")
+
+
+class CertificationBrief(serializers.Serializer):
+    id = serializers.IntegerField()
+    scheme = serializers.CharField(source="scheme.code")
+    scheme_version = serializers.CharField()
+    reference = serializers.CharField()
+    status = serializers.CharField()
+    verification = serializers.CharField()
+    expires_on = serializers.DateField()
+
+
+class CheckOutput(serializers.Serializer):
+    level = serializers.CharField(allow_null=True)
+    flag = serializers.CharField(allow_null=True)
+    rule = serializers.CharField()
+    passed = serializers.BooleanField()
+    reason = serializers.CharField(help_text="In the request's language (Accept-Language: fr or en).")
+    facts = serializers.DictField()
+
+
+class AssessmentOutput(serializers.Serializer):
+    level = serializers.CharField()
+    flags = serializers.ListField(child=serializers.CharField())
+    policy_version = serializers.IntegerField()
+    assessed_at = serializers.DateTimeField()
+    checks = serializers.SerializerMethodField()
+    relied_certificates = serializers.ListField(child=serializers.DictField())
+
+    def get_checks(self, assessment) -> list[dict]:
+        lang = get_language()
+        return [{**check, "reason": check_reason(check, lang)} for check in assessment.checks]
+
+
+class OfferOutput(serializers.ModelSerializer):
+    provider = ProviderBrief(read_only=True)
+    normalised_price = serializers.SerializerMethodField()
+    unit_price_incl_vat = serializers.SerializerMethodField()
+    locations = serializers.SerializerMethodField()
+    subcontractors = SubcontractorSerializer(many=True, read_only=True)
+    certifications = CertificationBrief(many=True, read_only=True)
+    assessment = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Offer
+        fields = ["id", "provider", "name", "description", "category", "cpv_code", "unit",
+                  "unit_price", "unit_price_incl_vat", "price_is_illustrative", "normalised_price",
+                  "minimum_commitment", "minimum_months", "capacity", "sla_pct", "locations",
+                  "support_documented", "dr_support", "subcontractors", "certifications", "status",
+                  "assessment", "created_at", "updated_at"]
+
+    def get_normalised_price(self, offer) -> dict:
+        return {"amount": str(offer.normalised_price), "unit": offer.normalised_unit,
+                "label": units.NORMALISED_LABELS.get(offer.normalised_unit, offer.normalised_unit),
+                "currency": "EUR", "vat": "excluded"}
+
+    def get_unit_price_incl_vat(self, offer) -> str:
+        return str((offer.unit_price * (1 + settings.VAT_RATE)).quantize(Decimal("0.0001")))
+
+    def get_locations(self, offer) -> dict:
+        return offer.location_map()
+
+    @extend_schema_field(AssessmentOutput(allow_null=True))
+    def get_assessment(self, offer) -> dict | None:
+        assessment = getattr(offer, "assessment", None)
+        if assessment is None:
+            return None
+        return AssessmentOutput(assessment).data
+
+
+class CertificationOutput(serializers.ModelSerializer):
+    provider = ProviderBrief(read_only=True)
+    scheme = serializers.CharField(source="scheme.code")
+    scope_offers = serializers.SerializerMethodField()
+    evidence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Certification
+        fields = ["id", "provider", "scheme", "scheme_version", "assurance", "reference", "status",
+                  "issued_on", "expires_on", "scope_offers", "scope_countries", "hds_activities",
+                  "evidence", "evidence_sha256", "evidence_url", "verification", "verified_at",
+                  "verification_reason", "created_at", "updated_at"]
+
+    def get_scope_offers(self, cert) -> list[int]:
+        return sorted(o.pk for o in cert.scope_offers.all())
+
+    def get_evidence(self, cert) -> str | None:
+        # The file itself is for the operator; the public sees its digest.
+        request = self.context.get("request")
+        if not cert.evidence:
+            return None
+        user = getattr(request, "user", None)
+        own = selectors.provider_of(user) if user else None
+        if selectors.is_operator(user) or (own and own.pk == cert.provider_id):
+            return cert.evidence.name
+        return None
+
+
+# --------------------------------------------------------------------------
+# Input
+
+
+class ProviderInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    siren = serializers.CharField(max_length=11, required=False, allow_blank=True)
+    vat_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    registered_office_country = serializers.CharField(max_length=2, required=False)
+    central_administration_country = serializers.CharField(max_length=2, required=False)
+    main_establishment_country = serializers.CharField(max_length=2, required=False)
+    is_sme = serializers.BooleanField(required=False)
+    website = serializers.URLField(required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    stakes = StakeSerializer(many=True, required=False)
+
+
+COUNTRY_LIST = serializers.ListField(child=serializers.CharField(max_length=2), required=False, max_length=60)
+
+
+class OfferInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    category = serializers.ChoiceField(choices=ServiceCategory.choices, required=False)
+    cpv_code = serializers.CharField(max_length=10, required=False)
+    unit = serializers.ChoiceField(choices=units.UNIT_CHOICES, required=False)
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=4, min_value=Decimal(0), required=False)
+    price_is_illustrative = serializers.BooleanField(required=False)
+    minimum_commitment = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal(0), required=False)
+    minimum_months = serializers.IntegerField(min_value=0, max_value=120, required=False)
+    capacity = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0), required=False, allow_null=True)
+    sla_pct = serializers.DecimalField(max_digits=6, decimal_places=3, min_value=Decimal(0), max_value=Decimal(100), required=False, allow_null=True)
+    storage_countries = COUNTRY_LIST
+    processing_countries = serializers.ListField(child=serializers.CharField(max_length=2), required=False, max_length=60)
+    backup_countries = serializers.ListField(child=serializers.CharField(max_length=2), required=False, max_length=60)
+    technical_data_countries = serializers.ListField(child=serializers.CharField(max_length=2), required=False, max_length=60)
+    administration_countries = serializers.ListField(child=serializers.CharField(max_length=2), required=False, max_length=60)
+    support_countries = serializers.ListField(child=serializers.CharField(max_length=2), required=False, max_length=60)
+    support_documented = serializers.BooleanField(required=False)
+    dr_support = serializers.BooleanField(required=False)
+    subcontractors = SubcontractorSerializer(many=True, required=False)
+    status = serializers.ChoiceField(choices=[("draft", "draft"), ("published", "published")], required=False)
+
+
+class CertificationInput(serializers.Serializer):
+    scheme = serializers.CharField(max_length=30, required=False)
+    scheme_version = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    assurance = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    reference = serializers.CharField(max_length=100, required=False)
+    status = serializers.ChoiceField(choices=Certification.Status.choices, required=False)
+    issued_on = serializers.DateField(required=False, allow_null=True)
+    expires_on = serializers.DateField(required=False, allow_null=True)
+    scope_offers = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=1000)
+    scope_countries = serializers.ListField(child=serializers.CharField(max_length=2), required=False, max_length=60)
+    hds_activities = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=6)
+    evidence = serializers.FileField(required=False)
+    evidence_url = serializers.URLField(required=False, allow_blank=True)
+
+
+class ReasonInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class OfferFilter(serializers.Serializer):
+    level = serializers.CharField(required=False)
+    flags = serializers.CharField(required=False)
+    category = serializers.ChoiceField(choices=ServiceCategory.choices, required=False)
+    location = serializers.CharField(required=False)
+    certification = serializers.CharField(required=False)
+    min_price = serializers.DecimalField(max_digits=16, decimal_places=6, min_value=Decimal(0), required=False)
+    max_price = serializers.DecimalField(max_digits=16, decimal_places=6, min_value=Decimal(0), required=False)
+    q = serializers.CharField(required=False, max_length=200)
+    ordering = serializers.ChoiceField(choices=["price", "-price", "name", "-name", "-id", "id"], required=False)
+    status = serializers.ChoiceField(choices=Offer.Status.choices, required=False)
+
+    def validate_level(self, value):
+        if not SensitivityLevel.objects.filter(code=value).exists():
+            codes = ", ".join(SensitivityLevel.objects.values_list("code", flat=True))
+            raise serializers.ValidationError(f"Unknown level; use one of {codes}.")
+        return value
+
+    def validate_flags(self, value):
+        flags = [f.strip().upper() for f in value.split(",") if f.strip()]
+        known = set(DataFlag.objects.values_list("code", flat=True))
+        unknown = [f for f in flags if f not in known]
+        if unknown:
+            raise serializers.ValidationError(f"Unknown flags {unknown}; use {', '.join(sorted(known))}.")
+        return flags
+
+    def validate_location(self, value):
+        value = value.strip().upper()
+        if value != "EU":
+            try:
+                services._country("location", value)
+            except services.CatalogError:
+                raise serializers.ValidationError("Use an ISO 3166-1 alpha-2 country code or EU.") from None
+        return value
+
+    def validate(self, data):
+        if data.get("min_price") is not None and data.get("max_price") is not None and data["min_price"] > data["max_price"]:
+            raise serializers.ValidationError({"max_price": ["Must not be below min_price."]})
+        return data
+
+
+ORDERINGS = {
+    "price": ("normalised_price", "id"),
+    "-price": ("-normalised_price", "-id"),
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "id": ("id",),
+    "-id": ("-id",),
+}
+
+
+class OfferPagination(DefaultCursorPagination):
+    def get_ordering(self, request, queryset, view):
+        return ORDERINGS[getattr(view, "offer_ordering", "-id")]
+
+
+# --------------------------------------------------------------------------
+# Views
+
+
+def _provider_or_403(user) -> Provider:
+    if not user.is_authenticated:
+        raise NotAuthenticated()
+    provider = selectors.provider_of(user)
+    if provider is None:
+        raise PermissionDenied("Only members of a provider can manage catalogue entries.")
+    return provider
+
+
+class ProviderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                      mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Directory of providers. Members of a provider edit their own profile
+    (identity, seats, ownership); anyone may read the active ones."""
+
+    permission_classes = [IsAuthenticatedOrReadOnly]
+    serializer_class = ProviderOutput
+
+    def get_queryset(self):
+        if self.request.method in ("PUT", "PATCH"):
+            return selectors.providers_editable_by(self.request.user)
+        return selectors.providers_visible_to(self.request.user).order_by("-id")
+
+    @extend_schema(request=ProviderInput, responses={201: ProviderOutput})
+    def create(self, request, *args, **kwargs):
+        data = ProviderInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        provider = services.provider_create(actor=request.user, **data.validated_data)
+        return Response(ProviderOutput(provider).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ProviderInput, responses=ProviderOutput)
+    def update(self, request, *args, **kwargs):
+        provider = self.get_object()
+        data = ProviderInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        provider = services.provider_update(provider=provider, actor=request.user, **data.validated_data)
+        return Response(ProviderOutput(provider).data)
+
+
+OFFER_FILTER_PARAMETERS = [
+    OpenApiParameter("level", str, description="Qualified for this level or higher (N0..N3)."),
+    OpenApiParameter("flags", str, description="Comma-separated: HEALTH, PERSONAL_DATA."),
+    OpenApiParameter("category", str, enum=ServiceCategory.values),
+    OpenApiParameter("location", str, description="Every data location within this country, or EU."),
+    OpenApiParameter("certification", str, description="Holds a valid verified certificate of this scheme covering the offer."),
+    OpenApiParameter("min_price", float, description="Normalised price, EUR excl. VAT."),
+    OpenApiParameter("max_price", float, description="Normalised price, EUR excl. VAT."),
+    OpenApiParameter("q", str, description="Full text over offer name, description and provider name."),
+    OpenApiParameter("ordering", str, enum=list(ORDERINGS)),
+    OpenApiParameter("status", str, enum=Offer.Status.values),
+]
+
+
+class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                   mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """The catalogue of offers, each with its explained assessment."""
+
+    permission_classes = [IsAuthenticatedOrReadOnly]
+    serializer_class = OfferOutput
+    pagination_class = OfferPagination
+
+    def get_queryset(self):
+        if self.request.method in ("PUT", "PATCH", "POST"):
+            return selectors.offers_editable_by(self.request.user)
+        return selectors.offers_visible_to(self.request.user)
+
+    @extend_schema(parameters=OFFER_FILTER_PARAMETERS)
+    def list(self, request, *args, **kwargs):
+        params = OfferFilter(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        filters = dict(params.validated_data)
+        ordering = filters.pop("ordering", None)
+        wanted_status = filters.pop("status", None)
+        qs = selectors.offers_filter(self.get_queryset(), **filters)
+        if wanted_status:
+            qs = qs.filter(status=wanted_status)
+        self.offer_ordering = ordering or ("price" if not filters.get("q") else "-id")
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(OfferOutput(page, many=True, context={"request": request}).data)
+
+    @extend_schema(request=OfferInput, responses={201: OfferOutput})
+    def create(self, request, *args, **kwargs):
+        provider = _provider_or_403(request.user)
+        data = OfferInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        subs = [dict(s) for s in values.pop("subcontractors", [])] or None
+        offer = services.offer_create(provider=provider, actor=request.user, subcontractors=subs, **values)
+        return Response(self._render(offer.pk), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=OfferInput, responses=OfferOutput)
+    def update(self, request, *args, **kwargs):
+        offer = self.get_object()
+        data = OfferInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        target = values.pop("status", None)
+        subs = values.pop("subcontractors", None)
+        with transaction.atomic():
+            offer = services.offer_update(
+                offer=offer, actor=request.user,
+                subcontractors=[dict(s) for s in subs] if subs is not None else None, **values,
+            )
+            if target == Offer.Status.PUBLISHED:
+                services.offer_publish(offer=offer, actor=request.user)
+        return Response(self._render(offer.pk))
+
+    @extend_schema(request=None, responses=OfferOutput)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        offer = selectors.offers_editable_by(request.user).filter(pk=pk).first() if request.user.is_authenticated else None
+        if offer is None:
+            return self._missing(request)
+        services.offer_publish(offer=offer, actor=request.user)
+        return Response(self._render(offer.pk))
+
+    @extend_schema(request=None, responses=OfferOutput)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        offer = selectors.offers_editable_by(request.user).filter(pk=pk).first() if request.user.is_authenticated else None
+        if offer is None:
+            return self._missing(request)
+        services.offer_withdraw(offer=offer, actor=request.user)
+        return Response(self._render(offer.pk))
+
+    def _missing(self, request):
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        raise NotFound()
+
+    def _render(self, offer_id: int) -> dict:
+        offer = selectors.offers_visible_to(self.request.user).get(pk=offer_id)
+        return OfferOutput(offer, context={"request": self.request}).data
+
+
+class CertificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                           mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Certificates: public once verified. Providers declare theirs with
+    evidence (multipart upload); any edit sends it back to verification.
+    Operators verify, reject or revoke."""
+
+    permission_classes = [IsAuthenticatedOrReadOnly]
+    serializer_class = CertificationOutput
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        if self.request.method in ("PUT", "PATCH"):
+            return selectors.certifications_editable_by(self.request.user)
+        return selectors.certifications_visible_to(self.request.user).order_by("-id")
+
+    def _input(self, request, partial: bool) -> dict:
+        data = request.data
+        if hasattr(data, "getlist"):  # multipart: lists arrive as repeated keys
+            plain = {k: data.get(k) for k in data}
+            for key in ("scope_offers", "scope_countries", "hds_activities"):
+                if key in data:
+                    plain[key] = [v for item in data.getlist(key) for v in str(item).split(",") if v != ""]
+            data = plain
+        parsed = CertificationInput(data=data, partial=partial)
+        parsed.is_valid(raise_exception=True)
+        return dict(parsed.validated_data)
+
+    @extend_schema(request={"multipart/form-data": CertificationInput, "application/json": CertificationInput},
+                   responses={201: CertificationOutput})
+    def create(self, request, *args, **kwargs):
+        provider = _provider_or_403(request.user)
+        cert = services.certification_create(provider=provider, actor=request.user, **self._input(request, False))
+        return Response(self._render(cert.pk), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request={"multipart/form-data": CertificationInput, "application/json": CertificationInput},
+                   responses=CertificationOutput)
+    def update(self, request, *args, **kwargs):
+        cert = self.get_object()
+        cert = services.certification_update(certification=cert, actor=request.user, **self._input(request, True))
+        return Response(self._render(cert.pk))
+
+    def _operator_cert(self, request, pk) -> Certification:
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        if not selectors.is_operator(request.user):
+            raise PermissionDenied("Only the broker operator verifies certificates.")
+        return self.get_object()
+
+    @extend_schema(request=None, responses=CertificationOutput)
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        cert = services.certification_verify(certification=self._operator_cert(request, pk), actor=request.user)
+        return Response(self._render(cert.pk))
+
+    @extend_schema(request=ReasonInput, responses=CertificationOutput)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        cert = self._operator_cert(request, pk)
+        reason = ReasonInput(data=request.data)
+        reason.is_valid(raise_exception=True)
+        cert = services.certification_reject(certification=cert, actor=request.user, reason=reason.validated_data["reason"])
+        return Response(self._render(cert.pk))
+
+    @extend_schema(request=ReasonInput, responses=CertificationOutput)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        cert = self._operator_cert(request, pk)
+        reason = ReasonInput(data=request.data)
+        reason.is_valid(raise_exception=True)
+        cert = services.certification_revoke(certification=cert, actor=request.user, reason=reason.validated_data["reason"])
+        return Response(self._render(cert.pk))
+
+    def _render(self, cert_id: int) -> dict:
+        cert = selectors.certifications_visible_to(self.request.user).get(pk=cert_id)
+        return CertificationOutput(cert, context={"request": self.request}).data
+
+
+@extend_schema(responses=inline_serializer("Policy", fields={
+    "version": serializers.IntegerField(),
+    "levels": serializers.ListField(child=serializers.DictField()),
+    "flags": serializers.ListField(child=serializers.DictField()),
+}))
+class PolicyViewSet(viewsets.ViewSet):
+    """The sensitivity policy in force: levels, flags, certification
+    requirements, with the version every assessment records."""
+
+    permission_classes = [IsAuthenticatedOrReadOnly]
+    pagination_class = None
+
+    def list(self, request):
+        current = selectors.policy_current()
+        lang = (get_language() or "fr")[:2]
+        labels = {lv.code: (lv.label_fr if lang == "fr" else lv.label_en) for lv in SensitivityLevel.objects.all()}
+        return Response({
+            "version": current.version,
+            "levels": [
+                {"code": lv.code, "rank": lv.rank, "label": labels.get(lv.code, lv.code),
+                 "grantable": lv.grantable, "data_zone": lv.data_zone,
+                 "administration_zone": lv.administration_zone, "support_zone": lv.support_zone,
+                 "requires_eu_control": lv.requires_eu_control,
+                 "max_non_eu_holder_pct": lv.max_non_eu_holder_pct,
+                 "max_non_eu_total_pct": lv.max_non_eu_total_pct,
+                 "forbid_non_eu_data_subcontractors": lv.forbid_non_eu_data_subcontractors,
+                 "requires_dr_support": lv.requires_dr_support,
+                 "certification_requirements": [r.__dict__ for r in lv.certification_requirements]}
+                for lv in current.levels
+            ],
+            "flags": [flag.__dict__ for flag in current.flags],
+        })

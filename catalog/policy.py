@@ -1,0 +1,470 @@
+"""The sensitivity policy engine: plain data in, an explained assessment out.
+
+No ORM here. ``catalog.selectors`` turns rows into these dataclasses and
+``catalog.services.offers_assess`` stores the result. Every rule emits a check
+``{level|flag, rule, passed, facts}``; ``catalog.messages`` renders its
+sentence in the reader's language.
+
+Sources of the rules (DESIGN §2):
+- doctrine « cloud au centre » (circulaire 6404/SG of 31 May 2023), rule R9,
+  and loi SREN n° 2024-449 art. 31 for data of particular sensitivity (N2);
+- ANSSI SecNumCloud referential v3.2 §19.6 for immunity from non-EU law:
+  seats in the EU, non-EU holders ≤ 24 % each and ≤ 39 % together, no
+  non-EU veto or control of the board, no data access by non-EU
+  subcontractors;
+- II 901 for Diffusion Restreinte (N3), IGI 1300 for classified data (N4);
+- HDS referential v2 (arrêté of 26 April 2024), HDS v1 certificates stop
+  counting after 2026-05-16;
+- GDPR chapter V (art. 45 adequacy decisions) for personal data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+# EU member states (ISO 3166-1 alpha-2; Greece is "GR" in ISO, "EL" in EU use).
+EU = frozenset(
+    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
+)
+EEA = EU | {"IS", "LI", "NO"}
+# Countries with a European Commission adequacy decision under GDPR art. 45.
+# The United States is adequate only for organisations certified under the
+# EU-US Data Privacy Framework, which a country code cannot express: it is
+# deliberately absent.
+ADEQUACY = frozenset("AD AR CA CH FO GB GG IL IM JE JP KR NZ UY".split())
+
+ZONES: dict[str, frozenset[str] | None] = {
+    "ANY": None,
+    "EEA_ADEQUACY": EEA | ADEQUACY,
+    "EEA": EEA,
+    "EU": EU,
+    "FR": frozenset({"FR"}),
+}
+
+DATA_ROLES = ("storage", "processing", "backup", "technical_data")
+IN_PROGRESS = frozenset({"j0", "j1", "j2"})
+ASSURANCE_RANK = {"": 0, "basic": 1, "type1": 1, "substantial": 2, "type2": 2, "high": 3}
+
+
+# --------------------------------------------------------------------------
+# Inputs
+
+
+@dataclass(frozen=True)
+class CertRequirement:
+    scheme: str
+    min_version: str = ""
+    min_assurance: str = ""
+
+
+@dataclass(frozen=True)
+class LevelPolicy:
+    code: str
+    rank: int
+    grantable: bool = True
+    data_zone: str = "ANY"
+    administration_zone: str = "ANY"
+    support_zone: str = "ANY"
+    requires_eu_control: bool = False
+    max_non_eu_holder_pct: Decimal | None = None
+    max_non_eu_total_pct: Decimal | None = None
+    forbid_non_eu_data_subcontractors: bool = False
+    requires_dr_support: bool = False
+    certification_requirements: tuple[CertRequirement, ...] = ()
+
+
+@dataclass(frozen=True)
+class FlagPolicy:
+    code: str
+    storage_zone: str = "ANY"
+    required_scheme: str = ""
+    required_min_version: str = ""
+
+
+@dataclass(frozen=True)
+class Equivalence:
+    scheme: str
+    counts_as: str
+    counts_as_version: str = ""
+
+
+@dataclass(frozen=True)
+class Sunset:
+    scheme: str
+    version_below: str
+    invalid_after: date
+
+
+@dataclass(frozen=True)
+class Policy:
+    version: int
+    levels: tuple[LevelPolicy, ...]
+    flags: tuple[FlagPolicy, ...] = ()
+    equivalences: tuple[Equivalence, ...] = ()
+    sunsets: tuple[Sunset, ...] = ()
+
+    def level(self, code: str) -> LevelPolicy:
+        return next(lv for lv in self.levels if lv.code == code)
+
+
+@dataclass(frozen=True)
+class Stake:
+    holder: str
+    country: str
+    capital_pct: Decimal
+    voting_pct: Decimal
+    has_veto: bool = False
+    has_board_majority: bool = False
+
+
+@dataclass(frozen=True)
+class ProviderFacts:
+    name: str
+    registered_office_country: str
+    central_administration_country: str
+    main_establishment_country: str
+    stakes: tuple[Stake, ...] = ()
+
+
+@dataclass(frozen=True)
+class CertFacts:
+    id: int
+    scheme: str
+    reference: str
+    version: str = ""
+    assurance: str = ""
+    status: str = "valid"
+    verification: str = "verified"
+    issued_on: date | None = None
+    expires_on: date | None = None
+    covers_offer: bool = True
+    hds_activities: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class SubcontractorFacts:
+    name: str
+    country: str
+    has_data_access: bool
+    # The assessed level of the subcontractor's own catalogue offer, when it
+    # is one: (code, rank), or None when it is in the catalogue but not yet
+    # assessed; ``in_catalog`` False when it is not a catalogue offer.
+    in_catalog: bool = False
+    chain_level: str | None = None
+    chain_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class OfferFacts:
+    id: int
+    provider: ProviderFacts
+    locations: dict[str, tuple[str, ...]]
+    support_documented: bool = False
+    dr_support: bool = False
+    certifications: tuple[CertFacts, ...] = ()
+    subcontractors: tuple[SubcontractorFacts, ...] = ()
+
+
+# --------------------------------------------------------------------------
+# Outputs
+
+
+@dataclass(frozen=True)
+class Check:
+    rule: str
+    passed: bool
+    facts: dict
+    level: str | None = None
+    flag: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"level": self.level, "flag": self.flag, "rule": self.rule,
+                "passed": self.passed, "facts": self.facts}
+
+
+@dataclass
+class Assessment:
+    level: str
+    level_rank: int
+    flags: list[str]
+    checks: list[Check]
+    relied_certificates: list[dict] = field(default_factory=list)
+
+    def checks_data(self) -> list[dict]:
+        return [c.as_dict() for c in self.checks]
+
+
+# --------------------------------------------------------------------------
+# Helpers
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    parts = []
+    for piece in version.replace("v", "").split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts) or (0,)
+
+
+def version_at_least(version: str, minimum: str) -> bool:
+    if not minimum:
+        return True
+    return version_tuple(version) >= version_tuple(minimum)
+
+
+def _pct(value: Decimal) -> str:
+    return format(Decimal(value).normalize(), "f")
+
+
+def _outside(countries: Iterable[str], zone: str) -> list[str]:
+    allowed = ZONES[zone]
+    if allowed is None:
+        return []
+    return sorted({c for c in countries if c not in allowed})
+
+
+def cert_refusal(cert: CertFacts, policy: Policy, today: date) -> str | None:
+    """Why a certificate counts for nothing today, or None when it counts."""
+    if cert.status in IN_PROGRESS:
+        return "in_progress"
+    if cert.status in {"suspended", "revoked", "expired"}:
+        return cert.status
+    if cert.verification != "verified":
+        return "unverified" if cert.verification == "pending" else "rejected"
+    if cert.expires_on is not None and cert.expires_on < today:
+        return "expired"
+    if cert.issued_on is not None and cert.issued_on > today:
+        return "not_yet_valid"
+    for sunset in policy.sunsets:
+        if (
+            sunset.scheme == cert.scheme
+            and today > sunset.invalid_after
+            and not version_at_least(cert.version, sunset.version_below)
+        ):
+            return "version_sunset"
+    if not cert.covers_offer:
+        return "not_in_scope"
+    return None
+
+
+def _as_schemes(cert: CertFacts, policy: Policy) -> list[tuple[str, str]]:
+    """(scheme, version) pairs a certificate counts as, its own first."""
+    pairs = [(cert.scheme, cert.version)]
+    for eq in policy.equivalences:
+        if eq.scheme == cert.scheme:
+            pairs.append((eq.counts_as, eq.counts_as_version or cert.version))
+    return pairs
+
+
+def _satisfies(cert: CertFacts, req: CertRequirement, policy: Policy) -> bool:
+    for scheme, version in _as_schemes(cert, policy):
+        if scheme != req.scheme or not version_at_least(version, req.min_version):
+            continue
+        if ASSURANCE_RANK.get(cert.assurance, 0) < ASSURANCE_RANK.get(req.min_assurance, 0):
+            continue
+        return True
+    return False
+
+
+def _cert_ref(cert: CertFacts) -> dict:
+    return {
+        "id": cert.id,
+        "scheme": cert.scheme,
+        "version": cert.version,
+        "reference": cert.reference,
+        "expires_on": cert.expires_on.isoformat() if cert.expires_on else None,
+    }
+
+
+def _certification_check(
+    offer: OfferFacts, requirements: Iterable[CertRequirement], policy: Policy, today: date, **where
+) -> tuple[Check, CertFacts | None]:
+    requirements = tuple(requirements)
+    required = [
+        {"scheme": r.scheme, "min_version": r.min_version, "min_assurance": r.min_assurance}
+        for r in requirements
+    ]
+    rejected = []
+    # Prefer the certificate that lasts longest: it carries the fewest warnings.
+    for cert in sorted(offer.certifications, key=lambda c: (c.expires_on or date.max), reverse=True):
+        matching = [r for r in requirements if _satisfies(cert, r, policy)]
+        if not matching:
+            # A certificate of a required scheme but too old a version is
+            # worth explaining (e.g. SecNumCloud 3.1 gives no §19.6 immunity).
+            if any(cert.scheme == r.scheme for r in requirements):
+                rejected.append({**_cert_ref(cert), "why": "version_too_low"})
+            continue
+        refusal = cert_refusal(cert, policy, today)
+        if refusal is None:
+            return Check(rule="certification", passed=True,
+                         facts={"certificate": _cert_ref(cert)}, **where), cert
+        rejected.append({**_cert_ref(cert), "why": refusal})
+    return Check(rule="certification", passed=False,
+                 facts={"required": required, "rejected": rejected}, **where), None
+
+
+# --------------------------------------------------------------------------
+# Rules
+
+
+def _level_checks(offer: OfferFacts, lv: LevelPolicy, policy: Policy, today: date) -> tuple[list[Check], CertFacts | None]:
+    at = {"level": lv.code}
+    checks: list[Check] = []
+    relied: CertFacts | None = None
+
+    if not lv.grantable:
+        return [Check(rule="classified_out_of_scope", passed=False, facts={}, **at)], None
+
+    if lv.data_zone != "ANY":
+        for role in DATA_ROLES:
+            countries = list(offer.locations.get(role, ()))
+            outside = _outside(countries, lv.data_zone)
+            checks.append(Check(
+                rule="data_location", passed=bool(countries) and not outside,
+                facts={"role": role, "countries": countries, "zone": lv.data_zone, "outside": outside},
+                **at,
+            ))
+    if lv.administration_zone != "ANY":
+        countries = list(offer.locations.get("administration", ()))
+        outside = _outside(countries, lv.administration_zone)
+        checks.append(Check(
+            rule="administration_location", passed=bool(countries) and not outside,
+            facts={"countries": countries, "zone": lv.administration_zone, "outside": outside},
+            **at,
+        ))
+    if lv.support_zone != "ANY":
+        countries = list(offer.locations.get("support", ()))
+        outside = _outside(countries, lv.support_zone)
+        checks.append(Check(
+            rule="support_location", passed=not outside or offer.support_documented,
+            facts={"countries": countries, "zone": lv.support_zone, "outside": outside,
+                   "documented": offer.support_documented},
+            **at,
+        ))
+
+    if lv.requires_eu_control:
+        checks.extend(_control_checks(offer.provider, lv, at))
+
+    if lv.forbid_non_eu_data_subcontractors:
+        offending = sorted(
+            f"{s.name} ({s.country})" for s in offer.subcontractors
+            if s.has_data_access and s.country not in EU
+        )
+        checks.append(Check(rule="non_eu_subcontractor_access", passed=not offending,
+                            facts={"subcontractors": offending}, **at))
+
+    chained = [s for s in offer.subcontractors if s.in_catalog]
+    if chained and lv.rank > 0:
+        weakest = min(chained, key=lambda s: -1 if s.chain_rank is None else s.chain_rank)
+        weakest_rank = -1 if weakest.chain_rank is None else weakest.chain_rank
+        checks.append(Check(
+            rule="subcontractor_chain", passed=weakest_rank >= lv.rank,
+            facts={"subcontractor": weakest.name, "subcontractor_level": weakest.chain_level},
+            **at,
+        ))
+
+    if lv.certification_requirements:
+        check, relied = _certification_check(offer, lv.certification_requirements, policy, today, **at)
+        checks.append(check)
+
+    if lv.requires_dr_support:
+        checks.append(Check(rule="dr_support", passed=offer.dr_support, facts={}, **at))
+
+    if not checks:
+        checks.append(Check(rule="no_requirement", passed=True, facts={}, **at))
+    return checks, relied
+
+
+def _control_checks(provider: ProviderFacts, lv: LevelPolicy, at: dict) -> list[Check]:
+    checks = []
+    seats = {
+        "registered_office": provider.registered_office_country,
+        "central_administration": provider.central_administration_country,
+        "main_establishment": provider.main_establishment_country,
+    }
+    outside = sorted(name for name, country in seats.items() if country not in EU)
+    checks.append(Check(rule="provider_seats", passed=not outside,
+                        facts={"seats": seats, "outside": outside}, **at))
+
+    non_eu = [s for s in provider.stakes if s.country not in EU]
+    if lv.max_non_eu_holder_pct is not None:
+        largest = max(non_eu, key=lambda s: max(s.capital_pct, s.voting_pct), default=None)
+        pct = max(largest.capital_pct, largest.voting_pct) if largest else Decimal(0)
+        checks.append(Check(
+            rule="non_eu_holder_max", passed=pct <= lv.max_non_eu_holder_pct,
+            facts={"holder": largest.holder if largest else None,
+                   "country": largest.country if largest else None,
+                   "pct": _pct(pct), "limit": _pct(lv.max_non_eu_holder_pct)},
+            **at,
+        ))
+    if lv.max_non_eu_total_pct is not None:
+        capital = sum((s.capital_pct for s in non_eu), Decimal(0))
+        voting = sum((s.voting_pct for s in non_eu), Decimal(0))
+        total = max(capital, voting)
+        checks.append(Check(
+            rule="non_eu_ownership_total", passed=total <= lv.max_non_eu_total_pct,
+            facts={"total": _pct(total), "capital": _pct(capital), "voting": _pct(voting),
+                   "limit": _pct(lv.max_non_eu_total_pct)},
+            **at,
+        ))
+    vetoes = sorted(f"{s.holder} ({s.country})" for s in non_eu if s.has_veto)
+    checks.append(Check(rule="non_eu_veto", passed=not vetoes, facts={"holders": vetoes}, **at))
+    boards = sorted(f"{s.holder} ({s.country})" for s in non_eu if s.has_board_majority)
+    checks.append(Check(rule="non_eu_board_majority", passed=not boards, facts={"holders": boards}, **at))
+    return checks
+
+
+def _flag_checks(offer: OfferFacts, flag: FlagPolicy, policy: Policy, today: date) -> tuple[list[Check], CertFacts | None]:
+    at = {"flag": flag.code}
+    checks: list[Check] = []
+    relied = None
+    if flag.required_scheme:
+        req = CertRequirement(scheme=flag.required_scheme, min_version=flag.required_min_version)
+        check, relied = _certification_check(offer, [req], policy, today, **at)
+        checks.append(check)
+    if flag.storage_zone != "ANY":
+        countries = list(offer.locations.get("storage", ()))
+        outside = _outside(countries, flag.storage_zone)
+        checks.append(Check(
+            rule="storage_location", passed=bool(countries) and not outside,
+            facts={"countries": countries, "zone": flag.storage_zone, "outside": outside},
+            **at,
+        ))
+    return checks, relied
+
+
+def assess(offer: OfferFacts, policy: Policy, today: date) -> Assessment:
+    """The highest level whose rules, and those of every level below it, all
+    pass; the flags whose rules all pass; every check, passed or not."""
+    checks: list[Check] = []
+    granted: LevelPolicy | None = None
+    relied: list[dict] = []
+    still_climbing = True
+    for lv in sorted(policy.levels, key=lambda item: item.rank):
+        level_checks, cert = _level_checks(offer, lv, policy, today)
+        checks.extend(level_checks)
+        if still_climbing and all(c.passed for c in level_checks):
+            granted = lv
+            if cert is not None:
+                relied.append({**_cert_ref(cert), "for": lv.code})
+        else:
+            still_climbing = False
+
+    flags = []
+    for flag in policy.flags:
+        flag_checks, cert = _flag_checks(offer, flag, policy, today)
+        checks.extend(flag_checks)
+        if all(c.passed for c in flag_checks):
+            flags.append(flag.code)
+            if cert is not None:
+                relied.append({**_cert_ref(cert), "for": flag.code})
+
+    if granted is None:
+        # Only possible when the operator gives the lowest level rules of its
+        # own: the offer then qualifies for nothing, not even open data.
+        return Assessment(level="", level_rank=-1, flags=sorted(flags), checks=checks)
+    return Assessment(level=granted.code, level_rank=granted.rank, flags=sorted(flags),
+                      checks=checks, relied_certificates=relied)

@@ -1,0 +1,313 @@
+"""Every read of the catalogue that scopes or shapes a query."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from catalog import policy
+from catalog.models import (
+    Certification,
+    DataFlag,
+    LevelCertificationRequirement,
+    Offer,
+    PolicyVersion,
+    Provider,
+    ProviderMembership,
+    SchemeEquivalence,
+    SchemeVersionSunset,
+    SensitivityLevel,
+)
+
+SEARCH_CONFIG = "french"
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents. pgserver ships no `unaccent`, so the
+    search document and the query are folded the same way in Python."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+# --------------------------------------------------------------------------
+# Organisations
+
+
+def provider_of(user) -> Provider | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    membership = (
+        ProviderMembership.objects.select_related("provider").filter(user_id=user.pk).first()
+    )
+    return membership.provider if membership else None
+
+
+def membership_of(user) -> ProviderMembership | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return ProviderMembership.objects.select_related("provider").filter(user_id=user.pk).first()
+
+
+def is_operator(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_staff)
+
+
+def providers_visible_to(user) -> QuerySet[Provider]:
+    qs = Provider.objects.prefetch_related("stakes")
+    if is_operator(user):
+        return qs
+    own = provider_of(user)
+    visible = Q(status=Provider.Status.ACTIVE)
+    if own:
+        visible |= Q(pk=own.pk)
+    return qs.filter(visible)
+
+
+def providers_editable_by(user) -> QuerySet[Provider]:
+    own = provider_of(user)
+    if own is None:
+        return Provider.objects.none()
+    return Provider.objects.prefetch_related("stakes").filter(pk=own.pk)
+
+
+# --------------------------------------------------------------------------
+# Offers
+
+
+def _offer_shape(qs: QuerySet[Offer]) -> QuerySet[Offer]:
+    return qs.select_related("provider", "assessment").prefetch_related(
+        "subcontractors",
+        Prefetch(
+            "certifications",
+            queryset=Certification.objects.select_related("scheme").only(
+                "id", "scheme__code", "scheme__name", "scheme_version", "reference", "status",
+                "verification", "issued_on", "expires_on", "provider_id",
+            ),
+        ),
+    )
+
+
+def offers_visible_to(user) -> QuerySet[Offer]:
+    """Published offers of active providers for everyone; a provider's members
+    also see their own drafts and withdrawn offers; operators see all."""
+    qs = _offer_shape(Offer.objects.all())
+    if is_operator(user):
+        return qs
+    public = Q(status=Offer.Status.PUBLISHED, provider__status=Provider.Status.ACTIVE)
+    own = provider_of(user)
+    if own:
+        public |= Q(provider_id=own.pk)
+    return qs.filter(public)
+
+
+def offers_editable_by(user) -> QuerySet[Offer]:
+    own = provider_of(user)
+    if own is None:
+        return Offer.objects.none()
+    return _offer_shape(Offer.objects.filter(provider_id=own.pk))
+
+
+def level_rank(code: str) -> int | None:
+    return SensitivityLevel.objects.filter(code=code).values_list("rank", flat=True).first()
+
+
+def offers_filter(
+    qs: QuerySet[Offer],
+    *,
+    level: str | None = None,
+    flags: Iterable[str] = (),
+    category: str | None = None,
+    location: str | None = None,
+    certification: str | None = None,
+    min_price: Decimal | None = None,
+    max_price: Decimal | None = None,
+    q: str | None = None,
+) -> QuerySet[Offer]:
+    """The catalogue filters, shared by the API and the web UI. Arguments
+    are already validated (see catalog.api.OfferFilterSerializer)."""
+    if level:
+        rank = level_rank(level)
+        qs = qs.filter(assessment__level_rank__gte=rank if rank is not None else 10**4)
+    flags = [flag for flag in flags if flag]
+    if flags:
+        qs = qs.filter(assessment__flags__contains=flags)
+    if category:
+        qs = qs.filter(category=category)
+    if location:
+        countries = sorted(policy.EU) if location == "EU" else [location]
+        qs = qs.filter(data_countries__contained_by=countries).exclude(data_countries=[])
+    if certification:
+        today = timezone.localdate()
+        qs = qs.filter(Exists(
+            Certification.objects.filter(
+                scope_offers=OuterRef("pk"),
+                scheme__code=certification,
+                status=Certification.Status.VALID,
+                verification=Certification.Verification.VERIFIED,
+            ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+        ))
+    if min_price is not None:
+        qs = qs.filter(normalised_price__gte=min_price)
+    if max_price is not None:
+        qs = qs.filter(normalised_price__lte=max_price)
+    if q:
+        query = SearchQuery(fold(q), config=SEARCH_CONFIG, search_type="websearch")
+        qs = qs.filter(search_document=query).annotate(
+            search_rank=SearchRank(F("search_document"), query)
+        )
+    return qs
+
+
+# --------------------------------------------------------------------------
+# Certifications
+
+
+def certifications_visible_to(user) -> QuerySet[Certification]:
+    """Certificates are public facts once verified; a provider sees all of its
+    own, operators see everything."""
+    qs = Certification.objects.select_related("scheme", "provider").prefetch_related(
+        Prefetch("scope_offers", queryset=Offer.objects.only("id", "name"))
+    )
+    if is_operator(user):
+        return qs
+    visible = Q(verification=Certification.Verification.VERIFIED,
+                provider__status=Provider.Status.ACTIVE)
+    own = provider_of(user)
+    if own:
+        visible |= Q(provider_id=own.pk)
+    return qs.filter(visible)
+
+
+def certifications_editable_by(user) -> QuerySet[Certification]:
+    own = provider_of(user)
+    if own is None:
+        return Certification.objects.none()
+    return Certification.objects.select_related("scheme", "provider").prefetch_related(
+        "scope_offers"
+    ).filter(provider_id=own.pk)
+
+
+# --------------------------------------------------------------------------
+# The policy, as the pure engine's plain data
+
+
+def policy_version_current() -> int:
+    return PolicyVersion.objects.order_by("-number").values_list("number", flat=True).first() or 0
+
+
+def policy_current() -> policy.Policy:
+    requirements: dict[int, list[policy.CertRequirement]] = {}
+    for req in LevelCertificationRequirement.objects.select_related("scheme"):
+        requirements.setdefault(req.level_id, []).append(
+            policy.CertRequirement(req.scheme.code, req.min_version, req.min_assurance)
+        )
+    levels = tuple(
+        policy.LevelPolicy(
+            code=lv.code,
+            rank=lv.rank,
+            grantable=lv.grantable,
+            data_zone=lv.data_zone,
+            administration_zone=lv.administration_zone,
+            support_zone=lv.support_zone,
+            requires_eu_control=lv.requires_eu_control,
+            max_non_eu_holder_pct=lv.max_non_eu_holder_pct,
+            max_non_eu_total_pct=lv.max_non_eu_total_pct,
+            forbid_non_eu_data_subcontractors=lv.forbid_non_eu_data_subcontractors,
+            requires_dr_support=lv.requires_dr_support,
+            certification_requirements=tuple(
+                sorted(requirements.get(lv.pk, []), key=lambda r: r.scheme)
+            ),
+        )
+        for lv in SensitivityLevel.objects.order_by("rank")
+    )
+    flags = tuple(
+        policy.FlagPolicy(
+            code=flag.code,
+            storage_zone=flag.storage_zone,
+            required_scheme=flag.required_scheme.code if flag.required_scheme else "",
+            required_min_version=flag.required_min_version,
+        )
+        for flag in DataFlag.objects.select_related("required_scheme").order_by("code")
+    )
+    equivalences = tuple(
+        policy.Equivalence(eq.scheme.code, eq.counts_as.code, eq.counts_as_version)
+        for eq in SchemeEquivalence.objects.select_related("scheme", "counts_as")
+    )
+    sunsets = tuple(
+        policy.Sunset(s.scheme.code, s.version_below, s.invalid_after)
+        for s in SchemeVersionSunset.objects.select_related("scheme")
+    )
+    return policy.Policy(
+        version=policy_version_current(), levels=levels, flags=flags,
+        equivalences=equivalences, sunsets=sunsets,
+    )
+
+
+def offer_facts(offer_ids: Iterable[int]) -> list[policy.OfferFacts]:
+    offers = (
+        Offer.objects.filter(pk__in=list(offer_ids))
+        .select_related("provider")
+        .prefetch_related(
+            "provider__stakes",
+            "provider__certifications__scheme",
+            "provider__certifications__scope_offers",
+            Prefetch("subcontractors__catalog_offer", queryset=Offer.objects.select_related("assessment")),
+        )
+    )
+    result = []
+    for offer in offers:
+        provider = offer.provider
+        stakes = tuple(
+            policy.Stake(s.holder_name, s.holder_country, s.capital_pct, s.voting_pct,
+                         s.has_veto, s.has_board_majority)
+            for s in provider.stakes.all()
+        )
+        certs = tuple(
+            policy.CertFacts(
+                id=c.pk, scheme=c.scheme.code, reference=c.reference, version=c.scheme_version,
+                assurance=c.assurance, status=c.status, verification=c.verification,
+                issued_on=c.issued_on, expires_on=c.expires_on,
+                covers_offer=any(o.pk == offer.pk for o in c.scope_offers.all()),
+                hds_activities=tuple(c.hds_activities),
+            )
+            for c in provider.certifications.all()
+        )
+        subs = []
+        for s in offer.subcontractors.all():
+            chain = s.catalog_offer
+            chain_assessment = getattr(chain, "assessment", None) if chain else None
+            subs.append(policy.SubcontractorFacts(
+                name=s.name, country=s.country, has_data_access=s.has_data_access,
+                in_catalog=chain is not None,
+                chain_level=chain_assessment.level if chain_assessment else None,
+                chain_rank=chain_assessment.level_rank if chain_assessment else None,
+            ))
+        result.append(policy.OfferFacts(
+            id=offer.pk,
+            provider=policy.ProviderFacts(
+                name=provider.name,
+                registered_office_country=provider.registered_office_country,
+                central_administration_country=provider.central_administration_country,
+                main_establishment_country=provider.main_establishment_country,
+                stakes=stakes,
+            ),
+            locations={role: tuple(countries) for role, countries in offer.location_map().items()},
+            support_documented=offer.support_documented,
+            dr_support=offer.dr_support,
+            certifications=certs,
+            subcontractors=tuple(subs),
+        ))
+    return result
+
+
+def offers_depending_on(offer_ids: Iterable[int]) -> list[int]:
+    """Offers that use one of these offers as a subcontractor."""
+    return list(
+        Offer.objects.filter(subcontractors__catalog_offer_id__in=list(offer_ids))
+        .values_list("pk", flat=True).distinct()
+    )

@@ -1,0 +1,836 @@
+"""Every write of the catalogue. Keyword-only, typed, ``<noun>_<verb>``.
+
+Each service validates, writes inside a transaction and announces what
+changed through ``catalog.signals``; the broker re-assesses after commit."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVector
+from django.db import transaction
+from django.db.models import Value
+from django.utils import timezone
+from django.utils.text import slugify
+from django_countries import countries as iso_countries
+
+from catalog import policy, selectors, signals, units
+from catalog.cpv import CLOUD_CPV
+from catalog.models import (
+    Certification,
+    CertificationScheme,
+    MemberRole,
+    Offer,
+    OfferAssessment,
+    OperatorAction,
+    OwnershipStake,
+    PolicyVersion,
+    Provider,
+    ProviderMembership,
+    ServiceCategory,
+    Subcontractor,
+)
+
+
+class CatalogError(Exception):
+    """The one domain error of the catalogue; mapped once to HTTP by
+    ``config.api.exception_handler`` and to form errors in HTML views."""
+
+    def __init__(self, message: str, *, code: str = "invalid", http_status: int = 400,
+                 fields: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.http_status = http_status
+        self.fields = fields
+
+
+def _invalid(field: str, message: str) -> CatalogError:
+    return CatalogError(message, fields={field: [message]})
+
+
+def _forbidden(message: str) -> CatalogError:
+    return CatalogError(message, code="forbidden", http_status=403)
+
+
+# --------------------------------------------------------------------------
+# Identifiers (DESIGN §9)
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+# La Poste's SIREN does not follow Luhn (INSEE exception); its SIRETs sum to
+# a multiple of 5 instead.
+LA_POSTE_SIREN = "356000000"
+
+
+def siren_valid(siren: str) -> bool:
+    return len(siren) == 9 and siren.isdigit() and (siren == LA_POSTE_SIREN or luhn_valid(siren))
+
+
+def siret_valid(siret: str) -> bool:
+    if len(siret) != 14 or not siret.isdigit():
+        return False
+    if siret.startswith(LA_POSTE_SIREN):
+        return sum(int(ch) for ch in siret) % 5 == 0
+    return luhn_valid(siret)
+
+
+def french_vat_key(siren: str) -> str:
+    return f"{(12 + 3 * (int(siren) % 97)) % 97:02d}"
+
+
+def vat_valid(vat: str, siren: str = "") -> bool:
+    """Intra-EU VAT number: country prefix + national part. French numbers
+    are FR + 2-digit key + SIREN, the key being (12 + 3 × (SIREN mod 97))
+    mod 97; other countries are checked for shape only."""
+    vat = vat.replace(" ", "").upper()
+    if len(vat) < 4 or not vat[:2].isalpha() or not vat[2:].isalnum():
+        return False
+    if vat.startswith("FR"):
+        if len(vat) != 13 or not vat[4:].isdigit():
+            return False
+        vat_siren = vat[4:]
+        if siren and vat_siren != siren:
+            return False
+        return vat[2:4] == french_vat_key(vat_siren)
+    return 4 <= len(vat) <= 16
+
+
+def _country(field: str, code: str) -> str:
+    code = (code or "").strip().upper()
+    if code not in iso_countries:
+        raise _invalid(field, f"'{code}' is not an ISO 3166-1 alpha-2 country code.")
+    return code
+
+
+def _countries(field: str, codes: Iterable[str]) -> list[str]:
+    if isinstance(codes, str):
+        codes = [c for c in codes.split(",") if c.strip()]
+    return sorted({_country(field, code) for code in codes})
+
+
+def _decimal(field: str, value: Any, *, minimum: Decimal | None = Decimal("0"),
+             maximum: Decimal | None = None) -> Decimal:
+    try:
+        result = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise _invalid(field, "A number is required.") from None
+    if not result.is_finite():
+        raise _invalid(field, "A finite number is required.")
+    if minimum is not None and result < minimum:
+        raise _invalid(field, f"Must be at least {minimum}.")
+    if maximum is not None and result > maximum:
+        raise _invalid(field, f"Must be at most {maximum}.")
+    return result
+
+
+def _operator_record(*, actor, action: str, obj, reason: str = "", data: dict | None = None) -> None:
+    OperatorAction.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None, action=action,
+        object_type=obj._meta.model_name, object_id=obj.pk, reason=reason, data=data or {},
+    )
+    signals.operator_decided.send(
+        sender=type(obj), actor=actor, action=action, object_type=obj._meta.model_name,
+        object_id=obj.pk, data={"reason": reason, **(data or {})},
+    )
+
+
+def assessment_request(*, offer_ids: list[int] | None, reason: str) -> None:
+    """Ask for these offers (None: all) to be re-assessed after commit."""
+    signals.offer_inputs_changed.send(sender=Offer, offer_ids=offer_ids, reason=reason)
+
+
+# --------------------------------------------------------------------------
+# Providers
+
+
+PROVIDER_FIELDS = {
+    "name", "siren", "vat_number", "registered_office_country", "central_administration_country",
+    "main_establishment_country", "is_sme", "website", "description",
+}
+# Fields the §19.6 control rules read: changing one re-assesses every offer.
+CONTROL_FIELDS = {"registered_office_country", "central_administration_country",
+                  "main_establishment_country"}
+
+
+def _provider_clean(data: dict[str, Any], *, instance: Provider | None = None) -> dict[str, Any]:
+    unknown = set(data) - PROVIDER_FIELDS - {"stakes"}
+    if unknown:
+        raise CatalogError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    clean = dict(data)
+    if "name" in clean:
+        clean["name"] = (clean["name"] or "").strip()
+        if not clean["name"]:
+            raise _invalid("name", "A legal name is required.")
+    for field in CONTROL_FIELDS:
+        if field in clean:
+            clean[field] = _country(field, clean[field])
+    siren = clean.get("siren", instance.siren if instance else "")
+    if "siren" in clean and clean["siren"]:
+        clean["siren"] = clean["siren"].replace(" ", "")
+        siren = clean["siren"]
+        if not siren_valid(siren):
+            raise _invalid("siren", "A SIREN is 9 digits with a valid Luhn check digit.")
+    if clean.get("vat_number"):
+        clean["vat_number"] = clean["vat_number"].replace(" ", "").upper()
+        if not vat_valid(clean["vat_number"], siren or ""):
+            raise _invalid("vat_number", "Not a valid intra-EU VAT number"
+                           + (" for this SIREN." if siren else "."))
+    return clean
+
+
+def _stakes_clean(stakes: list[dict]) -> list[dict]:
+    clean = []
+    for index, stake in enumerate(stakes):
+        name = (stake.get("holder_name") or "").strip()
+        if not name:
+            raise _invalid(f"stakes[{index}].holder_name", "A holder name is required.")
+        clean.append({
+            "holder_name": name,
+            "holder_country": _country(f"stakes[{index}].holder_country", stake.get("holder_country", "")),
+            "capital_pct": _decimal(f"stakes[{index}].capital_pct", stake.get("capital_pct", 0),
+                                    maximum=Decimal(100)),
+            "voting_pct": _decimal(f"stakes[{index}].voting_pct",
+                                   stake.get("voting_pct", stake.get("capital_pct", 0)),
+                                   maximum=Decimal(100)),
+            "has_veto": bool(stake.get("has_veto", False)),
+            "has_board_majority": bool(stake.get("has_board_majority", False)),
+        })
+    for key in ("capital_pct", "voting_pct"):
+        if sum(s[key] for s in clean) > 100:
+            raise _invalid("stakes", f"Stakes add up to more than 100 % ({key}).")
+    return clean
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:70] or "provider"
+    slug, n = base, 2
+    while Provider.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def provider_create(*, actor, stakes: list[dict] | None = None, slug: str = "",
+                    **data: Any) -> Provider:
+    """Register a provider; the acting user (if any) becomes its admin."""
+    if actor is not None and getattr(actor, "pk", None) and ProviderMembership.objects.filter(user=actor).exists():
+        raise CatalogError("You already act for a provider.", code="conflict", http_status=409)
+    for required in ("name", *sorted(CONTROL_FIELDS)):
+        if not data.get(required):
+            raise _invalid(required, "This field is required.")
+    clean = _provider_clean(data)
+    if clean.get("siren") and Provider.objects.filter(siren=clean["siren"]).exists():
+        raise _invalid("siren", "A provider with this SIREN is already registered.")
+    provider = Provider.objects.create(slug=slug or _unique_slug(clean["name"]), **clean)
+    if stakes:
+        OwnershipStake.objects.bulk_create(
+            OwnershipStake(provider=provider, **s) for s in _stakes_clean(stakes)
+        )
+    if actor is not None and getattr(actor, "pk", None):
+        ProviderMembership.objects.create(user=actor, provider=provider, role=MemberRole.ADMIN)
+    return provider
+
+
+@transaction.atomic
+def provider_update(*, provider: Provider, actor, **data: Any) -> Provider:
+    stakes = data.pop("stakes", None)
+    clean = _provider_clean(data, instance=provider)
+    if clean.get("siren") and Provider.objects.filter(siren=clean["siren"]).exclude(pk=provider.pk).exists():
+        raise _invalid("siren", "A provider with this SIREN is already registered.")
+    control_changed = any(getattr(provider, f) != v for f, v in clean.items() if f in CONTROL_FIELDS)
+    for field, value in clean.items():
+        setattr(provider, field, value)
+    provider.save()
+    if stakes is not None:
+        provider_stakes_set(provider=provider, actor=actor, stakes=stakes)
+    elif control_changed:
+        assessment_request(offer_ids=list(provider.offers.values_list("pk", flat=True)), reason="provider_control")
+    if "name" in clean:
+        _search_refresh(Offer.objects.filter(provider=provider))
+    return provider
+
+
+@transaction.atomic
+def provider_stakes_set(*, provider: Provider, actor, stakes: list[dict]) -> list[OwnershipStake]:
+    """Replace the ownership table; re-assess the provider's offers when it
+    actually changed (an identical table is a no-op)."""
+    clean = _stakes_clean(stakes)
+
+    def key(rows):
+        return sorted(
+            (r["holder_name"], r["holder_country"], r["capital_pct"], r["voting_pct"],
+             r["has_veto"], r["has_board_majority"]) for r in rows
+        )
+
+    current = list(provider.stakes.values(
+        "holder_name", "holder_country", "capital_pct", "voting_pct", "has_veto", "has_board_majority"
+    ))
+    if key(current) == key(clean):
+        return list(provider.stakes.all())
+    provider.stakes.all().delete()
+    created = OwnershipStake.objects.bulk_create(OwnershipStake(provider=provider, **s) for s in clean)
+    assessment_request(offer_ids=list(provider.offers.values_list("pk", flat=True)), reason="ownership")
+    return created
+
+
+@transaction.atomic
+def provider_suspend(*, provider: Provider, actor, reason: str) -> Provider:
+    if not reason.strip():
+        raise _invalid("reason", "A reason is required to suspend a provider.")
+    provider = Provider.objects.select_for_update().get(pk=provider.pk)
+    if provider.status == Provider.Status.SUSPENDED:
+        return provider
+    provider.status = Provider.Status.SUSPENDED
+    provider.status_reason = reason.strip()
+    provider.status_changed_at = timezone.now()
+    provider.status_changed_by = actor
+    provider.save()
+    _operator_record(actor=actor, action="provider.suspend", obj=provider, reason=reason)
+    for offer_id in provider.offers.filter(status=Offer.Status.PUBLISHED).values_list("pk", flat=True):
+        signals.offer_status_changed.send(sender=Offer, offer_id=offer_id, status="provider_suspended")
+    return provider
+
+
+@transaction.atomic
+def provider_reactivate(*, provider: Provider, actor, reason: str = "") -> Provider:
+    provider = Provider.objects.select_for_update().get(pk=provider.pk)
+    if provider.status == Provider.Status.ACTIVE:
+        return provider
+    provider.status = Provider.Status.ACTIVE
+    provider.status_reason = reason.strip()
+    provider.status_changed_at = timezone.now()
+    provider.status_changed_by = actor
+    provider.save()
+    _operator_record(actor=actor, action="provider.reactivate", obj=provider, reason=reason)
+    for offer_id in provider.offers.filter(status=Offer.Status.PUBLISHED).values_list("pk", flat=True):
+        signals.offer_status_changed.send(sender=Offer, offer_id=offer_id, status="provider_reactivated")
+    return provider
+
+
+# --------------------------------------------------------------------------
+# Offers
+
+LOCATION_FIELDS = ("storage_countries", "processing_countries", "backup_countries",
+                   "technical_data_countries", "administration_countries", "support_countries")
+DATA_LOCATION_FIELDS = LOCATION_FIELDS[:4]
+OFFER_FIELDS = {
+    "name", "description", "category", "cpv_code", "unit", "unit_price", "price_is_illustrative",
+    "minimum_commitment", "minimum_months", "capacity", "sla_pct", "support_documented",
+    "dr_support", *LOCATION_FIELDS,
+}
+# Editing these changes what the policy engine reads.
+ASSESSED_FIELDS = {*LOCATION_FIELDS, "support_documented", "dr_support"}
+
+
+def _offer_clean(data: dict[str, Any], *, instance: Offer | None) -> dict[str, Any]:
+    unknown = set(data) - OFFER_FIELDS
+    if unknown:
+        raise CatalogError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    clean = dict(data)
+    if "name" in clean:
+        clean["name"] = (clean["name"] or "").strip()
+        if not clean["name"]:
+            raise _invalid("name", "A name is required.")
+    if "category" in clean and clean["category"] not in ServiceCategory.values:
+        raise _invalid("category", f"Unknown category; choose one of {', '.join(ServiceCategory.values)}.")
+    if "cpv_code" in clean and clean["cpv_code"] not in CLOUD_CPV:
+        raise _invalid("cpv_code", "Not a CPV code of the cloud list (e.g. 72317000-0 data storage services).")
+    if "unit" in clean and clean["unit"] not in units.UNITS:
+        raise _invalid("unit", f"Unknown unit; choose one of {', '.join(units.UNITS)}.")
+    if "unit_price" in clean:
+        clean["unit_price"] = _decimal("unit_price", clean["unit_price"], maximum=Decimal("99999999"))
+    if "minimum_commitment" in clean:
+        clean["minimum_commitment"] = _decimal("minimum_commitment", clean["minimum_commitment"] or 0)
+    if clean.get("capacity") not in (None, ""):
+        clean["capacity"] = _decimal("capacity", clean["capacity"])
+    elif "capacity" in clean:
+        clean["capacity"] = None
+    if clean.get("sla_pct") not in (None, ""):
+        clean["sla_pct"] = _decimal("sla_pct", clean["sla_pct"], maximum=Decimal(100))
+    elif "sla_pct" in clean:
+        clean["sla_pct"] = None
+    if "minimum_months" in clean:
+        months = clean["minimum_months"] or 0
+        if not isinstance(months, int) or months < 0 or months > 120:
+            raise _invalid("minimum_months", "A whole number of months between 0 and 120.")
+    for field in LOCATION_FIELDS:
+        if field in clean:
+            clean[field] = _countries(field, clean[field] or [])
+    minimum = clean.get("minimum_commitment", instance.minimum_commitment if instance else Decimal(0))
+    capacity = clean.get("capacity", instance.capacity if instance else None)
+    if capacity is not None and capacity < minimum:
+        raise _invalid("capacity", "Capacity cannot be below the minimum commitment.")
+    return clean
+
+
+def _offer_derive(offer: Offer) -> None:
+    offer.normalised_unit, offer.normalised_price = units.normalise_price(offer.unit, offer.unit_price)
+    offer.data_countries = sorted(
+        {c for field in DATA_LOCATION_FIELDS for c in getattr(offer, field)}
+    )
+
+
+def _search_refresh(offers) -> None:
+    """Rebuild the stored full-text document from accent-folded text (name
+    weighs most, then the provider, then the description)."""
+    for offer in offers.select_related("provider").only("id", "name", "description", "provider__name"):
+        Offer.objects.filter(pk=offer.pk).update(search_document=(
+            SearchVector(Value(selectors.fold(offer.name)), weight="A", config=selectors.SEARCH_CONFIG)
+            + SearchVector(Value(selectors.fold(offer.provider.name)), weight="B", config=selectors.SEARCH_CONFIG)
+            + SearchVector(Value(selectors.fold(offer.description)), weight="C", config=selectors.SEARCH_CONFIG)
+        ))
+
+
+@transaction.atomic
+def offer_refresh_derived(*, offer: Offer) -> Offer:
+    """Recompute what is derived from an offer's own fields (normalised
+    price, data countries, search document) after an edit outside
+    ``offer_update``, e.g. in the operator's admin."""
+    _offer_derive(offer)
+    Offer.objects.filter(pk=offer.pk).update(
+        normalised_unit=offer.normalised_unit, normalised_price=offer.normalised_price,
+        data_countries=offer.data_countries,
+    )
+    _search_refresh(Offer.objects.filter(pk=offer.pk))
+    return offer
+
+
+@transaction.atomic
+def offer_create(*, provider: Provider, actor, subcontractors: list[dict] | None = None,
+                 status: str = Offer.Status.DRAFT, **data: Any) -> Offer:
+    for required in ("name", "category", "cpv_code", "unit", "unit_price"):
+        if data.get(required) in (None, ""):
+            raise _invalid(required, "This field is required.")
+    clean = _offer_clean(data, instance=None)
+    offer = Offer(provider=provider, **clean)
+    _offer_derive(offer)
+    offer.save()
+    if subcontractors:
+        _subcontractors_write(offer, subcontractors)
+    _search_refresh(Offer.objects.filter(pk=offer.pk))
+    if status == Offer.Status.PUBLISHED:
+        offer_publish(offer=offer, actor=actor)
+    assessment_request(offer_ids=[offer.pk], reason="offer_created")
+    return offer
+
+
+@transaction.atomic
+def offer_update(*, offer: Offer, actor, subcontractors: list[dict] | None = None, **data: Any) -> Offer:
+    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    clean = _offer_clean(data, instance=offer)
+    assessed = any(getattr(offer, f) != v for f, v in clean.items() if f in ASSESSED_FIELDS)
+    for field, value in clean.items():
+        setattr(offer, field, value)
+    _offer_derive(offer)
+    offer.save()
+    if subcontractors is not None:
+        assessed = offer_subcontractors_set(offer=offer, actor=actor, subcontractors=subcontractors) or assessed
+    if {"name", "description"} & set(clean):
+        _search_refresh(Offer.objects.filter(pk=offer.pk))
+    if assessed:
+        assessment_request(offer_ids=[offer.pk], reason="offer_edited")
+    elif clean and offer.status == Offer.Status.PUBLISHED:
+        # Price or capacity changes do not touch eligibility but do change
+        # how the offer ranks in open tenders.
+        signals.offer_status_changed.send(sender=Offer, offer_id=offer.pk, status="edited")
+    return offer
+
+
+def _subcontractors_clean(offer: Offer, rows: list[dict]) -> list[dict]:
+    clean = []
+    for index, row in enumerate(rows):
+        name = (row.get("name") or "").strip()
+        if not name:
+            raise _invalid(f"subcontractors[{index}].name", "A name is required.")
+        role = row.get("role") or Subcontractor.Role.OTHER
+        if role not in Subcontractor.Role.values:
+            raise _invalid(f"subcontractors[{index}].role", f"Unknown role; choose one of {', '.join(Subcontractor.Role.values)}.")
+        chain_id = row.get("catalog_offer") or row.get("catalog_offer_id")
+        if chain_id is not None:
+            if chain_id == offer.pk or not Offer.objects.filter(pk=chain_id).exists():
+                raise _invalid(f"subcontractors[{index}].catalog_offer", "Not another offer of the catalogue.")
+        clean.append({
+            "name": name,
+            "country": _country(f"subcontractors[{index}].country", row.get("country", "")),
+            "role": role,
+            "has_data_access": bool(row.get("has_data_access", False)),
+            "catalog_offer_id": chain_id,
+        })
+    return clean
+
+
+def _subcontractors_write(offer: Offer, rows: list[dict]) -> None:
+    clean = _subcontractors_clean(offer, rows)
+    _chain_guard(offer, [row["catalog_offer_id"] for row in clean if row["catalog_offer_id"]])
+    offer.subcontractors.all().delete()
+    Subcontractor.objects.bulk_create(Subcontractor(offer=offer, **row) for row in clean)
+
+
+def _chain_guard(offer: Offer, chain_ids: list[int]) -> None:
+    """Refuse a subcontracting cycle (A runs on B which runs on A): the
+    weakest-link rule would never settle."""
+    seen, frontier = set(), set(chain_ids)
+    while frontier:
+        if offer.pk in frontier:
+            raise _invalid("subcontractors", "This subcontracting chain would loop back to the offer itself.")
+        seen |= frontier
+        frontier = set(
+            Subcontractor.objects.filter(offer_id__in=frontier, catalog_offer__isnull=False)
+            .values_list("catalog_offer_id", flat=True)
+        ) - seen
+
+
+@transaction.atomic
+def offer_subcontractors_set(*, offer: Offer, actor, subcontractors: list[dict]) -> bool:
+    """Replace the subcontractor list; True when it changed."""
+    clean = _subcontractors_clean(offer, subcontractors)
+    current = list(offer.subcontractors.values("name", "country", "role", "has_data_access", "catalog_offer_id"))
+
+    def key(rows):
+        return sorted((r["name"], r["country"], r["role"], r["has_data_access"], r["catalog_offer_id"] or 0)
+                      for r in rows)
+
+    if key(current) == key(clean):
+        return False
+    _subcontractors_write(offer, subcontractors)
+    assessment_request(offer_ids=[offer.pk], reason="subcontractors")
+    return True
+
+
+OFFER_TRANSITIONS = {
+    Offer.Status.DRAFT: {Offer.Status.PUBLISHED, Offer.Status.WITHDRAWN},
+    Offer.Status.PUBLISHED: {Offer.Status.WITHDRAWN},
+    Offer.Status.WITHDRAWN: {Offer.Status.PUBLISHED},
+}
+
+
+def _offer_transition(offer: Offer, target: str) -> Offer:
+    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    if offer.status == target:
+        return offer
+    if target not in OFFER_TRANSITIONS[offer.status]:
+        raise CatalogError(f"An offer cannot go from {offer.status} to {target}.",
+                           code="conflict", http_status=409)
+    offer.status = target
+    offer.save(update_fields=["status", "updated_at"])
+    signals.offer_status_changed.send(sender=Offer, offer_id=offer.pk, status=target)
+    return offer
+
+
+@transaction.atomic
+def offer_publish(*, offer: Offer, actor) -> Offer:
+    if offer.provider.status != Provider.Status.ACTIVE:
+        raise CatalogError("A suspended provider cannot publish offers.", code="forbidden", http_status=403)
+    return _offer_transition(offer, Offer.Status.PUBLISHED)
+
+
+@transaction.atomic
+def offer_withdraw(*, offer: Offer, actor) -> Offer:
+    return _offer_transition(offer, Offer.Status.WITHDRAWN)
+
+
+# --------------------------------------------------------------------------
+# Certifications
+
+CERT_FIELDS = {"scheme", "scheme_version", "assurance", "reference", "status", "issued_on",
+               "expires_on", "scope_offers", "scope_countries", "hds_activities", "evidence",
+               "evidence_url"}
+# A provider may declare these statuses; suspension, revocation and expiry
+# come from the issuer through the operator or from the calendar.
+PROVIDER_DECLARABLE_STATUSES = {"j0", "j1", "j2", "valid"}
+
+
+def _date(field: str, value: Any) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise _invalid(field, "A date in YYYY-MM-DD form is required.") from None
+
+
+def _evidence_digest(evidence) -> str:
+    digest = hashlib.sha256()
+    for chunk in evidence.chunks():
+        digest.update(chunk)
+    evidence.seek(0)
+    return digest.hexdigest()
+
+
+def _cert_clean(provider: Provider, data: dict[str, Any], *, instance: Certification | None) -> dict[str, Any]:
+    unknown = set(data) - CERT_FIELDS
+    if unknown:
+        raise CatalogError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    clean = dict(data)
+    if "scheme" in clean:
+        scheme = clean["scheme"]
+        if not isinstance(scheme, CertificationScheme):
+            scheme = CertificationScheme.objects.filter(code=str(scheme)).first()
+            if scheme is None:
+                raise _invalid("scheme", "Unknown certification scheme.")
+        clean["scheme"] = scheme
+    if "reference" in clean:
+        clean["reference"] = (clean["reference"] or "").strip()
+        if not clean["reference"]:
+            raise _invalid("reference", "The certificate reference is required.")
+    if "status" in clean and clean["status"] not in PROVIDER_DECLARABLE_STATUSES:
+        raise _invalid("status", "A provider declares a certificate as in progress (j0, j1, j2) or valid; "
+                                 "suspension, revocation and expiry are recorded by the operator.")
+    for field in ("issued_on", "expires_on"):
+        if field in clean:
+            clean[field] = _date(field, clean[field])
+    issued = clean.get("issued_on", instance.issued_on if instance else None)
+    expires = clean.get("expires_on", instance.expires_on if instance else None)
+    if issued and expires and expires <= issued:
+        raise _invalid("expires_on", "The expiry date must be after the issue date.")
+    status = clean.get("status", instance.status if instance else "valid")
+    if status == "valid" and not expires:
+        raise _invalid("expires_on", "A valid certificate has an expiry date.")
+    if "scope_offers" in clean:
+        ids = [o.pk if isinstance(o, Offer) else int(o) for o in clean["scope_offers"] or []]
+        owned = set(Offer.objects.filter(provider=provider, pk__in=ids).values_list("pk", flat=True))
+        foreign = [i for i in ids if i not in owned]
+        if foreign:
+            raise _invalid("scope_offers", f"Offers {foreign} are not offers of this provider.")
+        clean["scope_offers"] = sorted(owned)
+    if "scope_countries" in clean:
+        clean["scope_countries"] = _countries("scope_countries", clean["scope_countries"] or [])
+    if "hds_activities" in clean:
+        acts = clean["hds_activities"] or []
+        if any(not isinstance(a, int) or a < 1 or a > 6 for a in acts):
+            raise _invalid("hds_activities", "HDS activities are numbered 1 to 6.")
+        clean["hds_activities"] = sorted(set(acts))
+    evidence = clean.get("evidence")
+    if evidence:
+        if evidence.size > settings.EVIDENCE_MAX_BYTES:
+            raise _invalid("evidence", f"The evidence file exceeds {settings.EVIDENCE_MAX_BYTES} bytes.")
+        head = evidence.read(8)
+        evidence.seek(0)
+        # Evidence is a PDF or an image: checked by magic bytes, not by name.
+        if not (head.startswith(b"%PDF-") or head.startswith(b"\x89PNG") or head.startswith(b"\xff\xd8\xff")):
+            raise _invalid("evidence", "Evidence must be a PDF, PNG or JPEG file.")
+    return clean
+
+
+def _cert_affected_offers(cert: Certification, extra: Iterable[int] = ()) -> list[int]:
+    return sorted(set(cert.scope_offers.values_list("pk", flat=True)) | set(extra))
+
+
+@transaction.atomic
+def certification_create(*, provider: Provider, actor, **data: Any) -> Certification:
+    for required in ("scheme", "reference"):
+        if not data.get(required):
+            raise _invalid(required, "This field is required.")
+    clean = _cert_clean(provider, data, instance=None)
+    if Certification.objects.filter(scheme=clean["scheme"], reference=clean["reference"]).exists():
+        raise _invalid("reference", "This certificate is already registered.")
+    scope = clean.pop("scope_offers", [])
+    evidence = clean.pop("evidence", None)
+    cert = Certification(provider=provider, **clean)
+    if evidence:
+        cert.evidence_sha256 = _evidence_digest(evidence)
+        cert.evidence = evidence
+    cert.save()
+    cert.scope_offers.set(scope)
+    assessment_request(offer_ids=_cert_affected_offers(cert), reason="certification_created")
+    return cert
+
+
+@transaction.atomic
+def certification_update(*, certification: Certification, actor, **data: Any) -> Certification:
+    """A provider's edit of anything the engine reads sends the certificate
+    back to the operator's verification queue: a verified certificate whose
+    scope or dates changed is no longer what the operator verified."""
+    cert = Certification.objects.select_for_update().get(pk=certification.pk)
+    clean = _cert_clean(cert.provider, data, instance=cert)
+    before = set(cert.scope_offers.values_list("pk", flat=True))
+    scope = clean.pop("scope_offers", None)
+    evidence = clean.pop("evidence", None)
+    changed = any(getattr(cert, f) != v for f, v in clean.items())
+    if scope is not None and set(scope) != before:
+        changed = True
+    if evidence:
+        cert.evidence_sha256 = _evidence_digest(evidence)
+        cert.evidence = evidence
+        changed = True
+    if not changed:
+        return cert
+    for field, value in clean.items():
+        setattr(cert, field, value)
+    cert.verification = Certification.Verification.PENDING
+    cert.verified_by = None
+    cert.verified_at = None
+    cert.verification_reason = ""
+    cert.save()
+    if scope is not None:
+        cert.scope_offers.set(scope)
+    assessment_request(offer_ids=_cert_affected_offers(cert, before), reason="certification_edited")
+    return cert
+
+
+def _cert_decide(certification: Certification, *, actor, action: str, reason: str = "",
+                 verification: str | None = None, status: str | None = None) -> Certification:
+    cert = Certification.objects.select_for_update().get(pk=certification.pk)
+    if verification is not None:
+        cert.verification = verification
+        cert.verified_by = actor
+        cert.verified_at = timezone.now()
+        cert.verification_reason = reason
+    if status is not None:
+        cert.status = status
+        cert.verification_reason = reason or cert.verification_reason
+    cert.save()
+    _operator_record(actor=actor, action=action, obj=cert, reason=reason,
+                     data={"status": cert.status, "verification": cert.verification})
+    assessment_request(offer_ids=_cert_affected_offers(cert), reason=action)
+    return cert
+
+
+@transaction.atomic
+def certification_verify(*, certification: Certification, actor) -> Certification:
+    if certification.status in {"revoked"}:
+        raise CatalogError("A revoked certificate cannot be verified.", code="conflict", http_status=409)
+    return _cert_decide(certification, actor=actor, action="certification.verify",
+                        verification=Certification.Verification.VERIFIED)
+
+
+@transaction.atomic
+def certification_reject(*, certification: Certification, actor, reason: str) -> Certification:
+    if not (reason or "").strip():
+        raise _invalid("reason", "A reason is required to reject evidence.")
+    return _cert_decide(certification, actor=actor, action="certification.reject", reason=reason.strip(),
+                        verification=Certification.Verification.REJECTED)
+
+
+@transaction.atomic
+def certification_revoke(*, certification: Certification, actor, reason: str) -> Certification:
+    if not (reason or "").strip():
+        raise _invalid("reason", "A reason is required to revoke a certificate.")
+    return _cert_decide(certification, actor=actor, action="certification.revoke", reason=reason.strip(),
+                        status=Certification.Status.REVOKED)
+
+
+@transaction.atomic
+def certification_suspend(*, certification: Certification, actor, reason: str) -> Certification:
+    if not (reason or "").strip():
+        raise _invalid("reason", "A reason is required to suspend a certificate.")
+    return _cert_decide(certification, actor=actor, action="certification.suspend", reason=reason.strip(),
+                        status=Certification.Status.SUSPENDED)
+
+
+def certifications_expire_due(*, today: date | None = None) -> list[int]:
+    """Mark valid certificates past their expiry date as expired. Idempotent:
+    a second run finds nothing left to expire."""
+    today = today or timezone.localdate()
+    expired = []
+    with transaction.atomic():
+        due = list(Certification.objects.select_for_update(skip_locked=True).filter(
+            status=Certification.Status.VALID, expires_on__lt=today
+        ))
+        for cert in due:
+            cert.status = Certification.Status.EXPIRED
+            cert.save(update_fields=["status", "updated_at"])
+            _operator_record(actor=None, action="certification.expire", obj=cert,
+                             data={"expires_on": cert.expires_on.isoformat()})
+            assessment_request(offer_ids=_cert_affected_offers(cert), reason="certification_expired")
+            expired.append(cert.pk)
+    return expired
+
+
+# --------------------------------------------------------------------------
+# Policy and assessments
+
+
+@transaction.atomic
+def policy_version_bump(*, actor, note: str = "") -> PolicyVersion:
+    """Record an edit of the policy tables and re-assess every offer."""
+    current = selectors.policy_version_current()
+    version = PolicyVersion.objects.create(number=current + 1, created_by=actor, note=note[:300])
+    assessment_request(offer_ids=None, reason="policy_changed")
+    return version
+
+
+@dataclass(frozen=True)
+class AssessRun:
+    assessed: int
+    changed: list[int]
+
+
+def _digest(result: policy.Assessment, version: int) -> str:
+    payload = json.dumps(
+        {"level": result.level, "flags": result.flags, "checks": result.checks_data(),
+         "relied": result.relied_certificates, "policy": version},
+        sort_keys=True, default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def offers_assess(*, offer_ids: Iterable[int] | None = None, today: date | None = None,
+                  batch_size: int = 500) -> AssessRun:
+    """Run the policy engine for these offers (None: all) and store what
+    changed. Idempotent: an unchanged result is not written again. Offers
+    that run on a re-assessed offer (subcontracting chain) follow."""
+    today = today or timezone.localdate()
+    current_policy = selectors.policy_current()
+    if offer_ids is None:
+        pending = list(Offer.objects.order_by("pk").values_list("pk", flat=True))
+    else:
+        pending = sorted(set(offer_ids))
+    changed: list[int] = []
+    assessed = 0
+    done: set[int] = set()
+    while pending:
+        batch, pending = pending[:batch_size], pending[batch_size:]
+        batch_changed = _assess_batch(batch, current_policy, today)
+        assessed += len(batch)
+        done |= set(batch)
+        changed.extend(batch_changed)
+        if batch_changed:
+            dependents = [pk for pk in selectors.offers_depending_on(batch_changed) if pk not in done]
+            pending = sorted(set(pending) | set(dependents))
+    if changed:
+        signals.assessments_changed.send(sender=Offer, offer_ids=sorted(changed))
+    return AssessRun(assessed=assessed, changed=sorted(changed))
+
+
+@transaction.atomic
+def _assess_batch(offer_ids: list[int], current_policy: policy.Policy, today: date) -> list[int]:
+    facts = selectors.offer_facts(offer_ids)
+    existing = {a.offer_id: a for a in OfferAssessment.objects.select_for_update().filter(offer_id__in=offer_ids)}
+    now = timezone.now()
+    changed = []
+    for offer in facts:
+        result = policy.assess(offer, current_policy, today)
+        digest = _digest(result, current_policy.version)
+        row = existing.get(offer.id)
+        if row is not None and row.inputs_digest == digest:
+            continue
+        values = {
+            "level": result.level, "level_rank": result.level_rank, "flags": result.flags,
+            "checks": result.checks_data(), "relied_certificates": result.relied_certificates,
+            "policy_version": current_policy.version, "inputs_digest": digest, "assessed_at": now,
+        }
+        OfferAssessment.objects.update_or_create(offer_id=offer.id, defaults=values)
+        changed.append(offer.id)
+    return changed

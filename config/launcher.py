@@ -1,0 +1,164 @@
+"""The project's own launcher, behind `make run` and `make test`.
+
+    python -m config.launcher run     # services, migrate, demo data, web + worker + beat
+    python -m config.launcher test    # services, then the whole test suite
+    python -m config.launcher stop    # stop the embedded PostgreSQL and Redis
+    python -m config.launcher manage  # any manage.py command
+
+Celery workers are run in the foreground as children of this process (a
+detached worker exits silently with kombu 5.7), each in its own session so
+that Ctrl-C stops them in order: web, beat and worker first, then the
+databases this launcher started, leaving no process behind.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from config import embedded
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+DEMO_PASSWORD = "guichet-demo"
+
+
+def _say(message: str) -> None:
+    print(f"[guichet] {message}", flush=True)
+
+
+def ensure_services() -> list[str]:
+    """Start what the environment does not provide; return what we started."""
+    started = []
+    if not os.environ.get("DATABASE_URL"):
+        socket_dir, fresh = embedded.postgres_ensure()
+        _say(f"PostgreSQL (embedded, {'started' if fresh else 'already running'}) at {socket_dir}")
+        if fresh:
+            started.append("postgres")
+    if not os.environ.get("REDIS_URL"):
+        sock, fresh = embedded.redis_ensure()
+        _say(f"Redis (embedded, {'started' if fresh else 'already running'}) at {sock}")
+        if fresh:
+            started.append("redis")
+    return started
+
+
+def stop_services(names: list[str]) -> None:
+    if "redis" in names:
+        embedded.redis_stop()
+        _say("Redis stopped")
+    if "postgres" in names:
+        embedded.postgres_stop()
+        _say("PostgreSQL stopped")
+
+
+def manage(*args: str, check: bool = True) -> int:
+    return subprocess.run([PY, str(ROOT / "manage.py"), *args], cwd=ROOT, check=check).returncode
+
+
+def _terminate(children: list[subprocess.Popen]) -> None:
+    for child in children:
+        if child.poll() is None:
+            try:
+                os.killpg(child.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + 15
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(child.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            child.wait()
+
+
+def run() -> int:
+    os.environ.setdefault("DJANGO_DEBUG", "1")
+    port = os.environ.get("PORT", "8000")
+    started = ensure_services()
+    children: list[subprocess.Popen] = []
+    stopping = False
+
+    def on_signal(signum, _frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        manage("migrate", "--noinput", "-v", "0")
+        manage("seed_demo", "--if-empty")
+        spawn = {"start_new_session": True, "cwd": ROOT}
+        children.append(subprocess.Popen(
+            [PY, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+             "--workers", os.environ.get("WEB_CONCURRENCY", "2"), "--threads", "4",
+             "--access-logfile", "-", "--graceful-timeout", "5"], **spawn))
+        children.append(subprocess.Popen(
+            [PY, "-m", "celery", "-A", "config", "worker", "-l", "info",
+             "--concurrency", os.environ.get("CELERY_CONCURRENCY", "2"), "-n", "worker@%h"], **spawn))
+        children.append(subprocess.Popen(
+            [PY, "-m", "celery", "-A", "config", "beat", "-l", "info",
+             "-s", str(embedded.DATA_DIR / "celerybeat-schedule")], **spawn))
+        _say(f"Guichet Cloud is up: http://127.0.0.1:{port}/")
+        _say(f"  API: http://127.0.0.1:{port}/api/v1/   docs: http://127.0.0.1:{port}/api/docs/")
+        _say(f"  admin: http://127.0.0.1:{port}/admin/   health: http://127.0.0.1:{port}/healthz")
+        _say(f"  demo logins (password '{DEMO_PASSWORD}'):")
+        manage("demo_logins")
+        _say("Ctrl-C stops everything.")
+        while not stopping:
+            if any(child.poll() is not None for child in children):
+                _say("a process exited; stopping the others")
+                break
+            time.sleep(0.5)
+    finally:
+        _say("stopping...")
+        _terminate(children)
+        stop_services(started)
+    return 0
+
+
+def test(args: list[str]) -> int:
+    os.environ["GUICHET_TESTING"] = "1"
+    started = ensure_services()
+    try:
+        lint = subprocess.run([PY, "-m", "ruff", "check", "."], cwd=ROOT).returncode
+        if lint != 0:
+            _say("ruff check failed")
+            return lint
+        # pytest exits 5 when it collects no test: that is a failure here too.
+        code = subprocess.run([PY, "-m", "pytest", *args], cwd=ROOT).returncode
+        if code == 5:
+            _say("no tests were collected: failing")
+        return code
+    finally:
+        stop_services(started)
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print(__doc__)
+        return 2
+    command, rest = argv[0], argv[1:]
+    if command == "run":
+        return run()
+    if command == "test":
+        return test(rest)
+    if command == "stop":
+        stop_services(["redis", "postgres"])
+        return 0
+    if command == "manage":
+        ensure_services()
+        return manage(*rest, check=False)
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,58 @@
+"""Cross-app endpoints: home page, token login, health check."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from rest_framework.authtoken.views import ObtainAuthToken
+
+from config.celery_app import app as celery_app
+
+
+class AuthTokenView(ObtainAuthToken):
+    """POST username and password, receive ``{"token": ...}`` for
+    ``Authorization: Token ...``."""
+
+
+def home(request):
+    return render(request, "home.html")
+
+
+def _database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return "ok"
+
+
+def _redis() -> str:
+    cache.set("healthz", "ok", 10)
+    if cache.get("healthz") != "ok":
+        return "redis did not return the value just written"
+    return "ok"
+
+
+def _worker() -> str:
+    replies = celery_app.control.ping(timeout=1.0)
+    if not replies:
+        return "no Celery worker answered a ping within 1 s"
+    return "ok"
+
+
+def _probe(check) -> str:
+    try:
+        return check()
+    except Exception as exc:  # a health probe reports every failure as text
+        return f"{type(exc).__name__}: {exc}"[:300]
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    report = {"database": _probe(_database), "redis": _probe(_redis), "worker": _probe(_worker)}
+    healthy = all(value == "ok" for value in report.values())
+    return JsonResponse(report, status=200 if healthy else 503)
