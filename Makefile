@@ -38,4 +38,4 @@ stop: $(STAMP)
 	$(PY) -m config.launcher stop
 
 lock: $(STAMP)
-	$(VENV)/bin/pip-compile --quiet --extra dev --generate-hashes --strip-extras -o requirements.lock pyproject.toml
+	$(VENV)/bin/pip-compile --quiet --no-emit-index-url --no-emit-find-links --extra dev --generate-hashes --strip-extras -o requirements.lock pyproject.toml

@@ -120,6 +120,8 @@ RENDERERS: dict[str, Renderer] = {
         f, p, lang, "Administration et supervision", "Administration and supervision"),
     "storage_location": lambda f, p, lang: _location(f, p, lang, "Stockage", "Storage"),
     "support_location": lambda f, p, lang: (
+        ("Support : aucun pays hors de la zone déclaré." if lang == "fr" else "Support: no location outside the zone declared.")
+        if not f["countries"] else
         _location(f, True, lang, "Support", "Support") if not f["outside"] else (
             (f"Support hors de {ZONE_NAMES['fr'][f['zone']]} ({', '.join(f['outside'])}) "
              + ("avec un dispositif documenté." if f["documented"] else "sans dispositif documenté."))

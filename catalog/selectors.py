@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from catalog import policy
@@ -112,10 +112,6 @@ def offers_editable_by(user) -> QuerySet[Offer]:
     return _offer_shape(Offer.objects.filter(provider_id=own.pk))
 
 
-def level_rank(code: str) -> int | None:
-    return SensitivityLevel.objects.filter(code=code).values_list("rank", flat=True).first()
-
-
 def offers_filter(
     qs: QuerySet[Offer],
     *,
@@ -131,8 +127,8 @@ def offers_filter(
     """The catalogue filters, shared by the API and the web UI. Arguments
     are already validated (see catalog.api.OfferFilterSerializer)."""
     if level:
-        rank = level_rank(level)
-        qs = qs.filter(assessment__level_rank__gte=rank if rank is not None else 10**4)
+        rank = SensitivityLevel.objects.filter(code=level).values("rank")[:1]
+        qs = qs.filter(assessment__level_rank__gte=Subquery(rank))
     flags = [flag for flag in flags if flag]
     if flags:
         qs = qs.filter(assessment__flags__contains=flags)

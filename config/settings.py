@@ -8,6 +8,7 @@ rather than running with a silently different configuration.
 from __future__ import annotations
 
 import os
+import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -66,7 +67,8 @@ def env_list(name: str, default: str = "") -> list[str]:
 # that a bare `manage.py` works on a fresh clone; a deployment sets
 # DATABASE_URL and so defaults to production mode.
 DEBUG = env_bool("DJANGO_DEBUG", not os.environ.get("DATABASE_URL"))
-TESTING = env_bool("GUICHET_TESTING", False)
+# `make test` sets GUICHET_TESTING; a bare `pytest` is recognised too.
+TESTING = env_bool("GUICHET_TESTING", "pytest" in sys.modules)
 
 _INSECURE_KEY = "insecure-local-development-key-never-use-in-production-0123456789"
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")

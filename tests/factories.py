@@ -1,0 +1,74 @@
+"""Factories build rows through the same services as the product where a
+service exists, so tests exercise the real validation."""
+
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from catalog import services
+from catalog.models import Certification, ProviderMembership
+
+FR_ONLY = {
+    "storage_countries": ["FR"], "processing_countries": ["FR"], "backup_countries": ["FR"],
+    "technical_data_countries": ["FR"], "administration_countries": ["FR"],
+}
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("guichet-demo")
+
+
+class ProviderFactory(factory.Factory):
+    """Built through ``provider_create``; an EU company with no stakes."""
+
+    class Meta:
+        model = dict
+
+    name = factory.Sequence(lambda n: f"Provider {n}")
+    registered_office_country = "FR"
+    central_administration_country = "FR"
+    main_establishment_country = "FR"
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        return services.provider_create(actor=None, **kwargs)
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProviderMembership
+
+    user = factory.SubFactory(UserFactory)
+    role = "admin"
+
+
+def offer(provider, **overrides):
+    values = {
+        "name": "Object storage", "category": "iaas_storage", "cpv_code": "72317000-0",
+        "unit": "TB_MONTH", "unit_price": "20", "status": "published", **FR_ONLY,
+    }
+    values.update(overrides)
+    return services.offer_create(provider=provider, actor=None, **values)
+
+
+def certification(provider, offers, *, verify=True, scheme="SECNUMCLOUD", version="3.2", **overrides):
+    today = timezone.localdate()
+    values = {
+        "scheme": scheme, "scheme_version": version,
+        "reference": overrides.pop("reference", f"{scheme}-{provider.pk}-{Certification.objects.count() + 1}"),
+        "status": "valid", "issued_on": today - datetime.timedelta(days=100),
+        "expires_on": today + datetime.timedelta(days=900),
+        "scope_offers": [o.pk for o in offers],
+    }
+    values.update(overrides)
+    cert = services.certification_create(provider=provider, actor=None, **values)
+    if verify:
+        cert = services.certification_verify(certification=cert, actor=None)
+    return cert
