@@ -119,7 +119,9 @@ def postgres_stop() -> None:
 def postgres_url(socket_dir: str, database: str = DATABASE_NAME) -> str:
     from urllib.parse import quote
 
-    return f"postgresql://postgres@/{database}?host={quote(socket_dir, safe='')}"
+    # A percent-encoded socket folder in the host part: dj-database-url
+    # turns it into HOST, which psycopg and `dbshell` understand.
+    return f"postgresql://postgres@{quote(socket_dir, safe='')}/{database}"
 
 
 # --------------------------------------------------------------------------

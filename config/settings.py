@@ -302,6 +302,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OfferStatusEnum": "catalog.models.OfferStatus",
+        "CertificationStatusEnum": "catalog.models.CertificationStatus",
+        "ProviderStatusEnum": "catalog.models.ProviderStatus",
+        "CertificationVerificationEnum": "catalog.models.CertificationVerification",
+    },
 }
 
 # --------------------------------------------------------------------------
