@@ -1,14 +1,38 @@
 """The broker's reactions to the lower apps' domain events.
 
-Every receiver defers its work until the change is committed: a task that
-starts before the commit would read the old rows (or none)."""
+Audit events are written synchronously, in the transaction of the change
+(so a rolled-back change leaves no audit row, and a committed one always
+has one). Everything else waits for the commit: a task that starts before
+it would read the old rows, or none."""
 
 from __future__ import annotations
 
+import logging
+
+from django.db import transaction
 from django.dispatch import receiver
 
-from broker import tasks
+from broker import services, tasks
 from catalog import signals as catalog_signals
+from tenders import signals as tender_signals
+
+logger = logging.getLogger(__name__)
+
+DECISIONS = {"tender.closed", "tender.awarded", "tender.unsuccessful", "tender.cancelled"}
+ORDER_EVENTS = {"order.place", "order.accepted", "order.declined", "order.cancelled"}
+
+
+def _enqueue(task, **kwargs) -> None:
+    """Send after commit; if the broker is unreachable the work is not lost:
+    the beat's sweepers pick up what stayed queued."""
+
+    def send():
+        try:
+            task.delay(**kwargs)
+        except Exception:  # Redis down: logged, recovered by a sweeper
+            logger.exception("could not enqueue %s(%s)", task.name, kwargs)
+
+    transaction.on_commit(send)
 
 
 @receiver(catalog_signals.offer_inputs_changed)
@@ -16,4 +40,34 @@ def reassess_on_input_change(sender, offer_ids, reason, **kwargs):
     ids = None if offer_ids is None else sorted(set(offer_ids))
     if ids == []:
         return
-    tasks.offers_assess.delay_on_commit(offer_ids=ids, reason=reason)
+    _enqueue(tasks.offers_assess, offer_ids=ids, reason=reason)
+
+
+@receiver(catalog_signals.assessments_changed)
+def rematch_on_assessment_change(sender, offer_ids, **kwargs):
+    _enqueue(tasks.tenders_rematch, offer_ids=sorted(offer_ids))
+
+
+@receiver(catalog_signals.offer_status_changed)
+def rematch_on_offer_change(sender, offer_id, status, **kwargs):
+    _enqueue(tasks.tenders_rematch, offer_ids=[offer_id])
+
+
+@receiver(catalog_signals.operator_decided)
+def audit_operator_decision(sender, actor, action, object_type, object_id, data, **kwargs):
+    services.audit_append(actor=actor, organisation="operator", action=action,
+                          object_type=object_type, object_id=object_id, data=data)
+
+
+@receiver(tender_signals.tender_event)
+def on_tender_event(sender, action, actor, organisation, object_type, object_id, data, tender_id, **kwargs):
+    services.audit_append(actor=actor, organisation=organisation, action=action, object_type=object_type,
+                          object_id=object_id, data=data, tender_id=tender_id)
+    if action == "tender.published":
+        _enqueue(tasks.tender_match, tender_id=tender_id)
+    elif action in DECISIONS:
+        _enqueue(tasks.tender_decision_notify, tender_id=tender_id, action=action)
+    elif action == "clarification.answer":
+        _enqueue(tasks.clarification_notify, clarification_id=object_id)
+    elif action in ORDER_EVENTS:
+        _enqueue(tasks.order_notify, order_id=object_id, action=action)

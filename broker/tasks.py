@@ -1,29 +1,86 @@
-"""Celery tasks. Each takes ids, loads rows, calls a service, and is
-idempotent: a second run (redelivery after a crash, a duplicate enqueue)
-changes nothing."""
+"""Celery tasks. Each takes ids, loads rows, calls a service, retries only
+transient errors, and is idempotent: a second run (redelivery after a
+crash, a duplicate enqueue) changes nothing."""
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from django.db import OperationalError
+from django.utils import timezone
 
+from broker import services
 from catalog import services as catalog_services
+from tenders import services as tender_services
+from tenders.models import MatchingState, Tender, TenderStatus
 
 logger = logging.getLogger(__name__)
 
 TRANSIENT = (OperationalError,)
+RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": True, "max_retries": 5}
 
 
-@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
-def offers_assess(self, offer_ids: list[int] | None = None, reason: str = "") -> dict:
+@shared_task(**RETRY)
+def offers_assess(offer_ids: list[int] | None = None, reason: str = "") -> dict:
     run = catalog_services.offers_assess(offer_ids=offer_ids)
     logger.info("assessed %s offers (%s changed) after %s", run.assessed, len(run.changed), reason)
     return {"assessed": run.assessed, "changed": run.changed}
 
 
-@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
-def certifications_expire(self) -> dict:
-    expired = catalog_services.certifications_expire_due()
-    return {"expired": expired}
+@shared_task(**RETRY)
+def certifications_expire() -> dict:
+    return {"expired": catalog_services.certifications_expire_due()}
+
+
+@shared_task(**RETRY)
+def certifications_warn_expiry() -> dict:
+    return {"notified": services.certifications_warn_expiry()}
+
+
+@shared_task(**RETRY)
+def tender_match(tender_id: int) -> dict:
+    run = services.tender_match(tender_id=tender_id)
+    return {"tender_id": tender_id, "rows": run.rows, "invited": run.invited}
+
+
+@shared_task(**RETRY)
+def tenders_rematch(offer_ids: list[int]) -> dict:
+    tender_ids = services.tenders_affected_by(offer_ids)
+    for tender_id in tender_ids:
+        services.tender_match(tender_id=tender_id)
+    return {"tenders": tender_ids}
+
+
+@shared_task(**RETRY)
+def tenders_close_due() -> dict:
+    return {"closed": tender_services.tenders_close_due()}
+
+
+@shared_task(**RETRY)
+def tenders_match_stale() -> dict:
+    """Sweeper: a published tender whose matching stayed queued (the broker
+    was down at publication) or died running is matched again."""
+    cutoff = timezone.now() - timedelta(minutes=2)
+    stale = list(Tender.objects.filter(status=TenderStatus.PUBLISHED).filter(
+        matching_state__in=[MatchingState.QUEUED, MatchingState.RUNNING], matching_queued_at__lt=cutoff,
+    ).values_list("pk", flat=True))
+    for tender_id in stale:
+        services.tender_match(tender_id=tender_id)
+    return {"matched": stale}
+
+
+@shared_task(**RETRY)
+def tender_decision_notify(tender_id: int, action: str) -> dict:
+    return {"notified": services.tender_decision_notify(tender_id=tender_id, action=action)}
+
+
+@shared_task(**RETRY)
+def clarification_notify(clarification_id: int) -> dict:
+    return {"notified": services.clarification_notify(clarification_id=clarification_id)}
+
+
+@shared_task(**RETRY)
+def order_notify(order_id: int, action: str) -> dict:
+    return {"notified": services.order_notify(order_id=order_id, action=action)}

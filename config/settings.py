@@ -330,3 +330,21 @@ CELERY_BEAT_SCHEDULE = {
     # Nightly: certificates past their date stop counting, offers re-assessed.
     "certifications-expire": {"task": "broker.tasks.certifications_expire", "schedule": crontab(hour=1, minute=5)},
 }
+
+# --------------------------------------------------------------------------
+# Procurement (DESIGN §4). Thresholds in EUR excl. VAT: below the first, a
+# direct purchase ("dispense de procédure", Code de la commande publique
+# R2122-8); below the second, an adapted procedure (R2123-1); above, an open
+# procedure (EU threshold for central government supply and services).
+DIRECT_PURCHASE_THRESHOLD = env_decimal("DIRECT_PURCHASE_THRESHOLD", "40000")
+ADAPTED_PROCEDURE_THRESHOLD = env_decimal("ADAPTED_PROCEDURE_THRESHOLD", "140000")
+if ADAPTED_PROCEDURE_THRESHOLD < DIRECT_PURCHASE_THRESHOLD:
+    raise ImproperlyConfigured("ADAPTED_PROCEDURE_THRESHOLD must not be below DIRECT_PURCHASE_THRESHOLD")
+# Minimum time between publication and the response deadline.
+TENDER_MIN_RESPONSE_HOURS = env_int("TENDER_MIN_RESPONSE_HOURS", 24 * 7, minimum=0)
+TENDER_REFERENCE_PREFIX = env_str("TENDER_REFERENCE_PREFIX", "GC")
+CELERY_BEAT_SCHEDULE["tenders-close-due"] = {"task": "broker.tasks.tenders_close_due", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["certifications-warn-expiry"] = {
+    "task": "broker.tasks.certifications_warn_expiry", "schedule": crontab(hour=7, minute=0),
+}
+CELERY_BEAT_SCHEDULE["tenders-match-stale"] = {"task": "broker.tasks.tenders_match_stale", "schedule": 60.0}

@@ -13,6 +13,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/auth/token/", views.AuthTokenView.as_view(), name="api-token"),
     path("api/v1/", include("catalog.urls")),
+    path("api/v1/", include("tenders.urls")),
+    path("api/v1/", include("broker.urls")),
     path("", views.home, name="home"),
 ]
 

@@ -1,0 +1,514 @@
+"""REST API of the demand side: agencies, tenders and their lifecycle,
+shortlists, clarifications, sealed responses, evaluation, awards, orders.
+Thin views over ``tenders.services``; scoping in ``tenders.selectors``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticatedOrReadOnly
+from rest_framework.response import Response
+
+from catalog import selectors as catalog_selectors
+from catalog import units
+from catalog.messages import check_reason
+from catalog.models import Offer, ServiceCategory
+from tenders import eligibility, selectors, services
+from tenders.models import Agency, Award, Clarification, Order, Tender, TenderResponse, TenderStatus
+
+# --------------------------------------------------------------------------
+# Output
+
+
+class AgencyOutput(serializers.ModelSerializer):
+    buyer_category = serializers.CharField(source="buyer_category.code")
+
+    class Meta:
+        model = Agency
+        fields = ["id", "name", "slug", "siret", "buyer_category"]
+
+
+class TenderOutput(serializers.ModelSerializer):
+    agency = AgencyOutput(read_only=True)
+    matching = serializers.SerializerMethodField()
+    required_level = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Tender
+        fields = ["id", "reference", "agency", "title", "description", "category", "cpv_code", "level",
+                  "required_level", "flags", "location_constraint", "quantity", "unit", "duration_months",
+                  "estimated_value", "procedure", "response_deadline", "weight_price", "weight_technical",
+                  "weight_other", "status", "status_reason", "published_at", "closed_at", "decided_at",
+                  "matching", "created_at", "updated_at"]
+
+    def get_matching(self, tender) -> dict:
+        return {"state": tender.matching_state or None, "queued_at": tender.matching_queued_at,
+                "started_at": tender.matching_started_at, "finished_at": tender.matching_finished_at,
+                "error": tender.matching_error or None}
+
+    def get_required_level(self, tender) -> str:
+        """The stated level, raised to N2 for State bodies' health data."""
+        return selectors.required_level(agency=tender.agency, level=tender.level, flags=list(tender.flags)).code
+
+
+class ShortlistRow(serializers.Serializer):
+    rank = serializers.IntegerField()
+    offer = serializers.SerializerMethodField()
+    score = serializers.DecimalField(max_digits=7, decimal_places=3)
+    estimated_cost = serializers.DecimalField(max_digits=16, decimal_places=2)
+    reasons = serializers.JSONField()
+    warnings = serializers.JSONField()
+    computed_at = serializers.DateTimeField()
+
+    def get_offer(self, entry) -> dict:
+        return {"id": entry.offer_id, "name": entry.offer.name,
+                "provider": {"id": entry.offer.provider_id, "name": entry.offer.provider.name}}
+
+
+class ClarificationOutput(serializers.ModelSerializer):
+    asked_by_you = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Clarification
+        fields = ["id", "question", "answer", "created_at", "answered_at", "asked_by_you"]
+
+    def get_asked_by_you(self, item) -> bool:
+        # The asker's identity is never shown; a provider learns only that a
+        # question is its own.
+        own = self.context.get("provider")
+        return bool(own and own.pk == item.provider_id)
+
+
+class ResponseOutput(serializers.ModelSerializer):
+    provider = serializers.SerializerMethodField()
+    offer = serializers.SerializerMethodField()
+    receipt = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TenderResponse
+        fields = ["id", "tender", "provider", "offer", "total_price", "technical_answer", "attachment_sha256",
+                  "status", "submitted_at", "withdrawn_at", "technical_score", "other_score", "receipt"]
+
+    def get_provider(self, response) -> dict:
+        return {"id": response.provider_id, "name": response.provider.name}
+
+    def get_offer(self, response) -> dict:
+        return {"id": response.offer_id, "name": response.offer.name}
+
+    def get_receipt(self, response) -> dict:
+        return {"submitted_at": response.submitted_at, "sha256": response.receipt_sha256}
+
+
+class AwardOutput(serializers.ModelSerializer):
+    tender = serializers.SerializerMethodField()
+    supplier = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Award
+        fields = ["id", "tender", "supplier", "amount", "awarded_at"]
+
+    def get_tender(self, award) -> dict:
+        return {"id": award.tender_id, "reference": award.tender.reference, "title": award.tender.title,
+                "agency": award.tender.agency.name}
+
+    def get_supplier(self, award) -> dict:
+        return {"id": award.response.provider_id, "name": award.response.provider.name,
+                "offer": {"id": award.response.offer_id, "name": award.response.offer.name}}
+
+
+class OrderOutput(serializers.ModelSerializer):
+    agency = serializers.CharField(source="agency.name")
+    provider = serializers.CharField(source="provider.name")
+    offer = serializers.SerializerMethodField()
+    total_incl_vat = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Order
+        fields = ["id", "reference", "agency", "provider", "offer", "quantity", "duration_months", "unit_price",
+                  "normalised_price", "total", "total_incl_vat", "level", "flags", "status", "status_reason",
+                  "placed_at", "decided_at"]
+
+    def get_offer(self, order) -> dict:
+        return {"id": order.offer_id, "name": order.offer.name, "unit": order.offer.unit}
+
+    def get_total_incl_vat(self, order) -> str:
+        return str((order.total * (1 + settings.VAT_RATE)).quantize(Decimal("0.01")))
+
+
+# --------------------------------------------------------------------------
+# Input
+
+
+class TenderInput(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    category = serializers.ChoiceField(choices=ServiceCategory.choices, required=False)
+    cpv_code = serializers.CharField(max_length=10, required=False)
+    level = serializers.CharField(max_length=2, required=False)
+    flags = serializers.ListField(child=serializers.CharField(max_length=20), required=False, max_length=10)
+    location_constraint = serializers.CharField(max_length=2, required=False, allow_blank=True)
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"), required=False)
+    unit = serializers.ChoiceField(choices=units.UNIT_CHOICES, required=False)
+    duration_months = serializers.IntegerField(min_value=1, max_value=120, required=False)
+    estimated_value = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("1"), required=False)
+    response_deadline = serializers.DateTimeField(required=False)
+    weight_price = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    weight_technical = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    weight_other = serializers.IntegerField(min_value=0, max_value=100, required=False)
+
+
+class DecisionReasonInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class AwardInput(serializers.Serializer):
+    response = serializers.IntegerField(min_value=1)
+
+
+class QuestionInput(serializers.Serializer):
+    question = serializers.CharField(max_length=5000)
+
+
+class AnswerInput(serializers.Serializer):
+    answer = serializers.CharField(max_length=10000)
+
+
+class ResponseInput(serializers.Serializer):
+    offer = serializers.IntegerField(min_value=1)
+    total_price = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=Decimal("0.01"))
+    technical_answer = serializers.CharField(max_length=50000)
+    attachment = serializers.FileField(required=False)
+
+
+class ScoreInput(serializers.Serializer):
+    technical_score = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=Decimal(0),
+                                               max_value=Decimal(100), required=False)
+    other_score = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=Decimal(0),
+                                           max_value=Decimal(100), required=False)
+
+
+class OrderInput(serializers.Serializer):
+    offer = serializers.IntegerField(min_value=1)
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    duration_months = serializers.IntegerField(min_value=1, max_value=120)
+    level = serializers.CharField(max_length=2, default="N0")
+    flags = serializers.ListField(child=serializers.CharField(max_length=20), required=False, max_length=10)
+
+
+def _parse(serializer_class, data, **kwargs) -> dict:
+    parsed = serializer_class(data=data, **kwargs)
+    parsed.is_valid(raise_exception=True)
+    return dict(parsed.validated_data)
+
+
+def _require_user(request):
+    if not request.user.is_authenticated:
+        raise NotAuthenticated()
+
+
+def _agency_or_403(request) -> Agency:
+    _require_user(request)
+    agency = selectors.agency_of(request.user)
+    if agency is None:
+        raise PermissionDenied("Only members of a public agency can do this.")
+    return agency
+
+
+def _provider_or_403(request):
+    _require_user(request)
+    provider = catalog_selectors.provider_of(request.user)
+    if provider is None:
+        raise PermissionDenied("Only members of a provider can do this.")
+    return provider
+
+
+# --------------------------------------------------------------------------
+# Views
+
+
+class AgencyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Public bodies buying through the window."""
+
+    serializer_class = AgencyOutput
+    queryset = Agency.objects.select_related("buyer_category").order_by("-id")
+
+
+class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                    mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Tenders: public once published; agencies manage their own."""
+
+    permission_classes = [IsAuthenticatedOrReadOnly]
+    serializer_class = TenderOutput
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        qs = selectors.tenders_visible_to(self.request.user).order_by("-id")
+        wanted = self.request.query_params.get("status")
+        if self.action == "list" and wanted in TenderStatus.values:
+            qs = qs.filter(status=wanted)
+        return qs
+
+    def _managed(self, pk) -> Tender:
+        _require_user(self.request)
+        tender = selectors.tenders_managed_by(self.request.user).filter(pk=pk).first()
+        if tender is None:
+            raise NotFound()
+        return tender
+
+    def _visible(self, pk) -> Tender:
+        tender = selectors.tenders_visible_to(self.request.user).filter(pk=pk).first()
+        if tender is None:
+            raise NotFound()
+        # Every request that depends on the deadline checks it itself.
+        return services.tender_close_if_due(tender=tender)
+
+    def _render(self, tender: Tender, http_status=status.HTTP_200_OK) -> Response:
+        fresh = Tender.objects.select_related("agency__buyer_category").get(pk=tender.pk)
+        return Response(TenderOutput(fresh).data, status=http_status)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._render(self._visible(kwargs["pk"]))
+
+    @extend_schema(request=TenderInput, responses={201: TenderOutput})
+    def create(self, request, *args, **kwargs):
+        agency = _agency_or_403(request)
+        tender = services.tender_create(agency=agency, actor=request.user, **_parse(TenderInput, request.data))
+        return self._render(tender, status.HTTP_201_CREATED)
+
+    @extend_schema(request=TenderInput, responses=TenderOutput)
+    def update(self, request, *args, **kwargs):
+        tender = self._managed(kwargs["pk"])
+        tender = services.tender_update(tender=tender, actor=request.user,
+                                        **_parse(TenderInput, request.data, partial=True))
+        return self._render(tender)
+
+    @extend_schema(request=None, responses=TenderOutput)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        return self._render(services.tender_publish(tender=self._managed(pk), actor=request.user))
+
+    @extend_schema(request=DecisionReasonInput, responses=TenderOutput)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        tender = self._managed(pk)
+        reason = _parse(DecisionReasonInput, request.data)["reason"]
+        return self._render(services.tender_cancel(tender=tender, actor=request.user, reason=reason))
+
+    @extend_schema(request=DecisionReasonInput, responses=TenderOutput)
+    @action(detail=True, methods=["post"])
+    def unsuccessful(self, request, pk=None):
+        tender = self._managed(pk)
+        reason = _parse(DecisionReasonInput, request.data)["reason"]
+        return self._render(services.tender_declare_unsuccessful(tender=tender, actor=request.user, reason=reason))
+
+    @extend_schema(request=AwardInput, responses=AwardOutput)
+    @action(detail=True, methods=["post"])
+    def award(self, request, pk=None):
+        tender = self._managed(pk)
+        response_id = _parse(AwardInput, request.data)["response"]
+        response = TenderResponse.objects.filter(pk=response_id, tender=tender).first()
+        if response is None:
+            raise services.TenderError("No such response for this tender.", fields={"response": ["Unknown response."]})
+        award = services.tender_award(tender=tender, actor=request.user, response=response)
+        award = Award.objects.select_related("tender__agency", "response__provider", "response__offer").get(pk=award.pk)
+        return Response(AwardOutput(award).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=ShortlistRow(many=True))
+    @action(detail=True, methods=["get"])
+    def shortlist(self, request, pk=None):
+        """Matching state and the shortlist with "why this offer"."""
+        tender = self._visible(pk)
+        rows = selectors.shortlist_of(tender)
+        return Response({"matching": TenderOutput().get_matching(tender),
+                         "results": ShortlistRow(rows, many=True).data})
+
+    @extend_schema(parameters=[OpenApiParameter("offer", int, required=True)])
+    @action(detail=True, methods=["get"], url_path="why-not")
+    def why_not(self, request, pk=None):
+        """For one of the caller's offers: every requirement it fails, rule by rule."""
+        provider = _provider_or_403(request)
+        tender = self._visible(pk)
+        try:
+            offer_id = int(request.query_params.get("offer", ""))
+        except ValueError:
+            raise services.TenderError("An offer id is required.", fields={"offer": ["An offer id is required."]}) from None
+        if not Offer.objects.filter(pk=offer_id, provider=provider).exists():
+            raise NotFound()
+        failures = eligibility.failures(selectors.need_of(tender), selectors.offer_snapshot(offer_id))
+        lang = get_language()
+        for failure in failures:
+            for check in failure["facts"].get("failed_checks", []):
+                check["reason"] = check_reason(check, lang)
+        return Response({"offer": offer_id, "eligible": not failures, "failures": failures})
+
+    @extend_schema(request=QuestionInput, responses=ClarificationOutput(many=True))
+    @action(detail=True, methods=["get", "post"])
+    def clarifications(self, request, pk=None):
+        tender = self._visible(pk)
+        provider = catalog_selectors.provider_of(request.user)
+        if request.method == "POST":
+            provider = _provider_or_403(request)
+            question = _parse(QuestionInput, request.data)["question"]
+            item = services.clarification_ask(tender=tender, provider=provider, actor=request.user, question=question)
+            return Response(ClarificationOutput(item, context={"provider": provider}).data, status=status.HTTP_201_CREATED)
+        items = selectors.clarifications_of(tender)
+        agency = selectors.agency_of(request.user)
+        if not (agency and agency.pk == tender.agency_id):
+            # Others see answered questions, and a provider its own pending ones.
+            items = items.exclude(answer="") if provider is None else items.filter(
+                ~Q(answer="") | Q(provider_id=provider.pk))
+        return Response(ClarificationOutput(items, many=True, context={"provider": provider}).data)
+
+    @extend_schema(request=AnswerInput, responses=ClarificationOutput)
+    @action(detail=True, methods=["post"], url_path=r"clarifications/(?P<clarification_id>\d+)/answer")
+    def answer(self, request, pk=None, clarification_id=None):
+        tender = self._managed(pk)
+        item = Clarification.objects.filter(pk=clarification_id, tender=tender).first()
+        if item is None:
+            raise NotFound()
+        item = services.clarification_answer(clarification=item, actor=request.user,
+                                             answer=_parse(AnswerInput, request.data)["answer"])
+        return Response(ClarificationOutput(item).data)
+
+    @extend_schema(request={"multipart/form-data": ResponseInput, "application/json": ResponseInput},
+                   responses=ResponseOutput(many=True))
+    @action(detail=True, methods=["get", "post"])
+    def responses(self, request, pk=None):
+        """Providers submit (or replace) their own sealed response; the agency
+        reads the responses only once the tender is closed."""
+        tender = self._visible(pk)
+        if request.method == "POST":
+            provider = _provider_or_403(request)
+            data = _parse(ResponseInput, request.data)
+            offer = Offer.objects.filter(pk=data["offer"], provider=provider).first()
+            if offer is None:
+                raise services.TenderError("Respond with one of your own offers.",
+                                           fields={"offer": ["Not one of your offers."]})
+            response = services.response_submit(
+                tender=tender, provider=provider, actor=request.user, offer=offer,
+                total_price=data["total_price"], technical_answer=data["technical_answer"],
+                attachment=data.get("attachment"))
+            return Response(ResponseOutput(response).data, status=status.HTTP_201_CREATED)
+        _require_user(request)
+        if catalog_selectors.provider_of(request.user) is None:
+            if tender.status in selectors.SEALED_STATUSES:
+                # The same answer whether there are zero responses or fifty.
+                deadline = timezone.localtime(tender.response_deadline)
+                raise services.TenderError(f"Responses are sealed until the deadline ({deadline:%Y-%m-%d %H:%M %Z}).",
+                                           code="sealed", http_status=403)
+            agency = selectors.agency_of(request.user)
+            if not ((agency and agency.pk == tender.agency_id) or catalog_selectors.is_operator(request.user)):
+                raise PermissionDenied("Only the buyer reads the responses.")
+        responses = selectors.responses_visible_to(request.user, tender)
+        return Response(ResponseOutput(responses, many=True).data)
+
+    @action(detail=True, methods=["get"], url_path=r"responses/(?P<response_id>\d+)")
+    def response_detail(self, request, pk=None, response_id=None):
+        _require_user(request)
+        tender = self._visible(pk)
+        response = selectors.responses_visible_to(request.user, tender).filter(pk=response_id).first()
+        if response is None:
+            raise NotFound()
+        return Response(ResponseOutput(response).data)
+
+    @action(detail=True, methods=["post"], url_path=r"responses/(?P<response_id>\d+)/withdraw")
+    def response_withdraw(self, request, pk=None, response_id=None):
+        provider = _provider_or_403(request)
+        tender = self._visible(pk)
+        response = TenderResponse.objects.filter(pk=response_id, tender=tender, provider=provider).first()
+        if response is None:
+            raise NotFound()
+        return Response(ResponseOutput(services.response_withdraw(response=response, actor=request.user)).data)
+
+    @extend_schema(request=ScoreInput, responses=ResponseOutput)
+    @action(detail=True, methods=["post"], url_path=r"responses/(?P<response_id>\d+)/score")
+    def response_score(self, request, pk=None, response_id=None):
+        tender = self._managed(pk)
+        response = TenderResponse.objects.filter(pk=response_id, tender=tender).first()
+        if response is None:
+            raise NotFound()
+        scored = services.response_score(response=response, actor=request.user, **_parse(ScoreInput, request.data))
+        return Response(ResponseOutput(scored).data)
+
+    @action(detail=True, methods=["get"])
+    def ranking(self, request, pk=None):
+        """Price score (lowest ÷ price × weight), entered scores, total, rank."""
+        tender = self._managed(pk)
+        tender = services.tender_close_if_due(tender=tender)
+        if tender.status in selectors.SEALED_STATUSES:
+            raise services.TenderError("Responses are sealed until the deadline.", code="sealed", http_status=403)
+        ranked = selectors.ranking(list(selectors.responses_visible_to(request.user, tender)), tender)
+        return Response([{"rank": r.rank, "response": r.response.pk, "provider": r.response.provider.name,
+                          "total_price": str(r.response.total_price), "price_score": str(r.price_score),
+                          "technical_score": str(r.technical_score), "other_score": str(r.other_score),
+                          "total": str(r.total)} for r in ranked])
+
+
+class AwardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Public awards."""
+
+    serializer_class = AwardOutput
+    queryset = Award.objects.select_related("tender__agency", "response__provider", "response__offer").order_by("-id")
+
+
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                   viewsets.GenericViewSet):
+    """Direct purchases below the threshold: agencies order, providers
+    accept or decline."""
+
+    serializer_class = OrderOutput
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Order.objects.none()
+        _require_user(self.request)
+        return selectors.orders_visible_to(self.request.user).order_by("-id")
+
+    @extend_schema(request=OrderInput, responses={201: OrderOutput})
+    def create(self, request, *args, **kwargs):
+        agency = _agency_or_403(request)
+        data = _parse(OrderInput, request.data)
+        offer = catalog_selectors.offers_visible_to(request.user).filter(pk=data.pop("offer")).first()
+        if offer is None:
+            raise services.TenderError("Unknown offer.", fields={"offer": ["Unknown offer."]})
+        order = services.order_place(agency=agency, actor=request.user, offer=offer, **data)
+        return Response(OrderOutput(self.get_queryset().get(pk=order.pk)).data, status=status.HTTP_201_CREATED)
+
+    def _own_as_provider(self, pk) -> Order:
+        provider = _provider_or_403(self.request)
+        order = self.get_queryset().filter(pk=pk, provider=provider).first()
+        if order is None:
+            raise NotFound()
+        return order
+
+    @extend_schema(request=None, responses=OrderOutput)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        order = services.order_accept(order=self._own_as_provider(pk), actor=request.user)
+        return Response(OrderOutput(self.get_queryset().get(pk=order.pk)).data)
+
+    @extend_schema(request=DecisionReasonInput, responses=OrderOutput)
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        order = self._own_as_provider(pk)
+        order = services.order_decline(order=order, actor=request.user, reason=_parse(DecisionReasonInput, request.data)["reason"])
+        return Response(OrderOutput(self.get_queryset().get(pk=order.pk)).data)
+
+    @extend_schema(request=None, responses=OrderOutput)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        agency = _agency_or_403(request)
+        order = self.get_queryset().filter(pk=pk, agency=agency).first()
+        if order is None:
+            raise NotFound()
+        order = services.order_cancel(order=order, actor=request.user, reason=request.data.get("reason", ""))
+        return Response(OrderOutput(self.get_queryset().get(pk=order.pk)).data)

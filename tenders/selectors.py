@@ -1,0 +1,170 @@
+"""Every read of the demand side that scopes or shapes a query.
+
+Sealed responses: the only way to read responses is ``responses_visible_to``,
+which gives a provider its own and an agency its tender's responses only once
+the tender is past PUBLISHED. Counts go through the same selector."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+
+from catalog import selectors as catalog_selectors
+from catalog.models import Offer, OfferAssessment, Provider, SensitivityLevel
+from tenders.eligibility import Need, OfferSnapshot
+from tenders.models import (
+    Agency,
+    AgencyMembership,
+    Clarification,
+    Order,
+    ShortlistEntry,
+    Tender,
+    TenderResponse,
+    TenderStatus,
+)
+
+PUBLIC_STATUSES = (TenderStatus.PUBLISHED, TenderStatus.CLOSED, TenderStatus.AWARDED,
+                   TenderStatus.UNSUCCESSFUL, TenderStatus.CANCELLED)
+SEALED_STATUSES = (TenderStatus.DRAFT, TenderStatus.PUBLISHED)
+
+
+def agency_membership_of(user) -> AgencyMembership | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return AgencyMembership.objects.select_related("agency__buyer_category").filter(user_id=user.pk).first()
+
+
+def agency_of(user) -> Agency | None:
+    membership = agency_membership_of(user)
+    return membership.agency if membership else None
+
+
+def tenders_visible_to(user) -> QuerySet[Tender]:
+    """Published-and-later tenders for everyone; an agency also sees its own
+    drafts; operators see everything. Cancelled drafts stay private."""
+    qs = Tender.objects.select_related("agency__buyer_category")
+    if catalog_selectors.is_operator(user):
+        return qs
+    visible = Q(status__in=PUBLIC_STATUSES, published_at__isnull=False)
+    agency = agency_of(user)
+    if agency:
+        visible |= Q(agency_id=agency.pk)
+    return qs.filter(visible)
+
+
+def tenders_managed_by(user) -> QuerySet[Tender]:
+    agency = agency_of(user)
+    if agency is None:
+        return Tender.objects.none()
+    return Tender.objects.select_related("agency__buyer_category").filter(agency_id=agency.pk)
+
+
+def responses_visible_to(user, tender: Tender) -> QuerySet[TenderResponse]:
+    """A provider sees its own responses; the agency (and the operator) sees
+    the live responses only after the deadline has closed the tender;
+    nobody else sees any."""
+    qs = TenderResponse.objects.select_related("provider", "offer", "tender").filter(tender=tender)
+    provider = catalog_selectors.provider_of(user)
+    if provider is not None:
+        return qs.filter(provider_id=provider.pk)
+    if tender.status in SEALED_STATUSES:
+        return qs.none()
+    agency = agency_of(user)
+    if (agency and agency.pk == tender.agency_id) or catalog_selectors.is_operator(user):
+        return qs.filter(status=TenderResponse.Status.SUBMITTED)
+    return qs.none()
+
+
+def clarifications_of(tender: Tender) -> QuerySet[Clarification]:
+    return Clarification.objects.filter(tender=tender).select_related("provider")
+
+
+def shortlist_of(tender: Tender) -> QuerySet[ShortlistEntry]:
+    return ShortlistEntry.objects.filter(tender=tender).select_related("offer__provider").order_by("rank")
+
+
+def orders_visible_to(user) -> QuerySet[Order]:
+    qs = Order.objects.select_related("agency", "offer", "provider")
+    if catalog_selectors.is_operator(user):
+        return qs
+    agency = agency_of(user)
+    if agency:
+        return qs.filter(agency_id=agency.pk)
+    provider = catalog_selectors.provider_of(user)
+    if provider:
+        return qs.filter(provider_id=provider.pk)
+    return qs.none()
+
+
+# --------------------------------------------------------------------------
+# Eligibility inputs
+
+
+def required_level(*, agency: Agency, level: str, flags: list[str]) -> SensitivityLevel:
+    """The level a need demands: the stated one, raised for health data of
+    State bodies (doctrine « cloud au centre »: health data is N2 for them)."""
+    stated = SensitivityLevel.objects.get(code=level)
+    floor = agency.buyer_category.health_min_level if "HEALTH" in flags else None
+    if floor is not None and floor.rank > stated.rank:
+        return floor
+    return stated
+
+
+def need_for(*, agency: Agency, level: str, flags: list[str], category: str | None, location: str,
+             unit: str, quantity: Decimal) -> Need:
+    required = required_level(agency=agency, level=level, flags=flags)
+    return Need(level=required.code, level_rank=required.rank, flags=tuple(sorted(flags)),
+                category=category, location=location, unit=unit, quantity=Decimal(quantity))
+
+
+def need_of(tender: Tender) -> Need:
+    return need_for(agency=tender.agency, level=tender.level, flags=list(tender.flags),
+                    category=tender.category, location=tender.location_constraint,
+                    unit=tender.unit, quantity=tender.quantity)
+
+
+def offer_snapshot(offer_id: int) -> OfferSnapshot:
+    offer = Offer.objects.select_related("provider").get(pk=offer_id)
+    assessment = OfferAssessment.objects.filter(offer_id=offer_id).first()
+    return OfferSnapshot(
+        id=offer.pk, status=offer.status, provider_active=offer.provider.status == Provider.Status.ACTIVE,
+        category=offer.category, unit=offer.unit, data_countries=tuple(offer.data_countries),
+        minimum_commitment=offer.minimum_commitment, capacity=offer.capacity,
+        level=assessment.level if assessment else None,
+        level_rank=assessment.level_rank if assessment else None,
+        flags=tuple(assessment.flags) if assessment else (),
+        failed_checks=tuple(c for c in (assessment.checks if assessment else []) if not c["passed"]),
+    )
+
+
+# --------------------------------------------------------------------------
+# Evaluation
+
+
+@dataclass(frozen=True)
+class RankedResponse:
+    response: TenderResponse
+    price_score: Decimal
+    technical_score: Decimal
+    other_score: Decimal
+    total: Decimal
+    rank: int
+
+
+def ranking(responses: list[TenderResponse], tender: Tender) -> list[RankedResponse]:
+    """Price score = lowest price ÷ price × price weight; technical and other
+    scores (out of 100) weighted likewise; ranked by total, then price."""
+    if not responses:
+        return []
+    lowest = min(r.total_price for r in responses)
+    rows = []
+    for r in responses:
+        price = (lowest / r.total_price * tender.weight_price).quantize(Decimal("0.01"))
+        technical = ((r.technical_score or 0) * tender.weight_technical / 100)
+        other = ((r.other_score or 0) * tender.weight_other / 100)
+        rows.append((r, price, Decimal(technical).quantize(Decimal("0.01")),
+                     Decimal(other).quantize(Decimal("0.01"))))
+    rows.sort(key=lambda row: (-(row[1] + row[2] + row[3]), row[0].total_price, row[0].pk))
+    return [RankedResponse(r, p, t, o, p + t + o, i + 1) for i, (r, p, t, o) in enumerate(rows)]

@@ -1,0 +1,648 @@
+"""Every write of the demand side. Keyword-only, ``<noun>_<verb>``.
+
+Tender and order lifecycles are transition tables with one guarded
+function each (``_tender_transition``, ``_order_transition``) that locks the
+row, checks the table, announces the event (the broker writes the audit
+chain in the same transaction) and saves."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from catalog import units
+from catalog.cpv import CLOUD_CPV
+from catalog.models import BuyerCategory, MemberRole, Offer, SensitivityLevel, ServiceCategory
+from catalog.services import siret_valid
+from tenders import eligibility, selectors, signals
+from tenders.models import (
+    Agency,
+    AgencyMembership,
+    Award,
+    Clarification,
+    MatchingState,
+    Order,
+    OrderStatus,
+    Procedure,
+    ShortlistEntry,
+    Tender,
+    TenderResponse,
+    TenderStatus,
+)
+
+
+class TenderError(Exception):
+    """The one domain error of the demand side (mapped once to HTTP)."""
+
+    def __init__(self, message: str, *, code: str = "invalid", http_status: int = 400,
+                 fields: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.http_status = http_status
+        self.fields = fields
+
+
+def _invalid(field: str, message: str) -> TenderError:
+    return TenderError(message, fields={field: [message]})
+
+
+def _conflict(message: str, code: str = "conflict") -> TenderError:
+    return TenderError(message, code=code, http_status=409)
+
+
+def _event(action: str, *, actor, obj, organisation: str = "", data: dict | None = None,
+           tender_id: int | None = None) -> None:
+    signals.tender_event.send(
+        sender=type(obj), action=action, actor=actor if getattr(actor, "pk", None) else None,
+        organisation=organisation, object_type=obj._meta.model_name, object_id=obj.pk,
+        data=data or {}, tender_id=tender_id,
+    )
+
+
+# --------------------------------------------------------------------------
+# Agencies
+
+
+@transaction.atomic
+def agency_create(*, name: str, siret: str, buyer_category: str, slug: str = "",
+                  admin=None) -> Agency:
+    name = (name or "").strip()
+    if not name:
+        raise _invalid("name", "A name is required.")
+    siret = (siret or "").replace(" ", "")
+    if not siret_valid(siret):
+        raise _invalid("siret", "A SIRET is 14 digits with a valid check digit.")
+    category = BuyerCategory.objects.filter(code=buyer_category).first()
+    if category is None:
+        raise _invalid("buyer_category", "Unknown buyer category.")
+    if Agency.objects.filter(siret=siret).exists():
+        raise _invalid("siret", "An agency with this SIRET is already registered.")
+    agency = Agency.objects.create(name=name, siret=siret, buyer_category=category,
+                                   slug=slug or slugify(name)[:80])
+    if admin is not None:
+        agency_member_add(agency=agency, user=admin, role=MemberRole.ADMIN)
+    return agency
+
+
+def agency_member_add(*, agency: Agency, user, role: str = MemberRole.MEMBER) -> AgencyMembership:
+    if hasattr(user, "provider_membership"):
+        raise TenderError("A user acts for one organisation: this user is a provider member.",
+                          code="conflict", http_status=409)
+    return AgencyMembership.objects.create(agency=agency, user=user, role=role)
+
+
+# --------------------------------------------------------------------------
+# Tenders: validation
+
+TENDER_FIELDS = {"title", "description", "category", "cpv_code", "level", "flags",
+                 "location_constraint", "quantity", "unit", "duration_months", "estimated_value",
+                 "response_deadline", "weight_price", "weight_technical", "weight_other"}
+# Units a category may be bought in (the quantity must fit the category).
+CATEGORY_MEASURES = {
+    ServiceCategory.IAAS_COMPUTE: {"compute", "memory", "instance"},
+    ServiceCategory.IAAS_STORAGE: {"storage"},
+    ServiceCategory.BACKUP: {"storage"},
+    ServiceCategory.PAAS_DATABASE: {"instance", "storage", "compute", "memory"},
+    ServiceCategory.PAAS_CONTAINERS: {"compute", "memory", "instance"},
+    ServiceCategory.SAAS_COLLABORATION: {"user"},
+    ServiceCategory.SAAS_BUSINESS: {"user", "instance"},
+    ServiceCategory.HOSTING: {"site", "instance", "storage"},
+    ServiceCategory.NETWORK: {"bandwidth", "instance"},
+}
+
+
+def procedure_for(estimated_value: Decimal) -> str:
+    if estimated_value < settings.DIRECT_PURCHASE_THRESHOLD:
+        return Procedure.DIRECT
+    if estimated_value < settings.ADAPTED_PROCEDURE_THRESHOLD:
+        return Procedure.ADAPTED
+    return Procedure.OPEN
+
+
+def _decimal(field: str, value: Any, *, minimum: Decimal = Decimal("0")) -> Decimal:
+    try:
+        result = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise _invalid(field, "A number is required.") from None
+    if not result.is_finite() or result < minimum:
+        raise _invalid(field, f"Must be a number of at least {minimum}.")
+    return result
+
+
+def _tender_clean(data: dict[str, Any], *, instance: Tender | None) -> dict[str, Any]:
+    unknown = set(data) - TENDER_FIELDS
+    if unknown:
+        raise TenderError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    clean = dict(data)
+    if "title" in clean:
+        clean["title"] = (clean["title"] or "").strip()
+        if not clean["title"]:
+            raise _invalid("title", "A title is required.")
+    if "category" in clean and clean["category"] not in ServiceCategory.values:
+        raise _invalid("category", "Unknown category.")
+    if "cpv_code" in clean and clean["cpv_code"] not in CLOUD_CPV:
+        raise _invalid("cpv_code", "Not a CPV code of the cloud list (e.g. 72317000-0 data storage services).")
+    if "level" in clean:
+        level = SensitivityLevel.objects.filter(code=clean["level"]).first()
+        if level is None:
+            raise _invalid("level", "Unknown sensitivity level.")
+        if not level.grantable:
+            raise _invalid("level", "Classified data is out of scope: no offer of this window may hold it.")
+    if "flags" in clean:
+        from catalog.models import DataFlag
+
+        flags = sorted({str(f).upper() for f in clean["flags"] or []})
+        known = set(DataFlag.objects.values_list("code", flat=True))
+        if set(flags) - known:
+            raise _invalid("flags", f"Unknown flags; use {', '.join(sorted(known))}.")
+        clean["flags"] = flags
+    if "location_constraint" in clean:
+        loc = (clean["location_constraint"] or "").strip().upper()
+        if loc and loc != "EU":
+            from django_countries import countries
+
+            if loc not in countries:
+                raise _invalid("location_constraint", "Use EU, an ISO 3166-1 country code, or nothing.")
+        clean["location_constraint"] = loc
+    if "quantity" in clean:
+        clean["quantity"] = _decimal("quantity", clean["quantity"], minimum=Decimal("0.01"))
+    if "unit" in clean and clean["unit"] not in units.UNITS:
+        raise _invalid("unit", "Unknown unit.")
+    if "duration_months" in clean:
+        months = clean["duration_months"]
+        if not isinstance(months, int) or not 1 <= months <= 120:
+            raise _invalid("duration_months", "A whole number of months between 1 and 120.")
+    if "estimated_value" in clean:
+        clean["estimated_value"] = _decimal("estimated_value", clean["estimated_value"], minimum=Decimal("1"))
+        clean["procedure"] = procedure_for(clean["estimated_value"])
+    if "response_deadline" in clean:
+        deadline = clean["response_deadline"]
+        if isinstance(deadline, str):
+            from django.utils.dateparse import parse_datetime
+
+            deadline = parse_datetime(deadline)
+        if not isinstance(deadline, datetime):
+            raise _invalid("response_deadline", "A date and time with a time zone is required.")
+        if timezone.is_naive(deadline):
+            deadline = timezone.make_aware(deadline)
+        if deadline <= timezone.now():
+            raise _invalid("response_deadline", "The deadline must be in the future.")
+        clean["response_deadline"] = deadline
+    for field in ("weight_price", "weight_technical", "weight_other"):
+        if field in clean and (not isinstance(clean[field], int) or not 0 <= clean[field] <= 100):
+            raise _invalid(field, "A whole number between 0 and 100.")
+
+    def current(name):
+        return clean.get(name, getattr(instance, name) if instance else None)
+
+    weights = [current("weight_price"), current("weight_technical"), current("weight_other")]
+    if all(w is not None for w in weights) and sum(weights) != 100:
+        raise _invalid("weight_price", f"Evaluation weights must add up to 100 (they add up to {sum(weights)}).")
+    category, unit = current("category"), current("unit")
+    if category and unit and units.UNITS[unit].measure not in CATEGORY_MEASURES.get(category, set()):
+        raise _invalid("unit", f"A {units.UNITS[unit].label} quantity does not fit the category {category}.")
+    return clean
+
+
+def _next_reference(prefix: str, model) -> str:
+    year = timezone.localdate().year
+    stem = f"{prefix}-{year}-"
+    last = (model.objects.filter(reference__startswith=stem).order_by("-reference")
+            .values_list("reference", flat=True).first())
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{stem}{number:05d}"
+
+
+# --------------------------------------------------------------------------
+# Tenders: lifecycle
+
+TRANSITIONS: dict[str, set[str]] = {
+    TenderStatus.DRAFT: {TenderStatus.PUBLISHED, TenderStatus.CANCELLED},
+    TenderStatus.PUBLISHED: {TenderStatus.CLOSED, TenderStatus.CANCELLED},
+    TenderStatus.CLOSED: {TenderStatus.AWARDED, TenderStatus.UNSUCCESSFUL, TenderStatus.CANCELLED},
+    TenderStatus.AWARDED: set(),
+    TenderStatus.UNSUCCESSFUL: set(),
+    TenderStatus.CANCELLED: set(),
+}
+
+
+def _tender_transition(tender: Tender, target: str, *, actor, reason: str = "",
+                       data: dict | None = None, **fields: Any) -> Tender:
+    """The one place a tender changes status: lock, check the table, record
+    the event, save. Raises a 409 TenderError for a move the table forbids."""
+    locked = Tender.objects.select_for_update().select_related("agency").get(pk=tender.pk)
+    if target not in TRANSITIONS[locked.status]:
+        raise _conflict(f"A {locked.status} tender cannot become {target}.", code="transition_not_allowed")
+    previous = locked.status
+    locked.status = target
+    if reason:
+        locked.status_reason = reason
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.save()
+    _event(f"tender.{target}", actor=actor, obj=locked, organisation=locked.agency.name,
+           data={"from": previous, "to": target, "reason": reason, **(data or {})}, tender_id=locked.pk)
+    return locked
+
+
+@transaction.atomic
+def tender_create(*, agency: Agency, actor, **data: Any) -> Tender:
+    defaults = {"flags": [], "location_constraint": "", "weight_price": 60, "weight_technical": 40,
+                "weight_other": 0, "description": ""}
+    values = {**defaults, **data}
+    for required in ("title", "category", "cpv_code", "level", "quantity", "unit", "duration_months",
+                     "estimated_value", "response_deadline"):
+        if values.get(required) in (None, ""):
+            raise _invalid(required, "This field is required.")
+    clean = _tender_clean(values, instance=None)
+    tender = Tender.objects.create(agency=agency, created_by=actor if getattr(actor, "pk", None) else None,
+                                   reference=_next_reference(settings.TENDER_REFERENCE_PREFIX, Tender), **clean)
+    _event("tender.create", actor=actor, obj=tender, organisation=agency.name, tender_id=tender.pk,
+           data={"reference": tender.reference})
+    return tender
+
+
+@transaction.atomic
+def tender_update(*, tender: Tender, actor, **data: Any) -> Tender:
+    locked = Tender.objects.select_for_update().get(pk=tender.pk)
+    if locked.status != TenderStatus.DRAFT:
+        raise _conflict("Only a draft tender can be edited.", code="not_draft")
+    clean = _tender_clean(data, instance=locked)
+    for name, value in clean.items():
+        setattr(locked, name, value)
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def tender_publish(*, tender: Tender, actor) -> Tender:
+    """Publish and queue matching; the broker enqueues it after commit."""
+    now = timezone.now()
+    minimum = timedelta(hours=settings.TENDER_MIN_RESPONSE_HOURS)
+    current = Tender.objects.get(pk=tender.pk)
+    if current.status == TenderStatus.DRAFT and current.response_deadline < now + minimum:
+        raise _invalid("response_deadline",
+                       f"The deadline must leave at least {settings.TENDER_MIN_RESPONSE_HOURS} hours to respond.")
+    return _tender_transition(
+        tender, TenderStatus.PUBLISHED, actor=actor, published_at=now,
+        matching_state=MatchingState.QUEUED, matching_queued_at=now, matching_started_at=None,
+        matching_finished_at=None, matching_error="",
+    )
+
+
+@transaction.atomic
+def tender_cancel(*, tender: Tender, actor, reason: str) -> Tender:
+    if not (reason or "").strip():
+        raise _invalid("reason", "A reason is required to cancel a tender.")
+    return _tender_transition(tender, TenderStatus.CANCELLED, actor=actor, reason=reason.strip(),
+                              decided_at=timezone.now())
+
+
+def deadline_passed(tender: Tender, now: datetime | None = None) -> bool:
+    return (now or timezone.now()) >= tender.response_deadline
+
+
+@transaction.atomic
+def tender_close_if_due(*, tender: Tender, now: datetime | None = None) -> Tender:
+    """Close a published tender whose deadline has passed. Idempotent, and
+    called by every request that depends on the deadline, so nothing waits
+    for the beat."""
+    now = now or timezone.now()
+    locked = Tender.objects.select_for_update().get(pk=tender.pk)
+    if locked.status != TenderStatus.PUBLISHED or not deadline_passed(locked, now):
+        return locked
+    return _tender_transition(locked, TenderStatus.CLOSED, actor=None, closed_at=now)
+
+
+def tenders_close_due(*, now: datetime | None = None) -> list[int]:
+    now = now or timezone.now()
+    closed = []
+    for tender in Tender.objects.filter(status=TenderStatus.PUBLISHED, response_deadline__lte=now):
+        if tender_close_if_due(tender=tender, now=now).status == TenderStatus.CLOSED:
+            closed.append(tender.pk)
+    return closed
+
+
+def _require_closed(tender: Tender) -> Tender:
+    tender = tender_close_if_due(tender=tender)
+    if tender.status != TenderStatus.CLOSED:
+        raise _conflict(f"Responses are evaluated once the tender is closed; it is {tender.status}.",
+                        code="not_closed")
+    return tender
+
+
+@transaction.atomic
+def response_score(*, response: TenderResponse, actor, technical_score: Any = None,
+                   other_score: Any = None) -> TenderResponse:
+    _require_closed(response.tender)
+    locked = TenderResponse.objects.select_for_update().get(pk=response.pk)
+    if locked.status != TenderResponse.Status.SUBMITTED:
+        raise _conflict("Only live responses are scored.")
+    for name, value in (("technical_score", technical_score), ("other_score", other_score)):
+        if value is not None:
+            score = _decimal(name, value)
+            if score > 100:
+                raise _invalid(name, "Scores are out of 100.")
+            setattr(locked, name, score)
+    locked.save(update_fields=["technical_score", "other_score"])
+    return locked
+
+
+@transaction.atomic
+def tender_award(*, tender: Tender, actor, response: TenderResponse) -> Award:
+    tender = _require_closed(tender)
+    if response.tender_id != tender.pk or response.status != TenderResponse.Status.SUBMITTED:
+        raise _invalid("response", "Award one of this tender's live responses.")
+    now = timezone.now()
+    # The transition locks the tender row: a second, concurrent award waits
+    # here, then finds the tender AWARDED and gets a 409. The unique
+    # constraint on Award.tender is the last line of defence.
+    locked = _tender_transition(tender, TenderStatus.AWARDED, actor=actor, decided_at=now,
+                                data={"response_id": response.pk, "provider_id": response.provider_id,
+                                      "amount": str(response.total_price)})
+    try:
+        with transaction.atomic():
+            award = Award.objects.create(tender=locked, response=response, amount=response.total_price,
+                                         awarded_at=now, awarded_by=actor if getattr(actor, "pk", None) else None)
+    except IntegrityError:
+        raise _conflict("This tender has already been awarded.", code="already_awarded") from None
+    _event("award.create", actor=actor, obj=award, organisation=locked.agency.name, tender_id=locked.pk,
+           data={"response_id": response.pk, "provider_id": response.provider_id,
+                 "amount": str(award.amount)})
+    return award
+
+
+@transaction.atomic
+def tender_declare_unsuccessful(*, tender: Tender, actor, reason: str) -> Tender:
+    if not (reason or "").strip():
+        raise _invalid("reason", "A reason is required.")
+    _require_closed(tender)
+    return _tender_transition(tender, TenderStatus.UNSUCCESSFUL, actor=actor, reason=reason.strip(),
+                              decided_at=timezone.now())
+
+
+# --------------------------------------------------------------------------
+# Matching results (computed by the broker, stored here)
+
+
+def tender_matching_mark(*, tender_id: int, state: str, error: str = "") -> None:
+    now = timezone.now()
+    values: dict[str, Any] = {"matching_state": state}
+    if state == MatchingState.QUEUED:
+        values["matching_queued_at"] = now
+    elif state == MatchingState.RUNNING:
+        values.update(matching_started_at=now, matching_error="")
+    elif state in (MatchingState.DONE, MatchingState.FAILED):
+        values.update(matching_finished_at=now, matching_error=error[:500])
+    Tender.objects.filter(pk=tender_id).update(**values)
+
+
+@transaction.atomic
+def shortlist_store(*, tender_id: int, rows: list[dict]) -> list[int]:
+    """Replace a published tender's shortlist with ``rows`` (``offer_id``,
+    ``rank``, ``score``, ``estimated_cost``, ``reasons``, ``warnings``) and
+    invite the providers not invited yet. Returns the newly invited provider
+    ids. Storing the same rows twice changes nothing and invites nobody."""
+    tender = Tender.objects.select_for_update().get(pk=tender_id)
+    if tender.status != TenderStatus.PUBLISHED:
+        return []
+    now = timezone.now()
+    existing = {e.offer_id: e for e in ShortlistEntry.objects.filter(tender=tender)}
+    wanted = {row["offer_id"]: row for row in rows}
+    stale = [pk for pk in existing if pk not in wanted]
+    if stale:
+        ShortlistEntry.objects.filter(tender=tender, offer_id__in=stale).delete()
+    fields = ("rank", "score", "estimated_cost", "reasons", "warnings")
+    for offer_id, row in wanted.items():
+        entry = existing.get(offer_id)
+        if entry is None:
+            ShortlistEntry.objects.create(tender=tender, offer_id=offer_id, computed_at=now,
+                                          **{f: row[f] for f in fields})
+        elif any(getattr(entry, f) != row[f] for f in fields):
+            for f in fields:
+                setattr(entry, f, row[f])
+            entry.computed_at = now
+            entry.save()
+    providers = set(Offer.objects.filter(pk__in=list(wanted)).values_list("provider_id", flat=True))
+    already = set(tender.invitations.values_list("provider_id", flat=True))
+    new = sorted(providers - already)
+    from tenders.models import Invitation
+
+    Invitation.objects.bulk_create([Invitation(tender=tender, provider_id=pk) for pk in new],
+                                   ignore_conflicts=True)
+    return new
+
+
+# --------------------------------------------------------------------------
+# Clarifications
+
+
+@transaction.atomic
+def clarification_ask(*, tender: Tender, provider, actor, question: str) -> Clarification:
+    question = (question or "").strip()
+    if not question:
+        raise _invalid("question", "A question is required.")
+    tender = tender_close_if_due(tender=tender)
+    if tender.status != TenderStatus.PUBLISHED:
+        raise _conflict("Questions are asked while the tender is published.", code="not_published")
+    item = Clarification.objects.create(tender=tender, provider=provider, asked_by=actor, question=question)
+    _event("clarification.ask", actor=actor, obj=item, organisation=provider.name, tender_id=tender.pk)
+    return item
+
+
+@transaction.atomic
+def clarification_answer(*, clarification: Clarification, actor, answer: str) -> Clarification:
+    answer = (answer or "").strip()
+    if not answer:
+        raise _invalid("answer", "An answer is required.")
+    item = Clarification.objects.select_for_update().select_related("tender__agency").get(pk=clarification.pk)
+    if item.tender.status not in (TenderStatus.PUBLISHED, TenderStatus.CLOSED):
+        raise _conflict("This tender no longer takes clarifications.")
+    item.answer = answer
+    item.answered_at = timezone.now()
+    item.answered_by = actor
+    item.save()
+    _event("clarification.answer", actor=actor, obj=item, organisation=item.tender.agency.name,
+           tender_id=item.tender_id)
+    return item
+
+
+# --------------------------------------------------------------------------
+# Sealed responses
+
+
+def receipt_digest(*, tender: Tender, provider_id: int, offer_id: int, total_price: Decimal,
+                   technical_answer: str, attachment_sha256: str, submitted_at: datetime) -> str:
+    """SHA-256 of the canonical content: sorted-key JSON, prices as
+    strings, time in UTC ISO 8601. The provider can recompute it."""
+    canonical = json.dumps({
+        "tender": tender.reference, "provider": provider_id, "offer": offer_id,
+        "total_price": str(Decimal(total_price).quantize(Decimal("0.01"))),
+        "technical_answer": technical_answer, "attachment_sha256": attachment_sha256,
+        "submitted_at": submitted_at.astimezone(timezone.UTC).isoformat(),
+    }, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _open_for_responses(tender: Tender) -> Tender:
+    """Lock the tender and check, with the server's clock inside the
+    transaction, that responses are still accepted."""
+    locked = Tender.objects.select_for_update().get(pk=tender.pk)
+    if locked.status == TenderStatus.PUBLISHED and deadline_passed(locked):
+        raise _conflict("The response deadline has passed.", code="deadline_passed")
+    if locked.status != TenderStatus.PUBLISHED:
+        raise _conflict(f"The tender is {locked.status}: no response can be submitted, replaced or withdrawn.",
+                        code="not_published")
+    return locked
+
+
+@transaction.atomic
+def response_submit(*, tender: Tender, provider, actor, offer: Offer, total_price: Any,
+                    technical_answer: str, attachment=None) -> TenderResponse:
+    locked = _open_for_responses(tender)
+    if offer.provider_id != provider.pk:
+        raise _invalid("offer", "Respond with one of your own offers.")
+    need = selectors.need_of(locked)
+    failed = eligibility.failures(need, selectors.offer_snapshot(offer.pk))
+    if failed:
+        raise TenderError("This offer is not eligible for this tender now.", code="not_eligible",
+                          fields={"offer": [f["rule"] for f in failed]})
+    price = _decimal("total_price", total_price, minimum=Decimal("0.01"))
+    answer = (technical_answer or "").strip()
+    if not answer:
+        raise _invalid("technical_answer", "A technical answer is required.")
+    digest = ""
+    if attachment:
+        if attachment.size > settings.EVIDENCE_MAX_BYTES:
+            raise _invalid("attachment", "The attachment is too large.")
+        head = attachment.read(8)
+        attachment.seek(0)
+        if not head.startswith(b"%PDF-"):
+            raise _invalid("attachment", "The attachment must be a PDF file.")
+        sha = hashlib.sha256()
+        for chunk in attachment.chunks():
+            sha.update(chunk)
+        attachment.seek(0)
+        digest = sha.hexdigest()
+    now = timezone.now()
+    replaced = list(TenderResponse.objects.select_for_update().filter(
+        tender=locked, provider=provider, status=TenderResponse.Status.SUBMITTED))
+    for old in replaced:
+        old.status = TenderResponse.Status.REPLACED
+        old.save(update_fields=["status"])
+    response = TenderResponse(
+        tender=locked, provider=provider, offer=offer, total_price=price, technical_answer=answer,
+        attachment_sha256=digest, submitted_at=now, submitted_by=actor,
+        receipt_sha256=receipt_digest(tender=locked, provider_id=provider.pk, offer_id=offer.pk,
+                                      total_price=price, technical_answer=answer,
+                                      attachment_sha256=digest, submitted_at=now),
+    )
+    if attachment:
+        response.attachment = attachment
+    response.save()
+    # The audit records the receipt, never the content.
+    _event("response.submit", actor=actor, obj=response, organisation=provider.name, tender_id=locked.pk,
+           data={"receipt_sha256": response.receipt_sha256, "submitted_at": now.isoformat(),
+                 "replaces": [r.pk for r in replaced]})
+    return response
+
+
+@transaction.atomic
+def response_withdraw(*, response: TenderResponse, actor) -> TenderResponse:
+    _open_for_responses(response.tender)
+    locked = TenderResponse.objects.select_for_update().get(pk=response.pk)
+    if locked.status != TenderResponse.Status.SUBMITTED:
+        raise _conflict("Only a live response can be withdrawn.")
+    locked.status = TenderResponse.Status.WITHDRAWN
+    locked.withdrawn_at = timezone.now()
+    locked.save(update_fields=["status", "withdrawn_at"])
+    _event("response.withdraw", actor=actor, obj=locked, organisation=locked.provider.name,
+           tender_id=locked.tender_id, data={"receipt_sha256": locked.receipt_sha256})
+    return locked
+
+
+# --------------------------------------------------------------------------
+# Direct purchases
+
+ORDER_TRANSITIONS: dict[str, set[str]] = {
+    OrderStatus.PLACED: {OrderStatus.ACCEPTED, OrderStatus.DECLINED, OrderStatus.CANCELLED},
+    OrderStatus.ACCEPTED: set(),
+    OrderStatus.DECLINED: set(),
+    OrderStatus.CANCELLED: set(),
+}
+
+
+def _order_transition(order: Order, target: str, *, actor, organisation: str, reason: str = "") -> Order:
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if target not in ORDER_TRANSITIONS[locked.status]:
+        raise _conflict(f"A {locked.status} order cannot become {target}.", code="transition_not_allowed")
+    previous = locked.status
+    locked.status = target
+    locked.status_reason = reason
+    locked.decided_at = timezone.now()
+    locked.decided_by = actor if getattr(actor, "pk", None) else None
+    locked.save()
+    _event(f"order.{target}", actor=actor, obj=locked, organisation=organisation,
+           data={"from": previous, "to": target, "reason": reason})
+    return locked
+
+
+@transaction.atomic
+def order_place(*, agency: Agency, actor, offer: Offer, quantity: Any, duration_months: int,
+                level: str = "N0", flags: list[str] | None = None) -> Order:
+    """Order an eligible catalogue offer directly, below the threshold; the
+    eligibility is re-checked now, against the stated sensitivity."""
+    quantity = _decimal("quantity", quantity, minimum=Decimal("0.01"))
+    if not isinstance(duration_months, int) or not 1 <= duration_months <= 120:
+        raise _invalid("duration_months", "A whole number of months between 1 and 120.")
+    clean = _tender_clean({"level": level, "flags": flags or []}, instance=None)
+    offer = Offer.objects.select_related("provider").get(pk=offer.pk)
+    need = selectors.need_for(agency=agency, level=clean["level"], flags=clean["flags"], category=None,
+                              location="", unit=offer.unit, quantity=quantity)
+    failed = eligibility.failures(need, selectors.offer_snapshot(offer.pk))
+    if failed:
+        raise TenderError("This offer is not eligible for this order.", code="not_eligible",
+                          fields={"offer": [f["rule"] for f in failed]})
+    total = units.estimated_cost(normalised_price=offer.normalised_price, quantity=quantity,
+                                 unit=offer.unit, months=duration_months)
+    if total >= settings.DIRECT_PURCHASE_THRESHOLD:
+        raise _invalid("quantity", f"A direct purchase stays below {settings.DIRECT_PURCHASE_THRESHOLD} € excl. "
+                                   f"VAT (this one is {total} €): publish a tender instead.")
+    order = Order.objects.create(
+        agency=agency, offer=offer, provider=offer.provider, quantity=quantity,
+        duration_months=duration_months, unit_price=offer.unit_price, normalised_price=offer.normalised_price,
+        total=total, level=clean["level"], flags=clean["flags"],
+        placed_by=actor if getattr(actor, "pk", None) else None,
+        reference=_next_reference("CMD", Order),
+    )
+    _event("order.place", actor=actor, obj=order, organisation=agency.name,
+           data={"offer_id": offer.pk, "total": str(total)})
+    return order
+
+
+@transaction.atomic
+def order_accept(*, order: Order, actor) -> Order:
+    return _order_transition(order, OrderStatus.ACCEPTED, actor=actor, organisation=order.provider.name)
+
+
+@transaction.atomic
+def order_decline(*, order: Order, actor, reason: str) -> Order:
+    if not (reason or "").strip():
+        raise _invalid("reason", "A reason is required to decline an order.")
+    return _order_transition(order, OrderStatus.DECLINED, actor=actor, organisation=order.provider.name,
+                             reason=reason.strip())
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, actor, reason: str = "") -> Order:
+    return _order_transition(order, OrderStatus.CANCELLED, actor=actor, organisation=order.agency.name,
+                             reason=(reason or "").strip())
