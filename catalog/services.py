@@ -797,17 +797,22 @@ def offers_assess(*, offer_ids: Iterable[int] | None = None, today: date | None 
         pending = list(Offer.objects.order_by("pk").values_list("pk", flat=True))
     else:
         pending = sorted(set(offer_ids))
-    changed: list[int] = []
+    changed: set[int] = set()
     assessed = 0
-    done: set[int] = set()
+    # An offer that runs on another one is assessed again once its
+    # subcontractor changed, even if both were in the same batch (its first
+    # pass may have read the subcontractor's old level). Chains cannot loop
+    # (offer_subcontractors_set refuses cycles); the cap is a safety net.
+    passes: dict[int, int] = {}
     while pending:
         batch, pending = pending[:batch_size], pending[batch_size:]
+        for pk in batch:
+            passes[pk] = passes.get(pk, 0) + 1
         batch_changed = _assess_batch(batch, current_policy, today)
         assessed += len(batch)
-        done |= set(batch)
-        changed.extend(batch_changed)
+        changed |= set(batch_changed)
         if batch_changed:
-            dependents = [pk for pk in selectors.offers_depending_on(batch_changed) if pk not in done]
+            dependents = [pk for pk in selectors.offers_depending_on(batch_changed) if passes.get(pk, 0) < 10]
             pending = sorted(set(pending) | set(dependents))
     if changed:
         signals.assessments_changed.send(sender=Offer, offer_ids=sorted(changed))

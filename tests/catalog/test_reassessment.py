@@ -176,3 +176,18 @@ def test_recomputing_twice_changes_nothing(qualified):
     assert run.changed == []
     assert after.assessed_at == before.assessed_at and after.checks == before.checks
     assert services.offers_assess(offer_ids=None).changed == []
+
+
+def test_a_chain_assessed_together_for_the_first_time_settles_in_one_run(qualified):
+    provider, iaas, _ = qualified
+    saas_provider = factories.ProviderFactory(name="SaaS on top")
+    saas = factories.offer(saas_provider, name="Suite", category="saas_collaboration", cpv_code="72416000-9",
+                           unit="USER_MONTH", unit_price="6")
+    factories.certification(saas_provider, [saas])
+    services.offer_subcontractors_set(offer=saas, actor=None, subcontractors=[
+        {"name": "IaaS", "country": "FR", "role": "infrastructure", "has_data_access": True,
+         "catalog_offer": iaas.pk}])
+    OfferAssessment.objects.all().delete()
+    services.offers_assess(offer_ids=None)
+    assert level_of(saas) == "N2"
+    assert services.offers_assess(offer_ids=None).changed == []
