@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -489,7 +488,7 @@ def receipt_digest(*, tender: Tender, provider_id: int, offer_id: int, total_pri
         "tender": tender.reference, "provider": provider_id, "offer": offer_id,
         "total_price": str(Decimal(total_price).quantize(Decimal("0.01"))),
         "technical_answer": technical_answer, "attachment_sha256": attachment_sha256,
-        "submitted_at": submitted_at.astimezone(dt_timezone.utc).isoformat(),
+        "submitted_at": submitted_at.astimezone(UTC).isoformat(),
     }, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
