@@ -99,7 +99,7 @@ def run() -> int:
         children.append(subprocess.Popen(
             [PY, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
              "--workers", os.environ.get("WEB_CONCURRENCY", "2"), "--threads", "4",
-             "--access-logfile", "-", "--graceful-timeout", "5"], **spawn))
+             "--access-logfile", "-", "--graceful-timeout", "5", "--no-control-socket"], **spawn))
         children.append(subprocess.Popen(
             [PY, "-m", "celery", "-A", "config", "worker", "-l", "info",
              "--concurrency", os.environ.get("CELERY_CONCURRENCY", "2"), "-n", "worker@%h"], **spawn))
