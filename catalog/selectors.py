@@ -39,18 +39,11 @@ def fold(text: str) -> str:
 
 
 def provider_of(user) -> Provider | None:
+    """The provider a user acts for, or None (anonymous, agency, operator)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    membership = (
-        ProviderMembership.objects.select_related("provider").filter(user_id=user.pk).first()
-    )
+    membership = ProviderMembership.objects.select_related("provider").filter(user_id=user.pk).first()
     return membership.provider if membership else None
-
-
-def membership_of(user) -> ProviderMembership | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return ProviderMembership.objects.select_related("provider").filter(user_id=user.pk).first()
 
 
 def is_operator(user) -> bool:

@@ -294,8 +294,7 @@ def provider_stakes_set(*, provider: Provider, actor, stakes: list[dict]) -> lis
 
 @transaction.atomic
 def provider_suspend(*, provider: Provider, actor, reason: str) -> Provider:
-    if not reason.strip():
-        raise _invalid("reason", "A reason is required to suspend a provider.")
+    reason = _required_reason(reason, "suspend a provider")
     provider = Provider.objects.select_for_update().get(pk=provider.pk)
     if provider.status == Provider.Status.SUSPENDED:
         return provider
@@ -715,27 +714,31 @@ def certification_verify(*, certification: Certification, actor) -> Certificatio
                         verification=Certification.Verification.VERIFIED)
 
 
+def _required_reason(reason: str, what: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise _invalid("reason", f"A reason is required to {what}.")
+    return reason
+
+
 @transaction.atomic
 def certification_reject(*, certification: Certification, actor, reason: str) -> Certification:
-    if not (reason or "").strip():
-        raise _invalid("reason", "A reason is required to reject evidence.")
-    return _cert_decide(certification, actor=actor, action="certification.reject", reason=reason.strip(),
+    return _cert_decide(certification, actor=actor, action="certification.reject",
+                        reason=_required_reason(reason, "reject evidence"),
                         verification=Certification.Verification.REJECTED)
 
 
 @transaction.atomic
 def certification_revoke(*, certification: Certification, actor, reason: str) -> Certification:
-    if not (reason or "").strip():
-        raise _invalid("reason", "A reason is required to revoke a certificate.")
-    return _cert_decide(certification, actor=actor, action="certification.revoke", reason=reason.strip(),
+    return _cert_decide(certification, actor=actor, action="certification.revoke",
+                        reason=_required_reason(reason, "revoke a certificate"),
                         status=Certification.Status.REVOKED)
 
 
 @transaction.atomic
 def certification_suspend(*, certification: Certification, actor, reason: str) -> Certification:
-    if not (reason or "").strip():
-        raise _invalid("reason", "A reason is required to suspend a certificate.")
-    return _cert_decide(certification, actor=actor, action="certification.suspend", reason=reason.strip(),
+    return _cert_decide(certification, actor=actor, action="certification.suspend",
+                        reason=_required_reason(reason, "suspend a certificate"),
                         status=Certification.Status.SUSPENDED)
 
 
