@@ -14,9 +14,12 @@ then id for a stable order); score = 100 × cheapest cost ÷ cost.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+
+from django.utils import timezone
 
 from catalog import policy, units
 from catalog.models import Offer, Provider
@@ -68,11 +71,14 @@ def candidates(tender: Tender) -> list[Candidate]:
 
 
 def contract_end(tender: Tender) -> date:
-    start = tender.response_deadline.date()
+    """The earliest the contract can end: the response deadline (in Paris,
+    where the contract is signed) plus its duration, the day clamped to the
+    end of a shorter month (31 January + 1 month = 28 or 29 February)."""
+    start = timezone.localdate(tender.response_deadline)
     month = start.month - 1 + tender.duration_months
     year = start.year + month // 12
     month = month % 12 + 1
-    day = min(start.day, 28)
+    day = min(start.day, calendar.monthrange(year, month)[1])
     return date(year, month, day)
 
 

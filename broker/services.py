@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from broker import matching
 from broker.models import AuditEvent, Notification
-from catalog.models import Offer, ProviderMembership
+from catalog.models import Offer
 from tenders import services as tender_services
 from tenders.models import MatchingState, Tender, TenderResponse, TenderStatus
 
@@ -157,14 +157,27 @@ def tender_match(*, tender_id: int) -> MatchRun:
     """Compute and store a published tender's shortlist, invite the newly
     shortlisted providers. Idempotent: the same catalogue gives the same
     rows, and nobody is invited twice."""
-    tender = Tender.objects.select_related("agency__buyer_category").get(pk=tender_id)
+    # A tender past its deadline is closed here rather than matched: nobody
+    # is invited to a call that no longer takes responses.
+    tender = tender_services.tender_close_if_due(tender=Tender.objects.get(pk=tender_id))
     if tender.status != TenderStatus.PUBLISHED:
         return MatchRun(tender_id, 0, [])
     tender_services.tender_matching_mark(tender_id=tender_id, state=MatchingState.RUNNING)
     try:
-        rows = matching.score(tender, matching.candidates(tender))
         with transaction.atomic():
-            invited = tender_services.shortlist_store(tender_id=tender_id, rows=rows)
+            # Lock the tender, then read the catalogue: two runs of the same
+            # tender (publication and a catalogue change, or a redelivery)
+            # take turns, and the later one computes from the later
+            # catalogue. Computing before the lock let a run that read the
+            # old assessments store its rows after a fresher run, putting a
+            # revoked offer back on the shortlist.
+            tender = (Tender.objects.select_for_update(of=("self",))
+                      .select_related("agency__buyer_category").get(pk=tender_id))
+            if tender.status != TenderStatus.PUBLISHED:
+                rows, invited = [], []
+            else:
+                rows = matching.score(tender, matching.candidates(tender))
+                invited = tender_services.shortlist_store(tender_id=tender_id, rows=rows)
             if invited:
                 notify(
                     users=provider_users(invited), kind="invitation", key=f"invitation:{tender_id}",
@@ -190,7 +203,7 @@ def tenders_affected_by(offer_ids: list[int]) -> list[int]:
     return list(
         Tender.objects.filter(status=TenderStatus.PUBLISHED)
         .filter(Q(category__in=categories) | Q(shortlist__offer_id__in=offer_ids))
-        .values_list("pk", flat=True).distinct()
+        .order_by("pk").values_list("pk", flat=True).distinct()
     )
 
 
@@ -232,9 +245,8 @@ def certifications_warn_expiry(*, today=None) -> int:
         for cert in Certification.objects.select_related("provider", "scheme").filter(
             status=Certification.Status.VALID, expires_on=target
         ):
-            users = [m.user for m in ProviderMembership.objects.select_related("user").filter(provider=cert.provider)]
             sent += len(notify(
-                users=users, kind="certificate_expiring", key=f"cert-expiry:{cert.pk}:{days}",
+                users=provider_users([cert.provider_id]), kind="certificate_expiring", key=f"cert-expiry:{cert.pk}:{days}",
                 subject=f"{cert.scheme.name} {cert.reference} expire dans {days} jours",
                 body=f"Le certificat {cert.scheme.name} {cert.reference} expire le {cert.expires_on:%d/%m/%Y}. "
                      "Les offres qui en dépendent perdront leur qualification à cette date.",
@@ -247,8 +259,13 @@ def order_notify(*, order_id: int, action: str) -> int:
     from tenders.models import Order
 
     order = Order.objects.select_related("agency", "provider", "offer").get(pk=order_id)
+    # The other party hears: the provider of an order placed or cancelled by
+    # the agency, the agency of an order the provider accepted or declined.
     if action == "order.place":
         users, subject = provider_users([order.provider_id]), f"Nouvelle commande {order.reference}"
+    elif action == "order.cancelled":
+        users = provider_users([order.provider_id])
+        subject = f"Commande {order.reference} : {order.get_status_display()}"
     else:
         users = agency_users(order.agency_id)
         subject = f"Commande {order.reference} : {order.get_status_display()}"

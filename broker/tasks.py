@@ -48,9 +48,18 @@ def tender_match(tender_id: int) -> dict:
 @shared_task(**RETRY)
 def tenders_rematch(offer_ids: list[int]) -> dict:
     tender_ids = services.tenders_affected_by(offer_ids)
+    failed = []
     for tender_id in tender_ids:
-        services.tender_match(tender_id=tender_id)
-    return {"tenders": tender_ids}
+        try:
+            services.tender_match(tender_id=tender_id)
+        except TRANSIENT:
+            raise  # retried as a whole: matching again is idempotent
+        except Exception:
+            # One tender whose matching fails (marked failed, with the
+            # error) must not leave the other tenders with a stale shortlist.
+            logger.exception("re-matching tender %s failed", tender_id)
+            failed.append(tender_id)
+    return {"tenders": tender_ids, "failed": failed}
 
 
 @shared_task(**RETRY)

@@ -195,6 +195,7 @@ CACHES = {
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_EAGER_PROPAGATES = True
 # A task is acknowledged only once done, and redelivered if its worker dies:
 # assessments and matching are idempotent, so running twice is harmless and
@@ -343,6 +344,19 @@ if ADAPTED_PROCEDURE_THRESHOLD < DIRECT_PURCHASE_THRESHOLD:
 # Minimum time between publication and the response deadline.
 TENDER_MIN_RESPONSE_HOURS = env_int("TENDER_MIN_RESPONSE_HOURS", 24 * 7, minimum=0)
 TENDER_REFERENCE_PREFIX = env_str("TENDER_REFERENCE_PREFIX", "GC")
+# Essential procurement data (DECP 2.0.3): every contract at or above this
+# amount, EUR excl. VAT, is published (Code de la commande publique R2196-1).
+DECP_THRESHOLD = env_decimal("DECP_THRESHOLD", "40000")
+# Open contracting (OCDS 1.1): every ocid is this prefix + "-" + the tender
+# reference. The six characters after "ocds-" are issued to a publisher by
+# the Open Contracting Partnership; the default is a placeholder.
+import re  # noqa: E402
+
+OCDS_OCID_PREFIX = env_str("OCDS_OCID_PREFIX", "ocds-gc0000")
+if not re.fullmatch(r"ocds-[a-z0-9]{6}", OCDS_OCID_PREFIX):
+    raise ImproperlyConfigured(
+        f"OCDS_OCID_PREFIX={OCDS_OCID_PREFIX!r} must be 'ocds-' and six lower-case letters or digits"
+    )
 CELERY_BEAT_SCHEDULE["tenders-close-due"] = {"task": "broker.tasks.tenders_close_due", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["certifications-warn-expiry"] = {
     "task": "broker.tasks.certifications_warn_expiry", "schedule": crontab(hour=7, minute=0),

@@ -72,3 +72,50 @@ def certification(provider, offers, *, verify=True, scheme="SECNUMCLOUD", versio
     if verify:
         cert = services.certification_verify(certification=cert, actor=None)
     return cert
+
+
+# --------------------------------------------------------------------------
+# Demand side (tenders): agencies, their buyers and tenders, built through
+# tenders.services like the product does.
+
+
+def agency(*, name="Ministère des Essais", siret="11000007200014", buyer_category="state_administration"):
+    from tenders import services as tender_services
+
+    return tender_services.agency_create(name=name, siret=siret, buyer_category=buyer_category)
+
+
+def agency_member(agency, *, role="member", **user_fields):
+    from tenders import services as tender_services
+
+    user = UserFactory(**user_fields)
+    tender_services.agency_member_add(agency=agency, user=user, role=role)
+    return user
+
+
+def tender_values(**overrides):
+    """A valid N2 need: 10 TB of object storage in the EU for 12 months."""
+    values = {
+        "title": "Stockage objet souverain", "category": "iaas_storage", "cpv_code": "72317000-0",
+        "level": "N2", "flags": [], "location_constraint": "EU", "quantity": "10", "unit": "TB_MONTH",
+        "duration_months": 12, "estimated_value": "100000",
+        "response_deadline": timezone.now() + datetime.timedelta(days=10),
+    }
+    values.update(overrides)
+    return values
+
+
+def tender(agency, *, actor=None, publish=False, **overrides):
+    from tenders import services as tender_services
+
+    made = tender_services.tender_create(agency=agency, actor=actor, **tender_values(**overrides))
+    if publish:
+        made = tender_services.tender_publish(tender=made, actor=actor)
+    return made
+
+
+def valid_siret(number: int) -> str:
+    """A 14-digit SIRET with a valid Luhn check digit, distinct per number
+    (for tests that need several agencies)."""
+    base = f"110{number:010d}"
+    return next(base + str(d) for d in range(10) if services.luhn_valid(base + str(d)))

@@ -2,6 +2,7 @@
 Redis, for tests marked `worker`."""
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -26,25 +27,35 @@ def _database_url() -> str:
     return embedded.postgres_url(params["HOST"], params["NAME"])
 
 
+# Each test session sends its tasks to a queue of its own, so that two
+# sessions on one machine (and one Redis) never run each other's tasks.
+QUEUE = f"test-{os.getpid()}"
+
+
 @contextmanager
 def celery_worker(timeout: float = 30.0):
-    """Start a worker, wait until it answers a ping, stop it afterwards."""
-    celery_app.control.purge()
-    env = {**os.environ, "GUICHET_TESTING": "1", "DATABASE_URL": _database_url()}
+    """Start a worker on this session's queue, wait until it answers a ping,
+    stop it afterwards."""
+    previous_queue = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = QUEUE
+    env = {**os.environ, "GUICHET_TESTING": "1", "DATABASE_URL": _database_url(),
+           # Tasks the worker itself sends (re-matching after an assessment) stay on the queue.
+           "CELERY_TASK_DEFAULT_QUEUE": QUEUE}
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
-         "-n", f"test-{os.getpid()}@%h", "-l", "warning"],
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-Q", QUEUE,
+         "-n", f"{QUEUE}@%h", "-l", "warning"],
         cwd=ROOT, env=env, start_new_session=True,
     )
     try:
         deadline = time.monotonic() + timeout
-        while not celery_app.control.ping(timeout=0.5):
+        while not celery_app.control.ping(destination=[f"{QUEUE}@{socket.gethostname()}"], timeout=0.5):
             if process.poll() is not None:
                 raise RuntimeError(f"the Celery worker exited with {process.returncode}")
             if time.monotonic() > deadline:
                 raise RuntimeError("the Celery worker did not answer within the timeout")
         yield process
     finally:
+        celery_app.conf.task_default_queue = previous_queue
         process.terminate()
         try:
             process.wait(timeout=15)
