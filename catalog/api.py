@@ -18,6 +18,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied
+from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
@@ -33,7 +34,6 @@ from catalog.models import (
     ServiceCategory,
     Subcontractor,
 )
-from config.api import DefaultCursorPagination
 
 # --------------------------------------------------------------------------
 # Output
@@ -272,6 +272,35 @@ class OfferFilter(serializers.Serializer):
         return data
 
 
+class FeedInput(serializers.Serializer):
+    since = serializers.CharField(allow_blank=True, max_length=100)
+    limit = serializers.IntegerField(min_value=1, max_value=selectors.FEED_MAX_LIMIT, default=100)
+
+    def validate_since(self, value):
+        try:
+            selectors.feed_cursor_decode(value)
+        except ValueError:
+            raise serializers.ValidationError("Not a cursor of this feed; start with since=0.") from None
+        return value
+
+
+FEED_PARAMETER = OpenApiParameter(
+    "since", str, description="Change feed: '0' for the beginning, then the `next` cursor of the last page. "
+                              "Returns what changed after it, in commit order, each object once.")
+FEED_LIMIT_PARAMETER = OpenApiParameter("limit", int, description="Change feed page size (≤ 500).")
+
+
+def feed_page(request, *, entities: tuple[str, ...]) -> selectors.FeedPage:
+    params = FeedInput(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    return selectors.changes_since(entities=entities, cursor=params.validated_data["since"],
+                                   limit=params.validated_data["limit"])
+
+
+def feed_response(page: selectors.FeedPage, results: list) -> Response:
+    return Response({"results": results, "next": page.cursor, "has_more": page.has_more})
+
+
 ORDERINGS = {
     "price": ("normalised_price", "id"),
     "-price": ("-normalised_price", "-id"),
@@ -282,7 +311,12 @@ ORDERINGS = {
 }
 
 
-class OfferPagination(DefaultCursorPagination):
+class OfferPagination(CursorPagination):
+    """Cursor pagination (no COUNT(*), no deep OFFSET) in the order asked."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
     def get_ordering(self, request, queryset, view):
         return ORDERINGS[getattr(view, "offer_ordering", "-id")]
 
@@ -356,8 +390,10 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
             return selectors.offers_editable_by(self.request.user)
         return selectors.offers_visible_to(self.request.user)
 
-    @extend_schema(parameters=OFFER_FILTER_PARAMETERS)
+    @extend_schema(parameters=[*OFFER_FILTER_PARAMETERS, FEED_PARAMETER, FEED_LIMIT_PARAMETER])
     def list(self, request, *args, **kwargs):
+        if "since" in request.query_params:
+            return self._feed(request)
         params = OfferFilter(data=request.query_params)
         params.is_valid(raise_exception=True)
         filters = dict(params.validated_data)
@@ -414,6 +450,17 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
             return self._missing(request)
         services.offer_withdraw(offer=offer, actor=request.user)
         return Response(self._render(offer.pk))
+
+    def _feed(self, request):
+        """The change feed: offers changed after the cursor, each once, in
+        the order of its last change; an offer no longer visible comes as
+        ``{"id", "removed": true}``."""
+        page = feed_page(request, entities=("offer", "provider"))
+        ids = selectors.offer_ids_of_changes(page.events)
+        visible = {o.pk: o for o in self.get_queryset().filter(pk__in=ids)}
+        results = [OfferOutput(visible[i], context={"request": request}).data if i in visible
+                   else {"id": i, "removed": True} for i in ids]
+        return feed_response(page, results)
 
     def _missing(self, request):
         if not request.user.is_authenticated:

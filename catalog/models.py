@@ -541,3 +541,26 @@ class OfferAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.offer_id}: {self.level} {self.flags}"
+
+
+# --------------------------------------------------------------------------
+# Change feed
+
+
+class ChangeEvent(models.Model):
+    """One row per change of a mirrored entity (offer, tender, award),
+    written by database triggers in the changing transaction, so that no
+    write path (service, admin, bulk update) can forget it.
+
+    ``txid`` is the writing transaction's id. The feed only serves events
+    whose transaction is older than the oldest one still running
+    (``pg_snapshot_xmin``): those can no longer be joined by an event that
+    commits late, so a client that resumes from its cursor misses nothing."""
+
+    entity = models.CharField(max_length=20)
+    entity_id = models.BigIntegerField()
+    txid = models.BigIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["entity", "txid", "id"])]

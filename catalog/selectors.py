@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -300,3 +303,79 @@ def offers_depending_on(offer_ids: Iterable[int]) -> list[int]:
         Offer.objects.filter(subcontractors__catalog_offer_id__in=list(offer_ids))
         .values_list("pk", flat=True).distinct()
     )
+
+
+# --------------------------------------------------------------------------
+# Change feed (see catalog.models.ChangeEvent)
+
+FEED_MAX_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class FeedEvent:
+    id: int
+    entity: str
+    entity_id: int
+    txid: int
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    events: list[FeedEvent]
+    cursor: str
+    has_more: bool
+
+
+def feed_cursor_encode(txid: int, event_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{txid}.{event_id}".encode()).decode().rstrip("=")
+
+
+def feed_cursor_decode(cursor: str) -> tuple[int, int]:
+    """``""`` or ``"0"`` is the beginning; anything else must be a cursor
+    this feed gave out. Raises ValueError otherwise."""
+    if cursor in ("", "0"):
+        return 0, 0
+    padded = cursor + "=" * (-len(cursor) % 4)
+    txid, _, event_id = base64.urlsafe_b64decode(padded.encode()).decode().partition(".")
+    return int(txid), int(event_id)
+
+
+def changes_since(*, entities: Iterable[str], cursor: str, limit: int) -> FeedPage:
+    """Events after ``cursor``, in commit-safe order: only transactions older
+    than the oldest still running are served, so a late commit can never land
+    behind a cursor already given out."""
+    after_txid, after_id = feed_cursor_decode(cursor)
+    limit = max(1, min(limit, FEED_MAX_LIMIT))
+    with connection.cursor() as db:
+        db.execute(
+            """
+            SELECT id, entity, entity_id, txid FROM catalog_changeevent
+            WHERE entity = ANY(%s) AND (txid, id) > (%s, %s)
+              AND txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+            ORDER BY txid, id
+            LIMIT %s
+            """,
+            [list(entities), after_txid, after_id, limit + 1],
+        )
+        rows = [FeedEvent(*row) for row in db.fetchall()]
+    page, has_more = rows[:limit], len(rows) > limit
+    last = page[-1] if page else None
+    return FeedPage(events=page, has_more=has_more,
+                    cursor=feed_cursor_encode(last.txid, last.id) if last else cursor or "0")
+
+
+def offer_ids_of_changes(events: list[FeedEvent]) -> list[int]:
+    """Offer ids in the order of their last change in the page; a provider's
+    change stands for each of its offers."""
+    provider_ids = [e.entity_id for e in events if e.entity == "provider"]
+    offers_of = {}
+    if provider_ids:
+        for offer_id, provider_id in Offer.objects.filter(provider_id__in=provider_ids).values_list("pk", "provider_id"):
+            offers_of.setdefault(provider_id, []).append(offer_id)
+    ordered: dict[int, None] = {}
+    for event in events:
+        ids = offers_of.get(event.entity_id, []) if event.entity == "provider" else [event.entity_id]
+        for offer_id in ids:
+            ordered.pop(offer_id, None)
+            ordered[offer_id] = None
+    return list(ordered)
