@@ -5,7 +5,8 @@ Selection (SQL): published offers of active providers whose assessment
 reaches the required level (raised for State bodies' health data) and
 carries the required flags, in the tender's category, with every data
 location inside the tender's constraint, in a unit of the same measure,
-and able to serve the quantity (minimum commitment, capacity).
+and able to serve the quantity (minimum commitment, capacity) for the
+contract's duration (minimum term).
 
 Scoring (Python, pure): estimated total cost = normalised price × quantity
 × months; offers over the budget are left out; rank by cost (then SLA,
@@ -48,6 +49,7 @@ def candidates(tender: Tender) -> list[Candidate]:
         provider__status=Provider.Status.ACTIVE,
         category=tender.category,
         unit__in=compatible_units,
+        minimum_months__lte=tender.duration_months,
         assessment__level_rank__gte=need.level_rank,
     )
     if need.flags:

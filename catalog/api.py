@@ -339,6 +339,8 @@ class ProviderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     """Directory of providers. Members of a provider edit their own profile
     (identity, seats, ownership); anyone may read the active ones."""
 
+    lookup_value_regex = r"\d+"
+
     permission_classes = [IsAuthenticatedOrReadOnly]
     serializer_class = ProviderOutput
 
@@ -380,6 +382,8 @@ OFFER_FILTER_PARAMETERS = [
 class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                    mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """The catalogue of offers, each with its explained assessment."""
+
+    lookup_value_regex = r"\d+"
 
     permission_classes = [IsAuthenticatedOrReadOnly]
     serializer_class = OfferOutput
@@ -477,6 +481,8 @@ class CertificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mix
     """Certificates: public once verified. Providers declare theirs with
     evidence (multipart upload); any edit sends it back to verification.
     Operators verify, reject or revoke."""
+
+    lookup_value_regex = r"\d+"
 
     permission_classes = [IsAuthenticatedOrReadOnly]
     serializer_class = CertificationOutput

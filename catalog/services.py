@@ -232,8 +232,11 @@ def _unique_slug(name: str) -> str:
 def provider_create(*, actor, stakes: list[dict] | None = None, slug: str = "",
                     **data: Any) -> Provider:
     """Register a provider; the acting user (if any) becomes its admin."""
-    if actor is not None and getattr(actor, "pk", None) and ProviderMembership.objects.filter(user=actor).exists():
-        raise CatalogError("You already act for a provider.", code="conflict", http_status=409)
+    if actor is not None and getattr(actor, "pk", None) and (
+        ProviderMembership.objects.filter(user=actor).exists() or hasattr(actor, "agency_membership")
+    ):
+        # A user acts for one organisation (DESIGN §1).
+        raise CatalogError("You already act for an organisation.", code="conflict", http_status=409)
     for required in ("name", *sorted(CONTROL_FIELDS)):
         if not data.get(required):
             raise _invalid(required, "This field is required.")

@@ -12,9 +12,13 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/auth/token/", views.AuthTokenView.as_view(), name="api-token"),
+    path("api/v1/decp/", include("tenders.api_decp")),
+    path("api/v1/ocds/", include("tenders.ocds_urls")),
+    path("api/v1/opendata/", include("catalog.opendata_urls")),
     path("api/v1/", include("catalog.urls")),
     path("api/v1/", include("tenders.urls")),
     path("api/v1/", include("broker.urls")),
+    path("", include("tenders.web_urls")),
     path("", views.home, name="home"),
 ]
 

@@ -43,6 +43,13 @@ class TenderAdmin(admin.ModelAdmin):
                        "matching_queued_at", "matching_started_at", "matching_finished_at", "matching_error",
                        "procedure", "reference"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Once published, a tender is a public commitment: nothing changes
+        # outside the services, least of all its deadline.
+        if obj is not None and obj.status != obj.Status.DRAFT:
+            return [f.name for f in obj._meta.fields]
+        return self.readonly_fields
+
 
 @admin.register(TenderResponse)
 class TenderResponseAdmin(admin.ModelAdmin):
@@ -55,5 +62,36 @@ class TenderResponseAdmin(admin.ModelAdmin):
         return False
 
 
-for model in (Award, Clarification, Invitation, Order):
-    admin.site.register(model)
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Awards, orders, invitations and clarifications change only through
+    tenders.services (transition tables, audit chain): the console shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Award)
+class AwardAdmin(ReadOnlyAdmin):
+    list_display = ["tender", "response", "amount", "awarded_at"]
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "agency", "provider", "total", "status", "placed_at"]
+    list_filter = ["status"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    list_display = ["tender", "provider", "created_at"]
+
+
+@admin.register(Clarification)
+class ClarificationAdmin(ReadOnlyAdmin):
+    list_display = ["tender", "created_at", "answered_at"]

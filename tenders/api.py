@@ -1,6 +1,16 @@
 """REST API of the demand side: agencies, tenders and their lifecycle,
 shortlists, clarifications, sealed responses, evaluation, awards, orders.
-Thin views over ``tenders.services``; scoping in ``tenders.selectors``."""
+Thin views over ``tenders.services``; scoping in ``tenders.selectors``.
+
+Who gets which refusal, everywhere:
+- anonymous callers writing, or reading anything private: 401;
+- creating what your kind of organisation does not create (a provider
+  publishing a tender, an agency submitting a response): 403;
+- an existing object that is not your organisation's (another agency's
+  tender, another provider's response or order): 404, so ids reveal
+  nothing;
+- your organisation's object, but the other party's move (an agency
+  accepting its own order): 403."""
 
 from __future__ import annotations
 
@@ -57,7 +67,12 @@ class TenderOutput(serializers.ModelSerializer):
 
     def get_required_level(self, tender) -> str:
         """The stated level, raised to N2 for State bodies' health data."""
-        return selectors.required_level(agency=tender.agency, level=tender.level, flags=list(tender.flags)).code
+        # One query for the levels of a whole page (the context is shared by
+        # the rows of a list).
+        if "levels" not in self.context:
+            self.context["levels"] = selectors.levels_by_code()
+        return selectors.required_level(agency=tender.agency, level=tender.level, flags=list(tender.flags),
+                                        levels=self.context["levels"]).code
 
 
 class ShortlistRow(serializers.Serializer):
@@ -170,6 +185,10 @@ class DecisionReasonInput(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 
+class OptionalReasonInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
 class AwardInput(serializers.Serializer):
     response = serializers.IntegerField(min_value=1)
 
@@ -249,6 +268,8 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     permission_classes = [IsAuthenticatedOrReadOnly]
     serializer_class = TenderOutput
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    # Ids are numbers: /tenders/abc/ is a 404, never a query with "abc".
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         qs = selectors.tenders_visible_to(self.request.user).order_by("-id")
@@ -272,8 +293,13 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         return services.tender_close_if_due(tender=tender)
 
     def _render(self, tender: Tender, http_status=status.HTTP_200_OK) -> Response:
-        fresh = Tender.objects.select_related("agency__buyer_category").get(pk=tender.pk)
-        return Response(TenderOutput(fresh).data, status=http_status)
+        return Response(TenderOutput(selectors.tender_for_output(tender.pk)).data, status=http_status)
+
+    def list(self, request, *args, **kwargs):
+        # Nothing waits for the beat: tenders past their deadline are closed
+        # before they are listed (one cheap query when none is due).
+        services.tenders_close_due()
+        return super().list(request, *args, **kwargs)
 
     def retrieve(self, request, *args, **kwargs):
         return self._render(self._visible(kwargs["pk"]))
@@ -400,7 +426,7 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
             return Response(ResponseOutput(response).data, status=status.HTTP_201_CREATED)
         _require_user(request)
         if catalog_selectors.provider_of(request.user) is None:
-            if tender.status in selectors.SEALED_STATUSES:
+            if selectors.responses_sealed(tender):
                 # The same answer whether there are zero responses or fifty.
                 deadline = timezone.localtime(tender.response_deadline)
                 raise services.TenderError(f"Responses are sealed until the deadline ({deadline:%Y-%m-%d %H:%M %Z}).",
@@ -422,9 +448,12 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
     @action(detail=True, methods=["post"], url_path=r"responses/(?P<response_id>\d+)/withdraw")
     def response_withdraw(self, request, pk=None, response_id=None):
-        provider = _provider_or_403(request)
+        _require_user(request)
         tender = self._visible(pk)
-        response = TenderResponse.objects.filter(pk=response_id, tender=tender, provider=provider).first()
+        # Only the provider's own response exists for it; for anyone else it is a 404.
+        provider = catalog_selectors.provider_of(request.user)
+        response = (TenderResponse.objects.filter(pk=response_id, tender=tender, provider=provider).first()
+                    if provider else None)
         if response is None:
             raise NotFound()
         return Response(ResponseOutput(services.response_withdraw(response=response, actor=request.user)).data)
@@ -444,7 +473,7 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         """Price score (lowest ÷ price × weight), entered scores, total, rank."""
         tender = self._managed(pk)
         tender = services.tender_close_if_due(tender=tender)
-        if tender.status in selectors.SEALED_STATUSES:
+        if selectors.responses_sealed(tender):
             raise services.TenderError("Responses are sealed until the deadline.", code="sealed", http_status=403)
         ranked = selectors.ranking(list(selectors.responses_visible_to(request.user, tender)), tender)
         return Response([{"rank": r.rank, "response": r.response.pk, "provider": r.response.provider.name,
@@ -466,6 +495,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     accept or decline."""
 
     serializer_class = OrderOutput
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -483,32 +513,39 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         order = services.order_place(agency=agency, actor=request.user, offer=offer, **data)
         return Response(OrderOutput(self.get_queryset().get(pk=order.pk)).data, status=status.HTTP_201_CREATED)
 
-    def _own_as_provider(self, pk) -> Order:
-        provider = _provider_or_403(self.request)
-        order = self.get_queryset().filter(pk=pk, provider=provider).first()
+    def _party(self, pk, *, side: str) -> Order:
+        """An order of the caller's organisation (else 404) on which ``side``
+        ("provider" or "agency") moves (else 403)."""
+        order = self.get_queryset().filter(pk=pk).first()
         if order is None:
             raise NotFound()
+        if side == "provider":
+            own = catalog_selectors.provider_of(self.request.user)
+            allowed = own is not None and own.pk == order.provider_id
+        else:
+            own = selectors.agency_of(self.request.user)
+            allowed = own is not None and own.pk == order.agency_id
+        if not allowed:
+            raise PermissionDenied(f"Only the order's {side} can do this.")
         return order
 
     @extend_schema(request=None, responses=OrderOutput)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        order = services.order_accept(order=self._own_as_provider(pk), actor=request.user)
+        order = services.order_accept(order=self._party(pk, side="provider"), actor=request.user)
         return Response(OrderOutput(self.get_queryset().get(pk=order.pk)).data)
 
     @extend_schema(request=DecisionReasonInput, responses=OrderOutput)
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
-        order = self._own_as_provider(pk)
+        order = self._party(pk, side="provider")
         order = services.order_decline(order=order, actor=request.user, reason=_parse(DecisionReasonInput, request.data)["reason"])
         return Response(OrderOutput(self.get_queryset().get(pk=order.pk)).data)
 
-    @extend_schema(request=None, responses=OrderOutput)
+    @extend_schema(request=OptionalReasonInput, responses=OrderOutput)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        agency = _agency_or_403(request)
-        order = self.get_queryset().filter(pk=pk, agency=agency).first()
-        if order is None:
-            raise NotFound()
-        order = services.order_cancel(order=order, actor=request.user, reason=request.data.get("reason", ""))
+        order = self._party(pk, side="agency")
+        reason = _parse(OptionalReasonInput, request.data)["reason"]
+        order = services.order_cancel(order=order, actor=request.user, reason=reason)
         return Response(OrderOutput(self.get_queryset().get(pk=order.pk)).data)

@@ -76,6 +76,22 @@ TENDERS = [
         ],
     },
     {
+        "agency": "meteo-france", "state": "awarded",
+        "title": "Puissance de calcul pour la chaîne de prévision",
+        "description": "200 vCPU en continu dans un cloud qualifié SecNumCloud pour les "
+                       "traitements de post-production des prévisions.",
+        "category": "iaas_compute", "cpv_code": "72514000-1", "level": "N2", "flags": [],
+        "location_constraint": "FR", "quantity": "200", "unit": "VCPU_MONTH", "duration_months": 24,
+        "estimated_value": "250000", "deadline_days": 18, "weights": (60, 40, 0),
+        "award_to": "outscale",
+        "responses": [
+            ("outscale", "IaaS SecNumCloud — région eu-west-2", "146500",
+             "Instances tina dans la région eu-west-2 qualifiée SecNumCloud, deux zones.", "80"),
+            ("cloud-temple", "IaaS SecNumCloud (VMware)", "134400",
+             "Cluster VMware dédié qualifié SecNumCloud, sauvegardes incluses.", "60"),
+        ],
+    },
+    {
         "agency": "meteo-france", "state": "unsuccessful",
         "title": "Sauvegarde externalisée des données d'observation",
         "description": "500 To de sauvegarde externalisée qualifiée SecNumCloud, restauration "

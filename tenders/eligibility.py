@@ -22,6 +22,8 @@ class Need:
     location: str  # "", "EU" or a country code
     unit: str
     quantity: Decimal
+    # Contract length in months, when the need has one (a tender, an order).
+    months: int | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class OfferSnapshot:
     flags: tuple[str, ...]
     # Failed checks of the stored assessment, to say why a level is missing.
     failed_checks: tuple[dict, ...] = field(default=())
+    # The shortest term the provider sells (0: none).
+    minimum_months: int = 0
 
 
 def location_countries(location: str) -> frozenset[str] | None:
@@ -78,6 +82,8 @@ def failures(need: Need, offer: OfferSnapshot) -> list[dict]:
                         "facts": {"quantity": str(quantity), "minimum": str(offer.minimum_commitment)}})
         if offer.capacity is not None and quantity > offer.capacity:
             out.append({"rule": "capacity", "facts": {"quantity": str(quantity), "capacity": str(offer.capacity)}})
+    if need.months is not None and need.months < offer.minimum_months:
+        out.append({"rule": "minimum_months", "facts": {"months": need.months, "minimum": offer.minimum_months}})
     return out
 
 

@@ -2,7 +2,7 @@
 
 Sealed responses: the only way to read responses is ``responses_visible_to``,
 which gives a provider its own and an agency its tender's responses only once
-the tender is past PUBLISHED. Counts go through the same selector."""
+the deadline has CLOSED the tender. Counts go through the same selector."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
+from catalog import policy
 from catalog import selectors as catalog_selectors
 from catalog.models import Offer, OfferAssessment, Provider, SensitivityLevel
 from tenders.eligibility import Need, OfferSnapshot
@@ -41,10 +43,21 @@ def agency_of(user) -> Agency | None:
     return membership.agency if membership else None
 
 
+def _tender_shape(qs: QuerySet[Tender]) -> QuerySet[Tender]:
+    # The output shows the required level, which reads the buyer category's
+    # health floor: joined here rather than fetched once per row.
+    return qs.select_related("agency__buyer_category__health_min_level")
+
+
+def tender_for_output(pk: int) -> Tender:
+    """A tender fresh from the database, shaped for its JSON."""
+    return _tender_shape(Tender.objects.all()).get(pk=pk)
+
+
 def tenders_visible_to(user) -> QuerySet[Tender]:
     """Published-and-later tenders for everyone; an agency also sees its own
     drafts; operators see everything. Cancelled drafts stay private."""
-    qs = Tender.objects.select_related("agency__buyer_category")
+    qs = _tender_shape(Tender.objects.all())
     if catalog_selectors.is_operator(user):
         return qs
     visible = Q(status__in=PUBLIC_STATUSES, published_at__isnull=False)
@@ -58,7 +71,14 @@ def tenders_managed_by(user) -> QuerySet[Tender]:
     agency = agency_of(user)
     if agency is None:
         return Tender.objects.none()
-    return Tender.objects.select_related("agency__buyer_category").filter(agency_id=agency.pk)
+    return _tender_shape(Tender.objects.filter(agency_id=agency.pk))
+
+
+def responses_sealed(tender: Tender) -> bool:
+    """Sealed until the deadline closes the tender, and for good when it never
+    did: a tender cancelled while published never opens its responses (a
+    buyer must not cancel to peek at the prices and start again)."""
+    return tender.status in SEALED_STATUSES or tender.closed_at is None
 
 
 def responses_visible_to(user, tender: Tender) -> QuerySet[TenderResponse]:
@@ -69,7 +89,7 @@ def responses_visible_to(user, tender: Tender) -> QuerySet[TenderResponse]:
     provider = catalog_selectors.provider_of(user)
     if provider is not None:
         return qs.filter(provider_id=provider.pk)
-    if tender.status in SEALED_STATUSES:
+    if responses_sealed(tender):
         return qs.none()
     agency = agency_of(user)
     if (agency and agency.pk == tender.agency_id) or catalog_selectors.is_operator(user):
@@ -102,10 +122,16 @@ def orders_visible_to(user) -> QuerySet[Order]:
 # Eligibility inputs
 
 
-def required_level(*, agency: Agency, level: str, flags: list[str]) -> SensitivityLevel:
+def levels_by_code() -> dict[str, SensitivityLevel]:
+    return {level.code: level for level in SensitivityLevel.objects.all()}
+
+
+def required_level(*, agency: Agency, level: str, flags: list[str],
+                   levels: dict[str, SensitivityLevel] | None = None) -> SensitivityLevel:
     """The level a need demands: the stated one, raised for health data of
-    State bodies (doctrine « cloud au centre »: health data is N2 for them)."""
-    stated = SensitivityLevel.objects.get(code=level)
+    State bodies (doctrine « cloud au centre »: health data is N2 for them).
+    ``levels`` (from ``levels_by_code``) spares a query per tender in lists."""
+    stated = levels[level] if levels and level in levels else SensitivityLevel.objects.get(code=level)
     floor = agency.buyer_category.health_min_level if "HEALTH" in flags else None
     if floor is not None and floor.rank > stated.rank:
         return floor
@@ -113,29 +139,43 @@ def required_level(*, agency: Agency, level: str, flags: list[str]) -> Sensitivi
 
 
 def need_for(*, agency: Agency, level: str, flags: list[str], category: str | None, location: str,
-             unit: str, quantity: Decimal) -> Need:
+             unit: str, quantity: Decimal, months: int | None = None) -> Need:
     required = required_level(agency=agency, level=level, flags=flags)
     return Need(level=required.code, level_rank=required.rank, flags=tuple(sorted(flags)),
-                category=category, location=location, unit=unit, quantity=Decimal(quantity))
+                category=category, location=location, unit=unit, quantity=Decimal(quantity), months=months)
 
 
 def need_of(tender: Tender) -> Need:
     return need_for(agency=tender.agency, level=tender.level, flags=list(tender.flags),
                     category=tender.category, location=tender.location_constraint,
-                    unit=tender.unit, quantity=tender.quantity)
+                    unit=tender.unit, quantity=tender.quantity, months=tender.duration_months)
 
 
-def offer_snapshot(offer_id: int) -> OfferSnapshot:
+def offer_snapshot(offer_id: int, *, live: bool = False) -> OfferSnapshot:
+    """An offer as the eligibility rules read it. By default with its stored
+    assessment (what matching used); ``live`` runs the policy engine on
+    today's facts instead, for the decisions that must hold *now* — a
+    submission, an order — even if a certificate expired this morning and
+    the beat has not re-assessed the offer yet."""
     offer = Offer.objects.select_related("provider").get(pk=offer_id)
-    assessment = OfferAssessment.objects.filter(offer_id=offer_id).first()
+    if live:
+        facts = catalog_selectors.offer_facts([offer_id])
+        result = policy.assess(facts[0], catalog_selectors.policy_current(), timezone.localdate())
+        level, rank, flags, checks = result.level or None, result.level_rank, result.flags, result.checks_data()
+        if level is None:
+            rank = None
+    else:
+        assessment = OfferAssessment.objects.filter(offer_id=offer_id).first()
+        level = assessment.level if assessment else None
+        rank = assessment.level_rank if assessment else None
+        flags = assessment.flags if assessment else []
+        checks = assessment.checks if assessment else []
     return OfferSnapshot(
         id=offer.pk, status=offer.status, provider_active=offer.provider.status == Provider.Status.ACTIVE,
         category=offer.category, unit=offer.unit, data_countries=tuple(offer.data_countries),
         minimum_commitment=offer.minimum_commitment, capacity=offer.capacity,
-        level=assessment.level if assessment else None,
-        level_rank=assessment.level_rank if assessment else None,
-        flags=tuple(assessment.flags) if assessment else (),
-        failed_checks=tuple(c for c in (assessment.checks if assessment else []) if not c["passed"]),
+        level=level, level_rank=rank, flags=tuple(flags),
+        failed_checks=tuple(c for c in checks if not c["passed"]), minimum_months=offer.minimum_months,
     )
 
 

@@ -9,18 +9,27 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
+import zlib
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from catalog import units
 from catalog.cpv import CLOUD_CPV
-from catalog.models import BuyerCategory, MemberRole, Offer, SensitivityLevel, ServiceCategory
+from catalog.models import (
+    BuyerCategory,
+    MemberRole,
+    Offer,
+    ProviderMembership,
+    SensitivityLevel,
+    ServiceCategory,
+)
 from catalog.services import siret_valid
 from tenders import eligibility, selectors, signals
 from tenders.models import (
@@ -94,8 +103,15 @@ def agency_create(*, name: str, siret: str, buyer_category: str, slug: str = "",
 
 
 def agency_member_add(*, agency: Agency, user, role: str = MemberRole.MEMBER) -> AgencyMembership:
-    if hasattr(user, "provider_membership"):
+    if role not in MemberRole.values:
+        raise _invalid("role", f"Use one of {', '.join(MemberRole.values)}.")
+    # Asked of the database, not of the user instance (its cached relations
+    # may predate a membership added elsewhere).
+    if ProviderMembership.objects.filter(user_id=user.pk).exists():
         raise TenderError("A user acts for one organisation: this user is a provider member.",
+                          code="conflict", http_status=409)
+    if AgencyMembership.objects.filter(user_id=user.pk).exists():
+        raise TenderError("A user acts for one organisation: this user already belongs to an agency.",
                           code="conflict", http_status=409)
     return AgencyMembership.objects.create(agency=agency, user=user, role=role)
 
@@ -128,7 +144,17 @@ def procedure_for(estimated_value: Decimal) -> str:
     return Procedure.OPEN
 
 
+CENT = Decimal("0.01")
+
+
+def _whole(value: Any, low: int, high: int) -> bool:
+    # bool is an int subclass: True must not pass for 1.
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
 def _decimal(field: str, value: Any, *, minimum: Decimal = Decimal("0")) -> Decimal:
+    if isinstance(value, bool):
+        raise _invalid(field, "A number is required.")
     try:
         result = Decimal(str(value))
     except (InvalidOperation, ValueError):
@@ -144,7 +170,7 @@ def _tender_clean(data: dict[str, Any], *, instance: Tender | None) -> dict[str,
         raise TenderError(f"Unknown fields: {', '.join(sorted(unknown))}.")
     clean = dict(data)
     if "title" in clean:
-        clean["title"] = (clean["title"] or "").strip()
+        clean["title"] = clean["title"].strip() if isinstance(clean["title"], str) else ""
         if not clean["title"]:
             raise _invalid("title", "A title is required.")
     if "category" in clean and clean["category"] not in ServiceCategory.values:
@@ -178,8 +204,7 @@ def _tender_clean(data: dict[str, Any], *, instance: Tender | None) -> dict[str,
     if "unit" in clean and clean["unit"] not in units.UNITS:
         raise _invalid("unit", "Unknown unit.")
     if "duration_months" in clean:
-        months = clean["duration_months"]
-        if not isinstance(months, int) or not 1 <= months <= 120:
+        if not _whole(clean["duration_months"], 1, 120):
             raise _invalid("duration_months", "A whole number of months between 1 and 120.")
     if "estimated_value" in clean:
         clean["estimated_value"] = _decimal("estimated_value", clean["estimated_value"], minimum=Decimal("1"))
@@ -189,7 +214,10 @@ def _tender_clean(data: dict[str, Any], *, instance: Tender | None) -> dict[str,
         if isinstance(deadline, str):
             from django.utils.dateparse import parse_datetime
 
-            deadline = parse_datetime(deadline)
+            try:
+                deadline = parse_datetime(deadline)
+            except ValueError:  # well formed but impossible, e.g. month 13
+                deadline = None
         if not isinstance(deadline, datetime):
             raise _invalid("response_deadline", "A date and time with a time zone is required.")
         if timezone.is_naive(deadline):
@@ -198,7 +226,7 @@ def _tender_clean(data: dict[str, Any], *, instance: Tender | None) -> dict[str,
             raise _invalid("response_deadline", "The deadline must be in the future.")
         clean["response_deadline"] = deadline
     for field in ("weight_price", "weight_technical", "weight_other"):
-        if field in clean and (not isinstance(clean[field], int) or not 0 <= clean[field] <= 100):
+        if field in clean and not _whole(clean[field], 0, 100):
             raise _invalid(field, "A whole number between 0 and 100.")
 
     def current(name):
@@ -214,8 +242,14 @@ def _tender_clean(data: dict[str, Any], *, instance: Tender | None) -> dict[str,
 
 
 def _next_reference(prefix: str, model) -> str:
+    """The next free ``PREFIX-YEAR-NNNNN``. Two creations at once would read
+    the same last number: a transaction-scoped advisory lock per stem makes
+    them take turns (the caller is atomic, so the lock lasts until its
+    row is committed)."""
     year = timezone.localdate().year
     stem = f"{prefix}-{year}-"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(stem.encode())])
     last = (model.objects.filter(reference__startswith=stem).order_by("-reference")
             .values_list("reference", flat=True).first())
     number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
@@ -288,12 +322,15 @@ def tender_publish(*, tender: Tender, actor) -> Tender:
     """Publish and queue matching; the broker enqueues it after commit."""
     now = timezone.now()
     minimum = timedelta(hours=settings.TENDER_MIN_RESPONSE_HOURS)
-    current = Tender.objects.get(pk=tender.pk)
-    if current.status == TenderStatus.DRAFT and current.response_deadline < now + minimum:
+    # Locked before the deadline is read: an edit cannot slip in between.
+    current = Tender.objects.select_for_update().get(pk=tender.pk)
+    if current.status == TenderStatus.DRAFT and (current.response_deadline <= now
+                                                 or current.response_deadline < now + minimum):
         raise _invalid("response_deadline",
-                       f"The deadline must leave at least {settings.TENDER_MIN_RESPONSE_HOURS} hours to respond.")
+                       f"The deadline must be in the future and leave at least "
+                       f"{settings.TENDER_MIN_RESPONSE_HOURS} hours to respond.")
     return _tender_transition(
-        tender, TenderStatus.PUBLISHED, actor=actor, published_at=now,
+        current, TenderStatus.PUBLISHED, actor=actor, published_at=now,
         matching_state=MatchingState.QUEUED, matching_queued_at=now, matching_started_at=None,
         matching_finished_at=None, matching_error="",
     )
@@ -303,6 +340,9 @@ def tender_publish(*, tender: Tender, actor) -> Tender:
 def tender_cancel(*, tender: Tender, actor, reason: str) -> Tender:
     if not (reason or "").strip():
         raise _invalid("reason", "A reason is required to cancel a tender.")
+    # A published tender past its deadline is closed first, so the history
+    # (and the responders) see the close before the cancellation.
+    tender = tender_close_if_due(tender=tender)
     return _tender_transition(tender, TenderStatus.CANCELLED, actor=actor, reason=reason.strip(),
                               decided_at=timezone.now())
 
@@ -360,6 +400,8 @@ def response_score(*, response: TenderResponse, actor, technical_score: Any = No
 @transaction.atomic
 def tender_award(*, tender: Tender, actor, response: TenderResponse) -> Award:
     tender = _require_closed(tender)
+    # Re-read: the caller's instance may be stale (status, price formatting).
+    response = TenderResponse.objects.get(pk=response.pk)
     if response.tender_id != tender.pk or response.status != TenderResponse.Status.SUBMITTED:
         raise _invalid("response", "Award one of this tender's live responses.")
     now = timezone.now()
@@ -486,7 +528,7 @@ def receipt_digest(*, tender: Tender, provider_id: int, offer_id: int, total_pri
     strings, time in UTC ISO 8601. The provider can recompute it."""
     canonical = json.dumps({
         "tender": tender.reference, "provider": provider_id, "offer": offer_id,
-        "total_price": str(Decimal(total_price).quantize(Decimal("0.01"))),
+        "total_price": str(Decimal(total_price).quantize(CENT)),
         "technical_answer": technical_answer, "attachment_sha256": attachment_sha256,
         "submitted_at": submitted_at.astimezone(UTC).isoformat(),
     }, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -497,7 +539,9 @@ def _open_for_responses(tender: Tender) -> Tender:
     """Lock the tender and check, with the server's clock inside the
     transaction, that responses are still accepted."""
     locked = Tender.objects.select_for_update().get(pk=tender.pk)
-    if locked.status == TenderStatus.PUBLISHED and deadline_passed(locked):
+    # A request may have closed the tender a moment ago (every read checks
+    # the deadline): after the deadline the answer is the same either way.
+    if locked.status in (TenderStatus.PUBLISHED, TenderStatus.CLOSED) and deadline_passed(locked):
         raise _conflict("The response deadline has passed.", code="deadline_passed")
     if locked.status != TenderStatus.PUBLISHED:
         raise _conflict(f"The tender is {locked.status}: no response can be submitted, replaced or withdrawn.",
@@ -512,11 +556,15 @@ def response_submit(*, tender: Tender, provider, actor, offer: Offer, total_pric
     if offer.provider_id != provider.pk:
         raise _invalid("offer", "Respond with one of your own offers.")
     need = selectors.need_of(locked)
-    failed = eligibility.failures(need, selectors.offer_snapshot(offer.pk))
+    failed = eligibility.failures(need, selectors.offer_snapshot(offer.pk, live=True))
     if failed:
         raise TenderError("This offer is not eligible for this tender now.", code="not_eligible",
                           fields={"offer": [f["rule"] for f in failed]})
     price = _decimal("total_price", total_price, minimum=Decimal("0.01"))
+    if price != price.quantize(CENT):
+        raise _invalid("total_price", "A price in euros and cents (two decimals at most).")
+    # In cents from here on: the receipt, the audit and the stored row agree.
+    price = price.quantize(CENT)
     answer = (technical_answer or "").strip()
     if not answer:
         raise _invalid("technical_answer", "A technical answer is required.")
@@ -547,6 +595,9 @@ def response_submit(*, tender: Tender, provider, actor, offer: Offer, total_pric
                                       attachment_sha256=digest, submitted_at=now),
     )
     if attachment:
+        # Stored under a random name: the uploaded name would make the file
+        # of a sealed response guessable under MEDIA_URL.
+        attachment.name = f"{uuid.uuid4().hex}.pdf"
         response.attachment = attachment
     response.save()
     # The audit records the receipt, never the content.
@@ -602,13 +653,13 @@ def order_place(*, agency: Agency, actor, offer: Offer, quantity: Any, duration_
     """Order an eligible catalogue offer directly, below the threshold; the
     eligibility is re-checked now, against the stated sensitivity."""
     quantity = _decimal("quantity", quantity, minimum=Decimal("0.01"))
-    if not isinstance(duration_months, int) or not 1 <= duration_months <= 120:
+    if not _whole(duration_months, 1, 120):
         raise _invalid("duration_months", "A whole number of months between 1 and 120.")
     clean = _tender_clean({"level": level, "flags": flags or []}, instance=None)
     offer = Offer.objects.select_related("provider").get(pk=offer.pk)
     need = selectors.need_for(agency=agency, level=clean["level"], flags=clean["flags"], category=None,
-                              location="", unit=offer.unit, quantity=quantity)
-    failed = eligibility.failures(need, selectors.offer_snapshot(offer.pk))
+                              location="", unit=offer.unit, quantity=quantity, months=duration_months)
+    failed = eligibility.failures(need, selectors.offer_snapshot(offer.pk, live=True))
     if failed:
         raise TenderError("This offer is not eligible for this order.", code="not_eligible",
                           fields={"offer": [f["rule"] for f in failed]})

@@ -6,13 +6,6 @@ from tests import factories
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Every factory user gets a password; the production hasher spends about
-    half a second on each, on purpose."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _eager_celery():
     """Tasks run in-process by default; tests marked `worker` use a real
     Celery worker process instead."""

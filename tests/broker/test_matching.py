@@ -79,8 +79,6 @@ def test_it_shortlists_only_qualified_offers_ranked_by_estimated_cost(ministry, 
     assert failed_rules(tender, over_budget) == []  # eligible, but over the budget
 
 
-@pytest.mark.xfail(strict=True, reason="Offer.minimum_months is read by neither broker.matching.candidates nor "
-                                       "tenders.eligibility.failures (Need has no duration): reported")
 def test_an_offer_whose_minimum_term_exceeds_the_contract_is_left_out(ministry, buyer, make_offer, publish,
                                                                       shortlisted):
     three_years = make_offer(factories.ProviderFactory(name="Alpha"), minimum_months=36)

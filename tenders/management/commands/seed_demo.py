@@ -116,7 +116,8 @@ class Command(BaseCommand):
             return tender
         # Demo history: this tender's deadline has passed. Moving it is the
         # one direct write of the seed; the closing itself is the service's.
-        Tender.objects.filter(pk=tender.pk).update(response_deadline=now - timedelta(days=2))
+        Tender.objects.filter(pk=tender.pk).update(published_at=now - timedelta(days=row["deadline_days"] + 2),
+                                                   response_deadline=now - timedelta(days=2))
         tender = services.tender_close_if_due(tender=Tender.objects.get(pk=tender.pk))
         for response, score in responses.values():
             if score is not None:

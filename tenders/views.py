@@ -1,0 +1,56 @@
+"""HTML pages of the demand side. For now only the open-data page and the
+buyer's page with its essential procurement data (DECP); the full web UI
+(django-dsfr) comes later. Thin: queries and rules live in tenders.decp."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from tenders import decp
+from tenders.models import Agency
+
+
+def _json_download(doc: dict, filename: str) -> HttpResponse:
+    return HttpResponse(decp.dumps(doc), content_type="application/json; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@require_GET
+def open_data(request):
+    return render(request, "tenders/open_data.html", {
+        "agencies": decp.agencies_listed(),
+        "decp_count": decp.decp_count(),
+        "threshold": settings.DECP_THRESHOLD,
+        "schema_version": decp.SCHEMA_VERSION,
+        "breadcrumb_data": {"links": [{"url": reverse("home"), "title": "Accueil"}],
+                            "current": "Données ouvertes"},
+    })
+
+
+@require_GET
+def open_data_decp(request):
+    return _json_download(decp.decp_document(), "decp.json")
+
+
+@require_GET
+def agency_page(request, slug: str):
+    agency = get_object_or_404(Agency, slug=slug)
+    return render(request, "tenders/agency_page.html", {
+        "agency": agency,
+        "rows": decp.agency_contract_rows(agency=agency, user=request.user),
+        "threshold": settings.DECP_THRESHOLD,
+        "breadcrumb_data": {"links": [{"url": reverse("home"), "title": "Accueil"},
+                                      {"url": reverse("open-data"), "title": "Données ouvertes"}],
+                            "current": agency.name},
+    })
+
+
+@require_GET
+def agency_page_decp(request, slug: str):
+    agency = get_object_or_404(Agency, slug=slug)
+    # The slug is a SlugField: safe inside the quoted filename.
+    return _json_download(decp.decp_document(agency=agency), f"decp-{agency.slug}.json")

@@ -1,0 +1,233 @@
+"""Which contracts reach the DECP, and the ``/api/v1/decp/marches/`` feed:
+only awarded tenders and accepted orders at or above the threshold, with a
+``?since=`` cursor that sees every entry once, in order."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from tenders import decp, services
+from tenders.models import Award, Order
+from tests import factories
+from tests.decp.conftest import drive
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/decp/marches/"
+
+
+def marches(doc: dict) -> list[dict]:
+    return doc["marches"]["marche"]
+
+
+def ids(doc: dict) -> list[str]:
+    return [entry["id"] for entry in marches(doc)]
+
+
+def big_order(agency, buyer, offer, *, quantity="200", accept=True):
+    """200 TB × 12 months × 20 €: 48,000 € excl. VAT, above the DECP
+    threshold, which needs a higher direct-purchase threshold."""
+    with override_settings(DIRECT_PURCHASE_THRESHOLD=Decimal("1000000")):
+        order = services.order_place(agency=agency, actor=buyer, offer=offer, quantity=Decimal(quantity),
+                                     duration_months=12)
+    if accept:
+        order = services.order_accept(order=order, actor=None)
+    return order
+
+
+# --------------------------------------------------------------------------
+# Nothing before the award, nothing below the threshold
+
+
+@pytest.mark.parametrize("state", ["draft", "published", "closed", "unsuccessful", "cancelled"])
+def test_nothing_appears_before_the_award(agency, buyer, market, api, state):
+    tender, _ = drive(agency, buyer, market, state, price="90000")
+    assert marches(decp.decp_document()) == []
+    assert marches(api.get(URL).json()) == []
+    assert tender.reference not in api.get("/donnees-ouvertes/decp.json").content.decode()
+
+
+def test_the_award_appears_once_awarded(agency, buyer, market, api, assert_valid_decp):
+    tender, award = drive(agency, buyer, market, "awarded", price="90000")
+    doc = api.get(URL).json()
+    assert ids(doc) == [tender.reference]
+    entry = marches(doc)[0]
+    assert entry["acheteur"] == {"id": agency.siret}
+    assert entry["montant"] == 90000 and entry["dureeMois"] == tender.duration_months
+    assert entry["procedure"] == "Procédure adaptée"  # 100,000 € estimated
+    assert entry["titulaires"] == [{"titulaire": {"typeIdentifiant": "SIRET", "id": market.french.siren}}]
+    assert entry["offresRecues"] == 1 and entry["codeCPV"] == "72317000"
+    assert entry["dateNotification"] == timezone.localdate(award.awarded_at).isoformat()
+    assert_valid_decp(doc)
+
+
+def test_offers_received_counts_the_live_responses(agency, buyer, market):
+    tender = services.tender_publish(tender=factories.tender(agency, actor=buyer), actor=buyer)
+    for offer in (market.a, market.b):
+        services.response_submit(tender=tender, provider=offer.provider, actor=None, offer=offer,
+                                 total_price=Decimal("60000"), technical_answer="Réponse.")
+    # A replaced response is not a second offer.
+    winner = services.response_submit(tender=tender, provider=market.french, actor=None, offer=market.a,
+                                      total_price=Decimal("55000"), technical_answer="Réponse révisée.")
+    from tests.decp.conftest import pass_deadline
+    tender = services.tender_close_if_due(tender=pass_deadline(tender))
+    services.tender_award(tender=tender, actor=buyer, response=winner)
+    assert marches(decp.decp_document())[0]["offresRecues"] == 2
+
+
+def test_a_holder_known_by_its_vat_number_has_the_tva_type(agency, buyer, market):
+    drive(agency, buyer, market, "awarded", offer=market.b)
+    titulaires = marches(decp.decp_document())[0]["titulaires"]
+    assert titulaires == [{"titulaire": {"typeIdentifiant": "TVA", "id": "DE811115368"}}]
+
+
+def test_a_contract_below_the_threshold_is_absent(agency, buyer, market, api):
+    drive(agency, buyer, market, "awarded", price="39999.99", title="Petit marché")
+    big, _ = drive(agency, buyer, market, "awarded", price="40000.00", title="Marché au seuil")
+    assert ids(api.get(URL).json()) == [big.reference]
+
+
+def test_the_threshold_setting_is_honoured(agency, buyer, market, api):
+    small, _ = drive(agency, buyer, market, "awarded", price="30000", title="Trente mille")
+    large, _ = drive(agency, buyer, market, "awarded", price="50000", title="Cinquante mille")
+    assert ids(api.get(URL).json()) == [large.reference]
+    with override_settings(DECP_THRESHOLD=Decimal("25000")):
+        assert ids(api.get(URL).json()) == [small.reference, large.reference]
+        assert ids(decp.decp_document()) == [small.reference, large.reference]
+    with override_settings(DECP_THRESHOLD=Decimal("60000")):
+        assert ids(api.get(URL).json()) == []
+
+
+def test_an_unidentified_holder_keeps_the_contract_out(agency, buyer, market, api):
+    from catalog.services import french_vat_key, provider_update
+
+    tender, _ = drive(agency, buyer, market, "awarded")
+    siren = market.french.siren
+    provider_update(provider=market.french, actor=None, siren="")
+    assert ids(api.get(URL).json()) == []
+    vat = f"FR{french_vat_key(siren)}{siren}"
+    provider_update(provider=market.french, actor=None, vat_number=vat)
+    doc = api.get(URL).json()
+    assert ids(doc) == [tender.reference]
+    assert marches(doc)[0]["titulaires"] == [{"titulaire": {"typeIdentifiant": "TVA", "id": vat}}]
+
+
+def test_only_accepted_orders_at_or_above_the_threshold_appear(agency, buyer, market, api, assert_valid_decp):
+    placed = big_order(agency, buyer, market.a, accept=False)
+    declined = big_order(agency, buyer, market.a, accept=False)
+    services.order_decline(order=declined, actor=None, reason="Capacité indisponible.")
+    cancelled = big_order(agency, buyer, market.a, accept=False)
+    services.order_cancel(order=cancelled, actor=buyer)
+    small = services.order_place(agency=agency, actor=buyer, offer=market.a, quantity=Decimal("10"),
+                                 duration_months=12)
+    services.order_accept(order=small, actor=None)
+    assert marches(api.get(URL).json()) == []
+
+    accepted = big_order(agency, buyer, market.a)
+    doc = api.get(URL).json()
+    assert ids(doc) == [accepted.reference]
+    entry = marches(doc)[0]
+    assert entry["procedure"] == "Marché passé sans publicité ni mise en concurrence préalable"
+    assert entry["formePrix"] == "Unitaire" and entry["montant"] == 48000 and entry["offresRecues"] == 1
+    assert entry["dateNotification"] == timezone.localdate(accepted.decided_at).isoformat()
+    assert placed.reference not in ids(doc)
+    assert_valid_decp(doc)
+
+
+# --------------------------------------------------------------------------
+# The ?since= feed
+
+
+def walk(api, *, limit: int, since: str | None = None) -> tuple[list[str], str | None]:
+    seen, cursor = [], since
+    for _ in range(50):
+        response = api.get(URL, {"limit": limit, **({"since": cursor} if cursor else {})})
+        assert response.status_code == 200
+        seen += ids(response.json())
+        cursor = response.headers.get("X-Next-Cursor", cursor)
+        if response.headers["X-Has-More"] == "false":
+            return seen, cursor
+    raise AssertionError("the feed never ended")
+
+
+@pytest.fixture
+def five_entries(agency, buyer, other_agency, other_buyer, market):
+    """Three awards and two orders, two of them sharing one instant."""
+    refs = []
+    for n, (who, by) in enumerate([(agency, buyer), (other_agency, other_buyer), (agency, buyer)]):
+        tender, _ = drive(who, by, market, "awarded", price=f"{50000 + n}", title=f"Marché {n}")
+        refs.append(tender.reference)
+    refs += [big_order(agency, buyer, market.a).reference, big_order(other_agency, other_buyer, market.b).reference]
+    # The second award and the first order at the same instant: the kind,
+    # then the row, break the tie.
+    instant = timezone.now() + datetime.timedelta(minutes=1)
+    Award.objects.filter(tender__reference=refs[1]).update(awarded_at=instant)
+    Order.objects.filter(reference=refs[3]).update(decided_at=instant)
+    return [refs[0], refs[2], refs[4], refs[1], refs[3]]
+
+
+def test_the_feed_returns_entries_in_publication_order(api, five_entries):
+    assert ids(api.get(URL).json()) == five_entries
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 5, 10])
+def test_the_cursor_walk_sees_each_entry_once(api, five_entries, limit):
+    seen, _ = walk(api, limit=limit)
+    assert seen == five_entries
+
+
+def test_since_returns_only_newer_entries_then_new_ones(agency, buyer, market, api, five_entries):
+    first = api.get(URL, {"limit": 2})
+    assert first.headers["X-Has-More"] == "true"
+    newer = api.get(URL, {"since": first.headers["X-Next-Cursor"]})
+    assert ids(newer.json()) == five_entries[2:]
+    assert newer.headers["X-Has-More"] == "false"
+    # At the end, the cursor stays put until something new is published.
+    cursor = newer.headers["X-Next-Cursor"]
+    empty = api.get(URL, {"since": cursor})
+    assert ids(empty.json()) == [] and empty.headers["X-Next-Cursor"] == cursor
+    later, _ = drive(agency, buyer, market, "awarded", title="Publié après")
+    Award.objects.filter(tender=later).update(awarded_at=timezone.now() + datetime.timedelta(minutes=5))
+    assert ids(api.get(URL, {"since": cursor}).json()) == [later.reference]
+
+
+def test_an_empty_feed_has_no_cursor_yet(api, db):
+    response = api.get(URL)
+    assert response.json() == {"marches": {"marche": []}}
+    assert "X-Next-Cursor" not in response.headers and response.headers["X-Has-More"] == "false"
+
+
+@pytest.mark.parametrize("params", [{"since": "pas-un-curseur"}, {"limit": "0"}, {"limit": "1001"}])
+def test_bad_feed_parameters_are_a_400_with_the_usual_error_body(api, db, params):
+    response = api.get(URL, params)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+    assert set(response.json()["error"]["fields"]) == set(params)
+
+
+def test_the_feed_is_public_and_read_only(api, db):
+    assert api.get(URL).status_code == 200
+    assert api.post(URL, {}).status_code == 405
+
+
+def test_the_feed_costs_two_queries_whatever_the_count(api, five_entries, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        assert len(ids(api.get(URL).json())) == 5
+
+
+# --------------------------------------------------------------------------
+# Per buyer
+
+
+def test_an_agency_document_holds_only_its_contracts(agency, other_agency, five_entries):
+    mine = decp.decp_document(agency=agency)
+    assert {e["acheteur"]["id"] for e in marches(mine)} == {agency.siret}
+    assert len(marches(mine)) == 3
+    assert len(marches(decp.decp_document(agency=other_agency))) == 2
+
+
+def test_identifiers_are_unique_per_buyer(five_entries):
+    keys = [(e["acheteur"]["id"], e["id"]) for e in marches(decp.decp_document())]
+    assert len(keys) == len(set(keys)) == 5
