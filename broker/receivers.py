@@ -2,37 +2,25 @@
 
 Audit events are written synchronously, in the transaction of the change
 (so a rolled-back change leaves no audit row, and a committed one always
-has one). Everything else waits for the commit: a task that starts before
-it would read the old rows, or none."""
+has one). Webhook deliveries are rows too, created in that transaction
+(an event rolled back is never announced); they are sent after the
+commit, like everything else: a task that starts before it would read the
+old rows, or none."""
 
 from __future__ import annotations
 
-import logging
-
-from django.db import transaction
 from django.dispatch import receiver
 
 from broker import services, tasks
 from catalog import signals as catalog_signals
 from tenders import signals as tender_signals
 
-logger = logging.getLogger(__name__)
-
 DECISIONS = {"tender.closed", "tender.awarded", "tender.unsuccessful", "tender.cancelled"}
 ORDER_EVENTS = {"order.place", "order.accepted", "order.declined", "order.cancelled"}
 
 
-def _enqueue(task, **kwargs) -> None:
-    """Send after commit; if the broker is unreachable the work is not lost:
-    the beat's sweepers pick up what stayed queued."""
-
-    def send():
-        try:
-            task.delay(**kwargs)
-        except Exception:  # Redis down: logged, recovered by a sweeper
-            logger.exception("could not enqueue %s(%s)", task.name, kwargs)
-
-    transaction.on_commit(send)
+# Send after commit; the beat's sweepers recover what Redis lost.
+_enqueue = services.enqueue_after_commit
 
 
 @receiver(catalog_signals.offer_inputs_changed)
@@ -46,6 +34,7 @@ def reassess_on_input_change(sender, offer_ids, reason, **kwargs):
 @receiver(catalog_signals.assessments_changed)
 def rematch_on_assessment_change(sender, offer_ids, **kwargs):
     _enqueue(tasks.tenders_rematch, offer_ids=sorted(offer_ids))
+    services.webhooks_on_assessments(offer_ids=sorted(offer_ids))
 
 
 @receiver(catalog_signals.offer_status_changed)
@@ -55,14 +44,16 @@ def rematch_on_offer_change(sender, offer_id, status, **kwargs):
 
 @receiver(catalog_signals.operator_decided)
 def audit_operator_decision(sender, actor, action, object_type, object_id, data, **kwargs):
-    services.audit_append(actor=actor, organisation="operator", action=action,
-                          object_type=object_type, object_id=object_id, data=data)
+    event = services.audit_append(actor=actor, organisation="operator", action=action,
+                                  object_type=object_type, object_id=object_id, data=data)
+    services.webhooks_on_operator_decision(action=action, object_id=object_id, data=data, audit_id=event.pk)
 
 
 @receiver(tender_signals.tender_event)
 def on_tender_event(sender, action, actor, organisation, object_type, object_id, data, tender_id, **kwargs):
-    services.audit_append(actor=actor, organisation=organisation, action=action, object_type=object_type,
-                          object_id=object_id, data=data, tender_id=tender_id)
+    event = services.audit_append(actor=actor, organisation=organisation, action=action,
+                                  object_type=object_type, object_id=object_id, data=data, tender_id=tender_id)
+    services.webhooks_on_tender_event(action=action, object_id=object_id, tender_id=tender_id, audit_id=event.pk)
     if action == "tender.published":
         _enqueue(tasks.tender_match, tender_id=tender_id)
     elif action in DECISIONS:

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
 
-from broker.models import AuditEvent, Notification
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from broker.models import (
+    ApiKey,
+    AuditEvent,
+    Notification,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from catalog.models import MemberRole, Provider, ProviderMembership
+from tenders.models import Agency, AgencyMembership
 
 
 def notifications_of(user) -> QuerySet[Notification]:
@@ -13,3 +24,96 @@ def notifications_of(user) -> QuerySet[Notification]:
 
 def audit_events_of(tender_id: int) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(tender_id=tender_id).order_by("id")
+
+
+# --------------------------------------------------------------------------
+# Organisations: webhooks and API keys belong to a provider or an agency
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """The organisation a user acts for, and the user's role in it."""
+
+    provider: Provider | None
+    agency: Agency | None
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == MemberRole.ADMIN
+
+    @property
+    def name(self) -> str:
+        return (self.provider or self.agency).name
+
+    @property
+    def owner_fields(self) -> dict:
+        """The foreign keys of a row that belongs to this organisation."""
+        return {"provider": self.provider, "agency": self.agency}
+
+    @property
+    def rows(self) -> Q:
+        """Rows (with provider/agency keys) that belong to this organisation."""
+        if self.provider is not None:
+            return Q(provider_id=self.provider.pk)
+        return Q(agency_id=self.agency.pk)
+
+
+def organisation_of(user) -> Organisation | None:
+    """A user belongs to one organisation at most (tenders.services
+    agency_member_add refuses a second one)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    membership = ProviderMembership.objects.select_related("provider").filter(user_id=user.pk).first()
+    if membership is not None:
+        return Organisation(provider=membership.provider, agency=None, role=membership.role)
+    agency_membership = AgencyMembership.objects.select_related("agency").filter(user_id=user.pk).first()
+    if agency_membership is not None:
+        return Organisation(provider=None, agency=agency_membership.agency, role=agency_membership.role)
+    return None
+
+
+# --------------------------------------------------------------------------
+# Webhooks
+
+
+def webhook_endpoints_of(organisation: Organisation) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.filter(organisation.rows).select_related("provider", "agency").order_by("-id")
+
+
+def webhook_deliveries_of(endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
+    """The delivery log of an endpoint, newest first, with its attempts."""
+    return (WebhookDelivery.objects.filter(endpoint_id=endpoint.pk).order_by("-id")
+            .prefetch_related(Prefetch("attempt_log", queryset=WebhookAttempt.objects.order_by("number"))))
+
+
+def webhook_endpoints_listening(*, event_type: str, provider_ids=(), agency_ids=()) -> QuerySet[WebhookEndpoint]:
+    """The active endpoints of these organisations subscribed to this event."""
+    return WebhookEndpoint.objects.filter(active=True, event_types__contains=[event_type]).filter(
+        Q(provider_id__in=list(provider_ids)) | Q(agency_id__in=list(agency_ids))
+    ).order_by("pk")
+
+
+def webhook_anyone_listening(event_type: str) -> bool:
+    """One cheap query before any payload is built: most events have no
+    subscriber at all."""
+    return WebhookEndpoint.objects.filter(active=True, event_types__contains=[event_type]).exists()
+
+
+# --------------------------------------------------------------------------
+# API keys
+
+
+def api_keys_of(organisation: Organisation) -> QuerySet[ApiKey]:
+    return ApiKey.objects.filter(organisation.rows).select_related("created_by").order_by("-id")
+
+
+def api_key_for_prefix(prefix: str) -> ApiKey | None:
+    """The key with this prefix, its creator, and whether the creator still
+    belongs to the key's organisation: one query per authenticated call."""
+    return (ApiKey.objects.select_related("created_by").annotate(
+        creator_in_provider=Exists(ProviderMembership.objects.filter(
+            user_id=OuterRef("created_by_id"), provider_id=OuterRef("provider_id"))),
+        creator_in_agency=Exists(AgencyMembership.objects.filter(
+            user_id=OuterRef("created_by_id"), agency_id=OuterRef("agency_id"))),
+    ).filter(prefix=prefix).first())

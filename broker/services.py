@@ -1,25 +1,49 @@
-"""The broker's writes: the audit chain, notifications, and matching runs."""
+"""The broker's writes: the audit chain, notifications, matching runs,
+webhooks (endpoints, events, deliveries) and organisation API keys."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
+import secrets
+import string
+import time
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from broker import matching
-from broker.models import AuditEvent, Notification
-from catalog.models import Offer
+from broker import matching, selectors, webhooks
+from broker.models import (
+    ApiKey,
+    AuditEvent,
+    Notification,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from broker.selectors import Organisation
+from catalog.models import Certification, Offer
+from catalog.services import DomainError
 from tenders import services as tender_services
-from tenders.models import MatchingState, Tender, TenderResponse, TenderStatus
+from tenders.models import (
+    Award,
+    Clarification,
+    MatchingState,
+    Order,
+    ShortlistEntry,
+    Tender,
+    TenderResponse,
+    TenderStatus,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -179,6 +203,7 @@ def tender_match(*, tender_id: int) -> MatchRun:
                 rows = matching.score(tender, matching.candidates(tender))
                 invited = tender_services.shortlist_store(tender_id=tender_id, rows=rows)
             if invited:
+                webhooks_on_invitations(tender=tender, provider_ids=invited)
                 notify(
                     users=provider_users(invited), kind="invitation", key=f"invitation:{tender_id}",
                     subject=f"Invitation : {tender.reference} {tender.title}",
@@ -236,8 +261,6 @@ def tender_decision_notify(*, tender_id: int, action: str) -> int:
 
 def certifications_warn_expiry(*, today=None) -> int:
     """Warn providers 90 and 30 days before a certificate they hold expires."""
-    from catalog.models import Certification
-
     today = today or timezone.localdate()
     sent = 0
     for days in (90, 30):
@@ -256,8 +279,6 @@ def certifications_warn_expiry(*, today=None) -> int:
 
 
 def order_notify(*, order_id: int, action: str) -> int:
-    from tenders.models import Order
-
     order = Order.objects.select_related("agency", "provider", "offer").get(pk=order_id)
     # The other party hears: the provider of an order placed or cancelled by
     # the agency, the agency of an order the provider accepted or declined.
@@ -276,8 +297,6 @@ def order_notify(*, order_id: int, action: str) -> int:
 
 
 def clarification_notify(*, clarification_id: int) -> int:
-    from tenders.models import Clarification
-
     item = Clarification.objects.select_related("tender").get(pk=clarification_id)
     tender = item.tender
     providers = set(tender.invitations.values_list("provider_id", flat=True)) | {item.provider_id}
@@ -286,3 +305,508 @@ def clarification_notify(*, clarification_id: int) -> int:
                       subject=f"{tender.reference} : réponse à une question",
                       body=f"Question : {item.question}\n\nRéponse : {item.answer}",
                       url=f"/api/v1/tenders/{tender.pk}/clarifications/"))
+
+
+# --------------------------------------------------------------------------
+# Integrations: the broker's one domain error
+
+
+class BrokerError(DomainError):
+    """The one domain error of the broker (mapped once to HTTP by
+    ``config.api.exception_handler``)."""
+
+
+def _invalid(field: str, message: str) -> BrokerError:
+    return BrokerError(message, fields={field: [message]})
+
+
+def _admins_only(organisation: Organisation, what: str) -> None:
+    if not organisation.is_admin:
+        raise BrokerError(f"Only an administrator of {organisation.name} can {what}.",
+                          code="permission_denied", http_status=403)
+
+
+def enqueue_after_commit(task, **kwargs) -> None:
+    """Send a task after commit; if the broker is unreachable the work is
+    not lost: the beat's sweepers pick up what stayed queued."""
+
+    def send():
+        try:
+            task.delay(**kwargs)
+        except Exception:  # Redis down: logged, recovered by a sweeper
+            logger.exception("could not enqueue %s(%s)", task.name, kwargs)
+
+    transaction.on_commit(send)
+
+
+# --------------------------------------------------------------------------
+# Webhooks: endpoints
+
+MAX_ENDPOINTS_PER_ORGANISATION = 20
+
+
+def _webhook_url_clean(url: str) -> str:
+    url = (url or "").strip()
+    if len(url) > 500:
+        raise _invalid("url", "At most 500 characters.")
+    try:
+        webhooks.resolve(url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS)
+    except webhooks.UnsafeUrl as exc:
+        raise _invalid("url", str(exc)) from None
+    return url
+
+
+def _event_types_clean(event_types) -> list[str]:
+    wanted = sorted(set(event_types or []))
+    if not wanted:
+        raise _invalid("event_types", "Subscribe to at least one event type.")
+    unknown = [code for code in wanted if code not in webhooks.EVENT_TYPES]
+    if unknown:
+        raise _invalid("event_types", f"Unknown event types {unknown}; see docs/webhooks.md.")
+    return wanted
+
+
+@transaction.atomic
+def webhook_endpoint_create(*, organisation: Organisation, actor, url: str, event_types: list[str],
+                            active: bool = True) -> WebhookEndpoint:
+    """Register an endpoint. Its ``secret`` is generated here and shown to
+    the caller this once."""
+    if WebhookEndpoint.objects.filter(organisation.rows).count() >= MAX_ENDPOINTS_PER_ORGANISATION:
+        raise BrokerError(f"An organisation has at most {MAX_ENDPOINTS_PER_ORGANISATION} webhook endpoints.",
+                          code="limit_reached", http_status=409)
+    endpoint = WebhookEndpoint.objects.create(
+        **organisation.owner_fields, url=_webhook_url_clean(url), event_types=_event_types_clean(event_types),
+        active=bool(active), secret="whsec_" + secrets.token_hex(32),
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit_append(actor=actor, organisation=organisation.name, action="webhook.create",
+                 object_type="webhookendpoint", object_id=endpoint.pk,
+                 data={"url": endpoint.url, "event_types": endpoint.event_types})
+    return endpoint
+
+
+@transaction.atomic
+def webhook_endpoint_update(*, endpoint: WebhookEndpoint, actor, organisation: Organisation | None = None,
+                            url: str | None = None, event_types: list[str] | None = None,
+                            active: bool | None = None) -> WebhookEndpoint:
+    """Change what is given. ``organisation`` is the caller's; None when the
+    operator acts (Django admin)."""
+    locked = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    if url is not None:
+        locked.url = _webhook_url_clean(url)
+    if event_types is not None:
+        locked.event_types = _event_types_clean(event_types)
+    if active is not None:
+        locked.active = active
+    locked.save()
+    audit_append(actor=actor, organisation=organisation.name if organisation else "operator",
+                 action="webhook.update", object_type="webhookendpoint", object_id=locked.pk,
+                 data={"url": locked.url, "event_types": locked.event_types, "active": locked.active})
+    return locked
+
+
+@transaction.atomic
+def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, organisation: Organisation, actor) -> None:
+    audit_append(actor=actor, organisation=organisation.name, action="webhook.delete",
+                 object_type="webhookendpoint", object_id=endpoint.pk, data={"url": endpoint.url})
+    endpoint.delete()
+
+
+# --------------------------------------------------------------------------
+# Webhooks: events and deliveries
+
+
+def _json_safe(data: dict) -> dict:
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+def _deliveries_send_after_commit(pairs: list[tuple[int, int]]) -> None:
+    from broker import tasks  # tasks import this module: resolved when used
+
+    for delivery_id, attempt in pairs:
+        enqueue_after_commit(tasks.webhook_deliver, delivery_id=delivery_id, attempt=attempt)
+
+
+def _deliveries_create(endpoints, *, event_type: str, event_id: str, data: dict) -> list[WebhookDelivery]:
+    """One delivery per endpoint, in the caller's transaction, sent after
+    commit. The same event twice (a re-run) creates nothing new."""
+    now = timezone.now()
+    payload = {"id": event_id, "type": event_type, "created_at": now.isoformat(), "data": _json_safe(data)}
+    created = []
+    for endpoint in endpoints:
+        delivery, fresh = WebhookDelivery.objects.get_or_create(
+            endpoint=endpoint, event_id=event_id[:120],
+            defaults={"event_type": event_type, "payload": payload, "next_attempt_at": now},
+        )
+        if fresh:
+            created.append(delivery)
+    _deliveries_send_after_commit([(delivery.pk, 1) for delivery in created])
+    return created
+
+
+def webhook_event_emit(*, event_type: str, event_id: str, data: dict, provider_ids=(),
+                       agency_ids=()) -> list[WebhookDelivery]:
+    """Queue ``event_type`` for the subscribed endpoints of these
+    organisations. ``data`` carries ids, references, statuses and public
+    facts only: never the content of a sealed response."""
+    endpoints = selectors.webhook_endpoints_listening(event_type=event_type, provider_ids=provider_ids,
+                                                      agency_ids=agency_ids)
+    return _deliveries_create(endpoints, event_type=event_type, event_id=event_id, data=data)
+
+
+def _tender_facts(tender: Tender) -> dict:
+    return {
+        "id": tender.pk, "reference": tender.reference, "title": tender.title, "status": tender.status,
+        "status_reason": tender.status_reason, "category": tender.category, "cpv_code": tender.cpv_code,
+        "level": tender.level, "response_deadline": tender.response_deadline,
+        "published_at": tender.published_at, "closed_at": tender.closed_at, "decided_at": tender.decided_at,
+        "agency": {"id": tender.agency_id, "name": tender.agency.name},
+        "url": f"/api/v1/tenders/{tender.pk}/",
+    }
+
+
+def _order_facts(order) -> dict:
+    return {
+        "id": order.pk, "reference": order.reference, "status": order.status,
+        "status_reason": order.status_reason,
+        "agency": {"id": order.agency_id, "name": order.agency.name},
+        "provider": {"id": order.provider_id, "name": order.provider.name},
+        "offer": {"id": order.offer_id, "name": order.offer.name},
+        "quantity": order.quantity, "duration_months": order.duration_months, "unit_price": order.unit_price,
+        "total": order.total, "placed_at": order.placed_at, "decided_at": order.decided_at,
+        "url": f"/api/v1/orders/{order.pk}/",
+    }
+
+
+def _tender_participants(tender: Tender) -> set[int]:
+    """Providers that responded to (even if they withdrew) or were invited
+    to a tender: they hear of its decisions."""
+    return (set(TenderResponse.objects.filter(tender=tender).values_list("provider_id", flat=True))
+            | set(tender.invitations.values_list("provider_id", flat=True)))
+
+
+# The demand side's actions that are webhook events. The "tender.awarded"
+# transition is announced by "award.create", sent right after it in the same
+# transaction, once the award (supplier, amount) exists.
+TENDER_WEBHOOK_EVENTS = {
+    "tender.published": "tender.published",
+    "tender.closed": "tender.closed",
+    "award.create": "tender.awarded",
+    "tender.unsuccessful": "tender.unsuccessful",
+    "tender.cancelled": "tender.cancelled",
+    "clarification.ask": "clarification.asked",
+    "clarification.answer": "clarification.answered",
+    "order.place": "order.placed",
+    "order.accepted": "order.accepted",
+    "order.declined": "order.declined",
+    "order.cancelled": "order.cancelled",
+}
+
+
+def webhooks_on_tender_event(*, action: str, object_id: int, tender_id: int | None,
+                             audit_id: int) -> list[WebhookDelivery]:
+    """Who hears of a demand-side event: the agency of its tenders and
+    orders; the providers invited to or responding to a tender of its
+    decisions, invitees and the asker of an answer, the provider of an
+    order. Responses are sealed: their submission is no event at all."""
+    event_type = TENDER_WEBHOOK_EVENTS.get(action)
+    if event_type is None or not selectors.webhook_anyone_listening(event_type):
+        return []
+    if event_type.startswith("order."):
+        order = Order.objects.select_related("agency", "provider", "offer").get(pk=object_id)
+        return webhook_event_emit(event_type=event_type, event_id=f"{event_type}:{order.pk}",
+                                  data={"order": _order_facts(order)},
+                                  provider_ids=[order.provider_id], agency_ids=[order.agency_id])
+    tender = Tender.objects.select_related("agency").get(pk=tender_id)
+    data: dict = {"tender": _tender_facts(tender)}
+    event_id = f"{event_type}:{tender.pk}"
+    providers: set[int] = set()
+    if event_type == "tender.awarded":
+        award = Award.objects.select_related("response__provider", "response__offer").get(pk=object_id)
+        data["award"] = {"id": award.pk, "amount": award.amount, "awarded_at": award.awarded_at,
+                         "supplier": {"id": award.response.provider_id, "name": award.response.provider.name},
+                         "offer": {"id": award.response.offer_id, "name": award.response.offer.name}}
+        providers = _tender_participants(tender)
+    elif event_type in ("tender.closed", "tender.unsuccessful", "tender.cancelled"):
+        providers = _tender_participants(tender)
+    elif event_type.startswith("clarification."):
+        item = Clarification.objects.get(pk=object_id)
+        # The asker is never named, as in the API.
+        data["clarification"] = {"id": item.pk, "question": item.question, "asked_at": item.created_at}
+        event_id = f"{event_type}:{item.pk}"
+        if event_type == "clarification.answered":
+            data["clarification"].update(answer=item.answer, answered_at=item.answered_at)
+            # An answer may be edited: each edit is an event of its own.
+            event_id = f"{event_type}:{item.pk}:{audit_id}"
+            providers = set(tender.invitations.values_list("provider_id", flat=True)) | {item.provider_id}
+    return webhook_event_emit(event_type=event_type, event_id=event_id, data=data,
+                              provider_ids=providers, agency_ids=[tender.agency_id])
+
+
+def webhooks_on_invitations(*, tender: Tender, provider_ids: list[int]) -> list[WebhookDelivery]:
+    if not provider_ids or not selectors.webhook_anyone_listening("invitation.created"):
+        return []
+    offers: dict[int, list[int]] = {}
+    for provider_id, offer_id in (ShortlistEntry.objects.filter(tender=tender, offer__provider_id__in=provider_ids)
+                                  .order_by("rank").values_list("offer__provider_id", "offer_id")):
+        offers.setdefault(provider_id, []).append(offer_id)
+    created = []
+    for provider_id in provider_ids:
+        created += webhook_event_emit(
+            event_type="invitation.created", event_id=f"invitation.created:{tender.pk}:{provider_id}",
+            data={"tender": _tender_facts(tender),
+                  "invitation": {"provider_id": provider_id, "offer_ids": offers.get(provider_id, [])}},
+            provider_ids=[provider_id],
+        )
+    return created
+
+
+def webhooks_on_assessments(*, offer_ids: list[int]) -> list[WebhookDelivery]:
+    """Each changed assessment is an event for the offer's provider (the
+    signal comes after the assessment batches committed: the deliveries of
+    one call are written together)."""
+    if not offer_ids or not selectors.webhook_anyone_listening("offer.assessed"):
+        return []
+    created = []
+    with transaction.atomic():
+        for offer in Offer.objects.filter(pk__in=offer_ids).select_related("assessment").order_by("pk"):
+            created += _offer_assessed_emit(offer)
+    return created
+
+
+def _offer_assessed_emit(offer: Offer) -> list[WebhookDelivery]:
+    assessment = getattr(offer, "assessment", None)
+    if assessment is None:
+        return []
+    return webhook_event_emit(
+        event_type="offer.assessed",
+        event_id=f"offer.assessed:{offer.pk}:{assessment.inputs_digest[:16]}:{assessment.assessed_at.timestamp():.6f}",
+        data={"offer": {"id": offer.pk, "name": offer.name, "status": offer.status,
+                        "url": f"/api/v1/offers/{offer.pk}/"},
+              "assessment": {"level": assessment.level, "flags": list(assessment.flags),
+                             "policy_version": assessment.policy_version,
+                             "assessed_at": assessment.assessed_at}},
+        provider_ids=[offer.provider_id],
+    )
+
+
+CERTIFICATION_WEBHOOK_EVENTS = {
+    "certification.verify": "certification.verified",
+    "certification.reject": "certification.rejected",
+    "certification.suspend": "certification.suspended",
+    "certification.revoke": "certification.revoked",
+    "certification.expire": "certification.expired",
+}
+
+
+def webhooks_on_operator_decision(*, action: str, object_id: int, data: dict,
+                                  audit_id: int) -> list[WebhookDelivery]:
+    event_type = CERTIFICATION_WEBHOOK_EVENTS.get(action)
+    if event_type is None or not selectors.webhook_anyone_listening(event_type):
+        return []
+    cert = Certification.objects.select_related("scheme").get(pk=object_id)
+    return webhook_event_emit(
+        event_type=event_type, event_id=f"{event_type}:{cert.pk}:{audit_id}",
+        data={"certification": {
+            "id": cert.pk, "scheme": cert.scheme.code, "scheme_version": cert.scheme_version,
+            "reference": cert.reference, "status": cert.status, "verification": cert.verification,
+            "issued_on": cert.issued_on, "expires_on": cert.expires_on,
+            "offer_ids": sorted(cert.scope_offers.values_list("pk", flat=True)),
+            "url": f"/api/v1/certifications/{cert.pk}/",
+        }, "reason": (data or {}).get("reason", "")},
+        provider_ids=[cert.provider_id],
+    )
+
+
+@transaction.atomic
+def webhook_ping(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
+    """Send a ``ping`` to one endpoint, subscribed or not, to test it."""
+    if not endpoint.active:
+        raise BrokerError("This endpoint is inactive: activate it first.", code="inactive", http_status=409)
+    (delivery,) = _deliveries_create(
+        [endpoint], event_type=webhooks.PING, event_id=f"ping:{uuid.uuid4().hex}",
+        data={"endpoint": {"id": endpoint.pk, "url": endpoint.url, "event_types": endpoint.event_types},
+              "message": "Guichet Cloud can reach this endpoint."},
+    )
+    return delivery
+
+
+@transaction.atomic
+def webhook_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
+    """Send a delivery again now, as a new attempt with the same idempotency
+    key, whatever its status; a failure goes on with the back-off."""
+    locked = WebhookDelivery.objects.select_for_update().select_related("endpoint").get(pk=delivery.pk)
+    if not locked.endpoint.active:
+        raise BrokerError("This endpoint is inactive: activate it first.", code="inactive", http_status=409)
+    locked.status = WebhookDelivery.Status.PENDING
+    locked.next_attempt_at = timezone.now()
+    locked.save(update_fields=["status", "next_attempt_at"])
+    _deliveries_send_after_commit([(locked.pk, locked.attempts + 1)])
+    return locked
+
+
+@dataclass(frozen=True)
+class AttemptOutcome:
+    delivery_id: int
+    attempt: int
+    status: str
+    status_code: int | None
+    retry_in: int | None  # seconds until the next attempt, if one is due
+
+
+def _lease() -> timedelta:
+    # Long enough for one send to every address of a host; until then the
+    # sweeper leaves a claimed delivery alone.
+    return timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS * 4 + 60)
+
+
+def webhook_attempt(*, delivery_id: int, attempt: int) -> AttemptOutcome | None:
+    """Make attempt number ``attempt`` of a pending delivery, log it, and
+    decide what follows. Returns None when that attempt is not due any
+    more (already made by a concurrent task, the sweeper or a manual
+    redelivery, or the delivery is settled): a second run sends nothing.
+
+    The claim is a conditional UPDATE, not a lock held over the network."""
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = WebhookDelivery.objects.filter(
+            pk=delivery_id, status=WebhookDelivery.Status.PENDING, attempts=attempt - 1,
+        ).update(attempts=attempt, next_attempt_at=now + _lease())
+        if not claimed:
+            return None
+        log = WebhookAttempt.objects.create(delivery_id=delivery_id, number=attempt, at=now)
+    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    endpoint = delivery.endpoint
+    final = True
+    if not endpoint.active:
+        result = webhooks.SendResult(None, 0, "The endpoint is inactive.")
+    else:
+        try:
+            # Checked again at each send: the name may resolve elsewhere now.
+            target = webhooks.resolve(endpoint.url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS)
+        except webhooks.UnsafeUrl as exc:
+            result = webhooks.SendResult(None, 0, f"Refused: {exc}")
+        else:
+            final = False
+            body = webhooks.body_bytes(delivery.payload)
+            key = str(delivery.idempotency_key)
+            result = webhooks.post(target, body, {
+                "Content-Type": "application/json",
+                "Guichet-Event": delivery.event_type,
+                "Guichet-Delivery": key,
+                "Idempotency-Key": key,
+                "Guichet-Attempt": str(attempt),
+                "Guichet-Signature": webhooks.signature(endpoint.secret, int(time.time()), body),
+            }, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
+    return _attempt_record(delivery, log, result, final=final or attempt >= webhooks.MAX_ATTEMPTS)
+
+
+def _attempt_record(delivery: WebhookDelivery, log: WebhookAttempt, result: webhooks.SendResult, *,
+                    final: bool) -> AttemptOutcome:
+    now = timezone.now()
+    log.status_code, log.duration_ms, log.error = result.status_code, result.duration_ms, result.error[:500]
+    log.save(update_fields=["status_code", "duration_ms", "error"])
+    fields = {"last_status_code": result.status_code, "last_duration_ms": result.duration_ms,
+              "last_error": result.error[:500]}
+    retry_in = None
+    if result.ok:
+        fields.update(status=WebhookDelivery.Status.SUCCEEDED, delivered_at=now, next_attempt_at=None)
+    elif final:
+        fields.update(status=WebhookDelivery.Status.FAILED, next_attempt_at=None)
+    else:
+        retry_in = webhooks.backoff(log.number)
+        fields.update(next_attempt_at=now + timedelta(seconds=retry_in))
+    # Unless a later attempt was claimed meanwhile (a manual redelivery):
+    # its outcome, not this one, decides what follows.
+    updated = WebhookDelivery.objects.filter(pk=delivery.pk, attempts=log.number).update(**fields)
+    status = fields.get("status", WebhookDelivery.Status.PENDING)
+    return AttemptOutcome(delivery.pk, log.number, status, result.status_code, retry_in if updated else None)
+
+
+def webhook_deliveries_due(*, now=None, grace_seconds: int = 60, limit: int = 500) -> list[tuple[int, int]]:
+    """Pending deliveries whose next attempt is overdue by more than the
+    grace (its task was lost: Redis down at commit, a worker killed), as
+    ``(delivery id, next attempt number)``."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=grace_seconds)
+    return [(pk, attempts + 1) for pk, attempts in WebhookDelivery.objects.filter(
+        status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=cutoff,
+    ).order_by("next_attempt_at").values_list("pk", "attempts")[:limit]]
+
+
+# --------------------------------------------------------------------------
+# API keys
+
+API_KEY_PREFIX = "gc_live_"
+API_KEY_PREFIX_LENGTH = len(API_KEY_PREFIX) + 8
+MAX_LIVE_API_KEYS = 50
+# last_used_at is written at most this often per key: a busy integration
+# does not turn every read into a write.
+API_KEY_TOUCH_INTERVAL = timedelta(minutes=1)
+_PREFIX_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def api_key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_key_prefix_of(key: str) -> str | None:
+    """The visible prefix of a well-formed key (``gc_live_xxxxxxxx_…``)."""
+    if (len(key) > API_KEY_PREFIX_LENGTH + 1 and key.startswith(API_KEY_PREFIX)
+            and key[API_KEY_PREFIX_LENGTH] == "_"):
+        return key[:API_KEY_PREFIX_LENGTH]
+    return None
+
+
+@transaction.atomic
+def api_key_create(*, organisation: Organisation, actor, name: str, scopes: str) -> tuple[ApiKey, str]:
+    """Create a key for the organisation; returns it with the full key,
+    which is shown this once and stored only as its SHA-256."""
+    _admins_only(organisation, "create API keys")
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise _invalid("name", "A name of 1 to 100 characters is required.")
+    if scopes not in ApiKey.Scopes.values:
+        raise _invalid("scopes", f"Use one of {', '.join(ApiKey.Scopes.values)}.")
+    if ApiKey.objects.filter(organisation.rows, revoked_at__isnull=True).count() >= MAX_LIVE_API_KEYS:
+        raise BrokerError(f"An organisation has at most {MAX_LIVE_API_KEYS} live API keys; revoke one first.",
+                          code="limit_reached", http_status=409)
+    for _ in range(5):
+        prefix = API_KEY_PREFIX + "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(8))
+        if not ApiKey.objects.filter(prefix=prefix).exists():
+            break
+    else:  # 36^8 prefixes: five collisions in a row mean something else is wrong
+        raise BrokerError("Could not allocate a key prefix; try again.", code="conflict", http_status=409)
+    key = f"{prefix}_{secrets.token_urlsafe(32)}"
+    api_key = ApiKey.objects.create(**organisation.owner_fields, name=name, prefix=prefix,
+                                    key_hash=api_key_hash(key), scopes=scopes, created_by=actor)
+    audit_append(actor=actor, organisation=organisation.name, action="api_key.create", object_type="apikey",
+                 object_id=api_key.pk, data={"prefix": prefix, "name": name, "scopes": scopes})
+    return api_key, key
+
+
+@transaction.atomic
+def api_key_revoke(*, api_key: ApiKey, actor, organisation: Organisation | None = None) -> ApiKey:
+    """Revoke a key at once; revoking it again changes nothing.
+    ``organisation`` is the caller's, who must be one of its administrators;
+    None when the operator revokes (Django admin)."""
+    if organisation is not None:
+        _admins_only(organisation, "revoke API keys")
+    locked = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+    if locked.revoked_at is None:
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked_at"])
+        audit_append(actor=actor, organisation=organisation.name if organisation else "operator",
+                     action="api_key.revoke", object_type="apikey", object_id=locked.pk,
+                     data={"prefix": locked.prefix})
+    return locked
+
+
+def api_key_touch(*, api_key: ApiKey, now=None) -> None:
+    now = now or timezone.now()
+    if api_key.last_used_at is not None and now - api_key.last_used_at < API_KEY_TOUCH_INTERVAL:
+        return
+    # Conditional: of concurrent requests, one writes.
+    ApiKey.objects.filter(pk=api_key.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - API_KEY_TOUCH_INTERVAL)
+    ).update(last_used_at=now)
+    api_key.last_used_at = now

@@ -93,3 +93,35 @@ def clarification_notify(clarification_id: int) -> dict:
 @shared_task(**RETRY)
 def order_notify(order_id: int, action: str) -> dict:
     return {"notified": services.order_notify(order_id=order_id, action=action)}
+
+
+# --------------------------------------------------------------------------
+# Webhooks
+
+
+@shared_task(**RETRY)
+def webhook_deliver(delivery_id: int, attempt: int = 1) -> dict:
+    """Attempt ``attempt`` of a delivery; on failure, the next one is
+    scheduled with the back-off. A duplicate of this task (a redelivered
+    message, the sweeper) finds the attempt already made and does nothing."""
+    outcome = services.webhook_attempt(delivery_id=delivery_id, attempt=attempt)
+    if outcome is None:
+        return {"delivery_id": delivery_id, "attempt": attempt, "status": "skipped"}
+    if outcome.retry_in is not None:
+        try:
+            webhook_deliver.apply_async(kwargs={"delivery_id": delivery_id, "attempt": attempt + 1},
+                                        countdown=outcome.retry_in)
+        except Exception:  # Redis down: the sweeper sends it when it is due
+            logger.exception("could not schedule attempt %s of webhook delivery %s", attempt + 1, delivery_id)
+    return {"delivery_id": delivery_id, "attempt": attempt, "status": outcome.status,
+            "status_code": outcome.status_code, "retry_in": outcome.retry_in}
+
+
+@shared_task(**RETRY)
+def webhooks_retry_due() -> dict:
+    """Sweeper: pending deliveries whose attempt is overdue (their task was
+    lost) are sent again."""
+    due = services.webhook_deliveries_due()
+    for delivery_id, attempt in due:
+        webhook_deliver.delay(delivery_id=delivery_id, attempt=attempt)
+    return {"sent": [delivery_id for delivery_id, _ in due]}

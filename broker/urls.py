@@ -4,5 +4,7 @@ from broker import api
 
 router = DefaultRouter()
 router.register("notifications", api.NotificationViewSet, basename="notification")
+router.register("webhooks", api.WebhookEndpointViewSet, basename="webhook")
+router.register("api-keys", api.ApiKeyViewSet, basename="api-key")
 
 urlpatterns = router.urls

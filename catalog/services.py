@@ -39,9 +39,12 @@ from catalog.models import (
 )
 
 
-class CatalogError(Exception):
-    """The one domain error of the catalogue; mapped once to HTTP by
-    ``config.api.exception_handler`` and to form errors in HTML views."""
+class DomainError(Exception):
+    """Base of the one domain error of each app (CatalogError, TenderError,
+    BrokerError): a message, a code, an HTTP status and field messages,
+    mapped once to HTTP by ``config.api.exception_handler`` and to form
+    errors in HTML views. It lives here, in the lowest app of the ladder, so
+    that every app can share it."""
 
     def __init__(self, message: str, *, code: str = "invalid", http_status: int = 400,
                  fields: dict[str, list[str]] | None = None):
@@ -50,6 +53,10 @@ class CatalogError(Exception):
         self.code = code
         self.http_status = http_status
         self.fields = fields
+
+
+class CatalogError(DomainError):
+    """The catalogue's domain error."""
 
 
 def _invalid(field: str, message: str) -> CatalogError:

@@ -275,8 +275,15 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # --------------------------------------------------------------------------
 # REST API
 
+# Requests per API key (broker.throttling.ApiKeyRateThrottle reads it at
+# each request).
+API_THROTTLE_KEY = env_str("API_THROTTLE_KEY", "1000000/hour" if TESTING else "3000/minute")
+
 REST_FRAMEWORK = {
+    # An organisation's API key (``Authorization: Api-Key <key>``) first: its
+    # scheme answers a missing or bad credential with 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "broker.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -286,13 +293,17 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 20, minimum=1),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    # Anonymous callers by address, users by account, API keys by key (a
+    # request made with a key counts against the key, not its creator).
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "broker.throttling.UserRateThrottle",
+        "broker.throttling.ApiKeyRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "100000/hour" if TESTING else "600/minute"),
         "user": env_str("API_THROTTLE_USER", "100000/hour" if TESTING else "1200/minute"),
+        "api_key": API_THROTTLE_KEY,
     },
 }
 
@@ -313,6 +324,9 @@ SPECTACULAR_SETTINGS = {
         "CertificationStatusEnum": "catalog.models.CertificationStatus",
         "ProviderStatusEnum": "catalog.models.ProviderStatus",
         "CertificationVerificationEnum": "catalog.models.CertificationVerification",
+        "ApiKeyScopesEnum": "broker.models.ApiKeyScopes",
+        "WebhookDeliveryStatusEnum": "broker.models.DeliveryStatus",
+        "OrganisationKindEnum": ["provider", "agency"],
     },
 }
 
@@ -367,3 +381,13 @@ CELERY_BEAT_SCHEDULE["certifications-warn-expiry"] = {
     "task": "broker.tasks.certifications_warn_expiry", "schedule": crontab(hour=7, minute=0),
 }
 CELERY_BEAT_SCHEDULE["tenders-match-stale"] = {"task": "broker.tasks.tenders_match_stale", "schedule": 60.0}
+
+# --------------------------------------------------------------------------
+# Webhooks (broker.webhooks, docs/webhooks.md). Deliveries go to public
+# addresses only: private, loopback, link-local, multicast and reserved
+# ones are refused at registration and at each send (SSRF), unless this is
+# on (tests use a receiver on 127.0.0.1; never in production).
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5, minimum=1)
+# Sweeper: re-sends pending deliveries whose retry task was lost.
+CELERY_BEAT_SCHEDULE["webhooks-retry-due"] = {"task": "broker.tasks.webhooks_retry_due", "schedule": 60.0}

@@ -32,7 +32,7 @@ from catalog import selectors as catalog_selectors
 from catalog import units
 from catalog.messages import check_reason
 from catalog.models import Offer, ServiceCategory
-from tenders import eligibility, selectors, services
+from tenders import eligibility, messages, selectors, services
 from tenders.models import Agency, Award, Clarification, Order, Tender, TenderResponse, TenderStatus
 
 # --------------------------------------------------------------------------
@@ -80,9 +80,16 @@ class ShortlistRow(serializers.Serializer):
     offer = serializers.SerializerMethodField()
     score = serializers.DecimalField(max_digits=7, decimal_places=3)
     estimated_cost = serializers.DecimalField(max_digits=16, decimal_places=2)
-    reasons = serializers.JSONField()
-    warnings = serializers.JSONField()
+    reasons = serializers.SerializerMethodField(help_text="Why this offer: {rule, facts, reason}, reason in the "
+                                                          "request's language.")
+    warnings = serializers.SerializerMethodField()
     computed_at = serializers.DateTimeField()
+
+    def get_reasons(self, entry) -> list[dict]:
+        return messages.with_reasons(entry.reasons)
+
+    def get_warnings(self, entry) -> list[dict]:
+        return messages.with_reasons(entry.warnings)
 
     def get_offer(self, entry) -> dict:
         return {"id": entry.offer_id, "name": entry.offer.name,
@@ -369,12 +376,20 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
             raise services.TenderError("An offer id is required.", fields={"offer": ["An offer id is required."]}) from None
         if not Offer.objects.filter(pk=offer_id, provider=provider).exists():
             raise NotFound()
-        failures = eligibility.failures(selectors.need_of(tender), selectors.offer_snapshot(offer_id))
+        need = selectors.need_of(tender)
+        failures = eligibility.failures(need, selectors.offer_snapshot(offer_id))
+        cost = selectors.estimated_cost_for(tender, Offer.objects.get(pk=offer_id))
+        if cost is not None and cost > tender.estimated_value:
+            # Eligible or not, an offer over the budget is left off the shortlist.
+            failures.append({"rule": "budget", "facts": {"estimated_cost": str(cost),
+                                                         "budget": str(tender.estimated_value)}})
         lang = get_language()
         for failure in failures:
             for check in failure["facts"].get("failed_checks", []):
                 check["reason"] = check_reason(check, lang)
-        return Response({"offer": offer_id, "eligible": not failures, "failures": failures})
+        return Response({"offer": offer_id, "eligible": not failures,
+                         "estimated_cost": str(cost) if cost is not None else None,
+                         "failures": messages.with_reasons(failures, lang)})
 
     @extend_schema(request=QuestionInput, responses=ClarificationOutput(many=True))
     @action(detail=True, methods=["get", "post"])

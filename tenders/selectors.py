@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from catalog import policy
+from catalog import policy, units
 from catalog import selectors as catalog_selectors
 from catalog.models import Offer, OfferAssessment, Provider, SensitivityLevel
 from tenders.eligibility import Need, OfferSnapshot
@@ -208,3 +208,13 @@ def ranking(responses: list[TenderResponse], tender: Tender) -> list[RankedRespo
                      Decimal(other).quantize(Decimal("0.01"))))
     rows.sort(key=lambda row: (-(row[1] + row[2] + row[3]), row[0].total_price, row[0].pk))
     return [RankedResponse(r, p, t, o, p + t + o, i + 1) for i, (r, p, t, o) in enumerate(rows)]
+
+
+def estimated_cost_for(tender: Tender, offer: Offer) -> Decimal | None:
+    """The estimated total of an offer for a tender (normalised price ×
+    quantity × months), or None when their units do not compare."""
+    if not units.units_compatible(tender.unit, offer.unit):
+        return None
+    quantity = units.quantity_in_unit(quantity=tender.quantity, from_unit=tender.unit, to_unit=offer.unit)
+    return units.estimated_cost(normalised_price=offer.normalised_price, quantity=quantity, unit=offer.unit,
+                                months=tender.duration_months)

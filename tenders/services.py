@@ -30,7 +30,7 @@ from catalog.models import (
     SensitivityLevel,
     ServiceCategory,
 )
-from catalog.services import siret_valid
+from catalog.services import DomainError, siret_valid
 from tenders import eligibility, selectors, signals
 from tenders.models import (
     Agency,
@@ -48,16 +48,8 @@ from tenders.models import (
 )
 
 
-class TenderError(Exception):
+class TenderError(DomainError):
     """The one domain error of the demand side (mapped once to HTTP)."""
-
-    def __init__(self, message: str, *, code: str = "invalid", http_status: int = 400,
-                 fields: dict[str, list[str]] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.http_status = http_status
-        self.fields = fields
 
 
 def _invalid(field: str, message: str) -> TenderError:

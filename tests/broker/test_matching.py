@@ -432,7 +432,11 @@ def test_why_not_lists_the_rules_the_callers_offer_fails(ministry, buyer, member
     certification = next(c for c in level["failed_checks"] if c["rule"] == "certification")
     assert certification["level"] == "N2" and certification["reason"]
 
-    assert client.get(url, {"offer": good.pk}).json() == {"offer": good.pk, "eligible": True, "failures": []}
+    assert [f["reason"] for f in body["failures"]][1].startswith("Quantité")  # French by default
+    english = client.get(url, {"offer": weak.pk}, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["failures"][0]["reason"] == "Required level N2, the offer is qualified N1."
+    good_body = client.get(url, {"offer": good.pk}).json()
+    assert good_body["eligible"] is True and good_body["failures"] == []
     assert client.get(url, {"offer": foreign.pk}).status_code == 404
     draft = factories.tender(ministry, actor=buyer)
     assert client.get(f"/api/v1/tenders/{draft.pk}/why-not/", {"offer": weak.pk}).status_code == 404
@@ -492,3 +496,26 @@ def test_the_engine_and_the_pure_rules_give_the_same_verdicts(ministry, buyer, m
         assert engine == eligible & within_budget, f"{tender.level} {tender.flags} {tender.location_constraint}"
         verdicts += len(engine)
     assert verdicts >= 8  # the catalogue is not trivially empty for these needs
+
+
+def test_why_not_says_when_an_eligible_offer_is_over_the_budget(ministry, buyer, member_a, provider_a, make_offer,
+                                                                  publish, shortlisted):
+    pricey = make_offer(provider_a, "N2", unit_price="500")
+    tender = publish(factories.tender(ministry, actor=buyer, estimated_value="50000"), buyer)
+    assert shortlisted(tender) == []
+    body = client_for(member_a.user).get(f"/api/v1/tenders/{tender.pk}/why-not/", {"offer": pricey.pk},
+                                         HTTP_ACCEPT_LANGUAGE="en").json()
+    assert body["eligible"] is False and body["estimated_cost"] == "60000.00"
+    assert body["failures"] == [{"rule": "budget", "facts": {"estimated_cost": "60000.00", "budget": "50000.00"},
+                                 "reason": "Estimated cost 60000.00 € excl. VAT exceeds the budget (50000.00 €)."}]
+
+
+def test_shortlist_reasons_are_sentences_in_the_readers_language(ministry, buyer, make_offer, publish):
+    make_offer(factories.ProviderFactory(name="Alpha"), "N3", unit_price="20")
+    tender = publish(factories.tender(ministry, actor=buyer, estimated_value="50000"), buyer)
+    row = client_for(None).get(f"/api/v1/tenders/{tender.pk}/shortlist/", HTTP_ACCEPT_LANGUAGE="en").json()["results"][0]
+    sentences = {r["rule"]: r["reason"] for r in row["reasons"]}
+    assert sentences["level"] == "Required level N2, the offer is qualified N3."
+    assert sentences["cost"].startswith("Estimated cost 2400.00 € excl. VAT for a budget of 50000.00 €")
+    french = client_for(None).get(f"/api/v1/tenders/{tender.pk}/shortlist/").json()["results"][0]
+    assert french["reasons"][0]["reason"].startswith("Niveau requis N2")
