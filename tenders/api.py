@@ -30,6 +30,7 @@ from rest_framework.response import Response
 
 from catalog import selectors as catalog_selectors
 from catalog import units
+from catalog.api import FEED_LIMIT_PARAMETER, FEED_PARAMETER, feed_page, feed_response
 from catalog.messages import check_reason
 from catalog.models import Offer, ServiceCategory
 from tenders import eligibility, messages, selectors, services
@@ -302,10 +303,18 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     def _render(self, tender: Tender, http_status=status.HTTP_200_OK) -> Response:
         return Response(TenderOutput(selectors.tender_for_output(tender.pk)).data, status=http_status)
 
+    @extend_schema(parameters=[FEED_PARAMETER, FEED_LIMIT_PARAMETER,
+                               OpenApiParameter("status", str, enum=TenderStatus.values)])
     def list(self, request, *args, **kwargs):
         # Nothing waits for the beat: tenders past their deadline are closed
         # before they are listed (one cheap query when none is due).
         services.tenders_close_due()
+        if "since" in request.query_params:
+            # The change feed; drafts never appear, whoever asks.
+            page = feed_page(request, entities=("tender",))
+            ids = list(dict.fromkeys(reversed([e.entity_id for e in page.events])))[::-1]
+            visible = {t.pk: t for t in self.get_queryset().filter(pk__in=ids)}
+            return feed_response(page, [TenderOutput(visible[i]).data for i in ids if i in visible])
         return super().list(request, *args, **kwargs)
 
     def retrieve(self, request, *args, **kwargs):
@@ -498,10 +507,20 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
 
 class AwardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Public awards."""
+    """Public awards; `?since=` is their change feed."""
 
     serializer_class = AwardOutput
     queryset = Award.objects.select_related("tender__agency", "response__provider", "response__offer").order_by("-id")
+    lookup_value_regex = r"\d+"
+
+    @extend_schema(parameters=[FEED_PARAMETER, FEED_LIMIT_PARAMETER])
+    def list(self, request, *args, **kwargs):
+        if "since" in request.query_params:
+            page = feed_page(request, entities=("award",))
+            ids = list(dict.fromkeys(e.entity_id for e in page.events))
+            found = {a.pk: a for a in self.get_queryset().filter(pk__in=ids)}
+            return feed_response(page, [AwardOutput(found[i]).data for i in ids if i in found])
+        return super().list(request, *args, **kwargs)
 
 
 class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,

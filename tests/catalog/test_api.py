@@ -337,3 +337,14 @@ def test_policy_endpoint(api, db):
     assert body["version"] == 1
     n2 = next(lv for lv in body["levels"] if lv["code"] == "N2")
     assert n2["certification_requirements"] == [{"scheme": "SECNUMCLOUD", "min_version": "3.2", "min_assurance": ""}]
+
+
+def test_details_carry_an_etag_and_answer_304_when_unchanged(api, market):
+    url = f"/api/v1/offers/{market['n2'].pk}/"
+    first = api.get(url)
+    etag = first["ETag"]
+    assert etag
+    assert api.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    services.offer_update(offer=market["n2"], actor=None, unit_price="26")
+    changed = api.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
