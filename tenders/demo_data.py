@@ -64,8 +64,11 @@ TENDERS = [
         "category": "saas_collaboration", "cpv_code": "72416000-9", "level": "N1",
         "flags": ["PERSONAL_DATA"], "location_constraint": "", "quantity": "1000",
         "unit": "USER_MONTH", "duration_months": 36, "estimated_value": "600000",
-        "deadline_days": 12, "weights": (40, 60, 0), "award_to": "wimi",
+        "deadline_days": 12, "weights": (40, 60, 0), "award_to": "microsoft-azure-france",
         "responses": [
+            ("microsoft-azure-france", "Microsoft 365 E3 — données hébergées en France", "398000",
+             "Microsoft 365 E3, données au repos en France (Advanced Data Residency), "
+             "accompagnement au changement inclus.", "95"),
             ("wimi", "Wimi Armoured — espace collaboratif SecNumCloud", "410000",
              "Wimi Armoured qualifié SecNumCloud, hébergé chez Outscale, accompagnement "
              "au déploiement inclus.", "88"),

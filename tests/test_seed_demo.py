@@ -35,7 +35,7 @@ def test_it_has_tenders_in_every_state_and_orders(seeded):
     assert states == {"draft", "published", "closed", "awarded", "unsuccessful", "cancelled"}
     assert set(Order.objects.values_list("status", flat=True)) == {"accepted", "placed"}
     winners = {t.agency.slug: t.award.response.provider.slug for t in Tender.objects.filter(status="awarded")}
-    assert winners == {"region-bretagne": "wimi", "meteo-france": "outscale"}
+    assert winners == {"region-bretagne": "microsoft-azure-france", "meteo-france": "outscale"}
     assert Tender.objects.get(status="closed").responses.filter(status="submitted").count() == 3
 
 

@@ -1,4 +1,4 @@
-"""The demo marketplace through the DECP: the 410,000 € award of Région
+"""The demo marketplace through the DECP: the 398,000 € award of Région
 Bretagne is the one contract at or above the threshold; the official
 validator accepts every document; nothing before the award appears."""
 
@@ -10,15 +10,12 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 
-from catalog.models import Provider
 from catalog.services import provider_update
 from tenders import decp
 from tenders.models import Agency, Order, Tender
-from tests.decp.conftest import valid_siren
 
 # A SIREN for tests only (valid check digit, nobody's real number), given to
 # the demo winner when the demo catalogue records none for it.
-TEST_SIREN = valid_siren(51234567)
 
 
 @pytest.fixture(scope="module")
@@ -35,12 +32,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def identified_winner(seeded):
-    """The demo's winner (Wimi) with a legal identifier: the demo catalogue
-    gives it none, and DECP never publishes an unidentified holder."""
-    wimi = Provider.objects.get(slug="wimi")
-    if not (wimi.siren or wimi.vat_number):
-        wimi = provider_update(provider=wimi, actor=None, siren=TEST_SIREN)
-    return wimi
+    """The region's demo winner: every demo award goes to a provider whose
+    legal identifier is public, so every one of them is published."""
+    winner = Tender.objects.get(status="awarded", agency__slug="region-bretagne").award.response.provider
+    assert winner.siren or winner.vat_number
+    return winner
 
 
 def entries(doc: dict) -> list[dict]:
@@ -55,11 +51,11 @@ def test_the_demo_award_is_published_and_valid(identified_winner, assert_valid_d
     assert sorted(e["id"] for e in entries(doc)) == sorted([awarded.reference, other.reference])
     entry = next(e for e in entries(doc) if e["id"] == awarded.reference)
     assert entry["acheteur"] == {"id": Agency.objects.get(slug="region-bretagne").siret}
-    assert entry["montant"] == 410000 and entry["dureeMois"] == 36
-    assert entry["procedure"] == "Appel d'offres ouvert" and entry["offresRecues"] == 3
+    assert entry["montant"] == 398000 and entry["dureeMois"] == 36
+    assert entry["procedure"] == "Appel d'offres ouvert" and entry["offresRecues"] == 4
     assert entry["codeCPV"] == "72416000" and entry["objet"] == awarded.title
-    # Wimi Armoured runs on 3DS Outscale's IaaS: a declared subcontractor.
-    assert entry["sousTraitanceDeclaree"] is True
+    winning_offer = awarded.award.response.offer
+    assert entry["sousTraitanceDeclaree"] is winning_offer.subcontractors.exists()
     identifier = decp.holder_identifier(decp.Holder(identified_winner.siren, identified_winner.vat_number))
     assert entry["titulaires"] == [{"titulaire": identifier}]
 
@@ -85,12 +81,13 @@ def test_the_agency_page_shows_the_demo_award_published(identified_winner):
     reference = Tender.objects.get(status="awarded", agency__slug="region-bretagne").reference
     row = html[html.index(f"<td>{reference}</td>"):]
     row = row[: row.index("</tr>")]
-    assert "publié en DECP le" in row and "410\xa0000,00" in row
+    assert "publié en DECP le" in row and "398\xa0000,00" in row
     assert 'href="/acheteurs/region-bretagne/decp.json"' in html
 
 
 def test_an_award_to_an_unidentified_holder_waits_on_the_agency_page(seeded):
-    provider_update(provider=Provider.objects.get(slug="wimi"), actor=None, siren="", vat_number="")
+    winner = Tender.objects.get(status="awarded", agency__slug="region-bretagne").award.response.provider
+    provider_update(provider=winner, actor=None, siren="", vat_number="")
     html = Client().get("/acheteurs/region-bretagne/").content.decode()
     assert "SIREN ou numéro de TVA du titulaire à compléter" in html
     region = Tender.objects.get(status="awarded", agency__slug="region-bretagne")

@@ -191,7 +191,7 @@ def test_the_award_release_has_the_award_the_contract_and_the_parties(seeded):
     assert roles[supplier["id"]] == ["tenderer", "supplier"]
     assert roles[release["buyer"]["id"]] == ["buyer", "procuringEntity"]
     assert release["buyer"]["id"] == f"FR-RCS-{tender.agency.siret}"
-    assert sum(r == ["tenderer"] for r in roles.values()) == 2
+    assert sum(r == ["tenderer"] for r in roles.values()) == 3
     item = release["tender"]["items"][0]
     assert item["classification"] == {
         "scheme": "CPV",
@@ -201,7 +201,7 @@ def test_the_award_release_has_the_award_the_contract_and_the_parties(seeded):
     assert item["quantity"] == 1000 * 36 and item["unit"] == {"name": "user-month"}
     assert release["tender"]["value"] == {"amount": 600000, "currency": "EUR"}
     assert release["tender"]["procurementMethod"] == "open"
-    assert release["tender"]["numberOfTenderers"] == 3
+    assert release["tender"]["numberOfTenderers"] == 4
     # The compiled release is the latest state of every field.
     compiled = ocds.record_for(release["ocid"])["compiledRelease"]
     assert compiled["tag"] == ["compiled"] and compiled["tender"]["status"] == "complete"
