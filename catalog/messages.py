@@ -176,6 +176,15 @@ RENDERERS: dict[str, Renderer] = {
          + (f"{f['subcontractor_level']}." if f["subcontractor_level"] else "for no level (not yet assessed)."))
     ),
     "certification": _certification,
+    "hds_activities": lambda f, p, lang: (
+        (f"Le certificat HDS couvre les activités {', '.join(map(str, f['covered'])) or 'aucune'} ; "
+         f"cette offre ({f['category']}) exerce les activités {', '.join(map(str, f['needed']))}"
+         + (f", il manque {', '.join(map(str, f['missing']))}." if f["missing"] else ", toutes couvertes."))
+        if lang == "fr" else
+        (f"The HDS certificate covers activities {', '.join(map(str, f['covered'])) or 'none'}; "
+         f"this offer ({f['category']}) performs activities {', '.join(map(str, f['needed']))}"
+         + (f", {', '.join(map(str, f['missing']))} missing." if f["missing"] else ", all covered."))
+    ),
     "dr_support": lambda f, p, lang: (
         ("L'offre déclare supporter l'homologation Diffusion Restreinte (II 901)." if p
          else "L'offre ne déclare pas supporter l'homologation Diffusion Restreinte (II 901).")

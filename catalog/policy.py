@@ -45,6 +45,24 @@ ZONES: dict[str, frozenset[str] | None] = {
 }
 
 DATA_ROLES = ("storage", "processing", "backup", "technical_data")
+
+# HDS activities (Code de la santé publique, art. R.1111-9): 1 physical
+# sites, 2 hardware infrastructure, 3 virtual infrastructure, 4 application
+# hosting platform, 5 administration and operation of the information
+# system, 6 external backup. An offer needs its own certificate to cover the
+# activities its service performs; the physical site (1) may be a certified
+# subcontractor's.
+HDS_ACTIVITIES_NEEDED: dict[str, frozenset[int]] = {
+    "iaas_compute": frozenset({2, 3}),
+    "iaas_storage": frozenset({2}),
+    "backup": frozenset({6}),
+    "paas_database": frozenset({4}),
+    "paas_containers": frozenset({4}),
+    "hosting": frozenset({4}),
+    "saas_collaboration": frozenset({5}),
+    "saas_business": frozenset({5}),
+    "network": frozenset(),
+}
 IN_PROGRESS = frozenset({"j0", "j1", "j2"})
 ASSURANCE_RANK = {"": 0, "basic": 1, "type1": 1, "substantial": 2, "type2": 2, "high": 3}
 
@@ -166,6 +184,8 @@ class OfferFacts:
     dr_support: bool = False
     certifications: tuple[CertFacts, ...] = ()
     subcontractors: tuple[SubcontractorFacts, ...] = ()
+    # The service category: which HDS activities the offer performs.
+    category: str = ""
 
 
 # --------------------------------------------------------------------------
@@ -425,6 +445,17 @@ def _flag_checks(offer: OfferFacts, flag: FlagPolicy, policy: Policy, today: dat
         req = CertRequirement(scheme=flag.required_scheme, min_version=flag.required_min_version)
         check, relied = _certification_check(offer, [req], policy, today, **at)
         checks.append(check)
+        needed = HDS_ACTIVITIES_NEEDED.get(offer.category, frozenset()) if flag.required_scheme == "HDS" else ()
+        if relied is not None and needed:
+            missing = sorted(set(needed) - set(relied.hds_activities))
+            checks.append(Check(
+                rule="hds_activities", passed=not missing,
+                facts={"category": offer.category, "needed": sorted(needed),
+                       "covered": sorted(relied.hds_activities), "missing": missing},
+                **at,
+            ))
+            if missing:
+                relied = None
     if flag.storage_zone != "ANY":
         countries = list(offer.locations.get("storage", ()))
         outside = _outside(countries, flag.storage_zone)

@@ -293,6 +293,7 @@ def offer_facts(offer_ids: Iterable[int]) -> list[policy.OfferFacts]:
             dr_support=offer.dr_support,
             certifications=certs,
             subcontractors=tuple(subs),
+            category=offer.category,
         ))
     return result
 

@@ -282,3 +282,27 @@ def test_the_result_is_deterministic():
     first = policy.assess(sovereign(), POLICY, TODAY)
     second = policy.assess(sovereign(), POLICY, TODAY)
     assert first.checks_data() == second.checks_data() and first.level == second.level
+
+
+@pytest.mark.parametrize(
+    ("category", "activities", "has_health"),
+    [
+        ("iaas_compute", (1, 2, 3), True),
+        ("iaas_compute", (1, 2, 5, 6), False),  # no virtual infrastructure (3)
+        ("paas_database", (1, 2, 3, 5, 6), False),  # no application platform (4)
+        ("paas_database", (4,), True),
+        ("backup", (1, 2, 3), False),  # no external backup (6)
+        ("saas_business", (5,), True),
+    ],
+)
+def test_health_needs_the_hds_activities_the_offer_performs(category, activities, has_health):
+    offer = sovereign(category=category, certifications=(snc(), hds(hds_activities=activities)))
+    result = policy.assess(offer, POLICY, TODAY)
+    assert ("HEALTH" in result.flags) is has_health
+    check = next(c for c in result.checks if c.rule == "hds_activities")
+    assert check.passed is has_health
+    sentence = check_reason(check.as_dict(), "en")
+    assert sentence.startswith("The HDS certificate covers activities")
+    if not has_health:
+        assert "missing" in sentence
+        assert "HEALTH" not in {c["for"] for c in result.relied_certificates}
