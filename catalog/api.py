@@ -11,8 +11,10 @@ from django.db import transaction
 from django.utils.translation import get_language
 from drf_spectacular.utils import (
     OpenApiParameter,
+    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_field,
+    extend_schema_serializer,
     inline_serializer,
 )
 from rest_framework import mixins, serializers, status, viewsets
@@ -22,6 +24,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from catalog import selectors, services, units
 from catalog.messages import check_reason
@@ -285,8 +288,9 @@ class FeedInput(serializers.Serializer):
 
 
 FEED_PARAMETER = OpenApiParameter(
-    "since", str, description="Change feed: '0' for the beginning, then the `next` cursor of the last page. "
-                              "Returns what changed after it, in commit order, each object once.")
+    "since", str, description="Change feed: '0' for the beginning, then the `cursor` of the last page "
+                              "(or simply follow its `next` URL). Returns what changed after it, in "
+                              "commit order, each object once.")
 FEED_LIMIT_PARAMETER = OpenApiParameter("limit", int, description="Change feed page size (≤ 500).")
 
 
@@ -297,8 +301,45 @@ def feed_page(request, *, entities: tuple[str, ...]) -> selectors.FeedPage:
                                    limit=params.validated_data["limit"])
 
 
-def feed_response(page: selectors.FeedPage, results: list) -> Response:
-    return Response({"results": results, "next": page.cursor, "has_more": page.has_more})
+def feed_response(request, page: selectors.FeedPage, results: list) -> Response:
+    """A change-feed page in the shape of the list it replaces (``next``,
+    ``previous``, ``results``), plus the bare ``cursor`` and ``has_more``.
+    ``next`` is always the URL to poll next: on the last page it returns
+    nothing new until something changes."""
+    query = request.query_params.copy()
+    query["since"] = page.cursor
+    following = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+    return Response({"next": following, "previous": None, "results": results,
+                     "cursor": page.cursor, "has_more": page.has_more})
+
+
+def list_page_serializer(name: str, results: serializers.Field) -> type[serializers.Serializer]:
+    """The schema of a list that is also a change feed (``?since=``): a
+    cursor page, with ``cursor`` and ``has_more`` when it is the feed."""
+    fields = {
+        "next": serializers.URLField(allow_null=True, help_text="The next page; in the change feed, "
+                                                                "the URL to poll next."),
+        "previous": serializers.URLField(allow_null=True, help_text="Always null in the change feed."),
+        "results": results,
+        "cursor": serializers.CharField(required=False, help_text="Change feed only: the cursor to "
+                                                                  "pass as `since` next."),
+        "has_more": serializers.BooleanField(required=False, help_text="Change feed only: more changes "
+                                                                       "are waiting (poll `next` now)."),
+    }
+    return extend_schema_serializer(many=False)(type(name, (serializers.Serializer,), fields))
+
+
+class OfferRemoved(serializers.Serializer):
+    """Change feed only: an offer that is no longer visible (withdrawn,
+    suspended, its provider struck off). Delete it from a mirror."""
+
+    id = serializers.IntegerField()
+    removed = serializers.BooleanField(help_text="Always true.")
+
+
+OfferPage = list_page_serializer("OfferPage", PolymorphicProxySerializer(
+    component_name="OfferOrRemoved", serializers=[OfferOutput, OfferRemoved],
+    resource_type_field_name=None, many=True))
 
 
 ORDERINGS = {
@@ -394,7 +435,8 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
             return selectors.offers_editable_by(self.request.user)
         return selectors.offers_visible_to(self.request.user)
 
-    @extend_schema(parameters=[*OFFER_FILTER_PARAMETERS, FEED_PARAMETER, FEED_LIMIT_PARAMETER])
+    @extend_schema(parameters=[*OFFER_FILTER_PARAMETERS, FEED_PARAMETER, FEED_LIMIT_PARAMETER],
+                   responses=OfferPage)
     def list(self, request, *args, **kwargs):
         if "since" in request.query_params:
             return self._feed(request)
@@ -464,7 +506,7 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         visible = {o.pk: o for o in self.get_queryset().filter(pk__in=ids)}
         results = [OfferOutput(visible[i], context={"request": request}).data if i in visible
                    else {"id": i, "removed": True} for i in ids]
-        return feed_response(page, results)
+        return feed_response(request, page, results)
 
     def _missing(self, request):
         if not request.user.is_authenticated:
@@ -555,19 +597,18 @@ class CertificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mix
         return CertificationOutput(cert, context={"request": self.request}).data
 
 
-@extend_schema(responses=inline_serializer("Policy", fields={
-    "version": serializers.IntegerField(),
-    "levels": serializers.ListField(child=serializers.DictField()),
-    "flags": serializers.ListField(child=serializers.DictField()),
-}))
-class PolicyViewSet(viewsets.ViewSet):
+class PolicyView(APIView):
     """The sensitivity policy in force: levels, flags, certification
     requirements, with the version every assessment records."""
 
     permission_classes = [IsAuthenticatedOrReadOnly]
-    pagination_class = None
 
-    def list(self, request):
+    @extend_schema(operation_id="policy_retrieve", responses=inline_serializer("Policy", fields={
+        "version": serializers.IntegerField(),
+        "levels": serializers.ListField(child=serializers.DictField()),
+        "flags": serializers.ListField(child=serializers.DictField()),
+    }))
+    def get(self, request):
         current = selectors.policy_current()
         lang = (get_language() or "fr")[:2]
         labels = {lv.code: (lv.label_fr if lang == "fr" else lv.label_en) for lv in SensitivityLevel.objects.all()}

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from catalog import api
@@ -6,6 +7,8 @@ router = DefaultRouter()
 router.register("providers", api.ProviderViewSet, basename="provider")
 router.register("offers", api.OfferViewSet, basename="offer")
 router.register("certifications", api.CertificationViewSet, basename="certification")
-router.register("policy", api.PolicyViewSet, basename="policy")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("policy/", api.PolicyView.as_view(), name="policy"),
+    *router.urls,
+]

@@ -322,6 +322,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The one error body (config/api.py) on every operation, for the codes it can answer.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.openapi.error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "OfferStatusEnum": "catalog.models.OfferStatus",
         "CertificationStatusEnum": "catalog.models.CertificationStatus",

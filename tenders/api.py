@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied
@@ -30,7 +30,13 @@ from rest_framework.response import Response
 
 from catalog import selectors as catalog_selectors
 from catalog import units
-from catalog.api import FEED_LIMIT_PARAMETER, FEED_PARAMETER, feed_page, feed_response
+from catalog.api import (
+    FEED_LIMIT_PARAMETER,
+    FEED_PARAMETER,
+    feed_page,
+    feed_response,
+    list_page_serializer,
+)
 from catalog.messages import check_reason
 from catalog.models import Offer, ServiceCategory
 from tenders import eligibility, messages, selectors, services
@@ -165,6 +171,31 @@ class OrderOutput(serializers.ModelSerializer):
 
     def get_total_incl_vat(self, order) -> str:
         return str((order.total * (1 + settings.VAT_RATE)).quantize(Decimal("0.01")))
+
+
+TenderPage = list_page_serializer("TenderPage", TenderOutput(many=True))
+AwardPage = list_page_serializer("AwardPage", AwardOutput(many=True))
+
+ShortlistOutput = inline_serializer("Shortlist", fields={
+    "matching": serializers.DictField(help_text="state, queued_at, started_at, finished_at, error"),
+    "results": ShortlistRow(many=True),
+})
+WhyNotOutput = inline_serializer("WhyNot", fields={
+    "offer": serializers.IntegerField(),
+    "eligible": serializers.BooleanField(),
+    "estimated_cost": serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True),
+    "failures": serializers.ListField(child=serializers.DictField()),
+})
+RankingOutput = inline_serializer("RankingRow", many=True, fields={
+    "rank": serializers.IntegerField(),
+    "response": serializers.IntegerField(),
+    "provider": serializers.CharField(),
+    "total_price": serializers.DecimalField(max_digits=16, decimal_places=2),
+    "price_score": serializers.DecimalField(max_digits=7, decimal_places=3),
+    "technical_score": serializers.DecimalField(max_digits=7, decimal_places=3),
+    "other_score": serializers.DecimalField(max_digits=7, decimal_places=3),
+    "total": serializers.DecimalField(max_digits=7, decimal_places=3),
+})
 
 
 # --------------------------------------------------------------------------
@@ -304,7 +335,8 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         return Response(TenderOutput(selectors.tender_for_output(tender.pk)).data, status=http_status)
 
     @extend_schema(parameters=[FEED_PARAMETER, FEED_LIMIT_PARAMETER,
-                               OpenApiParameter("status", str, enum=TenderStatus.values)])
+                               OpenApiParameter("status", str, enum=TenderStatus.values)],
+                   responses=TenderPage)
     def list(self, request, *args, **kwargs):
         # Nothing waits for the beat: tenders past their deadline are closed
         # before they are listed (one cheap query when none is due).
@@ -314,7 +346,7 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
             page = feed_page(request, entities=("tender",))
             ids = list(dict.fromkeys(reversed([e.entity_id for e in page.events])))[::-1]
             visible = {t.pk: t for t in self.get_queryset().filter(pk__in=ids)}
-            return feed_response(page, [TenderOutput(visible[i]).data for i in ids if i in visible])
+            return feed_response(request, page, [TenderOutput(visible[i]).data for i in ids if i in visible])
         return super().list(request, *args, **kwargs)
 
     def retrieve(self, request, *args, **kwargs):
@@ -352,7 +384,7 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         reason = _parse(DecisionReasonInput, request.data)["reason"]
         return self._render(services.tender_declare_unsuccessful(tender=tender, actor=request.user, reason=reason))
 
-    @extend_schema(request=AwardInput, responses=AwardOutput)
+    @extend_schema(request=AwardInput, responses={201: AwardOutput})
     @action(detail=True, methods=["post"])
     def award(self, request, pk=None):
         tender = self._managed(pk)
@@ -364,8 +396,8 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         award = Award.objects.select_related("tender__agency", "response__provider", "response__offer").get(pk=award.pk)
         return Response(AwardOutput(award).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=ShortlistRow(many=True))
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=ShortlistOutput)
+    @action(detail=True, methods=["get"], pagination_class=None)
     def shortlist(self, request, pk=None):
         """Matching state and the shortlist with "why this offer"."""
         tender = self._visible(pk)
@@ -373,8 +405,8 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         return Response({"matching": TenderOutput().get_matching(tender),
                          "results": ShortlistRow(rows, many=True).data})
 
-    @extend_schema(parameters=[OpenApiParameter("offer", int, required=True)])
-    @action(detail=True, methods=["get"], url_path="why-not")
+    @extend_schema(parameters=[OpenApiParameter("offer", int, required=True)], responses=WhyNotOutput)
+    @action(detail=True, methods=["get"], url_path="why-not", pagination_class=None)
     def why_not(self, request, pk=None):
         """For one of the caller's offers: every requirement it fails, rule by rule."""
         provider = _provider_or_403(request)
@@ -400,8 +432,9 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
                          "estimated_cost": str(cost) if cost is not None else None,
                          "failures": messages.with_reasons(failures, lang)})
 
-    @extend_schema(request=QuestionInput, responses=ClarificationOutput(many=True))
-    @action(detail=True, methods=["get", "post"])
+    @extend_schema(methods=["GET"], responses=ClarificationOutput(many=True))
+    @extend_schema(methods=["POST"], request=QuestionInput, responses={201: ClarificationOutput})
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def clarifications(self, request, pk=None):
         tender = self._visible(pk)
         provider = catalog_selectors.provider_of(request.user)
@@ -429,9 +462,10 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
                                              answer=_parse(AnswerInput, request.data)["answer"])
         return Response(ClarificationOutput(item).data)
 
-    @extend_schema(request={"multipart/form-data": ResponseInput, "application/json": ResponseInput},
-                   responses=ResponseOutput(many=True))
-    @action(detail=True, methods=["get", "post"])
+    @extend_schema(methods=["GET"], responses=ResponseOutput(many=True))
+    @extend_schema(methods=["POST"], request={"multipart/form-data": ResponseInput, "application/json": ResponseInput},
+                   responses={201: ResponseOutput})
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def responses(self, request, pk=None):
         """Providers submit (or replace) their own sealed response; the agency
         reads the responses only once the tender is closed."""
@@ -461,7 +495,8 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         responses = selectors.responses_visible_to(request.user, tender)
         return Response(ResponseOutput(responses, many=True).data)
 
-    @action(detail=True, methods=["get"], url_path=r"responses/(?P<response_id>\d+)")
+    @extend_schema(responses=ResponseOutput)
+    @action(detail=True, methods=["get"], url_path=r"responses/(?P<response_id>\d+)", pagination_class=None)
     def response_detail(self, request, pk=None, response_id=None):
         _require_user(request)
         tender = self._visible(pk)
@@ -470,6 +505,7 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
             raise NotFound()
         return Response(ResponseOutput(response).data)
 
+    @extend_schema(request=None, responses=ResponseOutput)
     @action(detail=True, methods=["post"], url_path=r"responses/(?P<response_id>\d+)/withdraw")
     def response_withdraw(self, request, pk=None, response_id=None):
         _require_user(request)
@@ -492,7 +528,8 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         scored = services.response_score(response=response, actor=request.user, **_parse(ScoreInput, request.data))
         return Response(ResponseOutput(scored).data)
 
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=RankingOutput)
+    @action(detail=True, methods=["get"], pagination_class=None)
     def ranking(self, request, pk=None):
         """Price score (lowest ÷ price × weight), entered scores, total, rank."""
         tender = self._managed(pk)
@@ -513,13 +550,13 @@ class AwardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     queryset = Award.objects.select_related("tender__agency", "response__provider", "response__offer").order_by("-id")
     lookup_value_regex = r"\d+"
 
-    @extend_schema(parameters=[FEED_PARAMETER, FEED_LIMIT_PARAMETER])
+    @extend_schema(parameters=[FEED_PARAMETER, FEED_LIMIT_PARAMETER], responses=AwardPage)
     def list(self, request, *args, **kwargs):
         if "since" in request.query_params:
             page = feed_page(request, entities=("award",))
             ids = list(dict.fromkeys(e.entity_id for e in page.events))
             found = {a.pk: a for a in self.get_queryset().filter(pk__in=ids)}
-            return feed_response(page, [AwardOutput(found[i]).data for i in ids if i in found])
+            return feed_response(request, page, [AwardOutput(found[i]).data for i in ids if i in found])
         return super().list(request, *args, **kwargs)
 
 

@@ -18,7 +18,7 @@ def walk(api, cursor="0", limit=100):
     while True:
         body = api.get(FEED, {"since": cursor, "limit": limit}).json()
         rows += body["results"]
-        cursor = body["next"]
+        cursor = body["cursor"]
         if not body["has_more"]:
             return rows, cursor
 
@@ -75,3 +75,13 @@ def test_a_bad_cursor_is_a_field_error(api):
     response = api.get(FEED, {"since": "not-a-cursor"})
     assert response.status_code == 400 and "since" in response.json()["error"]["fields"]
     assert api.get(FEED, {"since": "0", "limit": 0}).status_code == 400
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_feed_page_gives_the_url_to_poll_next(api, provider_a):
+    offer = factories.offer(provider_a, name="A")
+    body = api.get(FEED, {"since": "0", "limit": 50, "level": "N0"}).json()
+    assert body["previous"] is None and body["has_more"] is False
+    assert body["next"] == (f"http://testserver{FEED}?since={body['cursor']}&limit=50&level=N0")
+    assert offer.pk in {row["id"] for row in body["results"]}
+    assert api.get(body["next"]).json()["results"] == []  # nothing changed since

@@ -17,7 +17,7 @@ def walk(api, url, cursor="0"):
     while True:
         body = api.get(url, {"since": cursor, "limit": 2}).json()
         rows += body["results"]
-        cursor = body["next"]
+        cursor = body["cursor"]
         if not body["has_more"]:
             return rows, cursor
 
