@@ -302,37 +302,32 @@ def provider_stakes_set(*, provider: Provider, actor, stakes: list[dict]) -> lis
     return created
 
 
-@transaction.atomic
-def provider_suspend(*, provider: Provider, actor, reason: str) -> Provider:
-    reason = _required_reason(reason, "suspend a provider")
+def _provider_set_status(provider: Provider, status: str, *, actor, action: str, reason: str) -> Provider:
     provider = Provider.objects.select_for_update().get(pk=provider.pk)
-    if provider.status == Provider.Status.SUSPENDED:
+    if provider.status == status:
         return provider
-    provider.status = Provider.Status.SUSPENDED
-    provider.status_reason = reason.strip()
+    provider.status = status
+    provider.status_reason = reason
     provider.status_changed_at = timezone.now()
     provider.status_changed_by = actor
     provider.save()
-    _operator_record(actor=actor, action="provider.suspend", obj=provider, reason=reason)
+    _operator_record(actor=actor, action=action, obj=provider, reason=reason)
+    # Its published offers enter or leave every open tender's shortlist.
     for offer_id in provider.offers.filter(status=Offer.Status.PUBLISHED).values_list("pk", flat=True):
-        signals.offer_status_changed.send(sender=Offer, offer_id=offer_id, status="provider_suspended")
+        signals.offer_status_changed.send(sender=Offer, offer_id=offer_id, status=action)
     return provider
+
+
+@transaction.atomic
+def provider_suspend(*, provider: Provider, actor, reason: str) -> Provider:
+    return _provider_set_status(provider, Provider.Status.SUSPENDED, actor=actor, action="provider.suspend",
+                                reason=_required_reason(reason, "suspend a provider"))
 
 
 @transaction.atomic
 def provider_reactivate(*, provider: Provider, actor, reason: str = "") -> Provider:
-    provider = Provider.objects.select_for_update().get(pk=provider.pk)
-    if provider.status == Provider.Status.ACTIVE:
-        return provider
-    provider.status = Provider.Status.ACTIVE
-    provider.status_reason = reason.strip()
-    provider.status_changed_at = timezone.now()
-    provider.status_changed_by = actor
-    provider.save()
-    _operator_record(actor=actor, action="provider.reactivate", obj=provider, reason=reason)
-    for offer_id in provider.offers.filter(status=Offer.Status.PUBLISHED).values_list("pk", flat=True):
-        signals.offer_status_changed.send(sender=Offer, offer_id=offer_id, status="provider_reactivated")
-    return provider
+    return _provider_set_status(provider, Provider.Status.ACTIVE, actor=actor, action="provider.reactivate",
+                                reason=(reason or "").strip())
 
 
 # --------------------------------------------------------------------------

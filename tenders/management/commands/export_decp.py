@@ -3,12 +3,12 @@ purchase at or above DECP_THRESHOLD — to FILE, or to standard output with -.""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from tenders import decp
+from tenders.management.commands.export_ocds import write_atomically
 from tenders.models import Agency
 
 
@@ -31,14 +31,6 @@ class Command(BaseCommand):
             self.stdout.write(text, ending="")
             return
         target = Path(options["file"])
-        # Written beside the target then renamed: a reader (a publishing
-        # cron, a web server) never sees half a file.
-        partial = target.with_name(f".{target.name}.partial")
-        try:
-            partial.write_text(text, encoding="utf-8")
-            os.replace(partial, target)
-        except OSError as exc:
-            partial.unlink(missing_ok=True)
-            raise CommandError(f"cannot write {target}: {exc}") from exc
+        write_atomically(target, text)
         count = len(doc["marches"]["marche"])
         self.stdout.write(self.style.SUCCESS(f"export_decp: {count} marché(s) written to {target}"))

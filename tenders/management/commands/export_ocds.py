@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tenders import ocds
 
 
-def _write(target: Path, text: str) -> None:
+def write_atomically(target: Path, text: str) -> None:
     # Written beside the target then renamed: a reader (a publishing cron,
     # a web server) never sees half a file.
     partial = target.with_name(f".{target.name}.partial")
@@ -53,7 +53,7 @@ class Command(BaseCommand):
         releases, records = [], 0
         for process in ocds.iter_tender_releases():
             target = records_dir / f"{process[0]['ocid']}.json"
-            _write(
+            write_atomically(
                 target,
                 ocds.dumps(ocds.record_package([ocds.record(process)], uri=uri(target))) + "\n",
             )
@@ -65,7 +65,7 @@ class Command(BaseCommand):
             return
         target = folder / "releases.json"
         package = ocds.release_package(ocds.feed_order(releases), uri=uri(target))
-        _write(target, ocds.dumps(package) + "\n")
+        write_atomically(target, ocds.dumps(package) + "\n")
         self.stdout.write(
             self.style.SUCCESS(
                 f"export_ocds: {len(releases)} release(s) in {target}, {records} record(s) in {records_dir}"
