@@ -39,3 +39,9 @@ stop: $(STAMP)
 
 lock: $(STAMP)
 	$(VENV)/bin/pip-compile --quiet --no-emit-index-url --no-emit-find-links --extra dev --generate-hashes --strip-extras -o requirements.lock pyproject.toml
+
+# Benchmarks at national scale (issue 6): seeds guichet_scale_<N> databases on
+# the embedded server when needed, then measures. Not part of `make test`.
+# e.g. make bench ARGS="--sizes 10000,100000,1000000 --runs 50"
+bench: $(STAMP)
+	$(PY) -m bench $(ARGS)

@@ -57,7 +57,9 @@ def candidates(tender: Tender) -> list[Candidate]:
     if tender.location_constraint:
         allowed = sorted(policy.EU) if tender.location_constraint == "EU" else [tender.location_constraint]
         qs = qs.filter(data_countries__contained_by=allowed).exclude(data_countries=[])
-    rows = qs.values_list(
+    # No ORDER BY: score() sorts fully (cost, SLA, id); the model's default
+    # ordering by name cost ~20 % of a whole-category query at 100k offers.
+    rows = qs.order_by().values_list(
         "pk", "provider_id", "normalised_price", "unit", "sla_pct", "minimum_commitment", "capacity",
         "assessment__level", "assessment__flags", "data_countries", "assessment__relied_certificates",
     )
