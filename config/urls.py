@@ -1,10 +1,24 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from config import views
+from config import forms, views
+
+# HTML journeys: one module per audience, each with its own `urlpatterns`
+# (DESIGN §1): the public, agencies, providers and the operator.
+web_modules = [
+    "catalog.views.public",
+    "catalog.views.provider",
+    "catalog.views.operator",
+    "tenders.views.public",
+    "tenders.views.agency",
+    "tenders.views.provider",
+    "tenders.views.opendata",
+    "broker.views",
+]
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -18,7 +32,21 @@ urlpatterns = [
     path("api/v1/", include("catalog.urls")),
     path("api/v1/", include("tenders.urls")),
     path("api/v1/", include("broker.urls")),
-    path("", include("tenders.web_urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("compte/connexion/", auth_views.LoginView.as_view(form_class=forms.LoginForm, redirect_authenticated_user=True), name="login"),
+    path("compte/deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("compte/mot-de-passe/", auth_views.PasswordResetView.as_view(form_class=forms.PasswordResetForm), name="password_reset"),
+    path("compte/mot-de-passe/envoye/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("compte/mot-de-passe/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(form_class=forms.SetPasswordForm),
+         name="password_reset_confirm"),
+    path("compte/mot-de-passe/termine/", auth_views.PasswordResetCompleteView.as_view(),
+         name="password_reset_complete"),
+    path("tableau-de-bord/", views.dashboard, name="dashboard"),
+    path("mentions-legales/", views.page, {"name": "legal"}, name="page-legal"),
+    path("donnees-personnelles/", views.page, {"name": "privacy"}, name="page-privacy"),
+    path("accessibilite/", views.page, {"name": "accessibility"}, name="page-accessibility"),
+    path("plan-du-site/", views.sitemap, name="page-sitemap"),
+    *[path("", include(module)) for module in web_modules],
     path("", views.home, name="home"),
 ]
 

@@ -1,15 +1,21 @@
-"""Cross-app endpoints: home page, token login, health check."""
+"""Cross-app endpoints: home page, dashboards dispatch, the pages every French
+public website must have, token login, health check."""
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
-from django.shortcuts import render
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from rest_framework.authtoken.views import ObtainAuthToken
 
+from broker.selectors import organisation_of
+from catalog.selectors import is_operator
 from config.celery_app import app as celery_app
 
 
@@ -20,6 +26,35 @@ class AuthTokenView(ObtainAuthToken):
 
 def home(request):
     return render(request, "home.html")
+
+
+@login_required
+def dashboard(request):
+    """Each person lands on the dashboard of what they do (DESIGN §1)."""
+    organisation = organisation_of(request.user)
+    if organisation is not None and organisation.agency is not None:
+        return redirect("agency-dashboard")
+    if organisation is not None and organisation.provider is not None:
+        return redirect("provider-dashboard")
+    if is_operator(request.user):
+        return redirect("operator-queue")
+    messages.info(request, _("Your account is not attached to an agency or a provider yet."))
+    return redirect("home")
+
+
+STATIC_PAGES = {"legal", "privacy", "accessibility"}
+
+
+@require_GET
+def page(request, name: str):
+    if name not in STATIC_PAGES:
+        raise Http404
+    return render(request, f"pages/{name}.html")
+
+
+@require_GET
+def sitemap(request):
+    return render(request, "pages/sitemap.html")
 
 
 def _database() -> str:

@@ -1,13 +1,12 @@
-"""HTML pages of the demand side. For now only the open-data page and the
-buyer's page with its essential procurement data (DECP); the full web UI
-(django-dsfr) comes later. Thin: queries and rules live in tenders.decp."""
+"""The open-data page and each buyer's page with its essential procurement
+data (DECP). Thin: queries and rules live in tenders.decp."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.urls import path, reverse
 from django.views.decorators.http import require_GET
 
 from tenders import decp
@@ -54,3 +53,11 @@ def agency_page_decp(request, slug: str):
     agency = get_object_or_404(Agency, slug=slug)
     # The slug is a SlugField: safe inside the quoted filename.
     return _json_download(decp.decp_document(agency=agency), f"decp-{agency.slug}.json")
+
+
+urlpatterns = [
+    path("donnees-ouvertes/", open_data, name="open-data"),
+    path("donnees-ouvertes/decp.json", open_data_decp, name="open-data-decp"),
+    path("acheteurs/<slug:slug>/", agency_page, name="agency-page"),
+    path("acheteurs/<slug:slug>/decp.json", agency_page_decp, name="agency-page-decp"),
+]

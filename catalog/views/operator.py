@@ -1,0 +1,8 @@
+"""Placeholder routes, replaced by the journey that owns this module."""
+
+from django.urls import path
+from django.views.generic import TemplateView
+
+urlpatterns = [
+    path("operateur/", TemplateView.as_view(template_name="placeholder.html", extra_context={"heading": "operator-queue"}), name="operator-queue"),
+]

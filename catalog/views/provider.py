@@ -1,0 +1,5 @@
+"""Placeholder routes, replaced by the journey that owns this module."""
+
+
+urlpatterns = [
+]
