@@ -39,7 +39,7 @@ from catalog.api import (
 )
 from catalog.messages import check_reason
 from catalog.models import Offer, ServiceCategory
-from tenders import eligibility, messages, selectors, services
+from tenders import messages, selectors, services
 from tenders.models import Agency, Award, Clarification, Order, Tender, TenderResponse, TenderStatus
 
 # --------------------------------------------------------------------------
@@ -415,15 +415,10 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
             offer_id = int(request.query_params.get("offer", ""))
         except ValueError:
             raise services.TenderError("An offer id is required.", fields={"offer": ["An offer id is required."]}) from None
-        if not Offer.objects.filter(pk=offer_id, provider=provider).exists():
+        offer = Offer.objects.filter(pk=offer_id, provider=provider).first()
+        if offer is None:
             raise NotFound()
-        need = selectors.need_of(tender)
-        failures = eligibility.failures(need, selectors.offer_snapshot(offer_id))
-        cost = selectors.estimated_cost_for(tender, Offer.objects.get(pk=offer_id))
-        if cost is not None and cost > tender.estimated_value:
-            # Eligible or not, an offer over the budget is left off the shortlist.
-            failures.append({"rule": "budget", "facts": {"estimated_cost": str(cost),
-                                                         "budget": str(tender.estimated_value)}})
+        failures, cost = selectors.offer_why_not(tender, offer)
         lang = get_language()
         for failure in failures:
             for check in failure["facts"].get("failed_checks", []):

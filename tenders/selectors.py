@@ -9,17 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from catalog import policy, units
 from catalog import selectors as catalog_selectors
 from catalog.models import Offer, OfferAssessment, Provider, SensitivityLevel
+from tenders import eligibility
 from tenders.eligibility import Need, OfferSnapshot
 from tenders.models import (
     Agency,
     AgencyMembership,
     Clarification,
+    Invitation,
     Order,
     ShortlistEntry,
     Tender,
@@ -95,6 +97,34 @@ def responses_visible_to(user, tender: Tender) -> QuerySet[TenderResponse]:
     if (agency and agency.pk == tender.agency_id) or catalog_selectors.is_operator(user):
         return qs.filter(status=TenderResponse.Status.SUBMITTED)
     return qs.none()
+
+
+def responses_of_provider(user) -> QuerySet[TenderResponse]:
+    """Every response of the user's provider, across tenders, newest first:
+    its own only (a sealed response never leaves its provider)."""
+    provider = catalog_selectors.provider_of(user)
+    if provider is None:
+        return TenderResponse.objects.none()
+    return (TenderResponse.objects.select_related("tender__agency", "offer")
+            .filter(provider_id=provider.pk).order_by("-submitted_at", "-id"))
+
+
+def opportunities_of(user) -> QuerySet[Tender]:
+    """Published tenders still open for responses on whose shortlist one of
+    the user's provider's offers stands, or to which it was invited;
+    soonest deadline first, with ``responded`` (it has a live response)."""
+    provider = catalog_selectors.provider_of(user)
+    if provider is None:
+        return Tender.objects.none()
+    shortlisted = ShortlistEntry.objects.filter(tender_id=OuterRef("pk"), offer__provider_id=provider.pk)
+    invited = Invitation.objects.filter(tender_id=OuterRef("pk"), provider_id=provider.pk)
+    live = TenderResponse.objects.filter(tender_id=OuterRef("pk"), provider_id=provider.pk,
+                                         status=TenderResponse.Status.SUBMITTED)
+    return (tenders_visible_to(user)
+            .filter(status=TenderStatus.PUBLISHED, response_deadline__gt=timezone.now())
+            .filter(Exists(shortlisted) | Exists(invited))
+            .annotate(responded=Exists(live))
+            .order_by("response_deadline", "pk"))
 
 
 def clarifications_of(tender: Tender) -> QuerySet[Clarification]:
@@ -208,6 +238,20 @@ def ranking(responses: list[TenderResponse], tender: Tender) -> list[RankedRespo
                      Decimal(other).quantize(Decimal("0.01"))))
     rows.sort(key=lambda row: (-(row[1] + row[2] + row[3]), row[0].total_price, row[0].pk))
     return [RankedResponse(r, p, t, o, p + t + o, i + 1) for i, (r, p, t, o) in enumerate(rows)]
+
+
+def offer_why_not(tender: Tender, offer: Offer) -> tuple[list[dict], Decimal | None]:
+    """Why ``offer`` is not on ``tender``'s shortlist: every requirement it
+    fails (``{"rule", "facts"}``, on the stored assessment matching used),
+    the budget included, and its estimated cost (None when the units do not
+    compare). Empty failures: it qualifies."""
+    failures = eligibility.failures(need_of(tender), offer_snapshot(offer.pk))
+    cost = estimated_cost_for(tender, offer)
+    if cost is not None and cost > tender.estimated_value:
+        # Eligible or not, an offer over the budget is left off the shortlist.
+        failures.append({"rule": "budget", "facts": {"estimated_cost": str(cost),
+                                                     "budget": str(tender.estimated_value)}})
+    return failures, cost
 
 
 def estimated_cost_for(tender: Tender, offer: Offer) -> Decimal | None:
