@@ -115,6 +115,9 @@ class Tender(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The locked sourcing file this tender started from (procurement record).
+    sourcing_file = models.ForeignKey("SourcingFile", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="tenders")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -265,6 +268,9 @@ class Order(models.Model):
     placed_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The locked sourcing file this purchase started from (procurement record).
+    sourcing_file = models.ForeignKey("SourcingFile", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="orders")
 
     class Meta:
         ordering = ["-placed_at", "-id"]
@@ -273,3 +279,50 @@ class Order(models.Model):
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_non_negative"),
             models.CheckConstraint(condition=Q(duration_months__gte=1), name="order_duration_positive"),
         ]
+
+
+class SourcingFile(models.Model):
+    """A saved catalogue search (the filters of /api/v1/offers/, normalised)
+    with a name. Locking freezes its result — offers, assessments, prices,
+    policy version — into ``snapshot``, digested by ``snapshot_sha256``
+    (SHA-256 of the canonical JSON, see tenders.services.snapshot_digest).
+
+    A locked file is a procurement record: the service refuses to change
+    it, and a database trigger (migration 0003) refuses any UPDATE or
+    DELETE of a locked row, whatever the write path."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="sourcing_files")
+    name = models.CharField(max_length=200)
+    filters = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    locked_at = models.DateTimeField(null=True, blank=True)
+    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    policy_version = models.PositiveIntegerField(null=True, blank=True)
+    snapshot = models.JSONField(null=True, blank=True)
+    snapshot_sha256 = models.CharField(max_length=64, blank=True)
+    # Alerts of unlocked files: the result as the last daily digest saw it
+    # ({"offers": {id: {"name", "level", "rank"}}}), so that the next one
+    # reports only what changed since.
+    digest_state = models.JSONField(default=dict, blank=True)
+    digest_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Locked means frozen, completely: the time, the snapshot and its digest together.
+            models.CheckConstraint(
+                condition=(Q(locked_at__isnull=True, snapshot__isnull=True, snapshot_sha256="")
+                           | Q(locked_at__isnull=False, snapshot__isnull=False, snapshot_sha256__regex=r"^[0-9a-f]{64}$")),
+                name="sourcing_file_lock_complete",
+            ),
+        ]
+        indexes = [models.Index(fields=["locked_at"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
