@@ -101,6 +101,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "dsfr",
+    # django-dsfr's radio and checkbox snippets load its template tags.
+    "widget_tweaks",
     "django_htmx",
     "catalog",
     "tenders",
@@ -339,6 +341,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.openapi.error_responses",
+        "config.openapi.body_examples",
     ],
     "ENUM_NAME_OVERRIDES": {
         "OfferStatusEnum": "catalog.models.OfferStatus",

@@ -44,3 +44,71 @@ def test_feed_lists_document_the_cursor_and_the_removed_offers(schema):
     assert {"next", "previous", "results", "cursor", "has_more"} <= set(page["properties"])
     assert response_schema(schema, "/api/v1/offers/") == {"$ref": "#/components/schemas/OfferPage"}
     assert "OfferRemoved" in schema["components"]["schemas"]
+
+
+def _json_schema(schema, components, depth=0):
+    """OpenAPI 3.0 schema → JSON Schema: refs inlined, ``nullable`` spelled
+    as a null alternative."""
+    if isinstance(schema, list):
+        return [_json_schema(item, components, depth) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if depth > 8:
+        return {}
+    if "$ref" in schema:
+        return _json_schema(components[schema["$ref"].rsplit("/", 1)[-1]], components, depth + 1)
+    converted = {key: _json_schema(value, components, depth) if key != "properties" else
+                 {name: _json_schema(sub, components, depth) for name, sub in value.items()}
+                 for key, value in schema.items() if key not in ("nullable", "example", "readOnly", "writeOnly")}
+    if schema.get("nullable"):
+        return {"anyOf": [converted, {"type": "null"}]}
+    return converted
+
+
+def _documented_bodies(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for media_type, media in operation.get("requestBody", {}).get("content", {}).items():
+                if "json" in media_type:
+                    yield f"{method.upper()} {path} request", media
+            for code, response in operation["responses"].items():
+                if str(code).startswith("2"):
+                    for media_type, media in response.get("content", {}).items():
+                        if "json" in media_type:
+                            yield f"{method.upper()} {path} {code}", media
+
+
+def test_every_body_has_an_example_that_fits_its_own_schema(schema):
+    import jsonschema
+
+    components = schema["components"]["schemas"]
+    problems = []
+    bodies = list(_documented_bodies(schema))
+    assert len(bodies) > 60
+    for where, media in bodies:
+        if "example" not in media and "examples" not in media:
+            problems.append(f"{where}: no example")
+            continue
+        examples = [media["example"]] if "example" in media else [e["value"] for e in media["examples"].values()]
+        for example in examples:
+            errors = list(jsonschema.Draft7Validator(_json_schema(media["schema"], components)).iter_errors(example))
+            problems += [f"{where}: {error.message} at {list(error.path)}" for error in errors[:3]]
+    assert problems == []
+
+
+@pytest.mark.django_db
+def test_the_tender_example_is_a_body_the_api_accepts(schema):
+    import datetime
+
+    from django.utils import timezone
+
+    from tests import factories
+    from tests.conftest import client_for
+
+    agency = factories.agency(name="Ministère des Essais", siret="11000007200014")
+    buyer = factories.agency_member(agency, username="acheteur-exemple")
+    body = dict(schema["paths"]["/api/v1/tenders/"]["post"]["requestBody"]["content"]["application/json"]["example"])
+    # The example's date is fixed; a deadline must be in the future.
+    body["response_deadline"] = (timezone.now() + datetime.timedelta(days=30)).isoformat()
+    response = client_for(buyer).post("/api/v1/tenders/", body, format="json")
+    assert response.status_code == 201, response.json()
