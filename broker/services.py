@@ -157,6 +157,11 @@ def notification_mark_read(*, notification: Notification) -> Notification:
     return notification
 
 
+def notifications_mark_all_read(*, user) -> int:
+    """Mark every unread notification of this user as read; one UPDATE."""
+    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(read_at=timezone.now())
+
+
 def provider_users(provider_ids) -> list:
     return list(get_user_model().objects.filter(provider_membership__provider_id__in=list(provider_ids),
                                                 is_active=True))
