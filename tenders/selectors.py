@@ -20,10 +20,13 @@ from tenders.eligibility import Need, OfferSnapshot
 from tenders.models import (
     Agency,
     AgencyMembership,
+    Award,
     Clarification,
     Invitation,
     Order,
+    OrderStatus,
     ShortlistEntry,
+    SourcingFile,
     Tender,
     TenderResponse,
     TenderStatus,
@@ -262,3 +265,114 @@ def estimated_cost_for(tender: Tender, offer: Offer) -> Decimal | None:
     quantity = units.quantity_in_unit(quantity=tender.quantity, from_unit=tender.unit, to_unit=offer.unit)
     return units.estimated_cost(normalised_price=offer.normalised_price, quantity=quantity, unit=offer.unit,
                                 months=tender.duration_months)
+
+
+# --------------------------------------------------------------------------
+# Sourcing files (saved catalogue searches)
+
+
+def sourcing_files_of(user) -> QuerySet[SourcingFile]:
+    """An agency's sourcing files, for its members only (the drafts of a
+    procurement record: never public)."""
+    agency = agency_of(user)
+    if agency is None:
+        return SourcingFile.objects.none()
+    return SourcingFile.objects.filter(agency_id=agency.pk).select_related("agency", "created_by", "locked_by")
+
+
+def sourcing_results(filters: dict) -> QuerySet[Offer]:
+    """What the public catalogue search returns for these (normalised)
+    filters, in the same order as /api/v1/offers/."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from catalog.api import ORDERINGS
+
+    kwargs = {key: value for key, value in filters.items() if key != "ordering"}
+    for key in ("min_price", "max_price"):
+        if kwargs.get(key) is not None:
+            kwargs[key] = Decimal(kwargs[key])
+    qs = catalog_selectors.offers_filter(catalog_selectors.offers_visible_to(AnonymousUser()), **kwargs)
+    ordering = filters.get("ordering") or ("price" if not filters.get("q") else "-id")
+    return qs.order_by(*ORDERINGS[ordering])
+
+
+def sourcing_result_state(filters: dict) -> dict[str, dict]:
+    """The result as the daily digest compares it: per offer id (a string,
+    as JSON keys are), its name, provider and assessed level."""
+    rows = sourcing_results(filters).values_list(
+        "pk", "name", "provider__name", "assessment__level", "assessment__level_rank")
+    return {str(pk): {"name": name, "provider": provider, "level": level or "",
+                      "rank": rank if rank is not None else -1}
+            for pk, name, provider, level, rank in rows}
+
+
+def sourcing_file_uses(sourcing_file: SourcingFile) -> tuple[list[Tender], list[Order]]:
+    """The tenders and direct purchases that started from this file."""
+    return (list(sourcing_file.tenders.order_by("-id")),
+            list(sourcing_file.orders.select_related("offer", "provider").order_by("-id")))
+
+
+def sourcing_file_verify(sourcing_file: SourcingFile) -> bool:
+    """Recompute the SHA-256 of the stored snapshot and compare it with the
+    digest recorded at lock time (and in the audit chain)."""
+    from tenders.services import snapshot_digest
+
+    if not sourcing_file.is_locked or sourcing_file.snapshot is None:
+        return False
+    return snapshot_digest(sourcing_file.snapshot) == sourcing_file.snapshot_sha256
+
+
+def sourcing_snapshot_offers(sourcing_file: SourcingFile) -> list[dict]:
+    """The frozen offers of a locked file, each check explained in the
+    current language (``reason``): the sentence is rendered when shown,
+    from the frozen rule and facts, never stored."""
+    from django.utils.translation import get_language
+
+    from catalog.messages import check_reason
+
+    lang = get_language()
+    offers = []
+    for offer in (sourcing_file.snapshot or {}).get("offers", []):
+        assessment = offer.get("assessment") or {}
+        checks = [{**check, "reason": check_reason(check, lang)} for check in assessment.get("checks", [])]
+        offers.append({**offer, "assessment": {**assessment, "checks": checks}})
+    return offers
+
+
+# --------------------------------------------------------------------------
+# Reuse: which public bodies awarded or ordered an offer
+
+
+def _award_public_statuses() -> list[str]:
+    # An award is public once its tender is awarded, and stays so in any
+    # later contract state a tender may gain.
+    return [s for s in ("awarded", "contract_signed") if s in TenderStatus.values]
+
+
+def offers_used_by(offer_ids) -> dict[int, list[dict]]:
+    """Per offer, the public bodies that awarded it (tender awarded) or
+    ordered it (order accepted): ``{"name", "slug", "since"}`` once per
+    body, ``since`` the date of its first award or accepted order, oldest
+    first. Two queries whatever the number of offers."""
+    ids = list(offer_ids)
+    if not ids:
+        return {}
+    first: dict[int, dict[int, dict]] = {}
+
+    def add(offer_id, agency_id, name, slug, when):
+        if when is None:
+            return
+        day = timezone.localdate(when)
+        seen = first.setdefault(offer_id, {})
+        if agency_id not in seen or day < seen[agency_id]["since"]:
+            seen[agency_id] = {"name": name, "slug": slug, "since": day}
+
+    awards = Award.objects.filter(response__offer_id__in=ids, tender__status__in=_award_public_statuses())
+    for row in awards.values_list("response__offer_id", "tender__agency_id", "tender__agency__name",
+                                  "tender__agency__slug", "awarded_at"):
+        add(*row)
+    orders = Order.objects.filter(offer_id__in=ids, status=OrderStatus.ACCEPTED)
+    for row in orders.values_list("offer_id", "agency_id", "agency__name", "agency__slug", "decided_at"):
+        add(*row)
+    return {offer_id: sorted(bodies.values(), key=lambda b: (b["since"], b["name"]))
+            for offer_id, bodies in first.items()}

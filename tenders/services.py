@@ -42,6 +42,7 @@ from tenders.models import (
     OrderStatus,
     Procedure,
     ShortlistEntry,
+    SourcingFile,
     Tender,
     TenderResponse,
     TenderStatus,
@@ -281,9 +282,15 @@ def _tender_transition(tender: Tender, target: str, *, actor, reason: str = "",
 
 
 @transaction.atomic
-def tender_create(*, agency: Agency, actor, **data: Any) -> Tender:
+def tender_create(*, agency: Agency, actor, sourcing_file: SourcingFile | None = None, **data: Any) -> Tender:
+    """Create a draft. Started from a locked ``sourcing_file``, the tender
+    stays linked to it and takes its filters (category, level, flags,
+    location) as defaults."""
     defaults = {"flags": [], "location_constraint": "", "weight_price": 60, "weight_technical": 40,
                 "weight_other": 0, "description": ""}
+    if sourcing_file is not None:
+        _sourcing_file_usable(sourcing_file, agency)
+        defaults.update(_sourcing_tender_defaults(sourcing_file.filters))
     values = {**defaults, **data}
     for required in ("title", "category", "cpv_code", "level", "quantity", "unit", "duration_months",
                      "estimated_value", "response_deadline"):
@@ -291,9 +298,11 @@ def tender_create(*, agency: Agency, actor, **data: Any) -> Tender:
             raise _invalid(required, "This field is required.")
     clean = _tender_clean(values, instance=None)
     tender = Tender.objects.create(agency=agency, created_by=actor if getattr(actor, "pk", None) else None,
-                                   reference=_next_reference(settings.TENDER_REFERENCE_PREFIX, Tender), **clean)
+                                   reference=_next_reference(settings.TENDER_REFERENCE_PREFIX, Tender),
+                                   sourcing_file=sourcing_file, **clean)
     _event("tender.create", actor=actor, obj=tender, organisation=agency.name, tender_id=tender.pk,
-           data={"reference": tender.reference})
+           data={"reference": tender.reference,
+                 **({"sourcing_file_id": sourcing_file.pk} if sourcing_file is not None else {})})
     return tender
 
 
@@ -641,9 +650,16 @@ def _order_transition(order: Order, target: str, *, actor, organisation: str, re
 
 @transaction.atomic
 def order_place(*, agency: Agency, actor, offer: Offer, quantity: Any, duration_months: int,
-                level: str = "N0", flags: list[str] | None = None) -> Order:
+                level: str = "N0", flags: list[str] | None = None,
+                sourcing_file: SourcingFile | None = None) -> Order:
     """Order an eligible catalogue offer directly, below the threshold; the
-    eligibility is re-checked now, against the stated sensitivity."""
+    eligibility is re-checked now, against the stated sensitivity. Started
+    from a locked ``sourcing_file``, the offer must be one of its frozen
+    result and the order stays linked to it."""
+    if sourcing_file is not None:
+        _sourcing_file_usable(sourcing_file, agency)
+        if offer.pk not in sourcing_file_offer_ids(sourcing_file):
+            raise _invalid("offer", "This offer is not in the sourcing file's locked result.")
     quantity = _decimal("quantity", quantity, minimum=Decimal("0.01"))
     if not _whole(duration_months, 1, 120):
         raise _invalid("duration_months", "A whole number of months between 1 and 120.")
@@ -665,10 +681,11 @@ def order_place(*, agency: Agency, actor, offer: Offer, quantity: Any, duration_
         duration_months=duration_months, unit_price=offer.unit_price, normalised_price=offer.normalised_price,
         total=total, level=clean["level"], flags=clean["flags"],
         placed_by=actor if getattr(actor, "pk", None) else None,
-        reference=_next_reference("CMD", Order),
+        reference=_next_reference("CMD", Order), sourcing_file=sourcing_file,
     )
     _event("order.place", actor=actor, obj=order, organisation=agency.name,
-           data={"offer_id": offer.pk, "total": str(total)})
+           data={"offer_id": offer.pk, "total": str(total),
+                 **({"sourcing_file_id": sourcing_file.pk} if sourcing_file is not None else {})})
     return order
 
 
@@ -689,3 +706,179 @@ def order_decline(*, order: Order, actor, reason: str) -> Order:
 def order_cancel(*, order: Order, actor, reason: str = "") -> Order:
     return _order_transition(order, OrderStatus.CANCELLED, actor=actor, organisation=order.agency.name,
                              reason=(reason or "").strip())
+
+
+# --------------------------------------------------------------------------
+# Sourcing files: saved catalogue searches, locked into a procurement record
+
+SOURCING_FILTER_KEYS = ("level", "flags", "category", "location", "certification", "min_price", "max_price",
+                        "q", "ordering")
+SNAPSHOT_FORMAT = 1
+
+
+def sourcing_filters_clean(raw) -> dict[str, Any]:
+    """The catalogue search parameters (a dict or a query string), parsed
+    by the catalogue's own filter parser — a saved search means exactly
+    what the search means — and normalised: only the given keys, flags as
+    a sorted list, prices as plain decimal strings."""
+    from catalog.api import OfferFilter
+
+    data: dict[str, Any] = {}
+    getlist = getattr(raw, "getlist", None)
+    for key in SOURCING_FILTER_KEYS:
+        if getlist is not None:  # a query string: repeated ``flags=`` make one list
+            values = [v for v in getlist(key) if str(v).strip()]
+            value = ",".join(values) if key == "flags" else (values[-1] if values else None)
+        else:
+            value = raw.get(key)
+            if key == "flags" and isinstance(value, list | tuple):
+                value = ",".join(str(v) for v in value)
+        if value not in (None, ""):
+            data[key] = value
+    parsed = OfferFilter(data=data)
+    if not parsed.is_valid():
+        fields = {key: [str(e) for e in (errors if isinstance(errors, list) else [errors])]
+                  for key, errors in parsed.errors.items()}
+        raise TenderError("Invalid search filters.", fields=fields)
+    clean: dict[str, Any] = {}
+    for key, value in parsed.validated_data.items():
+        if key == "flags":
+            value = sorted(set(value))
+        elif isinstance(value, Decimal):
+            value = format(value.normalize(), "f")
+        elif isinstance(value, str):
+            value = value.strip()
+        if value in ("", []):
+            continue
+        clean[key] = value
+    return clean
+
+
+def snapshot_canonical(document: dict) -> str:
+    """Sorted keys, no spaces, UTF-8 as is: the text the SHA-256 is taken of."""
+    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def snapshot_digest(document: dict) -> str:
+    return hashlib.sha256(snapshot_canonical(document).encode()).hexdigest()
+
+
+def _offer_record(offer: Offer) -> dict[str, Any]:
+    """One offer as the locked file keeps it: what was sold at what price,
+    and the assessment (level, flags, every check's rule, result and facts,
+    the policy version) that made it eligible."""
+    assessment = getattr(offer, "assessment", None)
+    return {
+        "id": offer.pk, "name": offer.name, "category": offer.category, "cpv_code": offer.cpv_code,
+        "provider": {"id": offer.provider_id, "name": offer.provider.name, "siren": offer.provider.siren},
+        "unit": offer.unit, "unit_price": str(offer.unit_price), "price_is_illustrative": offer.price_is_illustrative,
+        "normalised_price": str(offer.normalised_price), "normalised_unit": offer.normalised_unit,
+        "minimum_commitment": str(offer.minimum_commitment), "minimum_months": offer.minimum_months,
+        "sla_pct": str(offer.sla_pct) if offer.sla_pct is not None else None,
+        "locations": offer.location_map(),
+        "certifications": [
+            {"scheme": c.scheme.code, "version": c.scheme_version, "reference": c.reference, "status": c.status,
+             "verification": c.verification, "expires_on": c.expires_on.isoformat() if c.expires_on else None}
+            for c in offer.certifications.all()
+        ],
+        "assessment": None if assessment is None else {
+            "level": assessment.level, "level_rank": assessment.level_rank, "flags": sorted(assessment.flags),
+            "policy_version": assessment.policy_version, "assessed_at": assessment.assessed_at.astimezone(UTC).isoformat(),
+            "checks": assessment.checks, "relied_certificates": assessment.relied_certificates,
+        },
+    }
+
+
+def _sourcing_file_usable(sourcing_file: SourcingFile, agency: Agency) -> None:
+    """A purchase or a tender starts only from its own agency's locked file."""
+    if sourcing_file.agency_id != agency.pk:
+        raise _invalid("sourcing_file", "Unknown sourcing file.")
+    if not sourcing_file.is_locked:
+        raise _invalid("sourcing_file", "Lock the sourcing file before starting a purchase or a tender from it.")
+
+
+def _sourcing_tender_defaults(filters: dict) -> dict[str, Any]:
+    defaults: dict[str, Any] = {}
+    for key in ("category", "level", "flags"):
+        if filters.get(key):
+            defaults[key] = filters[key]
+    if filters.get("location"):
+        defaults["location_constraint"] = filters["location"]
+    return defaults
+
+
+def sourcing_file_offer_ids(sourcing_file: SourcingFile) -> set[int]:
+    """The offers of a locked file's frozen result."""
+    return {offer["id"] for offer in (sourcing_file.snapshot or {}).get("offers", [])}
+
+
+@transaction.atomic
+def sourcing_file_save(*, agency: Agency, actor, name: str, filters) -> SourcingFile:
+    """Save a catalogue search under a name. Its current result is the
+    starting point of the daily digest (only later changes are reported)."""
+    name = (name or "").strip()
+    if not name:
+        raise _invalid("name", "A name is required.")
+    if len(name) > 200:
+        raise _invalid("name", "200 characters at most.")
+    clean = sourcing_filters_clean(filters or {})
+    item = SourcingFile.objects.create(
+        agency=agency, name=name, filters=clean, created_by=actor if getattr(actor, "pk", None) else None,
+        digest_state={"offers": selectors.sourcing_result_state(clean)},
+    )
+    _event("sourcing_file.create", actor=actor, obj=item, organisation=agency.name,
+           data={"name": name, "filters": clean})
+    return item
+
+
+@transaction.atomic
+def sourcing_file_delete(*, sourcing_file: SourcingFile, actor) -> None:
+    locked = SourcingFile.objects.select_for_update().select_related("agency").get(pk=sourcing_file.pk)
+    if locked.is_locked:
+        raise _conflict("A locked sourcing file is a procurement record: it cannot be deleted.", code="locked")
+    _event("sourcing_file.delete", actor=actor, obj=locked, organisation=locked.agency.name,
+           data={"name": locked.name})
+    locked.delete()
+
+
+@transaction.atomic
+def sourcing_file_lock(*, sourcing_file: SourcingFile, actor) -> SourcingFile:
+    """Freeze the file's result now: every offer with its prices and its
+    assessment, the policy version, the time, in one JSON document whose
+    SHA-256 (of its canonical text) goes to the audit chain. From then on
+    the row never changes (this service refuses; the database trigger
+    refuses any other write path)."""
+    from catalog import selectors as catalog_selectors
+
+    locked = SourcingFile.objects.select_for_update().select_related("agency").get(pk=sourcing_file.pk)
+    if locked.is_locked:
+        raise _conflict("This sourcing file is already locked.", code="locked")
+    now = timezone.now()
+    version = catalog_selectors.policy_version_current()
+    offers = [_offer_record(offer) for offer in selectors.sourcing_results(locked.filters)]
+    # Through JSON once, so that what is stored is exactly what is hashed.
+    document = json.loads(json.dumps({
+        "format": SNAPSHOT_FORMAT,
+        "file": {"id": locked.pk, "name": locked.name,
+                 "agency": {"id": locked.agency_id, "name": locked.agency.name, "siret": locked.agency.siret}},
+        "filters": locked.filters, "locked_at": now.astimezone(UTC).isoformat(), "policy_version": version,
+        "offers": offers,
+    }, default=str))
+    digest = snapshot_digest(document)
+    locked.locked_at = now
+    locked.locked_by = actor if getattr(actor, "pk", None) else None
+    locked.policy_version = version
+    locked.snapshot = document
+    locked.snapshot_sha256 = digest
+    locked.save(update_fields=["locked_at", "locked_by", "policy_version", "snapshot", "snapshot_sha256"])
+    _event("sourcing_file.lock", actor=actor, obj=locked, organisation=locked.agency.name,
+           data={"sha256": digest, "locked_at": document["locked_at"], "policy_version": version,
+                 "offers": [offer["id"] for offer in offers]})
+    return locked
+
+
+def sourcing_file_digest_store(*, sourcing_file_id: int, state: dict, at: datetime) -> bool:
+    """Record what the daily digest of an unlocked file saw (the broker
+    computes it). A file locked meanwhile keeps no digest: False."""
+    return bool(SourcingFile.objects.filter(pk=sourcing_file_id, locked_at__isnull=True)
+                .update(digest_state=state, digest_at=at))
