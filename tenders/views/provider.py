@@ -1,8 +1,415 @@
-"""Placeholder routes, replaced by the journey that owns this module."""
+"""The provider's tender side (DESIGN §1, §4, §5): its dashboard, the
+opportunities its offers qualify for with "why this offer", "why not" for
+its other offers, clarifications, sealed responses with their receipts, and
+the direct orders it accepts or declines.
 
-from django.urls import path
-from django.views.generic import TemplateView
+Thin views: forms parse, ``tenders.services`` decides, ``tenders.selectors``
+scopes; a ``DomainError`` comes back as form errors or a message, never a
+500. Every object is looked up through the provider's own scope, so another
+provider's response or order is a 404."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from catalog import selectors as catalog_selectors
+from catalog.messages import check_reason
+from catalog.models import Certification, Offer
+from catalog.services import DomainError
+from tenders import messages as tender_messages
+from tenders import selectors, services
+from tenders.forms_provider import DeclineForm, QuestionForm, ResponseForm, WhyNotForm
+from tenders.models import Order, Tender, TenderResponse, TenderStatus
+
+PAGE_SIZE = 20
+DASHBOARD_ROWS = 5
+EXPIRY_WARNING_DAYS = 90
+CENT = Decimal("0.01")
+
+# The eligibility rules by name, for the refusal of a submission (the
+# service names the failed rules; the "why not" section says them in full).
+RULE_LABELS = {
+    "offer_not_published": gettext_lazy("the offer is not published"),
+    "provider_suspended": gettext_lazy("your organisation is suspended"),
+    "category": gettext_lazy("service category"),
+    "level": gettext_lazy("sensitivity level"),
+    "flags": gettext_lazy("data requirements"),
+    "location": gettext_lazy("data location"),
+    "unit": gettext_lazy("unit of sale"),
+    "minimum_commitment": gettext_lazy("minimum commitment"),
+    "capacity": gettext_lazy("capacity"),
+    "minimum_months": gettext_lazy("minimum term"),
+}
+
+
+def provider_required(view):
+    """Signed in, acting for a provider: the view receives it."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        provider = catalog_selectors.provider_of(request.user)
+        if provider is None:
+            raise PermissionDenied(_("This space is for the members of a cloud provider."))
+        return view(request, provider, *args, **kwargs)
+
+    return wrapper
+
+
+def incl_vat(amount: Decimal | None) -> Decimal | None:
+    if amount is None:
+        return None
+    return (Decimal(amount) * (1 + settings.VAT_RATE)).quantize(CENT)
+
+
+def _page(request, queryset, size: int = PAGE_SIZE):
+    return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+def _catalogue_links() -> list[dict]:
+    """The provider's catalogue pages, built by another journey: a link is
+    shown only once its route exists."""
+    links = []
+    for name, title in (("provider-profile", _("Company profile")), ("provider-offers", _("Offers")),
+                        ("provider-certificates", _("Certificates"))):
+        try:
+            links.append({"url": reverse(name), "title": title})
+        except NoReverseMatch:
+            continue
+    return links
+
+
+def _errors_onto(form, error: DomainError) -> None:
+    """A domain error onto the form: field messages where the form has the
+    field, the rest (and the main message) on the form itself."""
+    placed = False
+    for field, field_messages in (error.fields or {}).items():
+        if field not in form.fields:
+            continue
+        if error.code == "not_eligible":
+            rules = ", ".join(str(RULE_LABELS.get(rule, rule)) for rule in field_messages)
+            form.add_error(field, _("This offer is not eligible for this tender now (%(rules)s). "
+                                    "“Why not” below explains it rule by rule.") % {"rules": rules})
+        else:
+            for message in field_messages if isinstance(field_messages, list) else [field_messages]:
+                form.add_error(field, message)
+        placed = True
+    if not placed:
+        form.add_error(None, error.message)
+
+
+def _deadline_passed(tender: Tender) -> bool:
+    return services.deadline_passed(tender)
+
+
+def _closed_message(tender: Tender) -> str:
+    if _deadline_passed(tender):
+        deadline = timezone.localtime(tender.response_deadline)
+        return _("The response deadline (%(deadline)s) has passed: no response can be submitted, "
+                 "replaced or withdrawn any more.") % {"deadline": deadline.strftime("%d/%m/%Y %H:%M %Z")}
+    return _("This tender is %(status)s: it no longer takes responses or questions.") % {
+        "status": tender.get_status_display()}
+
+
+def _receipt(response: TenderResponse) -> dict:
+    """What the provider needs to recompute its receipt (DESIGN §4)."""
+    return {
+        "sha256": response.receipt_sha256,
+        "submitted_at": response.submitted_at,
+        "submitted_at_utc": response.submitted_at.astimezone(datetime.UTC).isoformat(),
+        "price_incl_vat": incl_vat(response.total_price),
+    }
+
+
+# --------------------------------------------------------------------------
+# Dashboard
+
+
+@provider_required
+def dashboard(request, provider):
+    user = request.user
+    today = timezone.localdate()
+    opportunities = _page(request, selectors.opportunities_of(user))
+    responses = list(selectors.responses_of_provider(user)[:DASHBOARD_ROWS])
+    pending = selectors.orders_visible_to(user).filter(status=Order.Status.PLACED).order_by("placed_at", "pk")
+    expiring = (catalog_selectors.certifications_editable_by(user)
+                .filter(status=Certification.Status.VALID, expires_on__gte=today,
+                        expires_on__lte=today + datetime.timedelta(days=EXPIRY_WARNING_DAYS))
+                .order_by("expires_on", "pk"))
+    return render(request, "tenders/provider/dashboard.html", {
+        "provider": provider,
+        "opportunities": opportunities,
+        "responses": responses,
+        "pending_orders": _order_rows(list(pending[:DASHBOARD_ROWS])),
+        "pending_orders_count": pending.count(),
+        "expiring": expiring,
+        "expiry_days": EXPIRY_WARNING_DAYS,
+        "catalogue_links": _catalogue_links(),
+    })
+
+
+@provider_required
+def responses_list(request, provider):
+    page = _page(request, selectors.responses_of_provider(request.user))
+    return render(request, "tenders/provider/responses.html", {
+        "page_obj": page,
+        "breadcrumb_data": {"links": [{"url": reverse("provider-dashboard"), "title": _("Provider space")}],
+                            "current": _("Your responses")},
+    })
+
+
+# --------------------------------------------------------------------------
+# Opportunity: the tender, why (not), clarifications, the sealed response
+
+
+def _visible_tender(request, pk: int) -> Tender:
+    tender = selectors.tenders_visible_to(request.user).filter(pk=pk).first()
+    if tender is None:
+        raise Http404
+    # Every request that depends on the deadline checks it itself.
+    return services.tender_close_if_due(tender=tender)
+
+
+def _why_not(request, tender: Tender, offers) -> tuple[WhyNotForm | None, dict | None]:
+    if not offers.exists():
+        return None, None
+    form = WhyNotForm(request.GET if "whynot-offer" in request.GET else None, offers=offers, prefix="whynot")
+    if not form.is_bound or not form.is_valid():
+        return form, None
+    offer = form.cleaned_data["offer"]
+    failures, cost = selectors.offer_why_not(tender, offer)
+    lang = get_language()
+    for failure in failures:
+        for check in failure["facts"].get("failed_checks", []):
+            check["reason"] = check_reason(check, lang)
+    return form, {"offer": offer, "failures": tender_messages.with_reasons(failures, lang),
+                  "estimated_cost": cost, "estimated_cost_incl_vat": incl_vat(cost)}
+
+
+def _opportunity(request, provider, tender: Tender, *, response_form=None, question_form=None, status=200):
+    user = request.user
+    own_offers = catalog_selectors.offers_editable_by(user).order_by("name")
+    shortlist = list(selectors.shortlist_of(tender))
+    mine = [entry for entry in shortlist if entry.offer.provider_id == provider.pk]
+    lang = (get_language() or "fr")[:2]
+    for entry in mine:
+        entry.reason_lines = tender_messages.with_reasons(entry.reasons, lang)
+        entry.warning_lines = tender_messages.with_reasons(entry.warnings, lang)
+        entry.estimated_cost_incl_vat = incl_vat(entry.estimated_cost)
+    other_offers = own_offers.exclude(pk__in=[entry.offer_id for entry in mine])
+    why_not_form, why_not = _why_not(request, tender, other_offers)
+
+    history = list(selectors.responses_visible_to(user, tender).order_by("-submitted_at", "-id"))
+    live = next((r for r in history if r.status == TenderResponse.Status.SUBMITTED), None)
+    open_for_responses = tender.status == TenderStatus.PUBLISHED and not _deadline_passed(tender)
+    responding_offers = own_offers.filter(status=Offer.Status.PUBLISHED)
+    if open_for_responses and response_form is None:
+        initial = {"offer": (mine[0].offer_id if mine else None)}
+        if live is not None:
+            initial = {"offer": live.offer_id, "total_price": live.total_price,
+                       "technical_answer": live.technical_answer}
+        response_form = ResponseForm(offers=responding_offers, prefix="respond", initial=initial)
+    if open_for_responses and question_form is None:
+        question_form = QuestionForm(prefix="ask")
+
+    # Everyone reads the answered questions; a provider also its own pending ones.
+    clarifications = selectors.clarifications_of(tender).filter(~Q(answer="") | Q(provider_id=provider.pk))
+    agency = tender.agency
+    required = selectors.required_level(agency=agency, level=tender.level, flags=list(tender.flags))
+    return render(request, "tenders/provider/opportunity.html", {
+        "tender": tender,
+        "required_level": required,
+        "required_level_label": required.label_en if lang == "en" else required.label_fr,
+        "estimated_value_incl_vat": incl_vat(tender.estimated_value),
+        "deadline_passed": _deadline_passed(tender),
+        "open_for_responses": open_for_responses,
+        "mine": mine,
+        "why_not_form": why_not_form,
+        "why_not": why_not,
+        "clarifications": clarifications,
+        "question_form": question_form if open_for_responses else None,
+        "response_form": response_form if open_for_responses else None,
+        "live": live,
+        "receipt": _receipt(live) if live else None,
+        "history": [r for r in history if r is not live],
+        "provider": provider,
+        "breadcrumb_data": {"links": [{"url": reverse("provider-dashboard"), "title": _("Provider space")}],
+                            "current": tender.reference},
+    }, status=status)
+
+
+@provider_required
+def opportunity(request, provider, pk: int):
+    tender = _visible_tender(request, pk)
+    if request.method != "POST":
+        return _opportunity(request, provider, tender)
+    action = request.POST.get("action")
+    here = reverse("provider-opportunity", args=[tender.pk])
+    if action == "ask":
+        form = QuestionForm(request.POST, prefix="ask")
+        if form.is_valid():
+            try:
+                services.clarification_ask(tender=tender, provider=provider, actor=request.user,
+                                           question=form.cleaned_data["question"])
+            except DomainError as error:
+                _errors_onto(form, error)
+            else:
+                messages.success(request, _("Your question was sent to the buyer. Its answer will be "
+                                            "published here for every provider."))
+                return redirect(here + "#clarifications")
+        if tender.status != TenderStatus.PUBLISHED or _deadline_passed(tender):
+            messages.error(request, _closed_message(tender))
+            return redirect(here)
+        return _opportunity(request, provider, tender, question_form=form, status=400)
+    if action == "respond":
+        return _respond(request, provider, tender)
+    return redirect(here)
+
+
+def _respond(request, provider, tender: Tender):
+    here = reverse("provider-opportunity", args=[tender.pk])
+    offers = catalog_selectors.offers_editable_by(request.user).filter(status=Offer.Status.PUBLISHED)
+    form = ResponseForm(request.POST, request.FILES, offers=offers, prefix="respond")
+    if form.is_valid():
+        data = form.cleaned_data
+        # The first post of a displayed form takes its key; a second post of
+        # the same form (double click, retry) finds it taken and changes
+        # nothing. Redis is shared by every web worker.
+        key = f"provider-response:{provider.pk}:{tender.pk}:{data['submission_key']}"
+        if not cache.add(key, "taken", timeout=24 * 3600):
+            messages.info(request, _("This form had already been submitted: your response is unchanged."))
+            return redirect(here + "#your-response")
+        try:
+            services.response_submit(tender=tender, provider=provider, actor=request.user, offer=data["offer"],
+                                     total_price=data["total_price"], technical_answer=data["technical_answer"],
+                                     attachment=data.get("attachment"))
+        except DomainError as error:
+            cache.delete(key)  # corrected, the same form may be posted again
+            _errors_onto(form, error)
+        else:
+            messages.success(request, _("Your sealed response was submitted. Keep its receipt."))
+            return redirect(here + "#your-response")
+    if tender.status != TenderStatus.PUBLISHED or _deadline_passed(tender):
+        # The page no longer shows a form: say why, plainly.
+        messages.error(request, _closed_message(tender))
+        return redirect(here)
+    return _opportunity(request, provider, tender, response_form=form, status=400)
+
+
+@require_POST
+@provider_required
+def response_withdraw(request, provider, pk: int):
+    tender = _visible_tender(request, pk)
+    here = reverse("provider-opportunity", args=[tender.pk])
+    live = selectors.responses_visible_to(request.user, tender).filter(status=TenderResponse.Status.SUBMITTED).first()
+    if live is None:
+        messages.info(request, _("You have no live response on this tender."))
+        return redirect(here)
+    try:
+        services.response_withdraw(response=live, actor=request.user)
+    except DomainError as error:
+        if error.code == "deadline_passed":
+            messages.error(request, _("The response deadline has passed: your response can no longer be withdrawn."))
+        else:
+            messages.error(request, error.message)
+    else:
+        messages.success(request, _("Your response was withdrawn. You may submit a new one until the deadline."))
+    return redirect(here + "#your-response")
+
+
+# --------------------------------------------------------------------------
+# Direct orders
+
+
+def _own_order(request, provider, pk: int) -> Order:
+    order = selectors.orders_visible_to(request.user).filter(pk=pk, provider_id=provider.pk).first()
+    if order is None:
+        raise Http404
+    return order
+
+
+def _order_rows(orders: list[Order]) -> list[Order]:
+    for order in orders:
+        order.total_incl_vat = incl_vat(order.total)
+    return orders
+
+
+@provider_required
+def orders(request, provider):
+    status = request.GET.get("status", "")
+    queryset = selectors.orders_visible_to(request.user).filter(provider_id=provider.pk).order_by("-placed_at", "-pk")
+    if status in Order.Status.values:
+        queryset = queryset.filter(status=status)
+    page = _page(request, queryset)
+    page.object_list = _order_rows(list(page.object_list))
+    return render(request, "tenders/provider/orders.html", {
+        "page_obj": page,
+        "status": status,
+        "statuses": Order.Status.choices,
+        "breadcrumb_data": {"links": [{"url": reverse("provider-dashboard"), "title": _("Provider space")}],
+                            "current": _("Orders")},
+    })
+
+
+@require_POST
+@provider_required
+def order_accept(request, provider, pk: int):
+    order = _own_order(request, provider, pk)
+    try:
+        services.order_accept(order=order, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Order %(reference)s accepted: the buyer is notified.")
+                         % {"reference": order.reference})
+    return redirect("provider-orders")
+
+
+@provider_required
+def order_decline(request, provider, pk: int):
+    order = _own_order(request, provider, pk)
+    form = DeclineForm(request.POST if request.method == "POST" else None, prefix=f"decline-{order.pk}")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.order_decline(order=order, actor=request.user, reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            _errors_onto(form, error)
+        else:
+            messages.success(request, _("Order %(reference)s declined: the buyer is notified.")
+                             % {"reference": order.reference})
+            return redirect("provider-orders")
+    order.total_incl_vat = incl_vat(order.total)
+    return render(request, "tenders/provider/order_decline.html", {
+        "order": order, "form": form,
+        "breadcrumb_data": {"links": [{"url": reverse("provider-dashboard"), "title": _("Provider space")},
+                                      {"url": reverse("provider-orders"), "title": _("Orders")}],
+                            "current": order.reference},
+    }, status=400 if form.is_bound else 200)
+
 
 urlpatterns = [
-    path("espace-fournisseur/", TemplateView.as_view(template_name="placeholder.html", extra_context={"heading": "provider-dashboard"}), name="provider-dashboard"),
+    path("espace-fournisseur/", dashboard, name="provider-dashboard"),
+    path("espace-fournisseur/reponses/", responses_list, name="provider-responses"),
+    path("espace-fournisseur/appels/<int:pk>/", opportunity, name="provider-opportunity"),
+    path("espace-fournisseur/appels/<int:pk>/retrait/", response_withdraw, name="provider-response-withdraw"),
+    path("espace-fournisseur/commandes/", orders, name="provider-orders"),
+    path("espace-fournisseur/commandes/<int:pk>/accepter/", order_accept, name="provider-order-accept"),
+    path("espace-fournisseur/commandes/<int:pk>/refuser/", order_decline, name="provider-order-decline"),
 ]
