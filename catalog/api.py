@@ -107,8 +107,17 @@ class AssessmentOutput(serializers.Serializer):
         return [{**check, "reason": check_reason(check, lang)} for check in assessment.checks]
 
 
+class UsedByOutput(serializers.Serializer):
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    since = serializers.DateField(help_text="Date of the body's first public award or accepted order of the offer.")
+
+
 class OfferOutput(serializers.ModelSerializer):
     provider = ProviderBrief(read_only=True)
+    used_by = serializers.SerializerMethodField(help_text="Public bodies that awarded (award public) or ordered "
+                                                          "(order accepted) this offer.")
+    used_by_count = serializers.SerializerMethodField()
     normalised_price = serializers.SerializerMethodField()
     unit_price_incl_vat = serializers.SerializerMethodField()
     locations = serializers.SerializerMethodField()
@@ -122,7 +131,25 @@ class OfferOutput(serializers.ModelSerializer):
                   "unit_price", "unit_price_incl_vat", "price_is_illustrative", "normalised_price",
                   "minimum_commitment", "minimum_months", "capacity", "sla_pct", "locations",
                   "support_documented", "dr_support", "subcontractors", "certifications", "status",
-                  "assessment", "created_at", "updated_at"]
+                  "assessment", "used_by", "used_by_count", "created_at", "updated_at"]
+
+    def _used_by(self, offer) -> list[dict]:
+        # Read for the whole list at once (the ListSerializer's rows), kept
+        # in the serialization's context: two queries per page, not per row.
+        known = self.context.setdefault("used_by", {})
+        if offer.pk not in known:
+            rows = self.parent.instance if isinstance(self.parent, serializers.ListSerializer) else [offer]
+            ids = [row.pk for row in rows if row.pk not in known] or [offer.pk]
+            found = selectors.offers_used_by(ids)
+            known.update({pk: found.get(pk, []) for pk in ids})
+        return known[offer.pk]
+
+    @extend_schema_field(UsedByOutput(many=True))
+    def get_used_by(self, offer) -> list[dict]:
+        return UsedByOutput(self._used_by(offer), many=True).data
+
+    def get_used_by_count(self, offer) -> int:
+        return len(self._used_by(offer))
 
     def get_normalised_price(self, offer) -> dict:
         return {"amount": str(offer.normalised_price), "unit": offer.normalised_unit,

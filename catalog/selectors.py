@@ -380,3 +380,27 @@ def offer_ids_of_changes(events: list[FeedEvent]) -> list[int]:
             ordered.pop(offer_id, None)
             ordered[offer_id] = None
     return list(ordered)
+
+
+# --------------------------------------------------------------------------
+# Reuse: the public bodies using an offer ("agencies using", FedRAMP-style)
+
+_usage_reader = None
+
+
+def offer_usage_register(reader) -> None:
+    """The demand side knows which public bodies awarded or ordered an
+    offer; the catalogue knows no other app, so ``tenders`` registers its
+    reader here when it starts (tenders.apps)."""
+    global _usage_reader
+    _usage_reader = reader
+
+
+def offers_used_by(offer_ids: Iterable[int]) -> dict[int, list[dict]]:
+    """Per offer id, the public bodies that awarded it (once the award is
+    public) or ordered it (once accepted): ``{"name", "slug", "since"}``,
+    oldest first; offers nobody uses are absent. A constant number of
+    queries for any number of offers."""
+    if _usage_reader is None:
+        return {}
+    return _usage_reader(list(offer_ids))
