@@ -11,20 +11,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
 import pytest
-from django.conf import settings
-from django.db import connections
 
-from tests.worker import ROOT, _database_url
+from tests.live import Market, live_market  # noqa: F401  (Market: for type hints in tests)
 
 # Playwright's sync API keeps an event loop running in the main thread for
 # the whole session; the ORM calls of the other tests are still synchronous.
@@ -43,93 +34,11 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.django_db)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _url_for(database: str) -> str:
-    base = _database_url()
-    return base.rsplit("/", 1)[0] + "/" + database
-
-
-@dataclass
-class Market:
-    url: str
-    database_url: str
-    env: dict
-
-    def sql(self, query: str, params: tuple = ()) -> list[tuple]:
-        with psycopg.connect(self.database_url, autocommit=True) as conn:
-            cursor = conn.execute(query, params)
-            return cursor.fetchall() if cursor.description else []
-
-    def manage(self, *args: str) -> str:
-        return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=True,
-                              capture_output=True, text=True, timeout=120).stdout
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the web server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError("the live market did not become healthy in time")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 @pytest.fixture(scope="session")
 def market(django_db_setup, django_db_blocker):
-    """The demo marketplace served on loopback by gunicorn with a Celery
-    worker on a queue of its own."""
-    template = settings.DATABASES["default"]["TEST"]["NAME"]
-    name = f"{template}_e2e"
-    with django_db_blocker.unblock():
-        connections.close_all()
-        with psycopg.connect(_url_for("postgres"), autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    database_url = _url_for(name)
-    queue = f"e2e-{os.getpid()}"
-    env = {**os.environ, "GUICHET_TESTING": "1", "DJANGO_DEBUG": "0", "DATABASE_URL": database_url,
-           "CELERY_TASK_DEFAULT_QUEUE": queue, "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "1",
-           "GUICHET_DEMO_DATA": "1"}
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=ROOT, check=True, timeout=300,
-                   env={**env, "CELERY_TASK_ALWAYS_EAGER": "1"})
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-Q", queue,
-         "-n", f"{queue}@%h", "-l", "warning"], cwd=ROOT, env=env, start_new_session=True)
-    web = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--threads", "4", "--no-control-socket", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True)
-    try:
-        _wait_healthy(url, web)
-        yield Market(url=url, database_url=database_url, env=env)
-    finally:
-        _stop(web)
-        _stop(worker)
-        with psycopg.connect(_url_for("postgres"), autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    """The demo marketplace, live (tests/live.py)."""
+    with live_market(django_db_blocker, "e2e") as market:
+        yield market
 
 
 @pytest.fixture(scope="session")
