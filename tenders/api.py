@@ -20,13 +20,20 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from catalog import selectors as catalog_selectors
 from catalog import units
@@ -39,8 +46,17 @@ from catalog.api import (
 )
 from catalog.messages import check_reason
 from catalog.models import Offer, ServiceCategory
-from tenders import messages, selectors, services
-from tenders.models import Agency, Award, Clarification, Order, Tender, TenderResponse, TenderStatus
+from tenders import messages, selectors, services, sourcing_export
+from tenders.models import (
+    Agency,
+    Award,
+    Clarification,
+    Order,
+    SourcingFile,
+    Tender,
+    TenderResponse,
+    TenderStatus,
+)
 
 # --------------------------------------------------------------------------
 # Output
@@ -65,7 +81,7 @@ class TenderOutput(serializers.ModelSerializer):
                   "required_level", "flags", "location_constraint", "quantity", "unit", "duration_months",
                   "estimated_value", "procedure", "response_deadline", "weight_price", "weight_technical",
                   "weight_other", "status", "status_reason", "published_at", "closed_at", "decided_at",
-                  "matching", "created_at", "updated_at"]
+                  "matching", "sourcing_file", "created_at", "updated_at"]
 
     def get_matching(self, tender) -> dict:
         return {"state": tender.matching_state or None, "queued_at": tender.matching_queued_at,
@@ -164,7 +180,7 @@ class OrderOutput(serializers.ModelSerializer):
         model = Order
         fields = ["id", "reference", "agency", "provider", "offer", "quantity", "duration_months", "unit_price",
                   "normalised_price", "total", "total_incl_vat", "level", "flags", "status", "status_reason",
-                  "placed_at", "decided_at"]
+                  "placed_at", "decided_at", "sourcing_file"]
 
     def get_offer(self, order) -> dict:
         return {"id": order.offer_id, "name": order.offer.name, "unit": order.offer.unit}
@@ -220,6 +236,13 @@ class TenderInput(serializers.Serializer):
     weight_other = serializers.IntegerField(min_value=0, max_value=100, required=False)
 
 
+class TenderCreateInput(TenderInput):
+    sourcing_file = serializers.IntegerField(min_value=1, required=False, allow_null=True,
+                                             help_text="A locked sourcing file of your agency this tender starts "
+                                                       "from; its filters give the category, level, flags and "
+                                                       "location by default.")
+
+
 class DecisionReasonInput(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
@@ -260,6 +283,9 @@ class OrderInput(serializers.Serializer):
     duration_months = serializers.IntegerField(min_value=1, max_value=120)
     level = serializers.CharField(max_length=2, default="N0")
     flags = serializers.ListField(child=serializers.CharField(max_length=20), required=False, max_length=10)
+    sourcing_file = serializers.IntegerField(min_value=1, required=False, allow_null=True,
+                                             help_text="A locked sourcing file of your agency whose result "
+                                                       "holds this offer.")
 
 
 def _parse(serializer_class, data, **kwargs) -> dict:
@@ -279,6 +305,15 @@ def _agency_or_403(request) -> Agency:
     if agency is None:
         raise PermissionDenied("Only members of a public agency can do this.")
     return agency
+
+
+def _sourcing_file_of(request, pk: int | None) -> SourcingFile | None:
+    if pk is None:
+        return None
+    item = selectors.sourcing_files_of(request.user).filter(pk=pk).first()
+    if item is None:
+        raise services.TenderError("Unknown sourcing file.", fields={"sourcing_file": ["Unknown sourcing file."]})
+    return item
 
 
 def _provider_or_403(request):
@@ -352,10 +387,12 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     def retrieve(self, request, *args, **kwargs):
         return self._render(self._visible(kwargs["pk"]))
 
-    @extend_schema(request=TenderInput, responses={201: TenderOutput})
+    @extend_schema(request=TenderCreateInput, responses={201: TenderOutput})
     def create(self, request, *args, **kwargs):
         agency = _agency_or_403(request)
-        tender = services.tender_create(agency=agency, actor=request.user, **_parse(TenderInput, request.data))
+        data = _parse(TenderCreateInput, request.data)
+        sourcing_file = _sourcing_file_of(request, data.pop("sourcing_file", None))
+        tender = services.tender_create(agency=agency, actor=request.user, sourcing_file=sourcing_file, **data)
         return self._render(tender, status.HTTP_201_CREATED)
 
     @extend_schema(request=TenderInput, responses=TenderOutput)
@@ -576,7 +613,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         offer = catalog_selectors.offers_visible_to(request.user).filter(pk=data.pop("offer")).first()
         if offer is None:
             raise services.TenderError("Unknown offer.", fields={"offer": ["Unknown offer."]})
-        order = services.order_place(agency=agency, actor=request.user, offer=offer, **data)
+        sourcing_file = _sourcing_file_of(request, data.pop("sourcing_file", None))
+        order = services.order_place(agency=agency, actor=request.user, offer=offer, sourcing_file=sourcing_file,
+                                     **data)
         return Response(OrderOutput(self.get_queryset().get(pk=order.pk)).data, status=status.HTTP_201_CREATED)
 
     def _party(self, pk, *, side: str) -> Order:
@@ -615,3 +654,160 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         reason = _parse(OptionalReasonInput, request.data)["reason"]
         order = services.order_cancel(order=order, actor=request.user, reason=reason)
         return Response(OrderOutput(self.get_queryset().get(pk=order.pk)).data)
+
+
+# --------------------------------------------------------------------------
+# Sourcing files: saved catalogue searches, locked for the procurement record
+
+
+class SourcingFileInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    filters = serializers.DictField(required=False, default=dict, help_text=(
+        "The parameters of GET /api/v1/offers/: level, flags (a list or a comma-separated string), category, "
+        "location, certification, min_price, max_price, q, ordering. Stored normalised."))
+
+
+class SourcingOfferBrief(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    provider = serializers.SerializerMethodField()
+    unit = serializers.CharField()
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=4)
+    normalised_price = serializers.DecimalField(max_digits=16, decimal_places=6)
+    normalised_unit = serializers.CharField()
+    level = serializers.SerializerMethodField()
+    flags = serializers.SerializerMethodField()
+
+    def get_provider(self, offer) -> dict:
+        return {"id": offer.provider_id, "name": offer.provider.name}
+
+    def _assessment(self, offer):
+        return getattr(offer, "assessment", None)
+
+    def get_level(self, offer) -> str | None:
+        assessment = self._assessment(offer)
+        return assessment.level if assessment else None
+
+    def get_flags(self, offer) -> list[str]:
+        assessment = self._assessment(offer)
+        return sorted(assessment.flags) if assessment else []
+
+
+class SourcingFileOutput(serializers.ModelSerializer):
+    status = serializers.SerializerMethodField()
+    verified = serializers.SerializerMethodField(help_text="Locked files: the SHA-256 recomputed from the stored "
+                                                           "snapshot matches the one recorded at lock time.")
+    tenders = serializers.SerializerMethodField()
+    orders = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SourcingFile
+        fields = ["id", "name", "filters", "status", "created_at", "locked_at", "policy_version", "snapshot_sha256",
+                  "verified", "tenders", "orders"]
+
+    def get_status(self, item) -> str:
+        return "locked" if item.is_locked else "open"
+
+    def get_verified(self, item) -> bool | None:
+        return selectors.sourcing_file_verify(item) if item.is_locked else None
+
+    def get_tenders(self, item) -> list[dict]:
+        return [{"id": t.pk, "reference": t.reference, "title": t.title, "status": t.status}
+                for t in item.tenders.all()]
+
+    def get_orders(self, item) -> list[dict]:
+        return [{"id": o.pk, "reference": o.reference, "offer": o.offer_id, "status": o.status}
+                for o in item.orders.all()]
+
+
+SOURCING_LIVE_LIMIT = 200
+
+
+class SourcingFileDetail(SourcingFileOutput):
+    live_results = serializers.SerializerMethodField(help_text=(
+        f"Open files: what the search returns now (at most {SOURCING_LIVE_LIMIT} offers). Null once locked."))
+    live_results_count = serializers.SerializerMethodField()
+    snapshot = serializers.SerializerMethodField(help_text=(
+        "Locked files: the frozen document whose canonical JSON the SHA-256 digests; each check also carries "
+        "its `reason` in the request's language (not part of the digest). Null while open."))
+
+    class Meta(SourcingFileOutput.Meta):
+        fields = [*SourcingFileOutput.Meta.fields, "live_results", "live_results_count", "snapshot"]
+
+    def _live(self, item):
+        if "live" not in self.context:
+            self.context["live"] = selectors.sourcing_results(item.filters).select_related("assessment")
+        return self.context["live"]
+
+    @extend_schema_field(SourcingOfferBrief(many=True, allow_null=True))
+    def get_live_results(self, item) -> list[dict] | None:
+        if item.is_locked:
+            return None
+        return SourcingOfferBrief(self._live(item)[:SOURCING_LIVE_LIMIT], many=True).data
+
+    def get_live_results_count(self, item) -> int | None:
+        return None if item.is_locked else self._live(item).count()
+
+    def get_snapshot(self, item) -> dict | None:
+        if not item.is_locked:
+            return None
+        return {**item.snapshot, "offers": selectors.sourcing_snapshot_offers(item)}
+
+
+class SourcingFileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                          mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """An agency's saved catalogue searches ("sourcing files"). Open files
+    show their live results and feed the daily digest; a locked file is a
+    frozen, SHA-256-digested procurement record (audit chain), exported as
+    CSV, from which a direct purchase or a tender can start."""
+
+    serializer_class = SourcingFileOutput
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return SourcingFile.objects.none()
+        _agency_or_403(self.request)
+        return selectors.sourcing_files_of(self.request.user).prefetch_related("tenders", "orders").order_by("-id")
+
+    def _render(self, item: SourcingFile, http_status=status.HTTP_200_OK) -> Response:
+        item = self.get_queryset().get(pk=item.pk)
+        return Response(SourcingFileDetail(item, context={"request": self.request}).data, status=http_status)
+
+    @extend_schema(responses=SourcingFileDetail)
+    def retrieve(self, request, *args, **kwargs):
+        return self._render(self.get_object())
+
+    @extend_schema(request=SourcingFileInput, responses={201: SourcingFileDetail})
+    def create(self, request, *args, **kwargs):
+        agency = _agency_or_403(request)
+        data = _parse(SourcingFileInput, request.data)
+        item = services.sourcing_file_save(agency=agency, actor=request.user, name=data["name"],
+                                           filters=data["filters"])
+        return self._render(item, status.HTTP_201_CREATED)
+
+    def destroy(self, request, *args, **kwargs):
+        services.sourcing_file_delete(sourcing_file=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses=SourcingFileDetail)
+    @action(detail=True, methods=["post"])
+    def lock(self, request, pk=None):
+        """Freeze the result now (offers, assessments, prices, policy
+        version), digest it (SHA-256) and record it in the audit chain."""
+        return self._render(services.sourcing_file_lock(sourcing_file=self.get_object(), actor=request.user))
+
+
+
+class SourcingFileExportView(APIView):
+    """GET /api/v1/sourcing-files/{id}/export.csv: a locked file's frozen
+    result as CSV, one row per offer (columns documented in
+    tenders.sourcing_export); 409 while the file is open."""
+
+    @extend_schema(operation_id="sourcing_files_export_csv", responses={(200, "text/csv"): OpenApiTypes.STR})
+    def get(self, request, pk: int):
+        _agency_or_403(request)
+        item = selectors.sourcing_files_of(request.user).filter(pk=pk).first()
+        if item is None:
+            raise NotFound()
+        return sourcing_export.csv_response(item)
