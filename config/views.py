@@ -25,7 +25,10 @@ class AuthTokenView(ObtainAuthToken):
 
 
 def home(request):
-    return render(request, "home.html")
+    from catalog.views.public import catalog_figures
+    from tenders.views.public import tender_figures
+
+    return render(request, "home.html", {**catalog_figures(), **tender_figures()})
 
 
 @login_required

@@ -1,0 +1,136 @@
+"""Search and comparison forms of the public catalogue. They parse the query
+string into the arguments of ``catalog.selectors.offers_filter`` — the same
+filters as the REST API (catalog.api.OfferFilter) — so a bad value becomes a
+form error, never a server error."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.db.models import Func
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries as iso_countries
+from dsfr.forms import DsfrBaseForm
+
+from catalog import units
+from catalog.models import CertificationScheme, DataFlag, Offer, SensitivityLevel, ServiceCategory
+
+ORDERINGS = {
+    "price": ("normalised_price", "id"),
+    "-price": ("-normalised_price", "-id"),
+    "name": ("name", "id"),
+}
+
+
+def label_of(row) -> str:
+    """A policy row's label (levels, flags) in the reader's language."""
+    return row.label_en if (get_language() or "fr")[:2] == "en" else row.label_fr
+
+
+def level_choices(*, grantable_only: bool = True) -> list[tuple[str, str]]:
+    levels = SensitivityLevel.objects.order_by("rank")
+    if grantable_only:
+        levels = levels.filter(grantable=True)
+    return [(lv.code, f"{lv.code} — {label_of(lv)}") for lv in levels]
+
+
+def flag_choices() -> list[tuple[str, str]]:
+    return [(flag.code, label_of(flag)) for flag in DataFlag.objects.order_by("code")]
+
+
+def location_choices() -> list[tuple[str, str]]:
+    """The European Union, then every country where a published offer keeps
+    data: a country nobody offers would only lead to an empty page."""
+    present = (
+        Offer.objects.filter(status=Offer.Status.PUBLISHED)
+        .annotate(country=Func("data_countries", function="unnest"))
+        .values_list("country", flat=True).distinct()
+    )
+    named = sorted(((code, iso_countries.name(code) or code) for code in present if code), key=lambda c: c[1])
+    return [("", _("Anywhere")), ("EU", _("European Union (every data location)")), *named]
+
+
+def unit_choices(*, blank: str | None = None) -> list[tuple[str, str]]:
+    choices = [(code, spec.label) for code, spec in units.UNITS.items()]
+    return [("", blank), *choices] if blank is not None else choices
+
+
+class OfferFilterForm(DsfrBaseForm):
+    """The filters shared by the catalogue search and the price comparison."""
+
+    q = forms.CharField(label=_("Keywords"), required=False, max_length=200,
+                        help_text=_("Offer name, description or provider"))
+    level = forms.ChoiceField(label=_("Qualified at least for"), required=False)
+    flags = forms.MultipleChoiceField(label=_("Data with special requirements"), required=False,
+                                      widget=forms.CheckboxSelectMultiple)
+    category = forms.ChoiceField(label=_("Service category"), required=False,
+                                 choices=[("", _("All categories")), *ServiceCategory.choices])
+    location = forms.ChoiceField(label=_("Data location"), required=False,
+                                 help_text=_("Every storage, processing, backup and technical-data location"))
+    certification = forms.ChoiceField(label=_("Certification held"), required=False,
+                                      help_text=_("Valid, verified and covering the offer"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["level"].choices = [("", _("Any level")), *level_choices()]
+        self.fields["flags"].choices = flag_choices()
+        self.fields["location"].choices = location_choices()
+        self.fields["certification"].choices = [("", _("Any certification")), *(
+            (scheme.code, scheme.name) for scheme in CertificationScheme.objects.order_by("name"))]
+
+    def offer_filters(self) -> dict:
+        """Keyword arguments for ``offers_filter`` (call after is_valid)."""
+        data = self.cleaned_data
+        return {
+            "level": data.get("level") or None,
+            "flags": list(data.get("flags") or []),
+            "category": data.get("category") or None,
+            "location": data.get("location") or None,
+            "certification": data.get("certification") or None,
+            "q": (data.get("q") or "").strip() or None,
+        }
+
+
+class OfferSearchForm(OfferFilterForm):
+    unit = forms.ChoiceField(label=_("Priced per"), required=False,
+                             help_text=_("Normalised unit, so that prices compare"))
+    min_price = forms.DecimalField(label=_("Minimum price (€ excl. VAT per normalised unit)"), required=False,
+                                   min_value=Decimal(0), max_digits=16, decimal_places=6)
+    max_price = forms.DecimalField(label=_("Maximum price (€ excl. VAT per normalised unit)"), required=False,
+                                   min_value=Decimal(0), max_digits=16, decimal_places=6)
+    ordering = forms.ChoiceField(label=_("Sort by"), required=False, choices=[
+        ("", _("Relevance, then lowest price")), ("price", _("Lowest price first")),
+        ("-price", _("Highest price first")), ("name", _("Name"))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", _("Any unit")), *sorted(
+            units.NORMALISED_LABELS.items(), key=lambda item: item[1])]
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("min_price"), data.get("max_price")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_price", _("The maximum price must not be below the minimum price."))
+        return data
+
+    def offer_filters(self) -> dict:
+        return {**super().offer_filters(), "min_price": self.cleaned_data.get("min_price"),
+                "max_price": self.cleaned_data.get("max_price")}
+
+
+class CompareForm(OfferFilterForm):
+    """A need to price: how much, of what unit, for how long."""
+
+    field_order = ["quantity", "unit", "months", "category", "level", "flags", "location", "certification", "q"]
+
+    quantity = forms.DecimalField(label=_("Quantity"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2,
+                                  help_text=_("e.g. 10 for 10 TB"))
+    unit = forms.ChoiceField(label=_("Unit"))
+    months = forms.IntegerField(label=_("Duration (months)"), min_value=1, max_value=120)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = unit_choices()
