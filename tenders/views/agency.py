@@ -39,6 +39,7 @@ from catalog.services import DomainError
 from tenders import messages as tender_messages
 from tenders import selectors, services
 from tenders.forms import (
+    LOCATION_CHOICES,
     AnswerForm,
     OptionalReasonForm,
     OrderForm,
@@ -357,7 +358,7 @@ def _summary(values: dict, agency) -> list[tuple[Step, list[tuple[str, str]]]]:
     level_text = f"{values['level']} — {levels.get(values['level'], '')}"
     if required.code != values["level"]:
         level_text += " " + _("(raised to %(level)s: health data of a State body)") % {"level": required.code}
-    location = dict(TenderSensitivityForm.base_fields["location_constraint"].choices)
+    location = dict(LOCATION_CHOICES)
     return [
         (STEPS[0], [(_("Title"), values["title"]), (_("Description"), values["description"] or "—"),
                     (_("Category"), dict(TenderNeedForm.base_fields["category"].choices)[values["category"]]),
@@ -476,6 +477,7 @@ def _detail_context(request, tender: Tender, *, answer_forms: dict | None = None
         "level_label": levels.get(tender.level, ""), "required_level": required,
         "flag_labels": [flags.get(f, f) for f in tender.flags],
         "unit_label": units.UNITS[tender.unit].label if tender.unit in units.UNITS else tender.unit,
+        "location_label": dict(LOCATION_CHOICES).get(tender.location_constraint, tender.location_constraint),
         "estimated_value_incl_vat": incl_vat(tender.estimated_value),
         "clarifications": clarifications, "can_answer": can_answer,
         "sealed": sealed, "responses": responses, "ranking": ranking, "award": award,
