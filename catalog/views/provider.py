@@ -1,5 +1,337 @@
-"""Placeholder routes, replaced by the journey that owns this module."""
+"""The provider's catalogue space (DESIGN §1, §3): company profile, offers
+and certificates. Thin views: parse a form, call the catalogue service,
+render; a DomainError becomes form errors. Scoping goes through the
+``*_editable_by`` selectors, so another provider's rows are a 404."""
+
+from __future__ import annotations
+
+import re
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from catalog import selectors, services
+from catalog.forms_provider import (
+    CertificationForm,
+    OfferForm,
+    ProviderProfileForm,
+    StakeFormSet,
+    SubcontractorFormSet,
+)
+from catalog.messages import check_reason
+from catalog.models import MemberRole, Offer, SensitivityLevel
+
+PAGE_SIZE = 20
+# "stakes[2].holder_country" → ("stakes", 2, "holder_country")
+ROW_FIELD = re.compile(r"^(\w+)\[(\d+)\]\.(\w+)$")
+
+
+def provider_member_required(view):
+    """Signed in (else the login page) and acting for a provider (else 403);
+    the view receives the provider as ``request.provider``."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        provider = selectors.providers_editable_by(request.user).first()
+        if provider is None:
+            raise PermissionDenied(_("This space is for members of a cloud provider."))
+        request.provider = provider
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _is_admin(request) -> bool:
+    membership = getattr(request.user, "provider_membership", None)
+    return membership is not None and membership.role == MemberRole.ADMIN
+
+
+def _breadcrumb(current: str, *links: tuple[str, str]) -> dict:
+    trail = []
+    try:
+        trail.append({"url": reverse("provider-dashboard"), "title": _("Provider space")})
+    except NoReverseMatch:  # the dashboard journey is not wired yet
+        pass
+    trail += [{"url": url, "title": title} for url, title in links]
+    return {"links": trail, "current": current}
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def domain_error_to_form(error: services.DomainError, form, rows: dict | None = None) -> None:
+    """Show a service's refusal where it belongs: ``unit_price`` on its
+    field, ``stakes[1].holder_name`` on the second submitted stake row,
+    ``stakes`` on the formset, anything else at the top of the form.
+    ``rows`` maps a list name to (formset, the forms in the order their rows
+    were sent to the service)."""
+    rows = rows or {}
+    fields = error.fields or {}
+    if not fields:
+        form.add_error(None, error.message)
+        return
+    for name, problems in fields.items():
+        for problem in problems if isinstance(problems, list) else [problems]:
+            match = ROW_FIELD.match(name)
+            if match and match.group(1) in rows:
+                formset, sent = rows[match.group(1)]
+                index, field = int(match.group(2)), match.group(3)
+                row_form = sent[index] if index < len(sent) else None
+                if row_form is not None and field in row_form.fields:
+                    row_form.add_error(field, problem)
+                else:
+                    form.add_error(None, problem)
+            elif name in rows:
+                rows[name][0].non_form_errors().append(problem)
+            elif name in form.fields:
+                form.add_error(name, problem)
+            else:
+                form.add_error(None, problem)
+
+
+def _label_levels(offers) -> None:
+    """Give each offer ``level_label``: its assessed level's label in the
+    reader's language (the level codes are data, their labels too)."""
+    english = (get_language() or "fr").startswith("en")
+    labels = {lv.code: (lv.label_en if english else lv.label_fr) for lv in SensitivityLevel.objects.all()}
+    for offer in offers:
+        assessment = getattr(offer, "assessment", None)
+        offer.level_label = labels.get(assessment.level, "") if assessment is not None else ""
+
+
+# --------------------------------------------------------------------------
+# Company profile
+
+
+@provider_member_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    provider = request.provider
+    can_edit = _is_admin(request)
+    stakes = list(provider.stakes.all())
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied(_("Only an administrator of the provider can edit its profile."))
+        form = ProviderProfileForm(request.POST)
+        formset = StakeFormSet(request.POST, prefix="stakes")
+        if form.is_valid() and formset.is_valid():
+            sent = [f for f in formset.forms if f.as_stake() is not None]
+            try:
+                services.provider_update(provider=provider, actor=request.user,
+                                         stakes=[f.as_stake() for f in sent], **form.cleaned_data)
+            except services.DomainError as error:
+                domain_error_to_form(error, form, {"stakes": (formset, sent)})
+            else:
+                messages.success(request, _("The company profile is saved. Your offers are re-assessed "
+                                            "if their control facts changed."))
+                return redirect("provider-profile")
+    else:
+        form = ProviderProfileForm(initial=ProviderProfileForm.initial_for(provider))
+        formset = StakeFormSet(prefix="stakes", initial=[
+            {"holder_name": s.holder_name, "holder_country": s.holder_country, "capital_pct": s.capital_pct,
+             "voting_pct": s.voting_pct, "has_veto": s.has_veto, "has_board_majority": s.has_board_majority}
+            for s in stakes
+        ])
+    return render(request, "catalog/provider/profile.html", {
+        "provider": provider, "stakes": stakes, "can_edit": can_edit, "form": form, "formset": formset,
+        "breadcrumb_data": _breadcrumb(_("Company profile")),
+    })
+
+
+# --------------------------------------------------------------------------
+# Offers
+
+
+@provider_member_required
+def offer_list(request):
+    page_obj = _page(request, selectors.offers_editable_by(request.user).order_by("name", "pk"))
+    _label_levels(page_obj)
+    return render(request, "catalog/provider/offer_list.html", {
+        "page_obj": page_obj,
+        "breadcrumb_data": _breadcrumb(_("Offers")),
+    })
+
+
+def _offer_forms(request, offer: Offer | None):
+    if request.method == "POST":
+        return OfferForm(request.POST), SubcontractorFormSet(request.POST, prefix="subcontractors")
+    if offer is None:
+        return OfferForm(initial={"minimum_commitment": 0, "minimum_months": 0}), \
+            SubcontractorFormSet(prefix="subcontractors")
+    return OfferForm(initial=OfferForm.initial_for(offer)), SubcontractorFormSet(prefix="subcontractors", initial=[
+        {"name": s.name, "country": s.country, "role": s.role, "has_data_access": s.has_data_access,
+         "catalog_offer": s.catalog_offer_id} for s in offer.subcontractors.all()
+    ])
+
+
+def _offer_save(request, offer: Offer | None, form, formset) -> Offer | None:
+    if not (form.is_valid() and formset.is_valid()):
+        return None
+    sent = [f for f in formset.forms if f.as_subcontractor() is not None]
+    subcontractors = [f.as_subcontractor() for f in sent]
+    try:
+        if offer is None:
+            return services.offer_create(provider=request.provider, actor=request.user,
+                                         subcontractors=subcontractors, **form.as_offer())
+        return services.offer_update(offer=offer, actor=request.user, subcontractors=subcontractors,
+                                     **form.as_offer())
+    except services.DomainError as error:
+        domain_error_to_form(error, form, {"subcontractors": (formset, sent)})
+        return None
+
+
+@provider_member_required
+@require_http_methods(["GET", "POST"])
+def offer_create(request):
+    form, formset = _offer_forms(request, None)
+    if request.method == "POST":
+        offer = _offer_save(request, None, form, formset)
+        if offer is not None:
+            messages.success(request, _("The offer is saved as a draft; it is being assessed. "
+                                        "Publish it when it is ready."))
+            return redirect("provider-offer-edit", pk=offer.pk)
+    return render(request, "catalog/provider/offer_form.html", {
+        "form": form, "formset": formset, "offer": None,
+        "breadcrumb_data": _breadcrumb(_("New offer"), (reverse("provider-offers"), _("Offers"))),
+    })
+
+
+OFFER_ACTIONS = {
+    "publish": (services.offer_publish, Offer.Status.PUBLISHED),
+    "withdraw": (services.offer_withdraw, Offer.Status.WITHDRAWN),
+}
+
+
+def _checks_by_level(offer: Offer) -> list[dict]:
+    """The stored checks, grouped by level or flag, each with its sentence
+    in the reader's language."""
+    assessment = getattr(offer, "assessment", None)
+    if assessment is None:
+        return []
+    groups: dict[str, dict] = {}
+    for check in assessment.checks:
+        key = check.get("level") or check.get("flag") or "—"
+        group = groups.setdefault(key, {"key": key, "is_flag": not check.get("level"), "checks": [],
+                                        "passed": True})
+        group["checks"].append({**check, "reason": check_reason(check, get_language())})
+        group["passed"] = group["passed"] and bool(check["passed"])
+    return list(groups.values())
+
+
+@provider_member_required
+@require_http_methods(["GET", "POST"])
+def offer_edit(request, pk: int):
+    offer = get_object_or_404(selectors.offers_editable_by(request.user), pk=pk)
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action in OFFER_ACTIONS:
+        service, _target = OFFER_ACTIONS[action]
+        try:
+            service(offer=offer, actor=request.user)
+        except services.DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The offer is published.") if action == "publish"
+                             else _("The offer is withdrawn."))
+        return redirect("provider-offer-edit", pk=offer.pk)
+    form, formset = _offer_forms(request, offer)
+    if request.method == "POST":
+        saved = _offer_save(request, offer, form, formset)
+        if saved is not None:
+            messages.success(request, _("The offer is saved; its assessment is refreshed if what it "
+                                        "depends on changed."))
+            return redirect("provider-offer-edit", pk=offer.pk)
+    _label_levels([offer])
+    confirm = request.GET.get("confirm")
+    if confirm not in OFFER_ACTIONS or offer.status == OFFER_ACTIONS[confirm][1]:
+        confirm = None
+    return render(request, "catalog/provider/offer_form.html", {
+        "form": form, "formset": formset, "offer": offer, "confirm": confirm,
+        "assessment": getattr(offer, "assessment", None), "check_groups": _checks_by_level(offer),
+        "breadcrumb_data": _breadcrumb(offer.name, (reverse("provider-offers"), _("Offers"))),
+    })
+
+
+# --------------------------------------------------------------------------
+# Certificates
+
+
+@provider_member_required
+def certificate_list(request):
+    certs = (selectors.certifications_editable_by(request.user)
+             .annotate(scope_count=Count("scope_offers")).order_by("scheme__name", "-expires_on", "pk"))
+    return render(request, "catalog/provider/certificate_list.html", {
+        "page_obj": _page(request, certs), "breadcrumb_data": _breadcrumb(_("Certificates")),
+    })
+
+
+def _certificate_page(request, form, cert):
+    title = _("New certificate") if cert is None else str(cert)
+    return render(request, "catalog/provider/certificate_form.html", {
+        "form": form, "cert": cert,
+        "breadcrumb_data": _breadcrumb(title, (reverse("provider-certificates"), _("Certificates"))),
+    })
+
+
+@provider_member_required
+@require_http_methods(["GET", "POST"])
+def certificate_create(request):
+    if request.method == "POST":
+        form = CertificationForm(request.POST, request.FILES, provider=request.provider)
+        if form.is_valid():
+            try:
+                cert = services.certification_create(provider=request.provider, actor=request.user,
+                                                     **form.as_certification())
+            except services.DomainError as error:
+                domain_error_to_form(error, form)
+            else:
+                messages.success(request, _("The certificate is recorded and waits for the operator's "
+                                            "verification; it counts once verified."))
+                return redirect("provider-certificate-edit", pk=cert.pk)
+    else:
+        initial = {"status": "valid"}
+        if request.GET.get("offer", "").isdigit():
+            initial["scope_offers"] = [request.GET["offer"]]
+        form = CertificationForm(provider=request.provider, initial=initial)
+    return _certificate_page(request, form, None)
+
+
+@provider_member_required
+@require_http_methods(["GET", "POST"])
+def certificate_edit(request, pk: int):
+    cert = get_object_or_404(selectors.certifications_editable_by(request.user), pk=pk)
+    if request.method == "POST":
+        form = CertificationForm(request.POST, request.FILES, provider=request.provider, instance=cert)
+        if form.is_valid():
+            try:
+                services.certification_update(certification=cert, actor=request.user, **form.as_certification())
+            except services.DomainError as error:
+                domain_error_to_form(error, form)
+            else:
+                messages.success(request, _("The certificate is saved. A change goes back to the operator "
+                                            "for verification."))
+                return redirect("provider-certificate-edit", pk=cert.pk)
+    else:
+        form = CertificationForm(provider=request.provider, instance=cert, initial=CertificationForm.initial_for(cert))
+    return _certificate_page(request, form, cert)
 
 
 urlpatterns = [
+    path("espace-fournisseur/profil/", profile, name="provider-profile"),
+    path("espace-fournisseur/offres/", offer_list, name="provider-offers"),
+    path("espace-fournisseur/offres/nouvelle/", offer_create, name="provider-offer-create"),
+    path("espace-fournisseur/offres/<int:pk>/", offer_edit, name="provider-offer-edit"),
+    path("espace-fournisseur/certificats/", certificate_list, name="provider-certificates"),
+    path("espace-fournisseur/certificats/nouveau/", certificate_create, name="provider-certificate-create"),
+    path("espace-fournisseur/certificats/<int:pk>/", certificate_edit, name="provider-certificate-edit"),
 ]
