@@ -15,6 +15,7 @@ web_modules = [
     "catalog.views.operator",
     "tenders.views.public",
     "tenders.views.agency",
+    "tenders.views.sourcing",
     "tenders.views.provider",
     "tenders.views.opendata",
     "broker.views",

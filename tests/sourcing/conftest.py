@@ -17,12 +17,25 @@ from tests.tenders.conftest import (  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
-def saved(agency_a, buyer_a, market):
+def saved(agency_a, buyer_a, market):  # noqa: F811  (fixtures imported above)
     """A saved search for N2 storage in France, cheapest first."""
     return services.sourcing_file_save(agency=agency_a, actor=buyer_a, name="Stockage N2",
                                        filters={"level": "N2", "category": "iaas_storage", "location": "FR"})
 
 
 @pytest.fixture
-def locked(saved, buyer_a):
+def locked(saved, buyer_a):  # noqa: F811  (fixtures imported above)
     return services.sourcing_file_lock(sourcing_file=saved, actor=buyer_a)
+
+
+@pytest.fixture
+def anonymous():
+    from tests.web.conftest import html_client
+
+    return html_client()
+
+
+@pytest.fixture
+def locked_other(agency_a, buyer_a, market):  # noqa: F811  (fixtures imported above)
+    item = services.sourcing_file_save(agency=agency_a, actor=buyer_a, name="Autre", filters={})
+    return services.sourcing_file_lock(sourcing_file=item, actor=buyer_a)
