@@ -331,6 +331,10 @@ def tender_wizard(request, slug: str, pk: int | None = None):
         return _wizard_review(request, tender=tender, stored=stored, step=step)
 
     index = STEPS.index(step)
+    if request.method == "POST" and request.POST.get("action") == "discard":
+        request.session.pop(key, None)
+        messages.info(request, _("What you typed was discarded."))
+        return redirect("agency-tender-detail", pk=pk) if pk else redirect("agency-dashboard")
     if request.method == "POST":
         form = step.form_class(request.POST)
         going_back = request.POST.get("action") == "back"

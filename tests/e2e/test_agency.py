@@ -6,6 +6,7 @@ public award page. The pages may be in French: assertions are on data and
 element ids, not on words."""
 
 from tests.e2e.conftest import login, screenshot
+from tests.e2e.test_operator import serious_violations
 
 
 def _click_label(page, input_id: str) -> None:
@@ -17,6 +18,7 @@ def test_it_publishes_an_n2_tender_through_the_wizard_and_watches_the_shortlist_
     login(page, "acheteur")
     page.goto("/espace-acheteur/")
     assert page.locator("h1").count() == 1
+    assert serious_violations(page) == []
     screenshot(page, "agency-dashboard")
 
     with page.expect_navigation():
@@ -33,6 +35,7 @@ def test_it_publishes_an_n2_tender_through_the_wizard_and_watches_the_shortlist_
     assert "SecNumCloud" in page.locator("#id_level_2_helptext").inner_text()
     _click_label(page, "id_level_2")
     page.select_option("#id_location_constraint", "FR")
+    assert serious_violations(page) == []
     screenshot(page, "tender-wizard")
     with page.expect_navigation():
         page.locator("#wizard-form button[value=next]").click()
@@ -71,6 +74,7 @@ def test_it_publishes_an_n2_tender_through_the_wizard_and_watches_the_shortlist_
     shortlist = page.locator("#shortlist").inner_text()
     assert all(name in shortlist for (name,) in expected[:5])
     assert "N2" in shortlist  # "why this offer" names the qualified level
+    assert serious_violations(page) == []
     page.locator("#matching").scroll_into_view_if_needed()
     screenshot(page, "tender-shortlist")
 
@@ -94,6 +98,7 @@ def test_it_scores_and_awards_a_closed_tender_and_the_public_page_names_the_winn
     login(page, "acheteur-chu")
     page.goto(f"/espace-acheteur/appels/{pk}/")
     assert page.locator("#responses-table").is_visible()
+    assert serious_violations(page) == []
     assert market.sql("SELECT status FROM tenders_tender WHERE id = %s", (pk,)) == [("closed",)]
     # Score every response: the dearest gets the best technical score.
     for index, (response_id, _name, _price) in enumerate(responses):
@@ -109,6 +114,7 @@ def test_it_scores_and_awards_a_closed_tender_and_the_public_page_names_the_winn
     with page.expect_navigation():
         ranking.locator(f"a[href='/espace-acheteur/appels/{pk}/attribuer/{winner_id}/']").click()
     assert winner in page.locator("main").inner_text()
+    assert serious_violations(page) == []
     assert market.sql("SELECT count(*) FROM tenders_award WHERE tender_id = %s", (pk,)) == [(0,)]
     with page.expect_navigation():
         page.locator("#confirm-form button[type=submit]").click()

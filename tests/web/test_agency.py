@@ -374,3 +374,12 @@ def test_it_cancels_a_placed_order_after_confirmation(buyer_a, agency_a, market)
     assert Order.objects.get().status == "cancelled"
     again = client.get(url, follow=True)
     assert "can no longer be cancelled" in again.content.decode()
+
+
+def test_it_discards_an_unfinished_need_on_request(buyer_a):
+    client = html_client(buyer_a)
+    client.post(step_url("besoin"), {**NEED, "action": "next"})
+    answer = client.post(step_url("volume"), {"action": "discard"})
+    assert answer["Location"] == reverse("agency-dashboard")
+    assert "Archives souveraines" not in client.get(step_url("besoin")).content.decode()
+    assert not Tender.objects.exists()
