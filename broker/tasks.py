@@ -91,6 +91,12 @@ def clarification_notify(clarification_id: int) -> dict:
 
 
 @shared_task(**RETRY)
+def sourcing_files_digest() -> dict:
+    """Daily: alert agencies of what changed in their open sourcing files."""
+    return {"notified": services.sourcing_digest_run()}
+
+
+@shared_task(**RETRY)
 def order_notify(order_id: int, action: str) -> dict:
     return {"notified": services.order_notify(order_id=order_id, action=action)}
 

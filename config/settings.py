@@ -415,3 +415,7 @@ WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", Fals
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5, minimum=1)
 # Sweeper: re-sends pending deliveries whose retry task was lost.
 CELERY_BEAT_SCHEDULE["webhooks-retry-due"] = {"task": "broker.tasks.webhooks_retry_due", "schedule": 60.0}
+# Daily digest of the agencies' open sourcing files (new offers, lost eligibility).
+CELERY_BEAT_SCHEDULE["sourcing-files-digest"] = {
+    "task": "broker.tasks.sourcing_files_digest", "schedule": crontab(hour=7, minute=15),
+}
