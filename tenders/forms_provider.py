@@ -29,7 +29,7 @@ class ResponseForm(DsfrBaseForm):
         help_text=_("How your offer meets the need: architecture, security, reversibility, support."),
     )
     attachment = forms.FileField(
-        label=_("Attachment (optional)"), required=False,
+        label=_("Attachment"), required=False,
         help_text=_("One PDF file; its SHA-256 is part of your receipt."),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
     )

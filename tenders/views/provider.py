@@ -98,21 +98,32 @@ def _catalogue_links() -> list[dict]:
 
 def _errors_onto(form, error: DomainError) -> None:
     """A domain error onto the form: field messages where the form has the
-    field, the rest (and the main message) on the form itself."""
-    placed = False
+    field; the main message and the others (e.g. missing supplier
+    documents) on the form itself, so that nothing the service said is lost."""
+    elsewhere: list[str] = []
     for field, field_messages in (error.fields or {}).items():
+        field_messages = field_messages if isinstance(field_messages, list) else [field_messages]
         if field not in form.fields:
-            continue
-        if error.code == "not_eligible":
+            elsewhere.extend(str(message) for message in field_messages)
+        elif error.code == "not_eligible":
             rules = ", ".join(str(RULE_LABELS.get(rule, rule)) for rule in field_messages)
             form.add_error(field, _("This offer is not eligible for this tender now (%(rules)s). "
                                     "“Why not” below explains it rule by rule.") % {"rules": rules})
         else:
-            for message in field_messages if isinstance(field_messages, list) else [field_messages]:
+            for message in field_messages:
                 form.add_error(field, message)
-        placed = True
-    if not placed:
+    if elsewhere or not error.fields:
         form.add_error(None, error.message)
+        for message in elsewhere:
+            if message != error.message:
+                form.add_error(None, message)
+
+
+def _error_text(error: DomainError) -> str:
+    """A domain error as one message, with its details."""
+    details = [str(m) for messages_ in (error.fields or {}).values()
+               for m in (messages_ if isinstance(messages_, list) else [messages_]) if str(m) != error.message]
+    return " ".join([error.message, *details])
 
 
 def _deadline_passed(tender: Tender) -> bool:
@@ -328,7 +339,7 @@ def response_withdraw(request, provider, pk: int):
         if error.code == "deadline_passed":
             messages.error(request, _("The response deadline has passed: your response can no longer be withdrawn."))
         else:
-            messages.error(request, error.message)
+            messages.error(request, _error_text(error))
     else:
         messages.success(request, _("Your response was withdrawn. You may submit a new one until the deadline."))
     return redirect(here + "#your-response")
@@ -375,7 +386,7 @@ def order_accept(request, provider, pk: int):
     try:
         services.order_accept(order=order, actor=request.user)
     except DomainError as error:
-        messages.error(request, error.message)
+        messages.error(request, _error_text(error))
     else:
         messages.success(request, _("Order %(reference)s accepted: the buyer is notified.")
                          % {"reference": order.reference})

@@ -322,3 +322,35 @@ def test_it_says_so_when_an_order_was_already_answered(member_a, order):
     posted = client.post(reverse("provider-order-accept", args=[order.pk]))
     assert posted.status_code == 302
     assert "cannot become accepted" in client.get(posted.url).content.decode()
+
+
+def test_it_shows_every_reason_the_service_gives_even_for_fields_the_form_lacks(member_a, matched, market,
+                                                                                 monkeypatch):
+    def refuse(**kwargs):
+        raise services.TenderError("Supplier documents are required.", code="supplier_documents_required",
+                                   http_status=409, fields={"attestations": ["Missing attestation: URSSAF."]})
+
+    monkeypatch.setattr(services, "response_submit", refuse)
+    response = respond(html_client(member_a.user), matched, market.a, answer="Texte conservé")
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Supplier documents are required." in html and "Missing attestation: URSSAF." in html
+    assert "Texte conservé" in html
+
+
+def test_it_reads_the_dashboard_in_a_constant_number_of_queries(member_a, matched, market, agency_a, buyer_a,
+                                                                 django_assert_max_num_queries):
+    client = html_client(member_a.user)
+    submit(matched, member_a, market.a)
+    client.get(reverse("provider-dashboard"))  # warm the session and the policy caches
+    with django_assert_max_num_queries(40) as first:
+        client.get(reverse("provider-dashboard"))
+    for _ in range(3):
+        tender = factories.tender(agency_a, actor=buyer_a, publish=True)
+        broker_services.tender_match(tender_id=tender.pk)
+        submit(tender, member_a, market.a)
+        services.order_place(agency=agency_a, actor=buyer_a, offer=market.a, quantity="1", duration_months=1,
+                             level="N2")
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        html = client.get(reverse("provider-dashboard")).content.decode()
+    assert html.count("/espace-fournisseur/appels/") >= 4
