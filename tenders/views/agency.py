@@ -473,12 +473,13 @@ def _detail_context(request, tender: Tender, *, answer_forms: dict | None = None
                 "technical_score": r.technical_score, "other_score": r.other_score}),
         } for r in live]
     award = Award.objects.select_related("response__provider", "response__offer").filter(tender=tender).first()
-    levels = _labels(SensitivityLevel)
+    levels = selectors.levels_by_code()
     flags = _labels(DataFlag)
-    required = selectors.required_level(agency=tender.agency, level=tender.level, flags=list(tender.flags))
+    required = selectors.required_level(agency=tender.agency, level=tender.level, flags=list(tender.flags),
+                                        levels=levels)
     return {
         "tender": tender, "badge": STATUS_BADGES.get(tender.status, "info"),
-        "level_label": levels.get(tender.level, ""), "required_level": required,
+        "level_label": getattr(levels.get(tender.level), f"label_{_language()}", ""), "required_level": required,
         "flag_labels": [flags.get(f, f) for f in tender.flags],
         "unit_label": units.UNITS[tender.unit].label if tender.unit in units.UNITS else tender.unit,
         "location_label": dict(LOCATION_CHOICES).get(tender.location_constraint, tender.location_constraint),

@@ -383,3 +383,24 @@ def test_it_discards_an_unfinished_need_on_request(buyer_a):
     assert answer["Location"] == reverse("agency-dashboard")
     assert "Archives souveraines" not in client.get(step_url("besoin")).content.decode()
     assert not Tender.objects.exists()
+
+
+def test_it_reads_a_tender_page_in_as_many_queries_whatever_the_number_of_responses(
+        agency_a, buyer_a, market, member_a, member_b, member_c):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    small = factories.tender(agency_a, actor=buyer_a, publish=True)
+    large = factories.tender(agency_a, actor=buyer_a, publish=True)
+    submit(small, member_a, market.a)
+    for member, offer in ((member_a, market.a), (member_b, market.b), (member_c, market.c)):
+        submit(large, member, offer)
+    client = html_client(buyer_a)
+    counts = []
+    for tender in (pass_deadline(small), pass_deadline(large)):
+        client.get(reverse("agency-tender-detail", args=[tender.pk]))  # closes it
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(reverse("agency-tender-detail", args=[tender.pk])).content.decode()
+        assert html.count('id="response-') == (1 if tender == small else 3)
+        counts.append(len(queries))
+    assert counts[0] == counts[1] and counts[0] <= 25
