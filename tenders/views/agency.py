@@ -34,10 +34,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from catalog import selectors as catalog_selectors
 from catalog import units
-from catalog.models import DataFlag, SensitivityLevel
+from catalog.models import DataFlag, OfferAssessment, SensitivityLevel
 from catalog.services import DomainError
+from tenders import eligibility, selectors, services
 from tenders import messages as tender_messages
-from tenders import selectors, services
 from tenders.forms import (
     LOCATION_CHOICES,
     AnswerForm,
@@ -665,6 +665,15 @@ def _order_row(order: Order) -> dict:
             "unit_label": units.UNITS[order.offer.unit].label if order.offer.unit in units.UNITS else ""}
 
 
+def _order_failures(agency, offer, data: dict) -> list[str]:
+    """Why the offer does not qualify for this order, rule by rule, in the
+    reader's language (the service refuses with the rule codes only)."""
+    need = selectors.need_for(agency=agency, level=data["level"], flags=data["flags"], category=None, location="",
+                              unit=offer.unit, quantity=data["quantity"], months=data["duration_months"])
+    found = eligibility.failures(need, selectors.offer_snapshot(offer.pk, live=True))
+    return [item["reason"] for item in tender_messages.with_reasons(found, _language())]
+
+
 @agency_member_required
 def order_list(request):
     orders = selectors.orders_visible_to(request.user).order_by("-placed_at", "-id")
@@ -688,15 +697,19 @@ def order_create(request, offer_id: int):
                                          **form.cleaned_data)
         except DomainError as error:
             domain_error_to_form(error, form)
-            if (error.fields or {}).get("offer"):
-                form.add_error(None, _("Requirements not met: %(rules)s.") % {
-                    "rules": ", ".join(tender_messages.reason({"rule": rule}) for rule in error.fields["offer"])})
+            if error.code == "not_eligible":
+                for sentence in _order_failures(request.agency, offer, form.cleaned_data):
+                    form.add_error(None, sentence)
         else:
             messages.success(request, _("Order %(reference)s placed: %(provider)s will accept or decline it.")
                              % {"reference": order.reference, "provider": offer.provider.name})
             return redirect("agency-orders")
+    assessment = OfferAssessment.objects.filter(offer=offer).first()
+    flags = _labels(DataFlag)
     return render(request, "tenders/agency/order_form.html", {
-        "offer": offer, "form": form, "unit_label": units.UNITS[offer.unit].label,
+        "offer": offer, "form": form,
+        "qualified_level": assessment.level if assessment and assessment.level_rank >= 0 else None,
+        "qualified_flags": [flags.get(f, f) for f in assessment.flags] if assessment else [], "unit_label": units.UNITS[offer.unit].label,
         "unit_price_incl_vat": incl_vat(offer.unit_price), "threshold": settings.DIRECT_PURCHASE_THRESHOLD,
         "breadcrumb_data": _breadcrumb(_("Order %(offer)s") % {"offer": offer.name},
                                        (reverse("agency-orders"), _("Direct purchases"))),

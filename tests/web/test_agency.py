@@ -341,6 +341,7 @@ def test_it_places_a_direct_order_below_the_threshold(buyer_a, market):
     url = reverse("agency-order-create", args=[market.a.pk])
     form = client.get(url).content.decode()
     assert "Coffre Alpha" in form and "Alpha Cloud" in form and "24.00 € incl. VAT" in form  # 20 € + VAT
+    assert "up to level N2" in form
     answer = client.post(url, {"quantity": "10", "duration_months": "12", "level": "N2"})
     order = Order.objects.get()
     assert answer.status_code == 302 and order.total == Decimal("2400.00") and order.level == "N2"
@@ -360,7 +361,9 @@ def test_it_refuses_an_order_above_the_threshold_with_a_clear_message(buyer_a, m
 def test_it_refuses_an_order_the_offer_does_not_qualify_for(buyer_a, market):
     answer = html_client(buyer_a).post(reverse("agency-order-create", args=[market.a.pk]),
                                        {"quantity": "1", "duration_months": "12", "level": "N3"})
-    assert answer.status_code == 400 and "not eligible" in answer.content.decode()
+    html = answer.content.decode()
+    assert answer.status_code == 400 and "not eligible" in html
+    assert "Required level N3" in html  # the rule, in words
     assert not Order.objects.exists()
 
 
