@@ -236,11 +236,17 @@ class TenderInput(serializers.Serializer):
     weight_other = serializers.IntegerField(min_value=0, max_value=100, required=False)
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "nullable": True, "example": None})
+class SourcingFileRef(serializers.IntegerField):
+    """The id of one of the caller's agency's locked sourcing files (the
+    schema example is null: a real id depends on the caller)."""
+
+
 class TenderCreateInput(TenderInput):
-    sourcing_file = serializers.IntegerField(min_value=1, required=False, allow_null=True,
-                                             help_text="A locked sourcing file of your agency this tender starts "
-                                                       "from; its filters give the category, level, flags and "
-                                                       "location by default.")
+    sourcing_file = SourcingFileRef(min_value=1, required=False, allow_null=True,
+                                    help_text="A locked sourcing file of your agency this tender starts from; "
+                                              "its filters give the category, level, flags and location by "
+                                              "default.")
 
 
 class DecisionReasonInput(serializers.Serializer):
@@ -283,9 +289,9 @@ class OrderInput(serializers.Serializer):
     duration_months = serializers.IntegerField(min_value=1, max_value=120)
     level = serializers.CharField(max_length=2, default="N0")
     flags = serializers.ListField(child=serializers.CharField(max_length=20), required=False, max_length=10)
-    sourcing_file = serializers.IntegerField(min_value=1, required=False, allow_null=True,
-                                             help_text="A locked sourcing file of your agency whose result "
-                                                       "holds this offer.")
+    sourcing_file = SourcingFileRef(min_value=1, required=False, allow_null=True,
+                                    help_text="A locked sourcing file of your agency whose result holds "
+                                              "this offer.")
 
 
 def _parse(serializer_class, data, **kwargs) -> dict:
