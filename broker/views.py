@@ -106,7 +106,7 @@ def audit(request):
             events = events.filter(tender_id=form.cleaned_data["tender"])
     page = paginate(request, events, per_page=50)
     for event in page:
-        event.data_text = json.dumps(event.data, ensure_ascii=False, sort_keys=True)
+        event.data_text = json.dumps(event.data, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
     # The whole chain is recomputed on each visit: a check that is cached is
     # a check an attacker can outrun.
     report = services.audit_verify()

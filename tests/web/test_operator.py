@@ -123,7 +123,7 @@ def test_it_paginates_the_queue(console, provider_a):
     second = console.get(reverse("operator-queue"), {"page": 2}).content.decode()
     assert "REF-000" in first and "REF-029" not in first
     assert "REF-029" in second and "REF-000" not in second
-    assert 'class="fr-pagination"' in first
+    assert 'class="fr-pagination' in first and "?page=2" in first
 
 
 def test_it_shows_the_certificate_with_its_evidence(console, pending):
