@@ -106,9 +106,8 @@ def _template(request, full: str, partial: str) -> str:
 
 
 def _breadcrumb(current: str, *links: tuple[str, str]) -> dict:
-    return {"links": [{"url": reverse("home"), "title": _("Home")},
-                      *({"url": url, "title": title} for url, title in links)],
-            "current": current}
+    # The State design system's breadcrumb adds the home page itself.
+    return {"links": [{"url": url, "title": title} for url, title in links], "current": current}
 
 
 # --------------------------------------------------------------------------
@@ -170,7 +169,7 @@ def catalog_search(request):
         _decorate(page.object_list, _levels())
         context.update(page=page, facets=_facets(request, form))
     return render(request, _template(request, "catalog/public/search.html",
-                                     "catalog/public/_search_results.html"), context)
+                                     "catalog/public/_search_area.html"), context)
 
 
 # --------------------------------------------------------------------------
@@ -215,7 +214,13 @@ def _priced(offer: Offer, *, quantity: Decimal, unit: str, months: int) -> Price
 
 @require_GET
 def catalog_compare(request):
-    form = CompareForm(request.GET) if request.GET else CompareForm()
+    if request.GET.get("quantity") or request.GET.get("months"):
+        form = CompareForm(request.GET)
+    else:
+        # Arriving from an offer or a link with some filters only: prefill,
+        # do not greet the visitor with errors.
+        form = CompareForm(initial={key: request.GET.getlist(key) if key == "flags" else request.GET.get(key)
+                                    for key in request.GET})
     context = {"form": form, "rows": None, "breadcrumb_data": _breadcrumb(_("Compare prices")),
                "vat_rate": settings.VAT_RATE * 100}
     if form.is_bound and form.is_valid():
@@ -253,7 +258,7 @@ def catalog_compare(request):
             other_units=sorted((units.NORMALISED_LABELS.get(code, code), n) for code, n in other_units),
         )
     return render(request, _template(request, "catalog/public/compare.html",
-                                     "catalog/public/_compare_results.html"), context)
+                                     "catalog/public/_compare_area.html"), context)
 
 
 # --------------------------------------------------------------------------
@@ -415,7 +420,7 @@ def provider_directory(request):
             provider.country_name = iso_countries.name(provider.registered_office_country) or provider.registered_office_country
         context["page"] = page
     return render(request, _template(request, "catalog/public/providers.html",
-                                     "catalog/public/_provider_results.html"), context)
+                                     "catalog/public/_provider_area.html"), context)
 
 
 def ownership_summary(provider: Provider) -> dict:

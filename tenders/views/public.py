@@ -90,9 +90,8 @@ def _decorate(tender: Tender, levels: dict) -> None:
 
 
 def _breadcrumb(current: str, *links: tuple[str, str]) -> dict:
-    return {"links": [{"url": reverse("home"), "title": _("Home")},
-                      *({"url": url, "title": title} for url, title in links)],
-            "current": current}
+    # The State design system's breadcrumb adds the home page itself.
+    return {"links": [{"url": url, "title": title} for url, title in links], "current": current}
 
 
 @require_GET
@@ -107,7 +106,7 @@ def tender_list(request):
             _decorate(tender, levels)
         context["page"] = page
     htmx = getattr(request, "htmx", False)
-    template = ("tenders/public/_tender_results.html" if htmx and not htmx.boosted
+    template = ("tenders/public/_tender_area.html" if htmx and not htmx.boosted
                 else "tenders/public/tender_list.html")
     return render(request, template, context)
 

@@ -302,3 +302,15 @@ def test_it_reads_no_response_for_the_public_list(published):
     with CaptureQueriesContext(connection) as queries:
         page("/appels-offres/")
     assert "tenders_tenderresponse" not in " ".join(q["sql"] for q in queries.captured_queries)
+
+
+def test_it_prefills_the_comparison_from_a_link_without_errors(market):
+    html = page("/catalogue/comparer/?unit=GB_MONTH&category=iaas_storage")
+    assert 'id="filter-errors"' not in html and "fr-input-group--error" not in html
+    assert '<option value="GB_MONTH" selected>' in html
+
+
+def test_it_serves_the_open_data_and_buyer_pages_in_english(published, agency_a):
+    assert "Essential public procurement data (DECP)" in page("/donnees-ouvertes/")
+    html = page(f"/acheteurs/{agency_a.slug}/")
+    assert "Contracts and direct purchases" in html and "not awarded yet" in html
