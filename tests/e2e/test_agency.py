@@ -123,3 +123,41 @@ def test_it_scores_and_awards_a_closed_tender_and_the_public_page_names_the_winn
 
     page.goto(f"/appels-offres/{pk}/")
     assert winner in page.locator("main").inner_text()
+
+
+def test_it_orders_an_offer_directly_from_its_public_page_and_cancels_the_order(page, market):
+    ((offer_id,),) = market.sql("""
+        SELECT o.id FROM catalog_offer o JOIN catalog_provider p ON p.id = o.provider_id
+         WHERE p.slug = 'nuage-armor' AND o.name = 'Hébergement mutualisé Armor'""")
+    login(page, "acheteur-region")
+    page.goto(f"/offres/{offer_id}/")
+    with page.expect_navigation():
+        page.locator(f"main a[href='/espace-acheteur/commandes/nouvelle/{offer_id}/']").first.click()
+    assert page.locator("#offer-qualification").is_visible()
+    # Too much first: refused, the input kept.
+    page.fill("#id_quantity", "100000")
+    page.fill("#id_duration_months", "12")
+    _click_label(page, "id_level_1")
+    _click_label(page, "id_flags_1")  # personal data
+    with page.expect_navigation():
+        page.locator("#order-form button[type=submit]").click()
+    assert page.locator("#order-errors").is_visible()
+    assert page.input_value("#id_quantity") == "100000"
+    assert page.is_checked("#id_flags_1")
+    assert serious_violations(page) == []
+    page.fill("#id_quantity", "2")
+    with page.expect_navigation():
+        page.locator("#order-form button[type=submit]").click()
+    assert page.url.endswith("/espace-acheteur/commandes/")
+    ((order_id, reference, status, flags),) = market.sql(
+        "SELECT id, reference, status, flags FROM tenders_order WHERE offer_id = %s AND quantity = 2 "
+        "ORDER BY id DESC LIMIT 1", (offer_id,))
+    assert status == "placed" and flags == ["PERSONAL_DATA"]
+    assert reference in page.locator(f"#order-{order_id}").inner_text()
+    assert serious_violations(page) == []
+
+    with page.expect_navigation():
+        page.locator(f"#order-{order_id} a[href='/espace-acheteur/commandes/{order_id}/annuler/']").click()
+    with page.expect_navigation():
+        page.locator("#confirm-form button[type=submit]").click()
+    assert market.sql("SELECT status FROM tenders_order WHERE id = %s", (order_id,)) == [("cancelled",)]
