@@ -8,6 +8,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
@@ -71,7 +72,7 @@ def tenders_close_due() -> dict:
 def tenders_match_stale() -> dict:
     """Sweeper: a published tender whose matching stayed queued (the broker
     was down at publication) or died running is matched again."""
-    cutoff = timezone.now() - timedelta(minutes=2)
+    cutoff = timezone.now() - timedelta(seconds=settings.MATCHING_STALE_AFTER_SECONDS)
     stale = list(Tender.objects.filter(status=TenderStatus.PUBLISHED).filter(
         matching_state__in=[MatchingState.QUEUED, MatchingState.RUNNING], matching_queued_at__lt=cutoff,
     ).values_list("pk", flat=True))

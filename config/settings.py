@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     # django-dsfr's radio and checkbox snippets load its template tags.
     "widget_tweaks",
     "django_htmx",
+    "axes",
     "catalog",
     "tenders",
     "broker",
@@ -111,6 +112,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -123,6 +126,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: it answers a locked-out login attempt with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -191,9 +196,12 @@ def _redis_py_url(url: str) -> str:
 REDIS_PY_URL = _redis_py_url(REDIS_URL)
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Redis down must not turn every request into a 500 (throttling
+        # reads the cache): config.cache logs and answers "not cached".
+        "BACKEND": "config.cache.ResilientRedisCache",
         "LOCATION": REDIS_PY_URL,
         "KEY_PREFIX": "guichet-test" if TESTING else "guichet",
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
 }
 
@@ -211,6 +219,27 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# With Redis as the broker, a message taken by a worker that then dies
+# (SIGKILL, power loss) is handed to another worker only once it has been
+# unacknowledged for this long: it must exceed the longest task, ETA and
+# countdown included (webhook retries), or a live task runs twice.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # How often a worker looks for such abandoned messages.
+    "unacked_restore_interval": min(10, max(1, CELERY_VISIBILITY_TIMEOUT // 2)),
+    "unacked_restore_throttle": 1,
+    # Sending a task while Redis is down gives up after about a second
+    # instead of retrying for ever inside a web request: the caller logs it
+    # and a sweeper sends the work later (broker.services.enqueue_after_commit).
+    "max_retries": 3,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+# Nothing reads a task's return value (tasks report through rows): not
+# storing it also spares each send a subscription to the result channel.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_TASK_SERIALIZER = "json"
@@ -221,6 +250,26 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.DATA_DIR / "celerybeat-schedule")
 
 # --------------------------------------------------------------------------
 # Auth, i18n, static
+
+# django-axes first: a locked-out username + address is refused before any
+# password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
+# Per username *and* address: an attacker cannot lock a person out from
+# everywhere, and one address cannot try every username either without
+# being locked per username.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+# Behind the production reverse proxy the client address is the last hop it
+# appends to X-Forwarded-For.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env_bool(
+    "DJANGO_BEHIND_PROXY", False) else ["REMOTE_ADDR"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -289,6 +338,30 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # /healthz is probed over plain HTTP by the orchestrator inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Content-Security-Policy (django-csp 4). Scripts only from this origin or
+# carrying the request's nonce (django-dsfr's `dsfr_js`): no inline script
+# runs. Styles: the DSFR and our CSS files only; htmx's indicator <style>
+# is switched off in base.html (docs/security.md lists what was measured).
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Powerful browser features this site never uses (config.middleware).
+PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+                      "microphone=(), payment=(), usb=(), interest-cohort=()")
 
 # --------------------------------------------------------------------------
 # REST API
@@ -404,7 +477,13 @@ CELERY_BEAT_SCHEDULE["tenders-close-due"] = {"task": "broker.tasks.tenders_close
 CELERY_BEAT_SCHEDULE["certifications-warn-expiry"] = {
     "task": "broker.tasks.certifications_warn_expiry", "schedule": crontab(hour=7, minute=0),
 }
-CELERY_BEAT_SCHEDULE["tenders-match-stale"] = {"task": "broker.tasks.tenders_match_stale", "schedule": 60.0}
+# Sweeper: a published tender whose matching stayed queued (Redis down at
+# publication: the tender row itself is the outbox) or died running, this
+# long ago, is matched again; the beat looks every MATCHING_SWEEP_SECONDS.
+MATCHING_STALE_AFTER_SECONDS = env_int("MATCHING_STALE_AFTER_SECONDS", 120, minimum=1)
+MATCHING_SWEEP_SECONDS = env_int("MATCHING_SWEEP_SECONDS", 60, minimum=1)
+CELERY_BEAT_SCHEDULE["tenders-match-stale"] = {"task": "broker.tasks.tenders_match_stale",
+                                               "schedule": float(MATCHING_SWEEP_SECONDS)}
 
 # --------------------------------------------------------------------------
 # Webhooks (broker.webhooks, docs/webhooks.md). Deliveries go to public
