@@ -231,7 +231,8 @@ def _opportunity(request, provider, tender: Tender, *, response_form=None, quest
     live = next((r for r in history if r.status == TenderResponse.Status.SUBMITTED), None)
     open_for_responses = tender.status == TenderStatus.PUBLISHED and not _deadline_passed(tender)
     responding_offers = own_offers.filter(status=Offer.Status.PUBLISHED)
-    if open_for_responses and response_form is None:
+    has_offer_to_respond_with = responding_offers.exists()
+    if open_for_responses and response_form is None and has_offer_to_respond_with:
         initial = {"offer": (mine[0].offer_id if mine else None)}
         if live is not None:
             initial = {"offer": live.offer_id, "total_price": live.total_price,
@@ -257,6 +258,7 @@ def _opportunity(request, provider, tender: Tender, *, response_form=None, quest
         "clarifications": clarifications,
         "question_form": question_form if open_for_responses else None,
         "response_form": response_form if open_for_responses else None,
+        "has_offer_to_respond_with": has_offer_to_respond_with,
         "live": live,
         "receipt": _receipt(live) if live else None,
         "history": [r for r in history if r is not live],

@@ -354,3 +354,9 @@ def test_it_reads_the_dashboard_in_a_constant_number_of_queries(member_a, matche
     with django_assert_max_num_queries(len(first.captured_queries)):
         html = client.get(reverse("provider-dashboard")).content.decode()
     assert html.count("/espace-fournisseur/appels/") >= 4
+
+
+def test_it_says_so_when_the_provider_has_no_offer_to_respond_with(matched):
+    newcomer = factories.MemberFactory(provider=factories.ProviderFactory(name="Delta Cloud", slug="delta"))
+    html = html_client(newcomer.user).get(opportunity_url(matched)).content.decode()
+    assert 'id="no-offer"' in html and 'id="response-form"' not in html
