@@ -108,3 +108,28 @@ def test_it_never_lets_a_session_without_csrf_lock(buyer_a, market):
     browser.force_login(buyer_a)
     assert browser.post(f"{URL}{item['id']}/lock/").status_code == 403
     assert SourcingFile.objects.get(pk=item["id"]).locked_at is None
+
+
+def test_it_lists_files_in_a_constant_number_of_queries(buyer_a, market):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = client_for(buyer_a)
+
+    def listing():
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get(URL).status_code == 200
+        return len(queries)
+
+    first = api.post(URL, {"name": "A", "filters": FILTERS}, format="json").json()
+    api.post(f"{URL}{first['id']}/lock/")
+    one = listing()
+    for name in ("B", "C", "D"):
+        item = api.post(URL, {"name": name, "filters": FILTERS}, format="json").json()
+        api.post(f"{URL}{item['id']}/lock/")
+    api.post("/api/v1/orders/", {"offer": market.a.pk, "quantity": "1", "duration_months": 1, "level": "N2",
+                                 "sourcing_file": item["id"]}, format="json")
+    assert listing() == one
+    # The caller's agency (asked by the permission check, then by the
+    # scoping selector), the files, their tenders, their orders.
+    assert one == 5
