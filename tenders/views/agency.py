@@ -23,7 +23,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -159,8 +159,14 @@ def dashboard(request):
                            "badge": STATUS_BADGES.get(status, "info"),
                            "rows": list(tenders.filter(status=status).order_by("-updated_at", "-id")[:DASHBOARD_ROWS])})
     orders = selectors.orders_visible_to(request.user).order_by("-placed_at", "-id")
+    # What waits for the buyer: closed tenders to evaluate and decide, and
+    # questions providers are waiting an answer to.
+    to_do = list(tenders.filter(status__in=(TenderStatus.PUBLISHED, TenderStatus.CLOSED))
+                 .annotate(open_questions=Count("clarifications", filter=Q(clarifications__answer="")))
+                 .filter(Q(status=TenderStatus.CLOSED) | Q(open_questions__gt=0))
+                 .order_by("response_deadline", "id")[:PAGE_SIZE])
     return render(request, "tenders/agency/dashboard.html", {
-        "agency": request.agency, "groups": groups, "tender_total": sum(counts.values()),
+        "agency": request.agency, "groups": groups, "tender_total": sum(counts.values()), "to_do": to_do,
         "orders": [_order_row(o) for o in orders[:DASHBOARD_ROWS]], "order_total": orders.count(),
         "badges": STATUS_BADGES, "dashboard_rows": DASHBOARD_ROWS,
     })

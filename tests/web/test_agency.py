@@ -407,3 +407,18 @@ def test_it_reads_a_tender_page_in_as_many_queries_whatever_the_number_of_respon
         assert html.count('id="response-') == (1 if tender == small else 3)
         counts.append(len(queries))
     assert counts[0] == counts[1] and counts[0] <= 25
+
+
+def test_it_lists_what_awaits_the_buyer_on_the_dashboard(responded, draft, buyer_a, member_c):
+    tender, a, b = responded
+    other = factories.tender(tender.agency, actor=buyer_a, publish=True, title="Sauvegarde")
+    services.clarification_ask(tender=other, provider=member_c.provider, actor=member_c.user, question="Délai ?")
+    client = html_client(buyer_a)
+    html = client.get("/espace-acheteur/").content.decode()
+    to_do = html[html.index('id="to-do"'):html.index('id="tenders"')]
+    assert other.reference in to_do and "1 question to answer" in to_do
+    assert tender.reference not in to_do and draft.reference not in to_do  # nothing to do yet
+    pass_deadline(tender)
+    client.get(reverse("agency-tender-detail", args=[tender.pk]))  # the deadline closes it
+    html = client.get("/espace-acheteur/").content.decode()
+    assert tender.reference in html[html.index('id="to-do"'):html.index('id="tenders"')]
