@@ -61,3 +61,24 @@ def test_it_works_without_javascript(browser, market):
         assert page.locator("#filter-errors").is_visible()
     finally:
         context.close()
+
+
+def test_it_lets_a_visitor_read_providers_and_tenders_accessibly(page, market):
+    from tests.e2e.test_operator import serious_violations
+
+    ((awarded_id,),) = market.sql("SELECT id FROM tenders_tender WHERE status = 'awarded' ORDER BY id LIMIT 1")
+    ((open_id,),) = market.sql("SELECT id FROM tenders_tender WHERE status = 'published' ORDER BY id LIMIT 1")
+    pages = {
+        "home": "/", "catalogue-all": "/catalogue/?level=N3", "compare-all": "/catalogue/comparer/?quantity=5&unit=TB_MONTH&months=6",
+        "providers": "/fournisseurs/", "provider": "/fournisseurs/s3ns/", "tenders": "/appels-offres/",
+        "tender-open": f"/appels-offres/{open_id}/", "tender-awarded": f"/appels-offres/{awarded_id}/",
+    }
+    for name, path in pages.items():
+        response = page.goto(path)
+        assert response.status == 200, path
+        assert serious_violations(page) == [], path
+        screenshot(page, name)
+    assert page.locator("#award").is_visible()
+    page.goto(f"/appels-offres/{open_id}/")
+    assert page.locator("#award").count() == 0
+    assert "CET" in page.locator("#deadline").inner_text() or "CEST" in page.locator("#deadline").inner_text()
