@@ -8,6 +8,7 @@ from tenders.models import (
     Invitation,
     Order,
     ShortlistEntry,
+    SourcingFile,
     Tender,
     TenderResponse,
 )
@@ -95,3 +96,13 @@ class InvitationAdmin(ReadOnlyAdmin):
 @admin.register(Clarification)
 class ClarificationAdmin(ReadOnlyAdmin):
     list_display = ["tender", "created_at", "answered_at"]
+
+
+@admin.register(SourcingFile)
+class SourcingFileAdmin(ReadOnlyAdmin):
+    """Read only: a locked file is a procurement record (the database
+    refuses any change of it anyway)."""
+
+    list_display = ["name", "agency", "created_at", "locked_at", "policy_version", "snapshot_sha256"]
+    list_filter = [("locked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "agency__name", "snapshot_sha256"]

@@ -149,3 +149,9 @@ def test_it_renders_the_reuse_include(db):
         empty = render_to_string("catalog/includes/reuse.html", {"used_by": []})
     assert "Ville de Lutèce, since March 2026" in html
     assert "No public body has awarded or ordered" in empty
+
+
+def test_it_shows_files_read_only_to_the_operator(locked, operator):
+    client = html_client(operator)
+    assert locked.snapshot_sha256 in client.get("/admin/tenders/sourcingfile/").content.decode()
+    assert client.get(f"/admin/tenders/sourcingfile/{locked.pk}/delete/").status_code == 403
