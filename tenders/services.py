@@ -583,6 +583,11 @@ def response_submit(*, tender: Tender, provider, actor, offer: Offer, total_pric
         attachment.seek(0)
         digest = sha.hexdigest()
     now = timezone.now()
+    # The time on the receipt is the time that must precede the deadline:
+    # the checks above take a moment, and a response checked a millisecond
+    # before the deadline must not be stamped (and accepted) after it.
+    if deadline_passed(locked, now):
+        raise _conflict("The response deadline has passed.", code="deadline_passed")
     replaced = list(TenderResponse.objects.select_for_update().filter(
         tender=locked, provider=provider, status=TenderResponse.Status.SUBMITTED))
     for old in replaced:

@@ -29,6 +29,7 @@ from rest_framework.authtoken.models import Token
 
 from tenders.models import Tender
 from tests import factories
+from tests.tenders import conftest as tenders_cast
 from tests.worker import ROOT, _database_url, wait_until
 
 PY = sys.executable
@@ -266,3 +267,13 @@ def build_market(*, offers: int = 6) -> Market:
     draft = factories.tender(ministry, actor=buyer, estimated_value="100000")
     return Market(buyer_token=Token.objects.create(user=buyer).key, provider_tokens=tokens, offers=made,
                   draft=draft, buyer=buyer, members=members)
+
+
+# The demand-side cast of the tender tests (two agencies, three providers
+# with an N2 offer each, a published tender), for the race tests.
+agency_a = tenders_cast.agency_a
+buyer_a = tenders_cast.buyer_a
+provider_c = tenders_cast.provider_c
+member_c = tenders_cast.member_c
+market = tenders_cast.market
+published = tenders_cast.published
