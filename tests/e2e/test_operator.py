@@ -52,6 +52,7 @@ def test_it_verifies_a_pending_certificate_and_the_worker_reassesses(page, marke
     with page.expect_navigation():
         row.locator(f"a[href='/operateur/certificats/{cert_id}/']").click()
     assert PENDING_REFERENCE in page.locator("h1").inner_text()
+    screenshot(page, "operator-certificate")
     assert serious_violations(page) == []
     page.locator("#decision-form input[value='verify']").check(force=True)
     with page.expect_navigation():

@@ -279,3 +279,22 @@ def test_the_inbox_is_untouched_by_the_console(console, operator):
     broker_services.notify(users=[operator], kind="test", key="k1", subject="Hello operator", body="b")
     assert "Hello operator" in console.get(reverse("notification-inbox")).content.decode()
     assert Notification.objects.filter(recipient=operator, read_at__isnull=True).count() == 1
+
+
+# --------------------------------------------------------------------------
+# Query counts: the pages do not grow with the rows they show
+
+
+def test_the_console_pages_keep_a_fixed_number_of_queries(console, operator, provider_a,
+                                                          django_assert_max_num_queries):
+    offers = [factories.offer(provider_a, name=f"Offer {n}") for n in range(3)]
+    certs = [factories.certification(provider_a, offers, verify=False, reference=f"R-{n}") for n in range(20)]
+    for n in range(20):
+        broker_services.notify(users=[operator], kind="test", key=f"k{n}", subject=f"S{n}", body="b", url="/x/")
+        if n % 2:
+            services.certification_verify(certification=certs[n], actor=operator)
+    for url in (reverse("operator-queue"), reverse("operator-queue") + "?verification=verified",
+                reverse("operator-providers"), reverse("operator-audit"), reverse("notification-inbox"),
+                reverse("operator-certificate", args=[certs[1].pk])):
+        with django_assert_max_num_queries(12):
+            assert console.get(url).status_code == 200
