@@ -216,7 +216,8 @@ def _why_not(request, tender: Tender, offers) -> tuple[WhyNotForm | None, dict |
 
 def _opportunity(request, provider, tender: Tender, *, response_form=None, question_form=None, status=200):
     user = request.user
-    own_offers = catalog_selectors.offers_editable_by(user).order_by("name")
+    # Only names for the choices: the offers' certificates are not read here.
+    own_offers = catalog_selectors.offers_editable_by(user).prefetch_related(None).order_by("name")
     shortlist = list(selectors.shortlist_of(tender))
     mine = [entry for entry in shortlist if entry.offer.provider_id == provider.pk]
     lang = (get_language() or "fr")[:2]
@@ -298,7 +299,8 @@ def opportunity(request, provider, pk: int):
 
 def _respond(request, provider, tender: Tender):
     here = reverse("provider-opportunity", args=[tender.pk])
-    offers = catalog_selectors.offers_editable_by(request.user).filter(status=Offer.Status.PUBLISHED)
+    offers = catalog_selectors.offers_editable_by(request.user).prefetch_related(None).filter(
+        status=Offer.Status.PUBLISHED)
     form = ResponseForm(request.POST, request.FILES, offers=offers, prefix="respond")
     if form.is_valid():
         data = form.cleaned_data

@@ -360,3 +360,23 @@ def test_it_says_so_when_the_provider_has_no_offer_to_respond_with(matched):
     newcomer = factories.MemberFactory(provider=factories.ProviderFactory(name="Delta Cloud", slug="delta"))
     html = html_client(newcomer.user).get(opportunity_url(matched)).content.decode()
     assert 'id="no-offer"' in html and 'id="response-form"' not in html
+
+
+def test_it_reads_an_opportunity_in_a_constant_number_of_queries(member_a, provider_a, matched, market, buyer_a,
+                                                                  django_assert_max_num_queries):
+    client = html_client(member_a.user)
+    url = opportunity_url(matched)
+    factories.offer(provider_a, name="Offre de départ")
+    submit(matched, member_a, market.a)
+    client.get(url)
+    with django_assert_max_num_queries(40) as first:
+        client.get(url, {"whynot-offer": market.a.pk})
+    for number in range(3):
+        factories.offer(provider_a, name=f"Offre {number}")
+        submit(matched, member_a, market.a, price=f"{900 + number}.00")
+        question = services.clarification_ask(tender=matched, provider=member_a.provider, actor=member_a.user,
+                                              question=f"Question {number}")
+        services.clarification_answer(clarification=question, actor=buyer_a, answer=f"Réponse {number}")
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        html = client.get(url, {"whynot-offer": market.a.pk}).content.decode()
+    assert "Réponse 2" in html and "Offre 2" in html
