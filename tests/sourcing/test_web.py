@@ -128,6 +128,7 @@ def test_it_refuses_to_start_from_an_open_file(saved, buyer_a):
 
 
 def test_it_offers_the_save_form_include(buyer_a, rf):
+    from django.contrib.auth.models import AnonymousUser
     from django.template.loader import render_to_string
 
     request = rf.get("/catalogue/?" + QUERY)
@@ -135,6 +136,9 @@ def test_it_offers_the_save_form_include(buyer_a, rf):
     html = render_to_string("tenders/sourcing/save_search_form.html", {"request": request}, request=request)
     assert reverse("agency-sourcing-file-create") in html and 'name="query" value="level=N2&amp;' in html
     assert '<label class="fr-label" for="save-search-name">' in html
+    request.user = AnonymousUser()
+    assert "<form" not in render_to_string("tenders/sourcing/save_search_form.html", {"request": request},
+                                           request=request)
 
 
 def test_it_renders_the_reuse_include(db):
