@@ -7,7 +7,9 @@ receiver writes in that same transaction; side effects wait for commit.
     action        "tender.publish", "response.submit", "order.accept", ...
     actor         the acting user or None (the system, e.g. the beat)
     organisation  the acting organisation's label, or ""
-    object_type   "tender", "response", "order", "clarification", "award"
+    object_type   "tender", "response", "order", "clarification", "award",
+                  "sourcingfile" (actions "sourcing_file.create", ".lock" with
+                  the snapshot's SHA-256, ".delete")
     object_id     the row's id
     data          a JSON-safe dict; never a sealed response's content
     tender_id     the tender concerned, or None
