@@ -8,6 +8,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import Func
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -40,14 +42,24 @@ def flag_choices() -> list[tuple[str, str]]:
     return [(flag.code, label_of(flag)) for flag in DataFlag.objects.order_by("code")]
 
 
-def location_choices() -> list[tuple[str, str]]:
-    """The European Union, then every country where a published offer keeps
-    data: a country nobody offers would only lead to an empty page."""
-    present = (
+# The list of countries scans every published offer: a few minutes of
+# staleness in a filter's choices is harmless, a scan per page view is not.
+DATA_COUNTRIES_TTL = 300
+
+
+def _data_countries() -> list[str]:
+    return sorted(
         Offer.objects.filter(status=Offer.Status.PUBLISHED)
         .annotate(country=Func("data_countries", function="unnest"))
         .values_list("country", flat=True).distinct()
     )
+
+
+def location_choices() -> list[tuple[str, str]]:
+    """The European Union, then every country where a published offer keeps
+    data: a country nobody offers would only lead to an empty page."""
+    key = f"catalog:public:data-countries:{connection.settings_dict['NAME']}"
+    present = cache.get_or_set(key, _data_countries, DATA_COUNTRIES_TTL)
     named = sorted(((code, iso_countries.name(code) or code) for code in present if code), key=lambda c: c[1])
     return [("", _("Anywhere")), ("EU", _("European Union (every data location)")), *named]
 
@@ -55,6 +67,18 @@ def location_choices() -> list[tuple[str, str]]:
 def unit_choices(*, blank: str | None = None) -> list[tuple[str, str]]:
     choices = [(code, spec.label) for code, spec in units.UNITS.items()]
     return [("", blank), *choices] if blank is not None else choices
+
+
+class LocationField(forms.ChoiceField):
+    """Offers the countries where data is kept today, accepts any ISO 3166
+    code or EU like the API (a shared link must not break when the list
+    of countries changes)."""
+
+    def to_python(self, value) -> str:
+        return super().to_python(value).strip().upper()
+
+    def valid_value(self, value) -> bool:
+        return value in ("", "EU") or value in iso_countries
 
 
 class OfferFilterForm(DsfrBaseForm):
@@ -67,7 +91,7 @@ class OfferFilterForm(DsfrBaseForm):
                                       widget=forms.CheckboxSelectMultiple)
     category = forms.ChoiceField(label=_("Service category"), required=False,
                                  choices=[("", _("All categories")), *ServiceCategory.choices])
-    location = forms.ChoiceField(label=_("Data location"), required=False,
+    location = LocationField(label=_("Data location"), required=False,
                                  help_text=_("Every storage, processing, backup and technical-data location"))
     certification = forms.ChoiceField(label=_("Certification held"), required=False,
                                       help_text=_("Valid, verified and covering the offer"))
@@ -76,7 +100,11 @@ class OfferFilterForm(DsfrBaseForm):
         super().__init__(*args, **kwargs)
         self.fields["level"].choices = [("", _("Any level")), *level_choices()]
         self.fields["flags"].choices = flag_choices()
-        self.fields["location"].choices = location_choices()
+        self.fields["location"].choices = choices = location_choices()
+        asked = (self.data.get("location") or "").upper() if self.is_bound else ""
+        if asked and asked not in dict(choices) and asked in iso_countries:
+            choices.append((asked, iso_countries.name(asked)))
+            self.fields["location"].choices = choices
         self.fields["certification"].choices = [("", _("Any certification")), *(
             (scheme.code, scheme.name) for scheme in CertificationScheme.objects.order_by("name"))]
 

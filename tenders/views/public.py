@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from django_countries import countries as iso_countries
 from dsfr.forms import DsfrBaseForm
 
 from catalog import units
@@ -135,6 +136,8 @@ def tender_detail(request, pk: int):
         "required_level_label": _label(required),
         "raised": required.code != tender.level,
         "flag_labels": [_label(f) for f in DataFlag.objects.filter(code__in=tender.flags)],
+        "location_label": (_("European Union") if tender.location_constraint == "EU"
+                           else iso_countries.name(tender.location_constraint) or tender.location_constraint),
         "estimated_value_incl_vat": (tender.estimated_value * vat).quantize(Decimal("0.01"), ROUND_HALF_UP),
         "clarifications": clarifications,
         "award": award,

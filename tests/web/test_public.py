@@ -314,3 +314,33 @@ def test_it_serves_the_open_data_and_buyer_pages_in_english(published, agency_a)
     assert "Essential public procurement data (DECP)" in page("/donnees-ouvertes/")
     html = page(f"/acheteurs/{agency_a.slug}/")
     assert "Contracts and direct purchases" in html and "not awarded yet" in html
+
+
+def test_it_filters_on_where_the_data_is_kept(market, provider_a):
+    abroad = assessed(factories.offer(provider_a, name="Coffre Outre-Atlantique", storage_countries=["US"]))
+    assert abroad.pk not in offer_order(page("/catalogue/?location=EU"))
+    assert offer_order(page("/catalogue/?location=fr")) == [market.a.pk, market.b.pk, market.c.pk]
+    # A valid country where nobody keeps data is an empty result, not an error.
+    html = page("/catalogue/?location=JP")
+    assert 'id="filter-errors"' not in html and offer_order(html) == []
+
+
+@pytest.mark.parametrize("path", ["/catalogue/", "/catalogue/comparer/?quantity=10&unit=TB_MONTH&months=12",
+                                  "/fournisseurs/", "/appels-offres/"])
+def test_it_reads_a_list_in_a_constant_number_of_queries(market, provider_a, agency_a, buyer_a, path):
+    factories.tender(agency_a, actor=buyer_a, publish=True)
+    client = html_client()
+    client.get(path)  # warm the cached list of countries
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        return len(queries.captured_queries)
+
+    before = count()
+    for n in range(4):
+        offer = factories.offer(factories.ProviderFactory(name=f"Extra {n}"), name=f"Coffre {n}")
+        factories.certification(offer.provider, [offer])
+        factories.tender(agency_a, actor=buyer_a, publish=True, title=f"Appel {n}")
+    catalog_services.offers_assess(offer_ids=list(range(1, 100)))
+    assert count() == before
