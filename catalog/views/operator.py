@@ -118,6 +118,12 @@ DONE = {
 }
 
 
+def _decisions_on(obj) -> list[OperatorAction]:
+    """The operator's latest decisions on a certificate or a provider."""
+    return list(OperatorAction.objects.filter(object_type=obj._meta.model_name, object_id=obj.pk)
+                .select_related("actor").order_by("-created_at", "-id")[:50])
+
+
 def _certification_or_404(pk: int) -> Certification:
     return get_object_or_404(
         Certification.objects.select_related("provider", "scheme", "verified_by").prefetch_related(
@@ -141,8 +147,7 @@ def certificate(request, pk: int):
         else:
             messages.success(request, DONE[decision] % {"cert": cert})
             return redirect("operator-certificate", pk=cert.pk)
-    history = OperatorAction.objects.filter(object_type="certification", object_id=cert.pk).select_related(
-        "actor").order_by("-created_at", "-id")[:50]
+    history = _decisions_on(cert)
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "catalog/operator/certificate.html", {
         "cert": cert, "form": form, "decisions": decisions, "history": history,
@@ -230,8 +235,7 @@ def provider(request, pk: int):
             done = _("%(name)s is suspended.") if action == "suspend" else _("%(name)s is reactivated.")
             messages.success(request, done % {"name": provider.name})
             return redirect("operator-providers")
-    history = OperatorAction.objects.filter(object_type="provider", object_id=provider.pk).select_related(
-        "actor").order_by("-created_at", "-id")[:50]
+    history = _decisions_on(provider)
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "catalog/operator/provider.html", {
         "provider": provider, "form": form, "suspending": suspending, "history": history,
