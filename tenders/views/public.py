@@ -30,9 +30,10 @@ from tenders.models import Award, Tender, TenderStatus
 
 PAGE_SIZE = 20
 PUBLIC = AnonymousUser()
+AWARDED_STATUSES = (TenderStatus.AWARDED, TenderStatus.CONTRACT_SIGNED)
 STATUS_BADGES = {
     TenderStatus.PUBLISHED: "success", TenderStatus.CLOSED: "info", TenderStatus.AWARDED: "new",
-    TenderStatus.UNSUCCESSFUL: "warning", TenderStatus.CANCELLED: "error",
+    TenderStatus.CONTRACT_SIGNED: "new", TenderStatus.UNSUCCESSFUL: "warning", TenderStatus.CANCELLED: "error",
 }
 
 
@@ -114,8 +115,8 @@ def tender_list(request):
 
 def _award_of(tender: Tender) -> Award | None:
     """The award, public once the tender is AWARDED (never before its
-    deadline: only a CLOSED tender can be awarded)."""
-    if tender.status != TenderStatus.AWARDED:
+    deadline: only a CLOSED tender can be awarded) and after."""
+    if tender.status not in AWARDED_STATUSES:
         return None
     return Award.objects.select_related("response__provider", "response__offer").filter(tender=tender).first()
 

@@ -2,16 +2,19 @@
 explained eligibility, the provider directory and pages, published tenders
 (sealed until the deadline, then the award)."""
 
+import datetime
 import re
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from catalog import services as catalog_services
 from catalog.models import OfferAssessment
 from tenders import services as tender_services
+from tenders.models import Award
 from tests import factories
 from tests.tenders.conftest import close, submit
 from tests.web.conftest import html_client
@@ -296,6 +299,18 @@ def test_it_names_the_winner_and_the_amount_once_awarded(market, published, memb
     html = page(f"/appels-offres/{tender.pk}/")
     award = html[html.index('id="award"'):]
     assert "to Beta Hosting for 2,999.00 € excl. VAT (3,598.80 € incl. VAT)" in award
+    assert "Standstill period" in award
+
+
+def test_it_keeps_naming_the_winner_once_the_contract_is_signed(market, published, member_b, buyer_a):
+    response = submit(published, member_b, market.b, price="2999.00")
+    tender = close(published)
+    tender_services.tender_award(tender=tender, actor=buyer_a, response=response)
+    Award.objects.filter(tender=tender).update(standstill_ends_at=timezone.now() - datetime.timedelta(minutes=1))
+    tender_services.tender_contract_sign(tender=tender, actor=buyer_a)
+    award = page(f"/appels-offres/{tender.pk}/")
+    award = award[award.index('id="award"'):]
+    assert "to Beta Hosting for 2,999.00 € excl. VAT" in award and "Contract signed on" in award
 
 
 def test_it_reads_no_response_for_the_public_list(published):
