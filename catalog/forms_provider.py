@@ -274,7 +274,7 @@ class CertificationForm(DsfrBaseForm):
         if instance is not None and instance.evidence:
             evidence.help_text = f"{evidence.help_text} " + str(_("Leave empty to keep the current file."))
         evidence.widget.attrs.update({"class": "fr-upload", "accept": EVIDENCE_CONTENT_TYPES})
-        evidence.widget.group_class = "fr-upload-group"
+        evidence.widget.group_class = "fr-upload-group fr-input-group"
         self._bound_fields_cache.clear()  # bound fields copy help_text when made
 
     @classmethod

@@ -28,7 +28,7 @@ from catalog.forms_provider import (
     SubcontractorFormSet,
 )
 from catalog.messages import check_reason
-from catalog.models import MemberRole, Offer, SensitivityLevel
+from catalog.models import DataFlag, MemberRole, Offer, SensitivityLevel
 
 PAGE_SIZE = 20
 # "stakes[2].holder_country" → ("stakes", 2, "holder_country")
@@ -101,13 +101,15 @@ def domain_error_to_form(error: services.DomainError, form, rows: dict | None = 
 
 
 def _label_levels(offers) -> None:
-    """Give each offer ``level_label``: its assessed level's label in the
-    reader's language (the level codes are data, their labels too)."""
+    """Give each offer ``level_label`` and ``flag_labels``: its assessed
+    level and flags in the reader's language (codes and labels are data)."""
     english = (get_language() or "fr").startswith("en")
     labels = {lv.code: (lv.label_en if english else lv.label_fr) for lv in SensitivityLevel.objects.all()}
+    flags = {fl.code: (fl.label_en if english else fl.label_fr) for fl in DataFlag.objects.all()}
     for offer in offers:
         assessment = getattr(offer, "assessment", None)
         offer.level_label = labels.get(assessment.level, "") if assessment is not None else ""
+        offer.flag_labels = [flags.get(code, code) for code in assessment.flags] if assessment is not None else []
 
 
 # --------------------------------------------------------------------------
@@ -229,6 +231,12 @@ def _checks_by_level(offer: Offer) -> list[dict]:
     return list(groups.values())
 
 
+def _next_level(check_groups: list[dict]) -> dict | None:
+    """The first grantable level the offer misses: what to fix next."""
+    grantable = set(SensitivityLevel.objects.filter(grantable=True).values_list("code", flat=True))
+    return next((g for g in check_groups if not g["is_flag"] and not g["passed"] and g["key"] in grantable), None)
+
+
 @provider_member_required
 @require_http_methods(["GET", "POST"])
 def offer_edit(request, pk: int):
@@ -252,12 +260,14 @@ def offer_edit(request, pk: int):
                                         "depends on changed."))
             return redirect("provider-offer-edit", pk=offer.pk)
     _label_levels([offer])
+    check_groups = _checks_by_level(offer)
     confirm = request.GET.get("confirm")
     if confirm not in OFFER_ACTIONS or offer.status == OFFER_ACTIONS[confirm][1]:
         confirm = None
     return render(request, "catalog/provider/offer_form.html", {
         "form": form, "formset": formset, "offer": offer, "confirm": confirm,
-        "assessment": getattr(offer, "assessment", None), "check_groups": _checks_by_level(offer),
+        "assessment": getattr(offer, "assessment", None), "check_groups": check_groups,
+        "next_group": _next_level(check_groups),
         "breadcrumb_data": _breadcrumb(offer.name, (reverse("provider-offers"), _("Offers"))),
     })
 

@@ -230,7 +230,9 @@ def test_it_explains_the_assessed_level_on_the_edit_page(member_a, provider_a, d
     page = html_client(member_a.user).get(reverse("provider-offer-edit", args=[offer.pk])).content.decode()
     assert 'data-level="N0"' in page
     # The failing N1 certification rule, in the reader's language.
-    assert "Failed" in page and 'data-group="N1"' in page
+    assert "Failed" in page and 'data-group="N1" open' in page
+    next_level = page[page.index('id="next-level"'):]
+    assert "What level N1 still needs" in next_level and "certificate" in next_level.split("</ul>")[0]
     listing = html_client(member_a.user).get(reverse("provider-offers")).content.decode()
     assert 'data-level="N0"' in listing
 
