@@ -23,6 +23,12 @@ class AuthTokenView(ObtainAuthToken):
     """POST username and password, receive ``{"token": ...}`` for
     ``Authorization: Token ...``."""
 
+    def get_serializer_context(self):
+        # authenticate() gets Django's request, not DRF's wrapper: django-axes
+        # marks a locked-out attempt on it, and its middleware then answers
+        # 429 here as on the sign-in page.
+        return {**super().get_serializer_context(), "request": self.request._request}
+
 
 def home(request):
     from catalog.views.public import catalog_figures
