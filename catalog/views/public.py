@@ -24,10 +24,12 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Greatest
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.defaultfilters import floatformat
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -98,11 +100,18 @@ def _decorate(offers, levels: dict[str, SensitivityLevel]) -> None:
         offer.category_label = ServiceCategory(offer.category).label if offer.category in ServiceCategory.values else offer.category
 
 
-def _template(request, full: str, partial: str) -> str:
-    """htmx swaps only the results; a plain request gets the whole page."""
-    if getattr(request, "htmx", False) and not request.htmx.boosted:
-        return partial
-    return full
+def wants_fragment(request) -> bool:
+    """htmx swaps the filters and results in place; a plain request, a
+    boosted link or a history restore (htmx lost its cache) gets the page."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render_swappable(request, full: str, fragment: str, context: dict) -> HttpResponse:
+    response = render(request, fragment if wants_fragment(request) else full, context)
+    # One URL, two bodies: caches and the back button must keep them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _breadcrumb(current: str, *links: tuple[str, str]) -> dict:
@@ -168,8 +177,7 @@ def catalog_search(request):
         page = _page(request, qs)
         _decorate(page.object_list, _levels())
         context.update(page=page, facets=_facets(request, form))
-    return render(request, _template(request, "catalog/public/search.html",
-                                     "catalog/public/_search_area.html"), context)
+    return render_swappable(request, "catalog/public/search.html", "catalog/public/_search_area.html", context)
 
 
 # --------------------------------------------------------------------------
@@ -214,7 +222,10 @@ def _priced(offer: Offer, *, quantity: Decimal, unit: str, months: int) -> Price
 
 @require_GET
 def catalog_compare(request):
-    if request.GET.get("quantity") or request.GET.get("months"):
+    described = [bool(request.GET.get(key)) for key in ("quantity", "months")]
+    # Without JavaScript, a half-described need is an error to show; live
+    # (htmx, on each change) the visitor is still typing it.
+    if all(described) or (any(described) and not wants_fragment(request)):
         form = CompareForm(request.GET)
     else:
         # Arriving from an offer or a link with some filters only: prefill,
@@ -257,8 +268,7 @@ def catalog_compare(request):
             too_big=too_big,
             other_units=sorted((units.NORMALISED_LABELS.get(code, code), n) for code, n in other_units),
         )
-    return render(request, _template(request, "catalog/public/compare.html",
-                                     "catalog/public/_compare_area.html"), context)
+    return render_swappable(request, "catalog/public/compare.html", "catalog/public/_compare_area.html", context)
 
 
 # --------------------------------------------------------------------------
@@ -419,8 +429,7 @@ def provider_directory(request):
             provider.best_level_label = label_of(best) if best else ""
             provider.country_name = iso_countries.name(provider.registered_office_country) or provider.registered_office_country
         context["page"] = page
-    return render(request, _template(request, "catalog/public/providers.html",
-                                     "catalog/public/_provider_area.html"), context)
+    return render_swappable(request, "catalog/public/providers.html", "catalog/public/_provider_area.html", context)
 
 
 def ownership_summary(provider: Provider) -> dict:

@@ -25,6 +25,7 @@ from dsfr.forms import DsfrBaseForm
 
 from catalog import units
 from catalog.models import DataFlag, ServiceCategory
+from catalog.views.public import render_swappable
 from tenders import selectors
 from tenders.models import Award, Tender, TenderStatus
 
@@ -107,10 +108,7 @@ def tender_list(request):
         for tender in page.object_list:
             _decorate(tender, levels)
         context["page"] = page
-    htmx = getattr(request, "htmx", False)
-    template = ("tenders/public/_tender_area.html" if htmx and not htmx.boosted
-                else "tenders/public/tender_list.html")
-    return render(request, template, context)
+    return render_swappable(request, "tenders/public/tender_list.html", "tenders/public/_tender_area.html", context)
 
 
 def _award_of(tender: Tender) -> Award | None:

@@ -100,10 +100,17 @@ def test_it_survives_a_page_number_out_of_range(market):
     assert offer_order(page("/catalogue/?page=999")) == [market.a.pk, market.b.pk, market.c.pk]
 
 
-def test_it_swaps_only_the_results_for_htmx(market):
-    html = page("/catalogue/?q=Alpha", HTTP_HX_REQUEST="true")
-    assert "<html" not in html
+def test_it_swaps_only_the_filters_and_results_for_htmx(market):
+    response = html_client().get("/catalogue/?q=Alpha", HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "<html" not in html and 'id="catalog-filters"' in html
     assert offer_order(html) == [market.a.pk]
+    assert "HX-Request" in response["Vary"]
+
+
+def test_it_serves_the_whole_page_when_htmx_restores_history(market):
+    html = page("/catalogue/?q=Alpha", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    assert "<html" in html and offer_order(html) == [market.a.pk]
 
 
 # --------------------------------------------------------------------------
@@ -151,6 +158,12 @@ def test_it_turns_a_bad_need_into_form_errors(market, query):
     html = page(f"/catalogue/comparer/?{query}")
     assert 'id="filter-errors"' in html
     assert offer_order(html, "compare-row") == []
+
+
+def test_it_waits_for_the_whole_need_while_the_visitor_types_it(market):
+    live = page("/catalogue/comparer/?quantity=10&unit=TB_MONTH&months=", HTTP_HX_REQUEST="true")
+    assert 'id="filter-errors"' not in live and "Enter a quantity" in live
+    assert 'id="filter-errors"' in page("/catalogue/comparer/?quantity=10&unit=TB_MONTH&months=")
 
 
 def test_it_invites_to_describe_the_need_first(db):
