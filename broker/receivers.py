@@ -15,7 +15,9 @@ from broker import services, tasks
 from catalog import signals as catalog_signals
 from tenders import signals as tender_signals
 
-DECISIONS = {"tender.closed", "tender.awarded", "tender.unsuccessful", "tender.cancelled"}
+DECISIONS = {"tender.closed", "tender.awarded", "tender.unsuccessful", "tender.cancelled",
+             "tender.contract_signed"}
+STANDSTILL_EVENTS = {"complaint.file", "complaint.answer", "award.withdraw"}
 ORDER_EVENTS = {"order.place", "order.accepted", "order.declined", "order.cancelled"}
 
 
@@ -60,5 +62,7 @@ def on_tender_event(sender, action, actor, organisation, object_type, object_id,
         _enqueue(tasks.tender_decision_notify, tender_id=tender_id, action=action)
     elif action == "clarification.answer":
         _enqueue(tasks.clarification_notify, clarification_id=object_id)
+    elif action in STANDSTILL_EVENTS:
+        _enqueue(tasks.standstill_notify, object_id=object_id, action=action)
     elif action in ORDER_EVENTS:
         _enqueue(tasks.order_notify, order_id=object_id, action=action)

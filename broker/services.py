@@ -255,15 +255,120 @@ def tender_decision_notify(*, tender_id: int, action: str) -> int:
         "tender.awarded": ("attribué", ""),
         "tender.unsuccessful": ("déclaré infructueux", tender.status_reason),
         "tender.cancelled": ("annulé", tender.status_reason),
+        "tender.contract_signed": ("signé", "Le marché est signé avec l'attributaire."),
     }
     verb, detail = words[action]
     if action == "tender.awarded":
-        winner = tender.award.response.provider.name
-        detail = f"Attributaire : {winner}."
+        award = Award.objects.filter(tender=tender).select_related("response__provider").first()
+        if award is None:  # withdrawn before this ran: its own notice follows
+            return 0
+        return award_decision_notify(tender=tender, award=award, others=responders | invitees)
     created = notify(users=users, kind=action.replace("tender.", "tender_"), key=f"{action}:{tender_id}",
                      subject=f"{tender.reference} {verb}", body=f"L'appel « {tender.title} » est {verb}. {detail}",
                      url=f"/api/v1/tenders/{tender_id}/")
     return len(created)
+
+
+def award_decision_notify(*, tender: Tender, award: Award, others: set[int]) -> int:
+    """The award decision, to each tenderer with the reasons: its own rank
+    and scores, the winner's name and score, and the end of the standstill
+    during which it may file a complaint (Code de la commande publique
+    R2181-3, L2181-1, R2182-1); ``others`` (invitees, tenderers who
+    withdrew) hear the outcome only. Once per award: a new award after a
+    withdrawal is a new decision, notified again."""
+    live = list(TenderResponse.objects.filter(tender=tender, status=TenderResponse.Status.SUBMITTED)
+                .select_related("provider"))
+    ranked = tender_selectors.ranking(live, tender)
+    winner = next((r for r in ranked if r.response.pk == award.response_id), None)
+    ends = timezone.localtime(award.standstill_ends_at) if award.standstill_ends_at else None
+    standstill = (f"Délai de suspension (standstill) jusqu'au {ends:%d/%m/%Y %H:%M %Z} : le marché ne sera pas "
+                  f"signé avant ; vous pouvez déposer une réclamation pendant ce délai." if ends else "")
+    winner_line = (f"Attributaire : {award.response.provider.name}, note totale {winner.total}/100 "
+                   f"(rang 1 sur {len(ranked)})." if winner else f"Attributaire : {award.response.provider.name}.")
+    criteria = (f"Critères : prix {tender.weight_price} %, valeur technique {tender.weight_technical} %, "
+                f"autres {tender.weight_other} %.")
+    key = f"tender.awarded:{tender.pk}:{award.pk}"
+    subject = f"{tender.reference} attribué"
+    url = f"/api/v1/tenders/{tender.pk}/decision/"
+    sent = 0
+    for row in ranked:
+        own = row.response.pk == award.response_id
+        scores = (f"Votre offre : rang {row.rank} sur {len(ranked)}, note totale {row.total}/100 "
+                  f"(prix {row.price_score}, technique {row.technical_score}, autres {row.other_score}).")
+        outcome = ("Votre offre est retenue." if own else
+                   "Votre offre n'est pas retenue : elle est moins bien classée que celle de l'attributaire "
+                   "au regard des critères annoncés.")
+        body = "\n".join(line for line in (f"L'appel « {tender.title} » est attribué.", outcome, scores,
+                                              winner_line, criteria, standstill) if line)
+        sent += len(notify(users=provider_users([row.response.provider_id]), kind="tender_awarded", key=key,
+                           subject=subject, body=body, url=url))
+    others = others - {row.response.provider_id for row in ranked}
+    if others:
+        sent += len(notify(users=provider_users(others), kind="tender_awarded", key=key, subject=subject,
+                           body=f"L'appel « {tender.title} » est attribué. {winner_line}", url=url))
+    return sent
+
+
+def standstill_notify(*, object_id: int, action: str) -> int:
+    """Complaints and withdrawals: the buyer hears of a complaint, the
+    complainant of the answer, every tenderer of a withdrawn award."""
+    from tenders.models import Complaint, WithdrawnAward
+
+    if action == "complaint.file":
+        item = Complaint.objects.select_related("tender", "provider").get(pk=object_id)
+        return len(notify(users=agency_users(item.tender.agency_id), kind="complaint_filed",
+                          key=f"complaint.file:{item.pk}",
+                          subject=f"{item.tender.reference} : réclamation contre l'attribution",
+                          body=f"{item.provider.name} conteste l'attribution : {item.text}\n\nLa signature du "
+                               "marché est bloquée jusqu'à votre réponse.",
+                          url=f"/api/v1/tenders/{item.tender_id}/complaints/"))
+    if action == "complaint.answer":
+        item = Complaint.objects.select_related("tender").get(pk=object_id)
+        return len(notify(users=provider_users([item.provider_id]), kind="complaint_answered",
+                          key=f"complaint.answer:{item.pk}",
+                          subject=f"{item.tender.reference} : réponse à votre réclamation ({item.status})",
+                          body=item.answer, url=f"/api/v1/tenders/{item.tender_id}/complaints/"))
+    history = WithdrawnAward.objects.select_related("tender").get(pk=object_id)
+    responders = set(TenderResponse.objects.filter(tender_id=history.tender_id).values_list("provider_id", flat=True))
+    return len(notify(users=provider_users(responders), kind="award_withdrawn",
+                      key=f"award.withdraw:{history.award_id}",
+                      subject=f"{history.tender.reference} : attribution retirée",
+                      body=f"L'attribution est retirée et l'évaluation reprend. Motif : {history.reason}",
+                      url=f"/api/v1/tenders/{history.tender_id}/decision/"))
+
+
+def supplier_documents_warn_expiry(*, today=None) -> int:
+    """Warn providers whose current declaration or attestation expires
+    within SUPPLIER_DOCUMENTS_WARNING_DAYS (or has expired): once per
+    document and threshold (the window, then 7 days, then expired), so the
+    daily run is idempotent."""
+    from catalog import selectors as catalog_selectors
+    from catalog.models import Attestation, SupplierDeclaration
+
+    today = today or timezone.localdate()
+    window = settings.SUPPLIER_DOCUMENTS_WARNING_DAYS
+    sent = 0
+
+    def bucket(day) -> str:
+        left = (day - today).days
+        return "expired" if left < 0 else "7" if left <= 7 else str(window)
+
+    for item in catalog_selectors.declarations_expiring(SupplierDeclaration.objects.all(), within_days=window,
+                                                        today=today):
+        sent += len(notify(
+            users=provider_users([item.provider_id]), kind="supplier_document_expiring",
+            key=f"declaration-expiry:{item.pk}:{bucket(item.valid_until)}",
+            subject=f"Déclaration sur l'honneur (DUME) : fin de validité le {item.valid_until:%d/%m/%Y}",
+            body="Signez une nouvelle déclaration des motifs d'exclusion : sans elle, vous ne pourrez plus "
+                 "répondre aux appels ni accepter de commandes.", url="/api/v1/declarations/compliance/"))
+    for item in catalog_selectors.attestations_expiring(Attestation.objects.all(), within_days=window, today=today):
+        sent += len(notify(
+            users=provider_users([item.provider_id]), kind="supplier_document_expiring",
+            key=f"attestation-expiry:{item.pk}:{bucket(item.expires_on)}",
+            subject=f"Attestation « {item.get_kind_display()} » : fin de validité le {item.expires_on:%d/%m/%Y}",
+            body="Déposez une attestation à jour : sans elle, vous ne pourrez plus répondre aux appels ni "
+                 "accepter de commandes.", url="/api/v1/declarations/compliance/"))
+    return sent
 
 
 def certifications_warn_expiry(*, today=None) -> int:

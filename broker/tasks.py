@@ -87,6 +87,16 @@ def tender_decision_notify(tender_id: int, action: str) -> dict:
 
 
 @shared_task(**RETRY)
+def standstill_notify(object_id: int, action: str) -> dict:
+    return {"notified": services.standstill_notify(object_id=object_id, action=action)}
+
+
+@shared_task(**RETRY)
+def supplier_documents_warn_expiry() -> dict:
+    return {"notified": services.supplier_documents_warn_expiry()}
+
+
+@shared_task(**RETRY)
 def clarification_notify(clarification_id: int) -> dict:
     return {"notified": services.clarification_notify(clarification_id=clarification_id)}
 

@@ -24,8 +24,11 @@ from django_countries import countries as iso_countries
 from catalog import policy, selectors, signals, units
 from catalog.cpv import CLOUD_CPV
 from catalog.models import (
+    Attestation,
+    AttestationKind,
     Certification,
     CertificationScheme,
+    ExclusionGround,
     MemberRole,
     Offer,
     OfferAssessment,
@@ -36,6 +39,7 @@ from catalog.models import (
     ProviderMembership,
     ServiceCategory,
     Subcontractor,
+    SupplierDeclaration,
 )
 
 
@@ -627,14 +631,31 @@ def _cert_clean(provider: Provider, data: dict[str, Any], *, instance: Certifica
         clean["hds_activities"] = sorted(set(acts))
     evidence = clean.get("evidence")
     if evidence:
-        if evidence.size > settings.EVIDENCE_MAX_BYTES:
-            raise _invalid("evidence", f"The evidence file exceeds {settings.EVIDENCE_MAX_BYTES} bytes.")
-        head = evidence.read(8)
-        evidence.seek(0)
-        # Evidence is a PDF or an image: checked by magic bytes, not by name.
-        if not (head.startswith(b"%PDF-") or head.startswith(b"\x89PNG") or head.startswith(b"\xff\xd8\xff")):
-            raise _invalid("evidence", "Evidence must be a PDF, PNG or JPEG file.")
+        upload_check("evidence", evidence)
     return clean
+
+
+def upload_check(field: str, upload) -> None:
+    """An uploaded proof (certificate evidence, attestation, complaint
+    attachment): at most EVIDENCE_MAX_BYTES, a PDF or an image checked by
+    its magic bytes, not by its name."""
+    if upload.size > settings.EVIDENCE_MAX_BYTES:
+        raise _invalid(field, f"The file exceeds {settings.EVIDENCE_MAX_BYTES} bytes.")
+    head = upload.read(8)
+    upload.seek(0)
+    if not (head.startswith(b"%PDF-") or head.startswith(b"\x89PNG") or head.startswith(b"\xff\xd8\xff")):
+        raise _invalid(field, "The file must be a PDF, PNG or JPEG file.")
+
+
+def upload_store_name(upload) -> str:
+    """A random stored name with the extension of its real type: the
+    uploaded name would make a private file guessable under MEDIA_URL."""
+    import uuid
+
+    head = upload.read(8)
+    upload.seek(0)
+    extension = ".pdf" if head.startswith(b"%PDF-") else ".png" if head.startswith(b"\x89PNG") else ".jpg"
+    return f"{uuid.uuid4().hex}{extension}"
 
 
 def _cert_affected_offers(cert: Certification, extra: Iterable[int] = ()) -> list[int]:
@@ -654,6 +675,7 @@ def certification_create(*, provider: Provider, actor, **data: Any) -> Certifica
     cert = Certification(provider=provider, **clean)
     if evidence:
         cert.evidence_sha256 = _evidence_digest(evidence)
+        evidence.name = upload_store_name(evidence)
         cert.evidence = evidence
     cert.save()
     cert.scope_offers.set(scope)
@@ -676,6 +698,7 @@ def certification_update(*, certification: Certification, actor, **data: Any) ->
         changed = True
     if evidence:
         cert.evidence_sha256 = _evidence_digest(evidence)
+        evidence.name = upload_store_name(evidence)
         cert.evidence = evidence
         changed = True
     if not changed:
@@ -847,3 +870,153 @@ def _assess_batch(offer_ids: list[int], current_policy: policy.Policy, today: da
         OfferAssessment.objects.update_or_create(offer_id=offer.id, defaults=values)
         changed.append(offer.id)
     return changed
+
+
+# --------------------------------------------------------------------------
+# Supplier declarations and attestations (ESPD / DUME)
+#
+# Exclusion grounds: Code de la commande publique L2141-1 to L2141-11,
+# Directive 2014/24/EU art. 57. A buyer must exclude a supplier to which a
+# mandatory ground applies; the window asks every provider for a signed
+# declaration on honour and the periodic attestations the buyer would ask
+# the winner for (R2143-6 to R2143-10, Code du travail D8222-5), and refuses
+# a response or an order while any of them is missing or out of date.
+
+# Longest validity of each attestation from its issue date: the URSSAF
+# attestation is renewed every six months (D8222-5), the registration
+# extract is accepted under three months old, the tax attestation covers a
+# year of filings.
+ATTESTATION_MAX_MONTHS = {"social": 6, "tax": 12, "registration": 3}
+
+
+def _add_months(day: date, months: int) -> date:
+    import calendar
+
+    years, month0 = divmod(day.month - 1 + months, 12)
+    year, month = day.year + years, month0 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def declaration_digest(*, provider_id: int, grounds: dict[str, bool], comment: str, signer_name: str,
+                       signed_at, valid_until: date) -> str:
+    """SHA-256 of the canonical declared content (sorted-key JSON, UTC
+    time): anyone holding the declaration can recompute it."""
+    from datetime import UTC
+
+    canonical = json.dumps({
+        "provider": provider_id, "grounds": {k: bool(v) for k, v in sorted(grounds.items())},
+        "comment": comment, "signer_name": signer_name,
+        "signed_at": signed_at.astimezone(UTC).isoformat(), "valid_until": valid_until.isoformat(),
+    }, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _require_provider_admin(provider: Provider, actor) -> None:
+    if not ProviderMembership.objects.filter(user_id=getattr(actor, "pk", None), provider=provider,
+                                             role=MemberRole.ADMIN).exists():
+        raise _forbidden("Only an administrator of the provider signs its declaration.")
+
+
+@transaction.atomic
+def declaration_sign(*, provider: Provider, actor, grounds: dict[str, Any], signer_name: str,
+                     comment: str = "") -> SupplierDeclaration:
+    """Sign a declaration on honour of every exclusion ground; valid for
+    ``SUPPLIER_DECLARATION_VALIDITY_MONTHS``. Signing again supersedes it."""
+    _require_provider_admin(provider, actor)
+    codes = set(ExclusionGround.values)
+    if not isinstance(grounds, dict):
+        raise _invalid("grounds", "Answer every exclusion ground with true or false.")
+    unknown = sorted(set(grounds) - codes)
+    if unknown:
+        raise _invalid("grounds", f"Unknown exclusion grounds: {', '.join(unknown)}.")
+    missing = sorted(codes - set(grounds))
+    if missing:
+        raise _invalid("grounds", f"Answer every exclusion ground; missing: {', '.join(missing)}.")
+    if any(not isinstance(v, bool) for v in grounds.values()):
+        raise _invalid("grounds", "Answer every exclusion ground with true or false.")
+    signer_name = (signer_name or "").strip()
+    if not signer_name:
+        raise _invalid("signer_name", "The signatory's full name is required.")
+    comment = (comment or "").strip()
+    now = timezone.now()
+    valid_until = _add_months(timezone.localdate(now), settings.SUPPLIER_DECLARATION_VALIDITY_MONTHS)
+    clean = {code: grounds[code] for code in sorted(codes)}
+    declaration = SupplierDeclaration.objects.create(
+        provider=provider, grounds=clean, comment=comment, signer_name=signer_name, signed_by=actor,
+        signed_at=now, valid_until=valid_until,
+        content_sha256=declaration_digest(provider_id=provider.pk, grounds=clean, comment=comment,
+                                          signer_name=signer_name, signed_at=now, valid_until=valid_until),
+    )
+    return declaration
+
+
+@transaction.atomic
+def attestation_create(*, provider: Provider, actor, kind: str, reference: str, issued_on: Any,
+                       expires_on: Any = None, document=None) -> Attestation:
+    """Record an attestation. Its expiry is the issuer's, capped at the
+    kind's longest validity (six months for the URSSAF one); by default
+    that longest validity."""
+    if kind not in AttestationKind.values:
+        raise _invalid("kind", f"Use one of {', '.join(AttestationKind.values)}.")
+    reference = (reference or "").strip()
+    if not reference:
+        raise _invalid("reference", "The attestation's number or verification code is required.")
+    issued = _date("issued_on", issued_on)
+    if issued is None:
+        raise _invalid("issued_on", "The issue date is required.")
+    today = timezone.localdate()
+    if issued > today:
+        raise _invalid("issued_on", "The issue date cannot be in the future.")
+    longest = _add_months(issued, ATTESTATION_MAX_MONTHS[kind])
+    expires = _date("expires_on", expires_on) or longest
+    if expires <= issued:
+        raise _invalid("expires_on", "The expiry date must be after the issue date.")
+    if expires > longest:
+        raise _invalid("expires_on", f"An attestation of this kind is valid {ATTESTATION_MAX_MONTHS[kind]} "
+                                     f"months at most (until {longest.isoformat()}).")
+    if expires < today:
+        raise _invalid("expires_on", "This attestation has already expired.")
+    attestation = Attestation(provider=provider, kind=kind, reference=reference, issued_on=issued,
+                              expires_on=expires, uploaded_by=actor if getattr(actor, "pk", None) else None)
+    if document:
+        upload_check("document", document)
+        attestation.document_sha256 = _evidence_digest(document)
+        document.name = upload_store_name(document)
+        attestation.document = document
+    attestation.save()
+    return attestation
+
+
+def provider_compliance_problems(provider: Provider, *, today: date | None = None) -> dict[str, list[str]]:
+    """What stops this provider from responding or accepting an order now,
+    as field messages ({} when nothing does)."""
+    today = today or timezone.localdate()
+    problems: dict[str, list[str]] = {}
+    current = selectors.declaration_current(provider)
+    if current is None:
+        problems["declaration"] = ["No signed declaration of the exclusion grounds (DUME): an administrator "
+                                   "of the provider must sign one."]
+    elif current.valid_until < today:
+        problems["declaration"] = [f"The declaration of the exclusion grounds expired on "
+                                   f"{current.valid_until.isoformat()}: sign a new one."]
+    elif current.any_ground_applies:
+        problems["declaration"] = ["The declaration states that an exclusion ground applies "
+                                   "(Code de la commande publique L2141-1 to L2141-10)."]
+    latest = selectors.attestations_current(provider)
+    for kind, label in AttestationKind.choices:
+        attestation = latest.get(kind)
+        if attestation is None:
+            problems.setdefault("attestations", []).append(f"Missing attestation: {label}.")
+        elif attestation.expires_on < today:
+            problems.setdefault("attestations", []).append(
+                f"Expired attestation ({attestation.expires_on.isoformat()}): {label}.")
+    return problems
+
+
+def provider_compliance_require(provider: Provider) -> None:
+    """Raise a CatalogError (409) listing what is missing or expired."""
+    problems = provider_compliance_problems(provider)
+    if problems:
+        raise CatalogError("A valid declaration of the exclusion grounds and valid attestations are required "
+                           "to respond to a tender or accept an order.", code="supplier_documents_required",
+                           http_status=409, fields=problems)

@@ -7,6 +7,8 @@ router = DefaultRouter()
 router.register("providers", api.ProviderViewSet, basename="provider")
 router.register("offers", api.OfferViewSet, basename="offer")
 router.register("certifications", api.CertificationViewSet, basename="certification")
+router.register("declarations", api.DeclarationViewSet, basename="declaration")
+router.register("attestations", api.AttestationViewSet, basename="attestation")
 
 urlpatterns = [
     path("policy/", api.PolicyView.as_view(), name="policy"),

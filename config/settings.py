@@ -473,6 +473,17 @@ if not re.fullmatch(r"ocds-[a-z0-9]{6}", OCDS_OCID_PREFIX):
     raise ImproperlyConfigured(
         f"OCDS_OCID_PREFIX={OCDS_OCID_PREFIX!r} must be 'ocds-' and six lower-case letters or digits"
     )
+# Supplier declarations (DUME) stay valid this long after their signature;
+# providers hear of a declaration or attestation expiring within the window.
+SUPPLIER_DECLARATION_VALIDITY_MONTHS = env_int("SUPPLIER_DECLARATION_VALIDITY_MONTHS", 12, minimum=1)
+SUPPLIER_DOCUMENTS_WARNING_DAYS = env_int("SUPPLIER_DOCUMENTS_WARNING_DAYS", 30, minimum=1)
+# Standstill between the award decision and the contract's signature
+# (« délai de suspension », Code de la commande publique R2182-1: 11 days
+# when the decision is sent electronically).
+STANDSTILL_DAYS = env_int("STANDSTILL_DAYS", 11, minimum=0)
+CELERY_BEAT_SCHEDULE["supplier-documents-warn-expiry"] = {
+    "task": "broker.tasks.supplier_documents_warn_expiry", "schedule": crontab(hour=7, minute=10),
+}
 CELERY_BEAT_SCHEDULE["tenders-close-due"] = {"task": "broker.tasks.tenders_close_due", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["certifications-warn-expiry"] = {
     "task": "broker.tasks.certifications_warn_expiry", "schedule": crontab(hour=7, minute=0),

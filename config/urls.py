@@ -13,6 +13,8 @@ web_modules = [
     "catalog.views.public",
     "catalog.views.provider",
     "catalog.views.operator",
+    "catalog.views.declarations",
+    "tenders.views.standstill",
     "tenders.views.public",
     "tenders.views.agency",
     "tenders.views.sourcing",

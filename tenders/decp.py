@@ -341,7 +341,7 @@ def _awards() -> QuerySet[Award]:
     offers received and whether the winning offer declares subcontractors."""
     live = (TenderResponse.objects.filter(tender_id=OuterRef("tender_id"), status=ResponseStatus.SUBMITTED)
             .order_by().values("tender_id").annotate(n=Count("pk")).values("n"))
-    return (Award.objects.filter(tender__status=TenderStatus.AWARDED)
+    return (Award.objects.filter(tender__status=TenderStatus.CONTRACT_SIGNED, contract_signed_at__isnull=False)
             .select_related("tender__agency", "response__provider")
             .annotate(offers_received=Coalesce(Subquery(live), 0),
                       subcontracted=Exists(Subcontractor.objects.filter(offer_id=OuterRef("response__offer_id")))))
@@ -362,7 +362,7 @@ def contract_from_award(award: Award) -> Contract:
     return Contract(
         kind=TENDER, pk=award.pk, reference=tender.reference, buyer_siret=tender.agency.siret,
         subject=tender.title, cpv_code=tender.cpv_code, procedure=tender.procedure,
-        duration_months=tender.duration_months, amount=award.amount, published_at=award.awarded_at,
+        duration_months=tender.duration_months, amount=award.amount, published_at=award.contract_signed_at,
         holders=(_holder(award.response.provider),),
         offers_received=max(getattr(award, "offers_received", 1), 1),
         subcontracting_declared=bool(getattr(award, "subcontracted", False)),
@@ -408,9 +408,9 @@ def _publishable(*, agency: Agency | None, after: Position | None,
         awards = awards.filter(tender__agency=agency)
         orders = orders.filter(agency=agency)
     if after is not None:
-        awards = awards.filter(_after("awarded_at", TENDER, after))
+        awards = awards.filter(_after("contract_signed_at", TENDER, after))
         orders = orders.filter(_after("decided_at", ORDER, after))
-    return awards.order_by("awarded_at", "pk"), orders.order_by("decided_at", "pk")
+    return awards.order_by("contract_signed_at", "pk"), orders.order_by("decided_at", "pk")
 
 
 def publishable_contracts(*, agency: Agency | None = None, after: Position | None = None,
@@ -450,7 +450,7 @@ def decp_feed(*, since: str | None, limit: int) -> FeedPage:
     """Entries published after the ``since`` cursor (from the start without
     one). Raises ValueError for a cursor this module did not produce.
 
-    The position is the award/acceptance instant, stamped just before its
+    The position is the signature/acceptance instant, stamped just before its
     transaction commits: a client polling at that very moment could pass an
     entry that commits a few milliseconds later with an earlier stamp. The
     project has no commit-ordered sequence to close that gap (no model
@@ -490,7 +490,7 @@ def _decp_state(amount: Decimal, holders: tuple[Holder, ...], threshold: Decimal
 
 
 def _tender_row(tender: Tender, threshold: Decimal) -> AgencyContractRow:
-    award = getattr(tender, "award", None) if tender.status == TenderStatus.AWARDED else None
+    award = getattr(tender, "award", None) if tender.status == TenderStatus.CONTRACT_SIGNED else None
     if award is None:
         ended = tender.status in (TenderStatus.UNSUCCESSFUL, TenderStatus.CANCELLED)
         return AgencyContractRow(TENDER, tender.reference, tender.title, tender.status,
@@ -500,7 +500,7 @@ def _tender_row(tender: Tender, threshold: Decimal) -> AgencyContractRow:
     state = _decp_state(award.amount, (_holder(holder),), threshold)
     return AgencyContractRow(TENDER, tender.reference, tender.title, tender.status, PROCEDURES[tender.procedure],
                              holder.name, award.amount, state,
-                             timezone.localdate(award.awarded_at) if state == PUBLISHED else None)
+                             timezone.localdate(award.contract_signed_at) if state == PUBLISHED else None)
 
 
 def _order_row(order: Order, threshold: Decimal) -> AgencyContractRow:

@@ -19,7 +19,9 @@ AGENCIES = [
      "name": "Météo-France (démo)", "siret": "18001001900016"},
 ]
 
-# "state": what the tender should have become; "responses": (provider slug,
+# "state": what the tender should have become ("contract_signed": awarded,
+# standstill over, signed; "complaint": (provider slug, text) filed during
+# the standstill); "responses": (provider slug,
 # offer name, total price, technical answer, technical score).
 TENDERS = [
     {
@@ -57,7 +59,9 @@ TENDERS = [
         ],
     },
     {
-        "agency": "region-bretagne", "state": "awarded",
+        # Awarded, standstill over, contract signed: in the DECP and with an
+        # OCDS contract release.
+        "agency": "region-bretagne", "state": "contract_signed",
         "title": "Suite collaborative pour les agents régionaux",
         "description": "Espace collaboratif (documents, messagerie d'équipe, visioconférence) "
                        "pour 1 000 agents, données personnelles hébergées dans l'UE.",
@@ -87,6 +91,9 @@ TENDERS = [
         "location_constraint": "FR", "quantity": "200", "unit": "VCPU_MONTH", "duration_months": 24,
         "estimated_value": "250000", "deadline_days": 18, "weights": (60, 40, 0),
         "award_to": "outscale",
+        # In its standstill, with a complaint of the runner-up awaiting the buyer's answer.
+        "complaint": ("cloud-temple", "Notre offre est la moins chère de 12 100 € HT ; nous contestons la note "
+                                      "technique de 60/100, qui ne tient pas compte des sauvegardes incluses."),
         "responses": [
             ("outscale", "IaaS SecNumCloud — région eu-west-2", "146500",
              "Instances tina dans la région eu-west-2 qualifiée SecNumCloud, deux zones.", "80"),

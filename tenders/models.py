@@ -60,6 +60,8 @@ class TenderStatus(models.TextChoices):
     PUBLISHED = "published", _("published")
     CLOSED = "closed", _("closed")
     AWARDED = "awarded", _("awarded")
+    # The agency signed the contract after the standstill (R2182-1).
+    CONTRACT_SIGNED = "contract_signed", _("contract signed")
     UNSUCCESSFUL = "unsuccessful", _("unsuccessful")
     CANCELLED = "cancelled", _("cancelled")
 
@@ -102,7 +104,7 @@ class Tender(models.Model):
     weight_price = models.PositiveSmallIntegerField(default=60)
     weight_technical = models.PositiveSmallIntegerField(default=40)
     weight_other = models.PositiveSmallIntegerField(default=0)
-    status = models.CharField(max_length=12, choices=TenderStatus.choices, default=TenderStatus.DRAFT)
+    status = models.CharField(max_length=20, choices=TenderStatus.choices, default=TenderStatus.DRAFT)
     status_reason = models.CharField(max_length=500, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -237,6 +239,90 @@ class Award(models.Model):
     amount = models.DecimalField(max_digits=16, decimal_places=2)
     awarded_at = models.DateTimeField()
     awarded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # No signature before this instant (standstill, R2182-1); null for
+    # awards made before standstills existed.
+    standstill_ends_at = models.DateTimeField(null=True, blank=True)
+    contract_signed_at = models.DateTimeField(null=True, blank=True)
+    contract_signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                           on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(contract_signed_at__isnull=True) | Q(standstill_ends_at__isnull=True)
+                                   | Q(contract_signed_at__gte=F("standstill_ends_at")),
+                                   name="award_signed_after_standstill"),
+        ]
+
+
+class WithdrawnAward(models.Model):
+    """The history of an award withdrawn before signature (a complaint
+    upheld, or the buyer's own correction). The ``Award`` row is deleted —
+    one award per tender stays the database's guarantee — and its facts
+    stay here, under its original id, for the OCDS ``awardUpdate`` and the
+    procurement record."""
+
+    award_id = models.BigIntegerField(unique=True)
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="withdrawn_awards")
+    response = models.ForeignKey(TenderResponse, on_delete=models.PROTECT, related_name="withdrawn_awards")
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    awarded_at = models.DateTimeField()
+    awarded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    standstill_ends_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField()
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    reason = models.CharField(max_length=2000)
+
+    class Meta:
+        ordering = ["withdrawn_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(withdrawn_at__gte=F("awarded_at")), name="withdrawn_after_award"),
+        ]
+
+
+class ComplaintStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    UPHELD = "upheld", _("upheld")
+    DISMISSED = "dismissed", _("dismissed")
+    # The award it contested was withdrawn for another reason.
+    LAPSED = "lapsed", _("lapsed")
+
+
+class Complaint(models.Model):
+    """A tenderer's complaint against an award decision, filed during the
+    standstill. An open complaint on the current award blocks the
+    signature until the buyer answers it."""
+
+    Status = ComplaintStatus
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="complaints")
+    # The award contested (an Award id; the row may since be withdrawn).
+    award_ref = models.BigIntegerField()
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="complaints")
+    text = models.TextField()
+    attachment = models.FileField(upload_to="complaints/%Y/%m/", blank=True)
+    attachment_sha256 = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=10, choices=ComplaintStatus.choices, default=ComplaintStatus.OPEN)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    filed_at = models.DateTimeField()
+    answer = models.TextField(blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["filed_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=_in("status", ComplaintStatus.choices), name="complaint_status_valid"),
+            # A decided complaint carries the buyer's answer.
+            models.CheckConstraint(condition=Q(status="open") | (~Q(answer="") & Q(answered_at__isnull=False)),
+                                   name="complaint_answered_when_decided"),
+            # One open complaint per tenderer and award: more arguments go in
+            # the same complaint's text, not in a flood of rows.
+            models.UniqueConstraint(fields=["award_ref", "provider"], condition=Q(status="open"),
+                                    name="uniq_open_complaint"),
+        ]
+        indexes = [models.Index(fields=["tender", "status"])]
 
 
 class OrderStatus(models.TextChoices):

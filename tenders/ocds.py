@@ -14,20 +14,24 @@ is the state of the process *at that stage* (tender details cannot change
 after publication, responses cannot change after the deadline, an award is
 final), so a release never changes once it exists and its ``id`` is stable:
 
-=================  ======================  ==========================  ===============
-stage              date                    tag                         tender.status
-=================  ======================  ==========================  ===============
-``-tender``        published_at            tender                      active
-``-closed``        closed_at               tenderUpdate                active
-``-cancelled``     decided_at              tenderCancellation          cancelled
-``-unsuccessful``  decided_at              tenderUpdate                unsuccessful
-``-award``         award.awarded_at        award, contract             complete
-=================  ======================  ==========================  ===============
+=========================  ======================  ==================  ===============
+stage                      date                    tag                 tender.status
+=========================  ======================  ==================  ===============
+``-tender``                published_at            tender              active
+``-closed``                closed_at               tenderUpdate        active
+``-cancelled``             decided_at              tenderCancellation  cancelled
+``-unsuccessful``          decided_at              tenderUpdate        unsuccessful
+``-award-<award id>``      award.awarded_at        award               complete
+``-award-<id>-cancelled``  withdrawn_at            awardUpdate         active
+``-contract``              award.contract_signed   contract            complete
+=========================  ======================  ==================  ===============
 
-Award and contract share one release: in the window the award *is* the
-conclusion of the contract (the DECP export dates the notification at the
-award for the same reason), both happen in one transaction, and two
-releases would carry the same instant and the same data.
+The award decision and the contract are two releases: the contract is
+signed only after the standstill (Code de la commande publique R2182-1),
+and only then does a ``contract`` appear. An award withdrawn before
+signature (a complaint upheld) keeps its ``-award-<id>`` release and gets
+an ``awardUpdate`` marking it ``cancelled``; the tender is evaluated again
+(status active) and a new award has a release of its own id.
 
 Sealed responses: tenderers (parties, ``tender.tenderers``,
 ``numberOfTenderers``) exist only in releases of a stage after the
@@ -52,14 +56,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import F, Q, QuerySet, Value
-from django.db.models.functions import Collate, Concat
+from django.db.models import CharField, F, Q, QuerySet, Value
+from django.db.models.functions import Cast, Collate, Concat
 from django.utils import timezone
 
 from catalog.cpv import CLOUD_CPV
 from catalog.units import UNITS
 from tenders import selectors
-from tenders.models import Procedure, Tender, TenderResponse, TenderStatus
+from tenders.models import Procedure, Tender, TenderResponse, TenderStatus, WithdrawnAward
 
 OCDS_VERSION = "1.1"
 PUBLISHER = {"name": "Guichet Cloud"}
@@ -131,8 +135,34 @@ TENDER = Stage("tender", ("tender",), "active", False)
 CLOSED = Stage("closed", ("tenderUpdate",), "active", True)
 CANCELLED = Stage("cancelled", ("tenderCancellation",), "cancelled", True)
 UNSUCCESSFUL = Stage("unsuccessful", ("tenderUpdate",), "unsuccessful", True)
-AWARDED = Stage("award", ("award", "contract"), "complete", True)
-STAGES = {stage.suffix: stage for stage in (TENDER, CLOSED, CANCELLED, UNSUCCESSFUL, AWARDED)}
+CONTRACT = Stage("contract", ("contract",), "complete", True)
+STAGES = {stage.suffix: stage for stage in (TENDER, CLOSED, CANCELLED, UNSUCCESSFUL, CONTRACT)}
+
+
+@dataclass(frozen=True)
+class AwardStage(Stage):
+    """The award decision of one award (``cancelled``: its withdrawal)."""
+
+    award_pk: int = 0
+    cancelled: bool = False
+
+
+def award_stage(pk: int) -> AwardStage:
+    return AwardStage(f"award-{pk}", ("award",), "complete", True, award_pk=pk)
+
+
+def award_cancelled_stage(pk: int) -> AwardStage:
+    return AwardStage(f"award-{pk}-cancelled", ("awardUpdate",), "active", True, award_pk=pk, cancelled=True)
+
+
+def stage_for(suffix: str) -> Stage:
+    """The stage of a release id's suffix (the feed's index gives these)."""
+    if suffix in STAGES:
+        return STAGES[suffix]
+    pk = suffix.removeprefix("award-").removesuffix("-cancelled")
+    if not suffix.startswith("award-") or not pk.isdigit():
+        raise ValueError(f"unknown release stage {suffix!r}")
+    return award_cancelled_stage(int(pk)) if suffix.endswith("-cancelled") else award_stage(int(pk))
 
 
 @dataclass(frozen=True)
@@ -149,6 +179,17 @@ class AwardFacts:
     amount: Decimal  # EUR excl. VAT, the winning response's total
     awarded_at: datetime
     supplier: Organisation
+    contract_signed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class WithdrawnAwardFacts:
+    pk: int  # the award's own id, kept by the history
+    amount: Decimal
+    awarded_at: datetime
+    withdrawn_at: datetime
+    supplier: Organisation
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -177,6 +218,7 @@ class TenderFacts:
     # Providers with a live response; empty unless the deadline closed the tender.
     tenderers: tuple[Organisation, ...] = ()
     award: AwardFacts | None = None
+    withdrawn: tuple[WithdrawnAwardFacts, ...] = ()
 
 
 def ocid_prefix() -> str:
@@ -222,13 +264,19 @@ def stages_of(t: TenderFacts) -> list[tuple[Stage, datetime]]:
     reached = [(TENDER, t.published_at)]
     if t.closed_at is not None:
         reached.append((CLOSED, t.closed_at))
+    for withdrawn in t.withdrawn:
+        reached.append((award_stage(withdrawn.pk), withdrawn.awarded_at))
+        reached.append((award_cancelled_stage(withdrawn.pk), withdrawn.withdrawn_at))
     if t.status == TenderStatus.CANCELLED and t.decided_at is not None:
         reached.append((CANCELLED, t.decided_at))
     elif t.status == TenderStatus.UNSUCCESSFUL and t.decided_at is not None:
         reached.append((UNSUCCESSFUL, t.decided_at))
-    elif t.status == TenderStatus.AWARDED and t.award is not None:
-        reached.append((AWARDED, t.award.awarded_at))
-    return reached
+    elif t.status in (TenderStatus.AWARDED, TenderStatus.CONTRACT_SIGNED) and t.award is not None:
+        reached.append((award_stage(t.award.pk), t.award.awarded_at))
+        if t.status == TenderStatus.CONTRACT_SIGNED and t.award.contract_signed_at is not None:
+            reached.append((CONTRACT, t.award.contract_signed_at))
+    # Stable: a withdrawal comes after its award even at the same instant.
+    return sorted(reached, key=lambda pair: pair[1])
 
 
 def _reference(org: Organisation) -> dict:
@@ -317,7 +365,9 @@ def _tender(
         if tenderers:
             tender["tenderers"] = [_reference(org) for org in tenderers]
         award_period = {"startDate": rfc3339(t.closed_at)}
-        if stage in (AWARDED, UNSUCCESSFUL):
+        if stage is UNSUCCESSFUL or stage is CONTRACT or (
+            isinstance(stage, AwardStage) and not stage.cancelled
+        ):
             award_period["endDate"] = rfc3339(at)
         tender["awardPeriod"] = award_period
     reason = REASON_DOCUMENTS.get(stage)
@@ -336,37 +386,53 @@ def _tender(
     return tender
 
 
-def _award_and_contract(t: TenderFacts, ocid: str) -> tuple[dict, dict]:
-    award = t.award
-    start = award.awarded_at
+def _period(t: TenderFacts, start: datetime) -> dict:
     end = add_months(start, t.duration_months)
-    period = {
+    return {
         "startDate": rfc3339(start),
         "endDate": rfc3339(end),
         "durationInDays": (end - timezone.localtime(start)).days,
     }
-    award_id = f"{ocid}-award-{award.pk}"
-    return (
-        {
-            "id": award_id,
-            "status": "active",
-            "date": rfc3339(award.awarded_at),
-            "value": _money(award.amount),
-            "suppliers": [_reference(award.supplier)],
-            "items": [_item(t)],
-            "contractPeriod": period,
-        },
-        # « active »: concluded at the award (see the module docstring); the
-        # window records no separate signature, so no dateSigned.
-        {
-            "id": f"{ocid}-contract-{award.pk}",
-            "awardID": award_id,
-            "status": "active",
-            "value": _money(award.amount),
-            "period": period,
-            "items": [_item(t)],
-        },
-    )
+
+
+def _award(t: TenderFacts, ocid: str, award: AwardFacts | WithdrawnAwardFacts, *, cancelled: bool) -> dict:
+    data = {
+        "id": f"{ocid}-award-{award.pk}",
+        "status": "cancelled" if cancelled else "active",
+        "date": rfc3339(award.awarded_at),
+        "value": _money(award.amount),
+        "suppliers": [_reference(award.supplier)],
+        "items": [_item(t)],
+        # The anticipated period, from the decision; the contract has the real one.
+        "contractPeriod": _period(t, award.awarded_at),
+    }
+    if cancelled and getattr(award, "reason", ""):
+        data["description"] = f"Attribution retirée avant signature : {award.reason}"
+    return data
+
+
+def _contract(t: TenderFacts, ocid: str) -> dict:
+    """Signed after the standstill: the period runs from the signature."""
+    award = t.award
+    return {
+        "id": f"{ocid}-contract-{award.pk}",
+        "awardID": f"{ocid}-award-{award.pk}",
+        "status": "active",
+        "value": _money(award.amount),
+        "period": _period(t, award.contract_signed_at),
+        "items": [_item(t)],
+        "dateSigned": rfc3339(award.contract_signed_at),
+    }
+
+
+def _award_of_stage(t: TenderFacts, stage: Stage) -> AwardFacts | WithdrawnAwardFacts | None:
+    if stage is CONTRACT:
+        return t.award
+    if not isinstance(stage, AwardStage):
+        return None
+    if t.award is not None and t.award.pk == stage.award_pk:
+        return t.award
+    return next((w for w in t.withdrawn if w.pk == stage.award_pk), None)
 
 
 def release(t: TenderFacts, stage: Stage, at: datetime, *, prefix: str | None = None) -> dict:
@@ -375,7 +441,8 @@ def release(t: TenderFacts, stage: Stage, at: datetime, *, prefix: str | None = 
     # Belt and braces with the queries: tenderers only at a stage past the
     # deadline, and only when the deadline did close the tender.
     tenderers = t.tenderers if stage.opened and t.closed_at is not None else ()
-    supplier = t.award.supplier if stage is AWARDED and t.award else None
+    award = _award_of_stage(t, stage)
+    supplier = award.supplier if award is not None else None
     parties = [_party(t.buyer, ["buyer", "procuringEntity"])]
     for org in tenderers:
         supplying = supplier is not None and org.party_id == supplier.party_id
@@ -393,10 +460,10 @@ def release(t: TenderFacts, stage: Stage, at: datetime, *, prefix: str | None = 
         "buyer": _reference(t.buyer),
         "tender": _tender(t, stage, at, tenderers),
     }
-    if supplier is not None:
-        award, contract = _award_and_contract(t, ocid)
-        data["awards"] = [award]
-        data["contracts"] = [contract]
+    if award is not None:
+        data["awards"] = [_award(t, ocid, award, cancelled=getattr(stage, "cancelled", False))]
+        if stage is CONTRACT:
+            data["contracts"] = [_contract(t, ocid)]
     return data
 
 
@@ -550,7 +617,7 @@ def organisation_of_provider(provider) -> Organisation:
 
 
 def _facts(tenders: list[Tender]) -> dict[int, TenderFacts]:
-    """Facts of these tenders in three queries whatever their number."""
+    """Facts of these tenders in four queries whatever their number."""
     opened = [t.pk for t in tenders if not selectors.responses_sealed(t)]
     tenderers: dict[int, dict[int, Organisation]] = {}
     live = (
@@ -562,10 +629,27 @@ def _facts(tenders: list[Tender]) -> dict[int, TenderFacts]:
         tenderers.setdefault(response.tender_id, {}).setdefault(
             response.provider_id, organisation_of_provider(response.provider)
         )
+    withdrawn: dict[int, list[WithdrawnAwardFacts]] = {}
+    for item in (
+        WithdrawnAward.objects.filter(tender_id__in=[t.pk for t in tenders])
+        .select_related("response__provider")
+        .order_by("withdrawn_at", "pk")
+    ):
+        withdrawn.setdefault(item.tender_id, []).append(
+            WithdrawnAwardFacts(
+                pk=item.award_id,
+                amount=item.amount,
+                awarded_at=item.awarded_at,
+                withdrawn_at=item.withdrawn_at,
+                supplier=organisation_of_provider(item.response.provider),
+                reason=item.reason,
+            )
+        )
     levels = selectors.levels_by_code()
     facts = {}
     for t in tenders:
-        award = getattr(t, "award", None) if t.status == TenderStatus.AWARDED else None
+        decided = (TenderStatus.AWARDED, TenderStatus.CONTRACT_SIGNED)
+        award = getattr(t, "award", None) if t.status in decided else None
         facts[t.pk] = TenderFacts(
             pk=t.pk,
             reference=t.reference,
@@ -596,9 +680,11 @@ def _facts(tenders: list[Tender]) -> dict[int, TenderFacts]:
                 amount=award.amount,
                 awarded_at=award.awarded_at,
                 supplier=organisation_of_provider(award.response.provider),
+                contract_signed_at=award.contract_signed_at,
             )
             if award
             else None,
+            withdrawn=tuple(withdrawn.get(t.pk, ())),
         )
     return facts
 
@@ -666,24 +752,49 @@ def _index(*, after: Position | None, before: datetime) -> QuerySet:
             base.filter(status=TenderStatus.UNSUCCESSFUL, decided_at__isnull=False),
         ),
         (
-            AWARDED,
+            CONTRACT,
+            "award__contract_signed_at",
+            base.filter(status=TenderStatus.CONTRACT_SIGNED, award__contract_signed_at__isnull=False),
+        ),
+    )
+    award_id = Cast("award__id", CharField())
+    withdrawn = WithdrawnAward.objects.filter(tender__in=base.values("pk")).order_by()
+    withdrawn_id = Cast("award_id", CharField())
+    # Stages named after an award id: (queryset, date, reference, suffix).
+    per_award = (
+        (
+            base.filter(
+                status__in=(TenderStatus.AWARDED, TenderStatus.CONTRACT_SIGNED), award__isnull=False
+            ),
             "award__awarded_at",
-            base.filter(status=TenderStatus.AWARDED, award__isnull=False),
+            "reference",
+            Concat(Value("award-"), award_id),
+        ),
+        (withdrawn, "awarded_at", "tender__reference", Concat(Value("award-"), withdrawn_id)),
+        (
+            withdrawn,
+            "withdrawn_at",
+            "tender__reference",
+            Concat(Value("award-"), withdrawn_id, Value("-cancelled")),
         ),
     )
     selects = []
-    for stage, field, qs in parts:
+
+    def select(qs, field: str, reference: str, suffix, tender: str):
         qs = qs.annotate(
             r_at=F(field),
-            r_id=Collate(
-                Concat(Value(f"{prefix}-"), F("reference"), Value(f"-{stage.suffix}")), "C"
-            ),
-            r_stage=Value(stage.suffix),
+            r_stage=suffix,
+            r_id=Collate(Concat(Value(f"{prefix}-"), F(reference), Value("-"), suffix), "C"),
         ).filter(r_at__lt=before)
         if after is not None:
             moment, rid = after
             qs = qs.filter(Q(r_at__gt=moment) | Q(r_at=moment, r_id__gt=rid))
-        selects.append(qs.values_list("r_at", "r_id", "pk", "r_stage"))
+        selects.append(qs.values_list("r_at", "r_id", tender, "r_stage"))
+
+    for stage, field, qs in parts:
+        select(qs, field, "reference", Value(stage.suffix, output_field=CharField()), "pk")
+    for qs, field, reference, suffix in per_award:
+        select(qs, field, reference, suffix, "pk" if qs.model is Tender else "tender_id")
     return selects[0].union(*selects[1:], all=True).order_by("r_at", "r_id")
 
 
@@ -726,6 +837,6 @@ def release_feed(*, since: str | None, limit: int = PAGE_SIZE) -> FeedPage:
     rows = list(_index(after=after, before=settled_before())[: limit + 1])
     page = rows[:limit]
     facts = tender_facts({pk for _at, _rid, pk, _stage in page})
-    releases = [release(facts[pk], STAGES[suffix], at) for at, _rid, pk, suffix in page]
+    releases = [release(facts[pk], stage_for(suffix), at) for at, _rid, pk, suffix in page]
     cursor = cursor_encode((page[-1][0], page[-1][1])) if page else since
     return FeedPage(releases=releases, next_cursor=cursor or None, has_more=len(rows) > limit)

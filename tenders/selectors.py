@@ -33,7 +33,7 @@ from tenders.models import (
 )
 
 PUBLIC_STATUSES = (TenderStatus.PUBLISHED, TenderStatus.CLOSED, TenderStatus.AWARDED,
-                   TenderStatus.UNSUCCESSFUL, TenderStatus.CANCELLED)
+                   TenderStatus.CONTRACT_SIGNED, TenderStatus.UNSUCCESSFUL, TenderStatus.CANCELLED)
 SEALED_STATUSES = (TenderStatus.DRAFT, TenderStatus.PUBLISHED)
 
 
@@ -376,3 +376,67 @@ def offers_used_by(offer_ids) -> dict[int, list[dict]]:
         add(*row)
     return {offer_id: sorted(bodies.values(), key=lambda b: (b["since"], b["name"]))
             for offer_id, bodies in first.items()}
+
+
+# --------------------------------------------------------------------------
+# Award decision, standstill and complaints
+
+
+@dataclass(frozen=True)
+class DecisionNotice:
+    """What a reader may know of a tender's award decision. ``own`` is the
+    reader's ranked response (a tenderer), ``ranking`` every ranked
+    response (the buyer and the operator only), ``winner`` the winner's row
+    (tenderers, the buyer and the operator: R2181-3)."""
+
+    tender: Tender
+    award: object | None  # Award
+    withdrawn: list
+    ranking: list[RankedResponse]
+    own: RankedResponse | None
+    winner: RankedResponse | None
+    complaints: list
+    standstill_running: bool
+    is_buyer: bool
+    is_tenderer: bool
+
+
+def complaints_visible_to(user, tender: Tender) -> QuerySet:
+    """The buyer and the operator see every complaint of the tender, a
+    provider its own; nobody else any."""
+    from tenders.models import Complaint
+
+    qs = Complaint.objects.filter(tender=tender).select_related("provider")
+    if catalog_selectors.is_operator(user):
+        return qs
+    agency = agency_of(user)
+    if agency and agency.pk == tender.agency_id:
+        return qs
+    provider = catalog_selectors.provider_of(user)
+    return qs.filter(provider_id=provider.pk) if provider else qs.none()
+
+
+def decision_notice(user, tender: Tender) -> DecisionNotice:
+    from tenders.models import Award, WithdrawnAward
+
+    award = (Award.objects.select_related("response__provider", "response__offer")
+             .filter(tender_id=tender.pk).first())
+    withdrawn = list(WithdrawnAward.objects.filter(tender_id=tender.pk).select_related("response__provider"))
+    agency = agency_of(user)
+    is_buyer = bool(agency and agency.pk == tender.agency_id) or catalog_selectors.is_operator(user)
+    provider = catalog_selectors.provider_of(user)
+    ranked: list[RankedResponse] = []
+    if not responses_sealed(tender):
+        live = list(TenderResponse.objects.filter(tender=tender, status=TenderResponse.Status.SUBMITTED)
+                    .select_related("provider", "offer"))
+        ranked = ranking(live, tender)
+    own = next((r for r in ranked if provider and r.response.provider_id == provider.pk), None)
+    winner = next((r for r in ranked if award and r.response.pk == award.response_id), None)
+    return DecisionNotice(
+        tender=tender, award=award, withdrawn=withdrawn, ranking=ranked if is_buyer else [], own=own,
+        winner=winner if (is_buyer or own) else None,
+        complaints=list(complaints_visible_to(user, tender)),
+        standstill_running=bool(award and award.standstill_ends_at and tender.status == TenderStatus.AWARDED
+                                and timezone.now() < award.standstill_ends_at),
+        is_buyer=is_buyer, is_tenderer=own is not None,
+    )

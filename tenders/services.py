@@ -20,6 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from catalog import services as catalog_services
 from catalog import units
 from catalog.cpv import CLOUD_CPV
 from catalog.models import (
@@ -37,6 +38,8 @@ from tenders.models import (
     AgencyMembership,
     Award,
     Clarification,
+    Complaint,
+    ComplaintStatus,
     MatchingState,
     Order,
     OrderStatus,
@@ -46,11 +49,22 @@ from tenders.models import (
     Tender,
     TenderResponse,
     TenderStatus,
+    WithdrawnAward,
 )
 
 
 class TenderError(DomainError):
     """The one domain error of the demand side (mapped once to HTTP)."""
+
+
+def _require_supplier_documents(provider) -> None:
+    """No response and no order without a valid declaration of the
+    exclusion grounds and valid attestations (CCP L2141-1 to L2141-11)."""
+    problems = catalog_services.provider_compliance_problems(provider)
+    if problems:
+        raise TenderError("A valid declaration of the exclusion grounds and valid attestations are required "
+                          "to respond to a tender or accept an order.", code="supplier_documents_required",
+                          http_status=409, fields=problems)
 
 
 def _invalid(field: str, message: str) -> TenderError:
@@ -256,7 +270,10 @@ TRANSITIONS: dict[str, set[str]] = {
     TenderStatus.DRAFT: {TenderStatus.PUBLISHED, TenderStatus.CANCELLED},
     TenderStatus.PUBLISHED: {TenderStatus.CLOSED, TenderStatus.CANCELLED},
     TenderStatus.CLOSED: {TenderStatus.AWARDED, TenderStatus.UNSUCCESSFUL, TenderStatus.CANCELLED},
-    TenderStatus.AWARDED: set(),
+    # Signed once the standstill is over; back to evaluation when the
+    # award is withdrawn before signature (a complaint upheld).
+    TenderStatus.AWARDED: {TenderStatus.CONTRACT_SIGNED, TenderStatus.CLOSED},
+    TenderStatus.CONTRACT_SIGNED: set(),
     TenderStatus.UNSUCCESSFUL: set(),
     TenderStatus.CANCELLED: set(),
 }
@@ -415,7 +432,8 @@ def tender_award(*, tender: Tender, actor, response: TenderResponse) -> Award:
     try:
         with transaction.atomic():
             award = Award.objects.create(tender=locked, response=response, amount=response.total_price,
-                                         awarded_at=now, awarded_by=actor if getattr(actor, "pk", None) else None)
+                                         awarded_at=now, awarded_by=actor if getattr(actor, "pk", None) else None,
+                                         standstill_ends_at=now + timedelta(days=settings.STANDSTILL_DAYS))
     except IntegrityError:
         raise _conflict("This tender has already been awarded.", code="already_awarded") from None
     _event("award.create", actor=actor, obj=award, organisation=locked.agency.name, tender_id=locked.pk,
@@ -556,6 +574,7 @@ def response_submit(*, tender: Tender, provider, actor, offer: Offer, total_pric
     locked = _open_for_responses(tender)
     if offer.provider_id != provider.pk:
         raise _invalid("offer", "Respond with one of your own offers.")
+    _require_supplier_documents(provider)
     need = selectors.need_of(locked)
     failed = eligibility.failures(need, selectors.offer_snapshot(offer.pk, live=True))
     if failed:
@@ -696,6 +715,7 @@ def order_place(*, agency: Agency, actor, offer: Offer, quantity: Any, duration_
 
 @transaction.atomic
 def order_accept(*, order: Order, actor) -> Order:
+    _require_supplier_documents(order.provider)
     return _order_transition(order, OrderStatus.ACCEPTED, actor=actor, organisation=order.provider.name)
 
 
@@ -887,3 +907,155 @@ def sourcing_file_digest_store(*, sourcing_file_id: int, state: dict, at: dateti
     computes it). A file locked meanwhile keeps no digest: False."""
     return bool(SourcingFile.objects.filter(pk=sourcing_file_id, locked_at__isnull=True)
                 .update(digest_state=state, digest_at=at))
+
+
+# --------------------------------------------------------------------------
+# Standstill, complaints and the contract's signature
+#
+# After the award decision every tenderer hears its rank, its scores and
+# the winner's (Code de la commande publique R2181-3, L2181-1); the buyer
+# may sign the contract only once the standstill has run (R2182-1,
+# settings.STANDSTILL_DAYS) and no complaint against the award is open.
+
+
+def _award_of(tender: Tender) -> Award:
+    award = Award.objects.filter(tender_id=tender.pk).first()
+    if award is None:
+        raise _conflict("This tender has no award.", code="not_awarded")
+    return award
+
+
+def _locked_awarded(tender: Tender) -> tuple[Tender, Award]:
+    """Lock the tender row — filing a complaint, answering it, withdrawing
+    the award and signing take turns on it — and check it is AWARDED."""
+    locked = Tender.objects.select_for_update().select_related("agency").get(pk=tender.pk)
+    if locked.status != TenderStatus.AWARDED:
+        raise _conflict(f"The tender is {locked.status}: this needs an award awaiting signature.",
+                        code="not_awarded")
+    return locked, _award_of(locked)
+
+
+def standstill_running(award: Award, now: datetime | None = None) -> bool:
+    return award.standstill_ends_at is not None and (now or timezone.now()) < award.standstill_ends_at
+
+
+def _upload_checked(field: str, upload) -> str:
+    """The catalogue's checks for uploaded proofs (size, PDF or image);
+    returns the file's SHA-256 and gives it a random stored name."""
+    try:
+        catalog_services.upload_check(field, upload)
+    except catalog_services.CatalogError as exc:
+        raise TenderError(exc.message, fields=exc.fields) from None
+    sha = hashlib.sha256()
+    for chunk in upload.chunks():
+        sha.update(chunk)
+    upload.seek(0)
+    upload.name = catalog_services.upload_store_name(upload)
+    return sha.hexdigest()
+
+
+@transaction.atomic
+def complaint_file(*, tender: Tender, provider, actor, text: str, attachment=None) -> Complaint:
+    """A tenderer whose response was not retained contests the award,
+    during the standstill only."""
+    text = (text or "").strip()
+    if not text:
+        raise _invalid("text", "State the grounds of the complaint.")
+    locked, award = _locked_awarded(tender)
+    if not standstill_running(award):
+        raise _conflict("Complaints are filed during the standstill, which is over.", code="standstill_over")
+    if award.response.provider_id == provider.pk:
+        raise TenderError("The successful tenderer does not contest its own award.", code="forbidden",
+                          http_status=403)
+    if not TenderResponse.objects.filter(tender=locked, provider=provider,
+                                         status=TenderResponse.Status.SUBMITTED).exists():
+        raise TenderError("Only a tenderer of this tender can file a complaint.", code="forbidden",
+                          http_status=403)
+    if Complaint.objects.filter(award_ref=award.pk, provider=provider, status=Complaint.Status.OPEN).exists():
+        raise _conflict("You already have an open complaint against this award: the buyer answers it first.",
+                        code="complaint_open")
+    complaint = Complaint(tender=locked, award_ref=award.pk, provider=provider, text=text, filed_at=timezone.now(),
+                          filed_by=actor if getattr(actor, "pk", None) else None)
+    if attachment:
+        complaint.attachment_sha256 = _upload_checked("attachment", attachment)
+        complaint.attachment = attachment
+    complaint.save()
+    _event("complaint.file", actor=actor, obj=complaint, organisation=provider.name, tender_id=locked.pk,
+           data={"award_id": award.pk, "attachment_sha256": complaint.attachment_sha256})
+    return complaint
+
+
+COMPLAINT_DECISIONS = (ComplaintStatus.UPHELD, ComplaintStatus.DISMISSED)
+
+
+@transaction.atomic
+def complaint_answer(*, complaint: Complaint, actor, decision: str, answer: str) -> Complaint:
+    """The buyer answers: upheld withdraws the award and resumes the
+    evaluation; dismissed lets the standstill run on."""
+    if decision not in COMPLAINT_DECISIONS:
+        raise _invalid("decision", "Uphold or dismiss the complaint.")
+    answer = (answer or "").strip()
+    if not answer:
+        raise _invalid("answer", "An answer stating the buyer's reasons is required.")
+    locked, award = _locked_awarded(complaint.tender)
+    item = Complaint.objects.select_for_update().select_related("provider").get(pk=complaint.pk)
+    if item.status != ComplaintStatus.OPEN:
+        raise _conflict(f"This complaint is already {item.status}.", code="complaint_decided")
+    item.status = decision
+    item.answer = answer
+    item.answered_at = timezone.now()
+    item.answered_by = actor if getattr(actor, "pk", None) else None
+    item.save()
+    _event("complaint.answer", actor=actor, obj=item, organisation=locked.agency.name, tender_id=locked.pk,
+           data={"decision": decision, "award_id": item.award_ref})
+    if decision == ComplaintStatus.UPHELD and item.award_ref == award.pk:
+        award_withdraw(tender=locked, actor=actor, reason=f"Complaint of {item.provider.name} upheld: {answer}")
+    return item
+
+
+@transaction.atomic
+def award_withdraw(*, tender: Tender, actor, reason: str) -> WithdrawnAward:
+    """Withdraw an award before signature: its facts move to the history
+    (``WithdrawnAward``, same id), the tender goes back to CLOSED for the
+    evaluation to resume, and the complaints against it lapse."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise _invalid("reason", "A reason is required to withdraw an award.")
+    locked, award = _locked_awarded(tender)
+    now = timezone.now()
+    history = WithdrawnAward.objects.create(
+        award_id=award.pk, tender=locked, response_id=award.response_id, amount=award.amount,
+        awarded_at=award.awarded_at, awarded_by_id=award.awarded_by_id, standstill_ends_at=award.standstill_ends_at,
+        withdrawn_at=now, withdrawn_by=actor if getattr(actor, "pk", None) else None, reason=reason[:2000])
+    Complaint.objects.filter(award_ref=award.pk, status=ComplaintStatus.OPEN).update(
+        status=ComplaintStatus.LAPSED, answer="The contested award was withdrawn.", answered_at=now)
+    award.delete()
+    _tender_transition(locked, TenderStatus.CLOSED, actor=actor, reason=reason[:500], decided_at=None,
+                       data={"award_id": history.award_id, "withdrawn": True})
+    _event("award.withdraw", actor=actor, obj=history, organisation=locked.agency.name, tender_id=locked.pk,
+           data={"award_id": history.award_id, "response_id": history.response_id, "reason": reason[:500]})
+    return history
+
+
+@transaction.atomic
+def tender_contract_sign(*, tender: Tender, actor) -> Award:
+    """Mark the contract signed: only after the standstill, and only while
+    no complaint against the award is open."""
+    locked, award = _locked_awarded(tender)
+    now = timezone.now()
+    if standstill_running(award, now):
+        ends = timezone.localtime(award.standstill_ends_at)
+        raise TenderError(f"The standstill runs until {ends:%Y-%m-%d %H:%M %Z}: the contract cannot be signed "
+                          f"before.", code="standstill_running", http_status=409,
+                          fields={"standstill_ends_at": [f"The standstill runs until {ends:%Y-%m-%d %H:%M %Z}."]})
+    open_count = Complaint.objects.filter(award_ref=award.pk, status=ComplaintStatus.OPEN).count()
+    if open_count:
+        raise TenderError(f"{open_count} complaint(s) against this award are open: answer them before signing.",
+                          code="complaint_open", http_status=409,
+                          fields={"complaints": ["Answer the open complaints before signing."]})
+    award.contract_signed_at = now
+    award.contract_signed_by = actor if getattr(actor, "pk", None) else None
+    award.save(update_fields=["contract_signed_at", "contract_signed_by"])
+    _tender_transition(locked, TenderStatus.CONTRACT_SIGNED, actor=actor,
+                       data={"award_id": award.pk, "signed_at": now.isoformat()})
+    return award

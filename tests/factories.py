@@ -37,8 +37,33 @@ class ProviderFactory(factory.Factory):
     main_establishment_country = "FR"
 
     @classmethod
-    def _create(cls, model_class, **kwargs):
-        return services.provider_create(actor=None, **kwargs)
+    def _create(cls, model_class, compliant=True, **kwargs):
+        provider = services.provider_create(actor=None, **kwargs)
+        if compliant:
+            supplier_documents(provider)
+        return provider
+
+
+def supplier_documents(provider, *, grounds=None, signed_days_ago=0, attestation_days_left=150):
+    """A signed declaration of the exclusion grounds (none applies) and the
+    three attestations, valid: what a provider needs to respond or accept
+    an order. Rows written directly: the signature service wants an admin
+    member, and an extra member would receive the tests' notifications."""
+    from catalog.models import Attestation, ExclusionGround, SupplierDeclaration
+
+    now = timezone.now() - datetime.timedelta(days=signed_days_ago)
+    answers = {code: False for code in ExclusionGround.values} | (grounds or {})
+    valid_until = timezone.localdate(now) + datetime.timedelta(days=365)
+    SupplierDeclaration.objects.create(
+        provider=provider, grounds=answers, signer_name="Camille Martin", signed_at=now, valid_until=valid_until,
+        content_sha256=services.declaration_digest(provider_id=provider.pk, grounds=answers, comment="",
+                                                   signer_name="Camille Martin", signed_at=now,
+                                                   valid_until=valid_until))
+    today = timezone.localdate()
+    for kind in Attestation.Kind.values:
+        Attestation.objects.create(provider=provider, kind=kind, reference=f"{kind.upper()}-{provider.pk}",
+                                   issued_on=today - datetime.timedelta(days=30),
+                                   expires_on=today + datetime.timedelta(days=attestation_days_left))
 
 
 class MemberFactory(factory.django.DjangoModelFactory):

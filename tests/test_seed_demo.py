@@ -32,9 +32,10 @@ pytestmark = pytest.mark.django_db
 
 def test_it_has_tenders_in_every_state_and_orders(seeded):
     states = set(Tender.objects.values_list("status", flat=True))
-    assert states == {"draft", "published", "closed", "awarded", "unsuccessful", "cancelled"}
+    assert states == {"draft", "published", "closed", "awarded", "contract_signed", "unsuccessful", "cancelled"}
     assert set(Order.objects.values_list("status", flat=True)) == {"accepted", "placed"}
-    winners = {t.agency.slug: t.award.response.provider.slug for t in Tender.objects.filter(status="awarded")}
+    winners = {t.agency.slug: t.award.response.provider.slug
+               for t in Tender.objects.filter(status__in=["awarded", "contract_signed"])}
     assert winners == {"region-bretagne": "microsoft-azure-france", "meteo-france": "outscale"}
     assert Tender.objects.get(status="closed").responses.filter(status="submitted").count() == 3
 
@@ -79,3 +80,16 @@ def test_if_empty_loads_nothing_on_a_seeded_database(seeded):
 def test_it_refuses_in_production():
     with override_settings(DEMO_DATA=False), pytest.raises(CommandError, match="never loaded in production"):
         call_command("seed_demo", stdout=StringIO())
+
+
+def test_every_demo_provider_may_respond_and_one_award_is_contested(seeded):
+    from catalog.models import Provider
+    from catalog.services import provider_compliance_problems
+    from tenders.models import Complaint
+
+    assert all(provider_compliance_problems(p) == {} for p in Provider.objects.all())
+    contested = Tender.objects.get(status="awarded", agency__slug="meteo-france")
+    (complaint,) = Complaint.objects.filter(tender=contested)
+    assert complaint.status == "open" and complaint.provider.slug == "cloud-temple"
+    signed = Tender.objects.get(status="contract_signed")
+    assert signed.award.contract_signed_at >= signed.award.standstill_ends_at > signed.award.awarded_at

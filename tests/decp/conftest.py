@@ -103,7 +103,8 @@ def pass_deadline(tender: Tender) -> Tender:
 
 
 def drive(agency, buyer, market, state: str, *, price: str = "50000", offer=None, title="Stockage objet souverain"):
-    """A tender brought to ``state`` through the services, with one response
+    """A tender brought to ``state`` through the services ("contract_signed":
+    awarded, standstill over, signed — what the DECP publishes), with one response
     (from ``offer``, the French provider's by default) once published.
     Returns (tender, award or None)."""
     offer = offer or market.a
@@ -123,6 +124,16 @@ def drive(agency, buyer, market, state: str, *, price: str = "50000", offer=None
         return services.tender_declare_unsuccessful(tender=tender, actor=buyer, reason="Offres trop chères."), None
     if state == "cancelled":
         return services.tender_cancel(tender=tender, actor=buyer, reason="Besoin abandonné."), None
-    assert state == "awarded"
+    assert state in ("awarded", "contract_signed")
     award = services.tender_award(tender=tender, actor=buyer, response=response)
+    if state == "contract_signed":
+        award = sign(tender, buyer)
     return Tender.objects.get(pk=tender.pk), award
+
+
+def sign(tender: Tender, buyer):
+    """Sign the awarded tender's contract, its standstill run out."""
+    from tenders.models import Award
+
+    Award.objects.filter(tender=tender).update(standstill_ends_at=timezone.now() - datetime.timedelta(seconds=1))
+    return services.tender_contract_sign(tender=tender, actor=buyer)

@@ -1,5 +1,5 @@
 """The demo marketplace through the DECP: the 398,000 € award of Région
-Bretagne is the one contract at or above the threshold; the official
+Bretagne, signed after its standstill, is the one contract in the DECP; the official
 validator accepts every document; nothing before the award appears."""
 
 import json
@@ -34,7 +34,7 @@ pytestmark = pytest.mark.django_db
 def identified_winner(seeded):
     """The region's demo winner: every demo award goes to a provider whose
     legal identifier is public, so every one of them is published."""
-    winner = Tender.objects.get(status="awarded", agency__slug="region-bretagne").award.response.provider
+    winner = Tender.objects.get(status="contract_signed", agency__slug="region-bretagne").award.response.provider
     assert winner.siren or winner.vat_number
     return winner
 
@@ -46,9 +46,9 @@ def entries(doc: dict) -> list[dict]:
 def test_the_demo_award_is_published_and_valid(identified_winner, assert_valid_decp):
     doc = decp.decp_document()
     assert_valid_decp(doc)
-    awarded = Tender.objects.get(status="awarded", agency__slug="region-bretagne")
-    other = Tender.objects.get(status="awarded", agency__slug="meteo-france")
-    assert sorted(e["id"] for e in entries(doc)) == sorted([awarded.reference, other.reference])
+    awarded = Tender.objects.get(status="contract_signed", agency__slug="region-bretagne")
+    # Météo-France's award is in its standstill: no contract yet, no entry.
+    assert [e["id"] for e in entries(doc)] == [awarded.reference]
     entry = next(e for e in entries(doc) if e["id"] == awarded.reference)
     assert entry["acheteur"] == {"id": Agency.objects.get(slug="region-bretagne").siret}
     assert entry["montant"] == 398000 and entry["dureeMois"] == 36
@@ -60,11 +60,11 @@ def test_the_demo_award_is_published_and_valid(identified_winner, assert_valid_d
     assert entry["titulaires"] == [{"titulaire": identifier}]
 
 
-def test_nothing_of_the_demo_appears_before_the_award(seeded, assert_valid_decp):
+def test_nothing_of_the_demo_appears_before_the_signature(seeded, assert_valid_decp):
     doc = decp.decp_document()
     assert_valid_decp(doc)
     text = json.dumps(doc)
-    for tender in Tender.objects.exclude(status="awarded"):
+    for tender in Tender.objects.exclude(status="contract_signed"):
         assert tender.reference not in text, tender.status
     for order in Order.objects.all():  # one placed, one accepted far below the threshold
         assert order.reference not in text, order.status
@@ -78,7 +78,7 @@ def test_the_demo_orders_are_below_the_threshold(seeded):
 
 def test_the_agency_page_shows_the_demo_award_published(identified_winner):
     html = Client().get("/acheteurs/region-bretagne/").content.decode()
-    reference = Tender.objects.get(status="awarded", agency__slug="region-bretagne").reference
+    reference = Tender.objects.get(status="contract_signed", agency__slug="region-bretagne").reference
     row = html[html.index(f"<td>{reference}</td>"):]
     row = row[: row.index("</tr>")]
     assert "publié en DECP le" in row and "398\xa0000,00" in row
@@ -86,11 +86,11 @@ def test_the_agency_page_shows_the_demo_award_published(identified_winner):
 
 
 def test_an_award_to_an_unidentified_holder_waits_on_the_agency_page(seeded):
-    winner = Tender.objects.get(status="awarded", agency__slug="region-bretagne").award.response.provider
+    winner = Tender.objects.get(status="contract_signed", agency__slug="region-bretagne").award.response.provider
     provider_update(provider=winner, actor=None, siren="", vat_number="")
     html = Client().get("/acheteurs/region-bretagne/").content.decode()
     assert "SIREN ou numéro de TVA du titulaire à compléter" in html
-    region = Tender.objects.get(status="awarded", agency__slug="region-bretagne")
+    region = Tender.objects.get(status="contract_signed", agency__slug="region-bretagne")
     assert region.reference not in [e["id"] for e in entries(decp.decp_document())]
 
 
@@ -117,13 +117,13 @@ def test_export_decp_writes_a_valid_demo_file(identified_winner, tmp_path, asser
     target = tmp_path / "decp.json"
     call_command("export_decp", str(target), stdout=StringIO())
     doc = json.loads(target.read_text(encoding="utf-8"))
-    assert len(entries(doc)) == Tender.objects.filter(status="awarded").count() == 2
+    assert len(entries(doc)) == Tender.objects.filter(status="contract_signed").count() == 1
     assert_valid_decp(doc)
 
 
 def test_the_api_serves_the_demo_award(identified_winner, api, assert_valid_decp):
     response = api.get("/api/v1/decp/marches/")
-    assert response.status_code == 200 and len(entries(response.json())) == 2
+    assert response.status_code == 200 and len(entries(response.json())) == 1
     assert_valid_decp(response.json())
     again = api.get("/api/v1/decp/marches/", {"since": response.headers["X-Next-Cursor"]})
     assert entries(again.json()) == []

@@ -1,5 +1,5 @@
 """Which contracts reach the DECP, and the ``/api/v1/decp/marches/`` feed:
-only awarded tenders and accepted orders at or above the threshold, with a
+only signed contracts (after the standstill) and accepted orders at or above the threshold, with a
 ``?since=`` cursor that sees every entry once, in order."""
 
 import datetime
@@ -12,7 +12,7 @@ from django.utils import timezone
 from tenders import decp, services
 from tenders.models import Award, Order
 from tests import factories
-from tests.decp.conftest import drive
+from tests.decp.conftest import drive, sign
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/decp/marches/"
@@ -41,16 +41,16 @@ def big_order(agency, buyer, offer, *, quantity="200", accept=True):
 # Nothing before the award, nothing below the threshold
 
 
-@pytest.mark.parametrize("state", ["draft", "published", "closed", "unsuccessful", "cancelled"])
-def test_nothing_appears_before_the_award(agency, buyer, market, api, state):
+@pytest.mark.parametrize("state", ["draft", "published", "closed", "awarded", "unsuccessful", "cancelled"])
+def test_nothing_appears_before_the_signature(agency, buyer, market, api, state):
     tender, _ = drive(agency, buyer, market, state, price="90000")
     assert marches(decp.decp_document()) == []
     assert marches(api.get(URL).json()) == []
     assert tender.reference not in api.get("/donnees-ouvertes/decp.json").content.decode()
 
 
-def test_the_award_appears_once_awarded(agency, buyer, market, api, assert_valid_decp):
-    tender, award = drive(agency, buyer, market, "awarded", price="90000")
+def test_the_contract_appears_once_signed(agency, buyer, market, api, assert_valid_decp):
+    tender, award = drive(agency, buyer, market, "contract_signed", price="90000")
     doc = api.get(URL).json()
     assert ids(doc) == [tender.reference]
     entry = marches(doc)[0]
@@ -59,7 +59,7 @@ def test_the_award_appears_once_awarded(agency, buyer, market, api, assert_valid
     assert entry["procedure"] == "Procédure adaptée"  # 100,000 € estimated
     assert entry["titulaires"] == [{"titulaire": {"typeIdentifiant": "SIRET", "id": market.french.siren}}]
     assert entry["offresRecues"] == 1 and entry["codeCPV"] == "72317000"
-    assert entry["dateNotification"] == timezone.localdate(award.awarded_at).isoformat()
+    assert entry["dateNotification"] == timezone.localdate(award.contract_signed_at).isoformat()
     assert_valid_decp(doc)
 
 
@@ -74,24 +74,25 @@ def test_offers_received_counts_the_live_responses(agency, buyer, market):
     from tests.decp.conftest import pass_deadline
     tender = services.tender_close_if_due(tender=pass_deadline(tender))
     services.tender_award(tender=tender, actor=buyer, response=winner)
+    sign(tender, buyer)
     assert marches(decp.decp_document())[0]["offresRecues"] == 2
 
 
 def test_a_holder_known_by_its_vat_number_has_the_tva_type(agency, buyer, market):
-    drive(agency, buyer, market, "awarded", offer=market.b)
+    drive(agency, buyer, market, "contract_signed", offer=market.b)
     titulaires = marches(decp.decp_document())[0]["titulaires"]
     assert titulaires == [{"titulaire": {"typeIdentifiant": "TVA", "id": "DE811115368"}}]
 
 
 def test_a_contract_below_the_threshold_is_absent(agency, buyer, market, api):
-    drive(agency, buyer, market, "awarded", price="39999.99", title="Petit marché")
-    big, _ = drive(agency, buyer, market, "awarded", price="40000.00", title="Marché au seuil")
+    drive(agency, buyer, market, "contract_signed", price="39999.99", title="Petit marché")
+    big, _ = drive(agency, buyer, market, "contract_signed", price="40000.00", title="Marché au seuil")
     assert ids(api.get(URL).json()) == [big.reference]
 
 
 def test_the_threshold_setting_is_honoured(agency, buyer, market, api):
-    small, _ = drive(agency, buyer, market, "awarded", price="30000", title="Trente mille")
-    large, _ = drive(agency, buyer, market, "awarded", price="50000", title="Cinquante mille")
+    small, _ = drive(agency, buyer, market, "contract_signed", price="30000", title="Trente mille")
+    large, _ = drive(agency, buyer, market, "contract_signed", price="50000", title="Cinquante mille")
     assert ids(api.get(URL).json()) == [large.reference]
     with override_settings(DECP_THRESHOLD=Decimal("25000")):
         assert ids(api.get(URL).json()) == [small.reference, large.reference]
@@ -103,7 +104,7 @@ def test_the_threshold_setting_is_honoured(agency, buyer, market, api):
 def test_an_unidentified_holder_keeps_the_contract_out(agency, buyer, market, api):
     from catalog.services import french_vat_key, provider_update
 
-    tender, _ = drive(agency, buyer, market, "awarded")
+    tender, _ = drive(agency, buyer, market, "contract_signed")
     siren = market.french.siren
     provider_update(provider=market.french, actor=None, siren="")
     assert ids(api.get(URL).json()) == []
@@ -157,13 +158,13 @@ def five_entries(agency, buyer, other_agency, other_buyer, market):
     """Three awards and two orders, two of them sharing one instant."""
     refs = []
     for n, (who, by) in enumerate([(agency, buyer), (other_agency, other_buyer), (agency, buyer)]):
-        tender, _ = drive(who, by, market, "awarded", price=f"{50000 + n}", title=f"Marché {n}")
+        tender, _ = drive(who, by, market, "contract_signed", price=f"{50000 + n}", title=f"Marché {n}")
         refs.append(tender.reference)
     refs += [big_order(agency, buyer, market.a).reference, big_order(other_agency, other_buyer, market.b).reference]
     # The second award and the first order at the same instant: the kind,
     # then the row, break the tie.
     instant = timezone.now() + datetime.timedelta(minutes=1)
-    Award.objects.filter(tender__reference=refs[1]).update(awarded_at=instant)
+    Award.objects.filter(tender__reference=refs[1]).update(contract_signed_at=instant)
     Order.objects.filter(reference=refs[3]).update(decided_at=instant)
     return [refs[0], refs[2], refs[4], refs[1], refs[3]]
 
@@ -188,8 +189,8 @@ def test_since_returns_only_newer_entries_then_new_ones(agency, buyer, market, a
     cursor = newer.headers["X-Next-Cursor"]
     empty = api.get(URL, {"since": cursor})
     assert ids(empty.json()) == [] and empty.headers["X-Next-Cursor"] == cursor
-    later, _ = drive(agency, buyer, market, "awarded", title="Publié après")
-    Award.objects.filter(tender=later).update(awarded_at=timezone.now() + datetime.timedelta(minutes=5))
+    later, _ = drive(agency, buyer, market, "contract_signed", title="Publié après")
+    Award.objects.filter(tender=later).update(contract_signed_at=timezone.now() + datetime.timedelta(minutes=5))
     assert ids(api.get(URL, {"since": cursor}).json()) == [later.reference]
 
 

@@ -33,9 +33,9 @@ def contracts(agency, buyer, market):
     declined."""
     tenders = {}
     for state, price in [("draft", "50000"), ("published", "50000"), ("closed", "50000"),
-                         ("unsuccessful", "50000"), ("cancelled", "50000"), ("awarded", "90000")]:
+                         ("unsuccessful", "50000"), ("cancelled", "50000"), ("contract_signed", "90000")]:
         tenders[state] = drive(agency, buyer, market, state, price=price, title=f"Besoin {state} <b>")
-    small, _ = drive(agency, buyer, market, "awarded", price="12000", title="Petit besoin")
+    small, _ = drive(agency, buyer, market, "contract_signed", price="12000", title="Petit besoin")
     tenders["small"] = (small, _)
     accepted = services.order_accept(order=services.order_place(
         agency=agency, actor=buyer, offer=market.a, quantity=Decimal("10"), duration_months=12), actor=None)
@@ -51,8 +51,8 @@ def test_the_agency_page_lists_the_award_as_published(contracts, agency):
     response = Client().get(f"/acheteurs/{agency.slug}/")
     assert response.status_code == 200
     html = response.content.decode()
-    tender, award = contracts["tenders"]["awarded"]
-    assert f"publié en DECP le {french_date(award.awarded_at)}" in row_of(html, tender.reference)
+    tender, award = contracts["tenders"]["contract_signed"]
+    assert f"publié en DECP le {french_date(award.contract_signed_at)}" in row_of(html, tender.reference)
     assert "90\xa0000,00" in row_of(html, tender.reference)
     assert "Alpha Cloud" in row_of(html, tender.reference)
     assert f'href="/acheteurs/{agency.slug}/decp.json"' in html
@@ -87,7 +87,7 @@ def test_the_agencys_own_buyer_also_sees_its_drafts_and_pending_orders(contracts
 
 def test_the_agency_page_escapes_what_users_typed(contracts, agency):
     html = Client().get(f"/acheteurs/{agency.slug}/").content.decode()
-    assert "Besoin awarded &lt;b&gt;" in html and "<b>" not in html
+    assert "Besoin contract_signed &lt;b&gt;" in html and "<b>" not in html
     assert "Ministère des Essais &lt;DECP&gt;" in html
 
 
@@ -95,7 +95,7 @@ def test_the_agency_page_agrees_with_the_feed(contracts, agency):
     rows = decp.agency_contract_rows(agency=agency, user=None)
     published = {row.reference for row in rows if row.decp_state == decp.PUBLISHED}
     assert published == {e["id"] for e in decp.decp_document(agency=agency)["marches"]["marche"]}
-    assert published == {contracts["tenders"]["awarded"][0].reference}
+    assert published == {contracts["tenders"]["contract_signed"][0].reference}
 
 
 def test_the_agency_page_follows_the_threshold_setting(contracts, agency):
@@ -111,7 +111,7 @@ def test_the_agency_page_costs_a_fixed_number_of_queries(contracts, agency, buye
     # configuration twice.
     with django_assert_num_queries(5):
         assert Client().get(f"/acheteurs/{agency.slug}/").status_code == 200
-    drive(agency, buyer, market, "awarded", price="70000", title="Encore un")
+    drive(agency, buyer, market, "contract_signed", price="70000", title="Encore un")
     with django_assert_num_queries(5):
         assert Client().get(f"/acheteurs/{agency.slug}/").status_code == 200
 
@@ -123,13 +123,13 @@ def test_an_unknown_agency_is_a_404(db):
 
 def test_the_agency_file_is_a_valid_attachment_with_only_its_contracts(
         contracts, agency, other_agency, other_buyer, market, assert_valid_decp):
-    drive(other_agency, other_buyer, market, "awarded", price="80000", title="Autre acheteur")
+    drive(other_agency, other_buyer, market, "contract_signed", price="80000", title="Autre acheteur")
     response = Client().get(f"/acheteurs/{agency.slug}/decp.json")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json; charset=utf-8"
     assert response["Content-Disposition"] == f'attachment; filename="decp-{agency.slug}.json"'
     doc = json.loads(response.content)
-    assert [e["id"] for e in doc["marches"]["marche"]] == [contracts["tenders"]["awarded"][0].reference]
+    assert [e["id"] for e in doc["marches"]["marche"]] == [contracts["tenders"]["contract_signed"][0].reference]
     assert_valid_decp(doc)
 
 
@@ -145,7 +145,7 @@ def test_the_open_data_page_links_the_download_the_api_and_the_buyers(contracts,
 
 def test_the_open_data_download_is_the_whole_document(contracts, other_agency, other_buyer, market,
                                                       assert_valid_decp):
-    drive(other_agency, other_buyer, market, "awarded", price="80000", title="Autre acheteur")
+    drive(other_agency, other_buyer, market, "contract_signed", price="80000", title="Autre acheteur")
     response = Client().get("/donnees-ouvertes/decp.json")
     assert response["Content-Disposition"] == 'attachment; filename="decp.json"'
     doc = json.loads(response.content)
@@ -169,7 +169,7 @@ def test_export_writes_a_valid_file(contracts, tmp_path, assert_valid_decp):
     call_command("export_decp", str(target), stdout=out)
     doc = json.loads(target.read_text(encoding="utf-8"))
     assert doc == decp.decp_document()
-    assert [e["id"] for e in doc["marches"]["marche"]] == [contracts["tenders"]["awarded"][0].reference]
+    assert [e["id"] for e in doc["marches"]["marche"]] == [contracts["tenders"]["contract_signed"][0].reference]
     assert "1 marché(s) written" in out.getvalue()
     assert not list(tmp_path.glob(".*partial"))
     assert_valid_decp(doc)

@@ -61,14 +61,66 @@ def test_it_gives_a_draft_no_release():
     assert ocds.releases_of(facts(status="cancelled", published_at=None, decided_at=T0)) == []
 
 
+def signed() -> ocds.TenderFacts:
+    base = awarded()
+    award = ocds.AwardFacts(
+        pk=9,
+        amount=Decimal("88000"),
+        awarded_at=base.award.awarded_at,
+        supplier=BETA,
+        contract_signed_at=T0 + timedelta(days=42),
+    )
+    return facts(**{**base.__dict__, "status": "contract_signed", "award": award})
+
+
 def test_it_gives_each_reached_stage_one_release_in_order():
     releases = ocds.releases_of(awarded(), prefix="ocds-abc123")
     assert [r["id"] for r in releases] == [
         "ocds-abc123-GC-2025-00001-tender",
         "ocds-abc123-GC-2025-00001-closed",
-        "ocds-abc123-GC-2025-00001-award",
+        "ocds-abc123-GC-2025-00001-award-9",
     ]
-    assert [r["tag"] for r in releases] == [["tender"], ["tenderUpdate"], ["award", "contract"]]
+    assert [r["tag"] for r in releases] == [["tender"], ["tenderUpdate"], ["award"]]
+
+
+def test_the_award_has_no_contract_until_it_is_signed():
+    award = ocds.releases_of(awarded())[-1]
+    assert "contracts" not in award and award["awards"][0]["status"] == "active"
+    releases = ocds.releases_of(signed())
+    assert [r["tag"] for r in releases][-2:] == [["award"], ["contract"]]
+    contract = releases[-1]["contracts"][0]
+    assert contract["dateSigned"] == ocds.rfc3339(T0 + timedelta(days=42))
+    assert contract["awardID"] == releases[-2]["awards"][0]["id"] and contract["status"] == "active"
+    assert contract["period"]["startDate"] == ocds.rfc3339(T0 + timedelta(days=42))
+
+
+def test_a_withdrawn_award_is_cancelled_by_an_award_update():
+    withdrawn = ocds.WithdrawnAwardFacts(
+        pk=5,
+        amount=Decimal("80000"),
+        awarded_at=T0 + timedelta(days=25),
+        withdrawn_at=T0 + timedelta(days=28),
+        supplier=ALPHA,
+        reason="Réclamation fondée.",
+    )
+    releases = ocds.releases_of(facts(**{**awarded().__dict__, "withdrawn": (withdrawn,)}))
+    assert [(r["id"].rsplit("GC-2025-00001-", 1)[1], r["tag"]) for r in releases] == [
+        ("tender", ["tender"]),
+        ("closed", ["tenderUpdate"]),
+        ("award-5", ["award"]),
+        ("award-5-cancelled", ["awardUpdate"]),
+        ("award-9", ["award"]),
+    ]
+    cancelled = releases[3]
+    assert cancelled["awards"][0]["status"] == "cancelled" and cancelled["tender"]["status"] == "active"
+    assert "Réclamation fondée." in cancelled["awards"][0]["description"]
+    compiled = ocds.compiled_release(releases)
+    assert {a["id"].rsplit("-", 1)[1]: a["status"] for a in compiled["awards"]} == {
+        "5": "cancelled",
+        "9": "active",
+    }
+    assert ocds.stage_for("award-5-cancelled") == ocds.award_cancelled_stage(5)
+    assert ocds.stage_for("contract") is ocds.CONTRACT
 
 
 def test_it_never_shows_tenderers_at_the_tender_stage_even_if_given_some():
@@ -136,8 +188,8 @@ def test_a_contract_runs_for_its_months_in_paris_time():
     assert ocds.add_months(T0, 13).isoformat() == "2026-02-28T10:00:00+01:00"
     # Across the change to summer time, the wall clock stays at 10:00.
     assert ocds.add_months(T0, 3).isoformat() == "2025-04-30T10:00:00+02:00"
-    award = ocds.release(awarded(), ocds.AWARDED, awarded().award.awarded_at)
-    period = award["contracts"][0]["period"]
+    award = ocds.release(awarded(), ocds.award_stage(9), awarded().award.awarded_at)
+    period = award["awards"][0]["contractPeriod"]
     assert period["startDate"].startswith("2025-03-02T10:00:00") and period["endDate"].startswith(
         "2026-03-02T10:00:00"
     )
@@ -160,7 +212,7 @@ def test_an_empty_package_is_refused_rather_than_invalid():
 
 
 def test_a_foreign_provider_gets_a_local_party_id():
-    release = ocds.release(awarded(), ocds.AWARDED, T0 + timedelta(days=30))
+    release = ocds.release(awarded(), ocds.award_stage(9), T0 + timedelta(days=30))
     parties = {p["id"]: p for p in release["parties"]}
     assert "identifier" not in parties["GC-FOURNISSEUR-7"]
     assert parties["FR-RCS-424761419"]["identifier"] == {

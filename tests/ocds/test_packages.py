@@ -62,6 +62,7 @@ def test_the_demo_tenders_of_every_state_validate_against_the_official_schema(se
         "published",
         "closed",
         "awarded",
+        "contract_signed",
         "unsuccessful",
         "cancelled",
     }
@@ -79,10 +80,17 @@ def test_each_stage_has_its_tags_and_tender_status(seeded):
     expected = {
         "published": [(["tender"], "active")],
         "closed": [(["tender"], "active"), (["tenderUpdate"], "active")],
+        # In its standstill: the award, no contract yet.
         "awarded": [
             (["tender"], "active"),
             (["tenderUpdate"], "active"),
-            (["award", "contract"], "complete"),
+            (["award"], "complete"),
+        ],
+        "contract_signed": [
+            (["tender"], "active"),
+            (["tenderUpdate"], "active"),
+            (["award"], "complete"),
+            (["contract"], "complete"),
         ],
         "unsuccessful": [
             (["tender"], "active"),
@@ -106,8 +114,11 @@ def test_each_stage_has_its_tags_and_tender_status(seeded):
     cancelled = Tender.objects.get(status="cancelled")
     assert releases_of(cancelled)[1]["date"] == ocds.rfc3339(cancelled.decided_at)
     assert releases_of(cancelled)[1]["id"].endswith("-cancelled")
-    awarded = Tender.objects.get(status="awarded", agency__slug="region-bretagne")
-    assert releases_of(awarded)[2]["date"] == ocds.rfc3339(awarded.award.awarded_at)
+    signed = Tender.objects.get(status="contract_signed", agency__slug="region-bretagne")
+    assert releases_of(signed)[2]["date"] == ocds.rfc3339(signed.award.awarded_at)
+    assert releases_of(signed)[3]["date"] == ocds.rfc3339(signed.award.contract_signed_at)
+    awarded = Tender.objects.get(status="awarded", agency__slug="meteo-france")
+    assert "contracts" not in json.dumps(releases_of(awarded))
 
 
 def test_drafts_never_appear(seeded):
@@ -172,8 +183,8 @@ def test_a_tender_cancelled_after_its_deadline_lists_its_tenderers(seeded, valid
     )
 
 
-def test_the_award_release_has_the_award_the_contract_and_the_parties(seeded):
-    tender = Tender.objects.get(status="awarded", agency__slug="region-bretagne")
+def test_the_contract_release_has_the_award_the_contract_and_the_parties(seeded):
+    tender = Tender.objects.get(status="contract_signed", agency__slug="region-bretagne")
     award = tender.award
     release = releases_of(tender)[-1]
     supplier = release["awards"][0]["suppliers"][0]
@@ -185,8 +196,9 @@ def test_the_award_release_has_the_award_the_contract_and_the_parties(seeded):
     assert release["awards"][0]["status"] == "active"
     contract = release["contracts"][0]
     assert contract["awardID"] == release["awards"][0]["id"] and contract["status"] == "active"
-    assert contract["period"]["startDate"] == ocds.rfc3339(award.awarded_at)
-    assert contract["period"]["endDate"] == ocds.rfc3339(ocds.add_months(award.awarded_at, 36))
+    assert contract["period"]["startDate"] == ocds.rfc3339(award.contract_signed_at)
+    assert contract["period"]["endDate"] == ocds.rfc3339(ocds.add_months(award.contract_signed_at, 36))
+    assert contract["dateSigned"] == ocds.rfc3339(award.contract_signed_at)
     roles = {p["id"]: p["roles"] for p in release["parties"]}
     assert roles[supplier["id"]] == ["tenderer", "supplier"]
     assert roles[release["buyer"]["id"]] == ["buyer", "procuringEntity"]
@@ -210,6 +222,26 @@ def test_the_award_release_has_the_award_the_contract_and_the_parties(seeded):
     }
 
 
+def test_a_withdrawn_award_gets_an_award_update_and_stays_valid(seeded, validate):
+    tender = Tender.objects.get(status="awarded", agency__slug="meteo-france")
+    buyer = tender.agency.memberships.first().user
+    first = tender.award
+    services.award_withdraw(tender=tender, actor=buyer, reason="Réclamation fondée.")
+    releases = releases_of(tender)
+    assert [r["tag"] for r in releases][2:] == [["award"], ["awardUpdate"]]
+    assert releases[-1]["awards"][0]["id"].endswith(f"-award-{first.pk}")
+    assert releases[-1]["awards"][0]["status"] == "cancelled"
+    assert releases[-1]["tender"]["status"] == "active"
+    runner_up = TenderResponse.objects.get(tender=tender, provider__slug="cloud-temple", status="submitted")
+    services.tender_award(tender=tender, actor=buyer, response=runner_up)
+    releases = releases_of(tender)
+    assert [r["tag"] for r in releases][2:] == [["award"], ["awardUpdate"], ["award"]]
+    _packages, walked, _cursor = walk(APIClient(), limit=100)
+    assert [r["id"] for r in walked if r["ocid"].endswith(tender.reference)] == [r["id"] for r in releases]
+    validate(ocds.record_package([ocds.record(releases)], uri="https://example.org/r.json"),
+             ocds.release_package(releases, uri="https://example.org/p.json"))
+
+
 def test_an_unsuccessful_tender_says_why(seeded):
     tender = Tender.objects.get(status="unsuccessful")
     last = releases_of(tender)[-1]
@@ -218,9 +250,10 @@ def test_an_unsuccessful_tender_says_why(seeded):
     assert last["tender"]["awardPeriod"]["endDate"] == ocds.rfc3339(tender.decided_at)
 
 
-# Releases per tender state: tender; + closed; + award or unsuccessful;
+# Releases per tender state: tender; + closed; + award or unsuccessful; + contract;
 # a cancellation before the deadline adds one to the tender release.
-RELEASES_PER_STATE = {"published": 1, "closed": 2, "awarded": 3, "unsuccessful": 3, "cancelled": 2}
+RELEASES_PER_STATE = {"published": 1, "closed": 2, "awarded": 3, "contract_signed": 4, "unsuccessful": 3,
+                      "cancelled": 2}
 
 
 def expected_release_count() -> int:
@@ -275,9 +308,10 @@ def test_a_transaction_still_open_holds_the_feed_back(seeded):
 
 def test_a_page_costs_a_fixed_number_of_queries(seeded, django_assert_max_num_queries):
     client = APIClient()
-    with django_assert_max_num_queries(6):
+    # 7: the withdrawn awards of the page's tenders are one more query.
+    with django_assert_max_num_queries(7):
         small = client.get(RELEASES, {"limit": 2})
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         large = client.get(RELEASES, {"limit": 100})
     assert len(small.json()["releases"]) == 2 and len(large.json()["releases"]) == expected_release_count()
 
@@ -305,7 +339,7 @@ def test_the_export_writes_valid_packages(seeded, tmp_path, validate):
 
 def test_the_ocid_prefix_setting_is_honoured(seeded, settings):
     settings.OCDS_OCID_PREFIX = "ocds-ab12cd"
-    tender = Tender.objects.get(status="awarded", agency__slug="region-bretagne")
+    tender = Tender.objects.get(status="contract_signed", agency__slug="region-bretagne")
     response = APIClient().get(f"/api/v1/ocds/records/ocds-ab12cd-{tender.reference}/")
     assert response.status_code == 200
     record = response.json()["records"][0]

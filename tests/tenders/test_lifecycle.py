@@ -246,6 +246,9 @@ def test_the_table_is_the_one_of_the_design():
         ("draft", "published"), ("draft", "cancelled"),
         ("published", "closed"), ("published", "cancelled"),
         ("closed", "awarded"), ("closed", "unsuccessful"), ("closed", "cancelled"),
+        # Issue 8: signed after the standstill, or back to evaluation when
+        # the award is withdrawn.
+        ("awarded", "contract_signed"), ("awarded", "closed"),
     }
 
 

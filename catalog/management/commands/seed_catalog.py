@@ -20,13 +20,16 @@ from django.utils import timezone
 
 from catalog import demo_data, services
 from catalog.models import (
+    Attestation,
     Certification,
+    ExclusionGround,
     MemberRole,
     Offer,
     OfferAssessment,
     Provider,
     ProviderMembership,
     SensitivityLevel,
+    SupplierDeclaration,
 )
 
 REFUSAL = "demo data is never loaded in production; set GUICHET_DEMO_DATA=1 to force"
@@ -193,6 +196,26 @@ class Loader:
                 certification=cert, actor=operator, reason=data["suspend"]
             )
 
+    # -- supplier declarations and attestations --------------------------------
+
+    def supplier_documents(self, provider: Provider, data: dict) -> None:
+        """A signed declaration (no exclusion ground applies) and the three
+        attestations, so that every demo provider may respond and accept
+        orders. The first provider's K-bis extract expires within a
+        fortnight: the operator's "expiring" list has something to show."""
+        user = self.provider_user(data["slug"])
+        if not SupplierDeclaration.objects.filter(provider=provider).exists():
+            services.declaration_sign(
+                provider=provider, actor=user, signer_name=f"Représentant légal de {provider.name} (démo)",
+                grounds={code: False for code in ExclusionGround.values})
+        first = data is demo_data.PROVIDERS[0]
+        ages = {"social": 40, "tax": 60, "registration": 80 if first else 20}
+        for kind, days in ages.items():
+            if not Attestation.objects.filter(provider=provider, kind=kind).exists():
+                services.attestation_create(
+                    provider=provider, actor=user, kind=kind, reference=f"DEMO-{kind.upper()}-{provider.pk:05d}",
+                    issued_on=self.today - datetime.timedelta(days=days))
+
     # -- everything ----------------------------------------------------------
 
     def run(self) -> None:
@@ -203,6 +226,7 @@ class Loader:
                 self.offer(provider, offer_data)
             for cert_data in data.get("certifications", []):
                 self.certification(provider, cert_data, operator)
+            self.supplier_documents(provider, data)
         # Certificates issued more than three years ago are marked expired,
         # as the nightly task would.
         services.certifications_expire_due(today=self.today)

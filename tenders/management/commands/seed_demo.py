@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from catalog.models import Offer, Provider
 from tenders import demo_data, services
-from tenders.models import Agency, Order, Tender, TenderResponse
+from tenders.models import Agency, Award, Order, Tender, TenderResponse
 
 
 class Command(BaseCommand):
@@ -123,9 +123,24 @@ class Command(BaseCommand):
             if score is not None:
                 services.response_score(response=response, actor=buyer, technical_score=Decimal(score),
                                         other_score=Decimal(0))
-        if state == "awarded":
+        if state in ("awarded", "contract_signed"):
             winner = TenderResponse.objects.get(pk=responses[row["award_to"]][0].pk)
-            services.tender_award(tender=tender, actor=buyer, response=winner)
+            award = services.tender_award(tender=tender, actor=buyer, response=winner)
+            if "complaint" in row:
+                slug, text = row["complaint"]
+                services.complaint_file(tender=tender, provider=Provider.objects.get(slug=slug),
+                                        actor=self.provider_user(slug), text=text)
+            if state == "contract_signed":
+                # Demo history: the award was made before a standstill that
+                # has run out (the second direct write of the seed).
+                over = timezone.now() - timedelta(hours=1)
+                awarded_at = over - timedelta(days=settings.STANDSTILL_DAYS)
+                deadline = awarded_at - timedelta(days=1)
+                Award.objects.filter(pk=award.pk).update(awarded_at=awarded_at, standstill_ends_at=over)
+                Tender.objects.filter(pk=tender.pk).update(
+                    published_at=deadline - timedelta(days=row["deadline_days"]), response_deadline=deadline,
+                    closed_at=deadline, decided_at=awarded_at)
+                services.tender_contract_sign(tender=tender, actor=buyer)
         elif state == "unsuccessful":
             services.tender_declare_unsuccessful(tender=tender, actor=buyer, reason=row["reason"])
         return tender
