@@ -48,8 +48,10 @@ DATA_COUNTRIES_TTL = 300
 
 
 def _data_countries() -> list[str]:
+    # order_by() drops the model's ordering, which DISTINCT would otherwise
+    # include (one row per offer and country instead of one per country).
     return sorted(
-        Offer.objects.filter(status=Offer.Status.PUBLISHED)
+        Offer.objects.filter(status=Offer.Status.PUBLISHED).order_by()
         .annotate(country=Func("data_countries", function="unnest"))
         .values_list("country", flat=True).distinct()
     )
@@ -58,7 +60,7 @@ def _data_countries() -> list[str]:
 def location_choices() -> list[tuple[str, str]]:
     """The European Union, then every country where a published offer keeps
     data: a country nobody offers would only lead to an empty page."""
-    key = f"catalog:public:data-countries:{connection.settings_dict['NAME']}"
+    key = f"catalog:public:data-countries:v2:{connection.settings_dict['NAME']}"
     present = cache.get_or_set(key, _data_countries, DATA_COUNTRIES_TTL)
     named = sorted(((code, iso_countries.name(code) or code) for code in present if code), key=lambda c: c[1])
     return [("", _("Anywhere")), ("EU", _("European Union (every data location)")), *named]

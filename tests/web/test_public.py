@@ -372,3 +372,10 @@ def test_it_reads_a_list_in_a_constant_number_of_queries(market, provider_a, age
         factories.tender(agency_a, actor=buyer_a, publish=True, title=f"Appel {n}")
     catalog_services.offers_assess(offer_ids=list(range(1, 100)))
     assert count() == before
+
+
+def test_it_offers_each_data_country_once(market, provider_a):
+    from catalog.forms_public import _data_countries
+
+    assessed(factories.offer(provider_a, name="Coffre Berlin", storage_countries=["DE", "FR"]))
+    assert _data_countries() == ["DE", "FR"]
