@@ -312,3 +312,16 @@ def test_it_shows_a_rejected_certificate_with_its_reason(member_a, provider_a, o
     services.certification_reject(certification=cert, actor=operator, reason="Illegible scan")
     page = html_client(member_a.user).get(reverse("provider-certificates")).content.decode()
     assert "Evidence rejected" in page and "Illegible scan" in page
+
+
+def test_it_lists_offers_and_certificates_in_a_constant_number_of_queries(
+        member_a, provider_a, django_assert_max_num_queries):
+    offers = [factories.offer(provider_a, name=f"Offre {n}") for n in range(6)]
+    for n in range(4):
+        factories.certification(provider_a, offers[n:n + 2], reference=f"REF-{n}")
+    client = html_client(member_a.user)
+    client.get(reverse("provider-offers"))  # warm the session and caches
+    with django_assert_max_num_queries(16):
+        assert client.get(reverse("provider-offers")).status_code == 200
+    with django_assert_max_num_queries(16):
+        assert client.get(reverse("provider-certificates")).status_code == 200
