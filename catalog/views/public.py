@@ -123,11 +123,17 @@ def _breadcrumb(current: str, *links: tuple[str, str]) -> dict:
 # Catalogue search
 
 
+def _listed(user):
+    """Visible offers as a list row shows them: provider and level, not the
+    certificates and subcontractors an offer's own page prefetches."""
+    return selectors.offers_visible_to(user).prefetch_related(None)
+
+
 def _search(form: OfferSearchForm, user, *, drop: str | None = None):
     filters = form.offer_filters()
     if drop:
         filters[drop] = [] if drop == "flags" else None
-    qs = selectors.offers_filter(selectors.offers_visible_to(user), **filters)
+    qs = selectors.offers_filter(_listed(user), **filters)
     if form.cleaned_data.get("unit"):
         qs = qs.filter(normalised_unit=form.cleaned_data["unit"])
     return qs
@@ -239,7 +245,7 @@ def catalog_compare(request):
         unit, quantity, months = data["unit"], data["quantity"], data["months"]
         spec = units.UNITS[unit]
         wanted = quantity * spec.quantity_factor  # in normalised quantities
-        matching = selectors.offers_filter(selectors.offers_visible_to(request.user), **form.offer_filters())
+        matching = selectors.offers_filter(_listed(request.user), **form.offer_filters())
         comparable = matching.filter(normalised_unit=spec.normalised)
         fits = Q(capacity__isnull=True) | Q(capacity_normalised__gte=wanted)
         # Ordered in SQL by what the buyer would pay (minimums included), so
@@ -453,7 +459,7 @@ def ownership_summary(provider: Provider) -> dict:
 @require_GET
 def provider_detail(request, slug: str):
     provider = get_object_or_404(selectors.providers_visible_to(request.user), slug=slug)
-    offers = list(selectors.offers_visible_to(request.user).filter(provider=provider).order_by(
+    offers = list(_listed(request.user).filter(provider=provider).order_by(
         "-assessment__level_rank", "name", "id"))
     _decorate(offers, _levels())
     certificates = (selectors.certifications_visible_to(request.user).filter(provider=provider)
