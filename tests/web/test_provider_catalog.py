@@ -325,3 +325,21 @@ def test_it_lists_offers_and_certificates_in_a_constant_number_of_queries(
         assert client.get(reverse("provider-offers")).status_code == 200
     with django_assert_max_num_queries(16):
         assert client.get(reverse("provider-certificates")).status_code == 200
+
+
+def test_it_paginates_the_offer_list(member_a, provider_a):
+    for n in range(22):
+        factories.offer(provider_a, name=f"Offre {n:02d}", status="draft")
+    client = html_client(member_a.user)
+    first = client.get(reverse("provider-offers")).content.decode()
+    second = client.get(reverse("provider-offers") + "?page=2").content.decode()
+    assert "Offre 00" in first and "Offre 21" not in first
+    assert "Offre 21" in second and "Offre 00" not in second
+
+
+def test_it_polls_the_assessment_only_while_it_is_missing(member_a, offer_a):
+    client = html_client(member_a.user)
+    url = reverse("provider-offer-edit", args=[offer_a.pk])
+    assert 'hx-trigger="every 3s"' in client.get(url).content.decode()
+    services.offers_assess(offer_ids=[offer_a.pk])
+    assert 'hx-trigger="every 3s"' not in client.get(url).content.decode()
