@@ -51,7 +51,8 @@ def provider_member_required(view):
     return wrapper
 
 
-def _is_admin(request) -> bool:
+def is_provider_admin(request) -> bool:
+    """The signed-in user administers the provider they act for."""
     membership = getattr(request.user, "provider_membership", None)
     return membership is not None and membership.role == MemberRole.ADMIN
 
@@ -120,7 +121,7 @@ def _label_levels(offers) -> None:
 @require_http_methods(["GET", "POST"])
 def profile(request):
     provider = request.provider
-    can_edit = _is_admin(request)
+    can_edit = is_provider_admin(request)
     stakes = list(provider.stakes.all())
     if request.method == "POST":
         if not can_edit:
