@@ -45,3 +45,10 @@ lock: $(STAMP)
 # e.g. make bench ARGS="--sizes 10000,100000,1000000 --runs 50"
 bench: $(STAMP)
 	$(PY) -m bench $(ARGS)
+
+# Load test on loopback (issue 7): gunicorn + worker on the demo data, locust
+# headless, ≥ 60 s at 50 users; prints p50/p95/p99, writes bench/loadtest.json,
+# fails on any error. Not part of `make test`.
+# e.g. make loadtest ARGS="--users 100 --duration 120"
+loadtest: $(STAMP)
+	$(PY) -m bench.loadtest $(ARGS)

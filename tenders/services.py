@@ -283,7 +283,10 @@ def _tender_transition(tender: Tender, target: str, *, actor, reason: str = "",
                        data: dict | None = None, **fields: Any) -> Tender:
     """The one place a tender changes status: lock, check the table, record
     the event, save. Raises a 409 TenderError for a move the table forbids."""
-    locked = Tender.objects.select_for_update().select_related("agency").get(pk=tender.pk)
+    # The tender row only (`of`): locking its agency's row too deadlocked
+    # with a tender being created for that agency, which holds the audit
+    # lock and checks its foreign key to the agency at commit (make loadtest).
+    locked = Tender.objects.select_for_update(of=("self",)).select_related("agency").get(pk=tender.pk)
     if target not in TRANSITIONS[locked.status]:
         raise _conflict(f"A {locked.status} tender cannot become {target}.", code="transition_not_allowed")
     previous = locked.status

@@ -137,3 +137,29 @@ def test_a_certificate_revoked_during_matching_leaves_a_shortlist_true_to_the_fi
     assert market.a.pk not in qualified
     shortlisted = set(ShortlistEntry.objects.filter(tender=published).values_list("offer_id", flat=True))
     assert shortlisted == qualified == {market.b.pk, market.c.pk}
+
+
+def test_publishing_and_creating_for_one_agency_at_once_never_deadlock(agency_a, buyer_a, monkeypatch):
+    """A publication locks its tender, then appends to the audit chain; a
+    creation for the same agency appends to the chain, then checks its
+    foreign key to the agency at commit. Locking the agency's row with the
+    tender made them wait on each other (found by `make loadtest`)."""
+    from broker import services as audit_services
+    from tests import factories
+
+    original = audit_services.audit_append
+
+    def slow_append(**kwargs):
+        event = original(**kwargs)
+        time.sleep(0.2)  # hold the chain's lock a while, as a busy server does
+        return event
+
+    monkeypatch.setattr(audit_services, "audit_append", slow_append)
+    def publish_a_moment_later(draft):
+        time.sleep(0.05)  # the creation holds the chain's lock by then
+        return services.tender_publish(tender=draft, actor=buyer_a)
+
+    for draft in [factories.tender(agency_a, actor=buyer_a) for _ in range(2)]:
+        outcomes = run_together(lambda: factories.tender(agency_a, actor=buyer_a),
+                                lambda d=draft: publish_a_moment_later(d))
+        assert not any(isinstance(o, Exception) for o in outcomes), outcomes
