@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db.models import Q
 
 from tenders.models import (
     Agency,
@@ -12,6 +13,7 @@ from tenders.models import (
     Tender,
     TenderResponse,
 )
+from tenders.selectors import SEALED_STATUSES
 
 
 class MembershipInline(admin.TabularInline):
@@ -61,6 +63,12 @@ class TenderResponseAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def get_queryset(self, request):
+        # Sealed for the operator too until the deadline closes the tender
+        # (tenders.selectors.responses_sealed): neither listed nor counted.
+        return super().get_queryset(request).exclude(
+            Q(tender__status__in=SEALED_STATUSES) | Q(tender__closed_at__isnull=True))
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
