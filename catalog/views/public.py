@@ -90,7 +90,10 @@ def _levels() -> dict[str, SensitivityLevel]:
 def _decorate(offers, levels: dict[str, SensitivityLevel]) -> None:
     """Attach what a result row shows: the level badge text and the
     normalised price label."""
+    offers = list(offers)
+    used_by = selectors.offers_used_by([offer.pk for offer in offers])
     for offer in offers:
+        offer.used_by_count = len(used_by.get(offer.pk, []))
         assessment = getattr(offer, "assessment", None)
         level = levels.get(assessment.level) if assessment and assessment.level else None
         offer.level_code = level.code if level else ""
@@ -371,6 +374,7 @@ def offer_detail(request, pk: int):
         "unit_price_incl_vat": with_vat(offer.unit_price),
         "normalised_price_incl_vat": with_vat(offer.normalised_price),
         "buy_url": _direct_purchase_url(offer),
+        "used_by": selectors.offers_used_by([offer.pk]).get(offer.pk, []),
         "threshold": settings.DIRECT_PURCHASE_THRESHOLD,
         "breadcrumb_data": _breadcrumb(offer.name, (reverse("catalog-search"), _("Catalogue"))),
     })

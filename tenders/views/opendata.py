@@ -7,6 +7,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from tenders import decp
@@ -25,8 +26,7 @@ def open_data(request):
         "decp_count": decp.decp_count(),
         "threshold": settings.DECP_THRESHOLD,
         "schema_version": decp.SCHEMA_VERSION,
-        "breadcrumb_data": {"links": [{"url": reverse("home"), "title": "Accueil"}],
-                            "current": "Données ouvertes"},
+        "breadcrumb_data": {"links": [], "current": _("Open data")},
     })
 
 
@@ -42,8 +42,7 @@ def agency_page(request, slug: str):
         "agency": agency,
         "rows": decp.agency_contract_rows(agency=agency, user=request.user),
         "threshold": settings.DECP_THRESHOLD,
-        "breadcrumb_data": {"links": [{"url": reverse("home"), "title": "Accueil"},
-                                      {"url": reverse("open-data"), "title": "Données ouvertes"}],
+        "breadcrumb_data": {"links": [{"url": reverse("open-data"), "title": _("Open data")}],
                             "current": agency.name},
     })
 

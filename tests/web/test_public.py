@@ -379,3 +379,22 @@ def test_it_offers_each_data_country_once(market, provider_a):
 
     assessed(factories.offer(provider_a, name="Coffre Berlin", storage_countries=["DE", "FR"]))
     assert _data_countries() == ["DE", "FR"]
+
+
+def test_it_shows_the_public_bodies_using_an_offer_on_its_page_and_their_count_in_results(
+        db, market, agency_a, buyer_a, member_a):
+    order = tender_services.order_place(agency=agency_a, actor=buyer_a, offer=market.a, quantity="1",
+                                        duration_months=12, level="N1", flags=[])
+    tender_services.order_accept(order=order, actor=member_a.user)
+    client = html_client()
+    page = client.get(f"/offres/{market.a.pk}/").content.decode()
+    assert 'id="offer-used-by"' in page and agency_a.name in page
+    rows = client.get("/catalogue/").content.decode()
+    row = rows.split(f'data-offer="{market.a.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert '<td class="guichet-numeric used-by-count">1</td>' in row
+
+
+def test_it_offers_agency_members_to_save_the_search_as_a_sourcing_file(db, buyer_a):
+    page = html_client(buyer_a).get("/catalogue/?level=N2").content.decode()
+    assert 'id="save-search-form"' in page and 'value="level=N2"' in page
+    assert 'id="save-search-form"' not in html_client().get("/catalogue/?level=N2").content.decode()
