@@ -40,47 +40,60 @@ def agency_a_admin(agency_a):  # noqa: F811
     return factories.agency_member(agency_a, role="admin", username="admin-a")
 
 
+def plain(field: str, text: str) -> str:
+    return text
+
+
 @pytest.fixture
 def cast(db, market, agency_a, agency_b, buyer_a, buyer_b, agency_a_admin, member_a, member_b,  # noqa: F811
          member_c, operator, django_capture_on_commit_callbacks):  # noqa: F811
     """Every object a URL can name, of agency A or provider A."""
     with django_capture_on_commit_callbacks(execute=False):
-        draft = factories.tender(agency_a, actor=buyer_a, title="Brouillon A")
-        published = factories.tender(agency_a, actor=buyer_a, publish=True, title="Publié A")
-        sealed_a = submit(published, member_a, market.a, price="1000.00")
-        question = services.clarification_ask(tender=published, provider=member_a.provider, actor=member_a.user,
-                                              question="Question de A ?")
+        return build_cast(market=market, agency_a=agency_a, buyer_a=buyer_a, buyer_b=buyer_b,
+                          agency_a_admin=agency_a_admin, member_a=member_a, member_b=member_b, operator=operator)
 
-        closing = factories.tender(agency_a, actor=buyer_a, publish=True, title="Clos A")
-        closed_a = submit(closing, member_a, market.a, price="1000.00")
-        closed_b = submit(closing, member_b, market.b, price="1100.00")
-        closed = close(closing)
 
-        awarding = factories.tender(agency_a, actor=buyer_a, publish=True, title="Attribué A")
-        won = submit(awarding, member_a, market.a, price="1000.00")
-        lost = submit(awarding, member_b, market.b, price="1200.00")
-        awarding = close(awarding)
-        for response in (won, lost):
-            services.response_score(response=response, actor=buyer_a, technical_score=70, other_score=0)
-        award = services.tender_award(tender=awarding, actor=buyer_a, response=won)
-        awarding.refresh_from_db()
-        complaint = services.complaint_file(tender=awarding, provider=member_b.provider, actor=member_b.user,
-                                            text="Réclamation de B")
+def build_cast(*, market, agency_a, buyer_a, buyer_b, agency_a_admin, member_a, member_b, operator,  # noqa: F811
+               text=plain):
+    """``text(field, plain)`` gives every free text a user submits (the
+    escaping test injects markup through it)."""
+    draft = factories.tender(agency_a, actor=buyer_a, title=text("tender_title", "Brouillon A"),
+                            description=text("tender_description", "Besoin A"))
+    published = factories.tender(agency_a, actor=buyer_a, publish=True, title=text("tender_title", "Publié A"))
+    sealed_a = submit(published, member_a, market.a, price="1000.00", answer=text("response_answer", "Réponse A"))
+    question = services.clarification_ask(tender=published, provider=member_a.provider, actor=member_a.user,
+                                          question=text("clarification_question", "Question de A ?"))
 
-        order = services.order_place(agency=agency_a, actor=buyer_a, offer=market.a, quantity="1",
-                                     duration_months=1)
-        sourcing = services.sourcing_file_save(agency=agency_a, actor=buyer_a, name="Dossier A",
-                                               filters={"level": "N2", "category": "iaas_storage"})
-        organisation_a = Organisation(provider=member_a.provider, agency=None, role="admin")
-        api_key, _ = broker_services.api_key_create(organisation=organisation_a, actor=member_a.user,
-                                                    name="Clé A", scopes="read")
-        endpoint = WebhookEndpoint.objects.create(provider=member_a.provider, url="https://hooks.example.org/a",
-                                                  secret="whsec_test", event_types=["tender.published"])
-        delivery = WebhookDelivery.objects.create(endpoint=endpoint, event_type="tender.published",
-                                                  event_id=f"tender.published:{published.pk}",
-                                                  payload={"data": {"id": published.pk}})
-        notification = broker_services.notify(users=[member_a.user], kind="test", key="security-cast",
-                                              subject="Pour A", body="Pour A")[0]
+    closing = factories.tender(agency_a, actor=buyer_a, publish=True, title=text("tender_title", "Clos A"))
+    closed_a = submit(closing, member_a, market.a, price="1000.00", answer=text("response_answer", "Réponse A"))
+    closed_b = submit(closing, member_b, market.b, price="1100.00")
+    closed = close(closing)
+
+    awarding = factories.tender(agency_a, actor=buyer_a, publish=True, title=text("tender_title", "Attribué A"))
+    won = submit(awarding, member_a, market.a, price="1000.00", answer=text("response_answer", "Réponse A"))
+    lost = submit(awarding, member_b, market.b, price="1200.00")
+    awarding = close(awarding)
+    for response in (won, lost):
+        services.response_score(response=response, actor=buyer_a, technical_score=70, other_score=0)
+    award = services.tender_award(tender=awarding, actor=buyer_a, response=won)
+    awarding.refresh_from_db()
+    complaint = services.complaint_file(tender=awarding, provider=member_b.provider, actor=member_b.user,
+                                        text=text("complaint_text", "Réclamation de B"))
+
+    order = services.order_place(agency=agency_a, actor=buyer_a, offer=market.a, quantity="1",
+                                 duration_months=1)
+    sourcing = services.sourcing_file_save(agency=agency_a, actor=buyer_a, name=text("sourcing_name", "Dossier A"),
+                                           filters={"level": "N2", "category": "iaas_storage"})
+    organisation_a = Organisation(provider=member_a.provider, agency=None, role="admin")
+    api_key, _ = broker_services.api_key_create(organisation=organisation_a, actor=member_a.user,
+                                                name=text("api_key_name", "Clé A"), scopes="read")
+    endpoint = WebhookEndpoint.objects.create(provider=member_a.provider, url="https://hooks.example.org/a",
+                                              secret="whsec_test", event_types=["tender.published"])
+    delivery = WebhookDelivery.objects.create(endpoint=endpoint, event_type="tender.published",
+                                              event_id=f"tender.published:{published.pk}",
+                                              payload={"data": {"id": published.pk}})
+    notification = broker_services.notify(users=[member_a.user], kind="test", key="security-cast",
+                                          subject="Pour A", body="Pour A")[0]
     provider_a = member_a.provider
     return SimpleNamespace(
         draft=draft, published=published, sealed_a=sealed_a, question=question,

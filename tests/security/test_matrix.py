@@ -1,0 +1,138 @@
+"""Authorisation matrix (issue 7): every URL the resolver serves, for every
+role, read (GET) and written (POST with an empty body), against the
+expected classes kept as data in matrix.csv (see matrix.py for the
+classes). Paths name objects of agency A or provider A, so the rows prove
+that agency B and provider B are refused what A is served.
+
+Each write runs in a savepoint rolled back after the request: one role's
+successful POST (a cancellation, a withdrawal) does not change what the
+next role sees.
+
+``SECURITY_MATRIX_RECORD=1`` rewrites matrix.csv with what was observed
+(new routes get guessed parameters); review every changed cell before
+committing it."""
+
+import os
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from rest_framework.test import APIClient
+
+from tests.security import matrix
+
+RECORD = os.environ.get("SECURITY_MATRIX_RECORD") == "1"
+
+
+class Clients:
+    """One signed-in client per role and kind (API or HTML), made again
+    after a request to the sign-in or sign-out pages (they change the
+    session)."""
+
+    def __init__(self, users):
+        self.users = users
+        self.made = {}
+
+    def get(self, route: str, role: str):
+        api = route.startswith("api/")
+        key = (role, api)
+        if key not in self.made:
+            user = self.users[role]
+            if api:
+                client = APIClient(raise_request_exception=False)
+                if user is not None:
+                    client.force_authenticate(user)
+            else:
+                client = Client(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="en")
+                if user is not None:
+                    client.force_login(user)
+            self.made[key] = client
+        return self.made[key]
+
+    def request(self, route: str, method: str, path: str, role: str) -> str:
+        client = self.get(route, role)
+        with transaction.atomic():
+            if method == "GET":
+                response = client.get(path)
+            elif route.startswith("api/"):
+                response = client.post(path, {}, format="json")
+            else:
+                response = client.post(path, {})
+            transaction.set_rollback(True)
+        if route.startswith(("compte/", "i18n/")):
+            self.made.pop((role, False), None)
+        return matrix.classify(response)
+
+
+GUESSES = [  # (route fragment, params) for SECURITY_MATRIX_RECORD on new routes, first match wins
+    ("modifier/<slug>", "pk=draft;slug='besoin'"), ("modifier", "pk=draft"), ("publier", "pk=draft"),
+    ("responses/<response_id>", "pk=closed;response_id=closed_a"),
+    ("reponses/<response_id>", "pk=closed;response_id=closed_a"),
+    ("attribuer/<response_id>", "pk=closed;response_id=closed_a"),
+    ("clarifications/<clarification_id>", "pk=published;clarification_id=question"),
+    ("questions/<clarification_id>", "pk=published;clarification_id=question"),
+    ("complaints/<complaint_id>", "pk=awarded;complaint_id=complaint"),
+    ("reclamations/<complaint_id>", "pk=awarded;complaint_id=complaint"),
+    ("deliveries/<delivery_id>", "pk=endpoint;delivery_id=delivery"),
+    ("decision", "pk=awarded"), ("sign", "pk=awarded"), ("withdraw-award", "pk=awarded"),
+    ("tenders/<pk>", "pk=published"), ("appels/<pk>", "pk=published"), ("appels-offres/<pk>", "pk=published"),
+    ("offers/<pk>", "pk=offer"), ("offres/<pk>", "pk=offer"), ("certifi", "pk=certification"),
+    ("declarations/<pk>", "pk=declaration"), ("attestations/<pk>", "pk=attestation"),
+    ("providers/<pk>", "pk=provider"), ("fournisseurs/<pk>", "pk=provider"), ("agencies/<pk>", "pk=agency"),
+    ("awards/<pk>", "pk=award"), ("orders/<pk>", "pk=order"), ("commandes/<pk>", "pk=order"),
+    ("sourcing-files/<pk>", "pk=sourcing"), ("dossiers/<pk>", "pk=sourcing"),
+    ("notifications/<pk>", "pk=notification"), ("webhooks/<pk>", "pk=endpoint"), ("api-keys/<pk>", "pk=api_key"),
+    ("nouvelle/<offer_id>", "offer_id=offer"), ("fournisseurs/<slug>", "slug=provider.slug"),
+    ("acheteurs/<slug>", "slug=agency.slug"), ("<ocid>", "ocid=ocid"), ("nouveau/<slug>", "slug='besoin'"),
+    ("<uidb64>/<token>", "uidb64='MQ';token='set-password'"),
+]
+
+
+def _guess(route: str) -> str:
+    if "<" not in route:
+        return ""
+    return next((params for fragment, params in GUESSES if fragment in route), "?")
+
+
+@pytest.mark.django_db
+def test_it_serves_each_url_to_exactly_the_roles_the_table_allows(cast):
+    served = matrix.routes()
+    table = matrix.load() if matrix.TABLE.exists() else []
+    clients = Clients(cast.users)
+    problems, recorded = [], []
+    rows = list(table)
+    for route in sorted(served):
+        for method in ("GET", "POST"):
+            if not any(r.route == route and r.method == method for r in table):
+                if not RECORD:
+                    problems.append(f"{method} {route}: served but missing from matrix.csv")
+                    continue
+                rows.append(matrix.Row(route, method, _guess(route), {}))
+    for row in rows:
+        if row.route not in served:
+            problems.append(f"{row.route}: in matrix.csv but no longer served")
+            continue
+        path = matrix.fill(row.route, row.params, cast)
+        observed = {role: clients.request(row.route, row.method, path, role) for role in matrix.ROLES}
+        if RECORD:
+            recorded.append(matrix.Row(row.route, row.method, row.params, observed))
+            continue
+        for role in matrix.ROLES:
+            if matrix.breaches(row.method, row.expected[role], observed[role]):
+                problems.append(f"{row.method} {path} ({row.params}) as {role}: expected {row.expected[role]}, "
+                                f"got {observed[role]}")
+    if RECORD:
+        matrix.save(recorded)
+    assert not problems, "\n".join(problems)
+
+
+def test_it_fails_a_read_or_write_that_crosses_the_table():
+    """The comparison itself: a 2xx where the table refuses fails, as does
+    a refusal where it serves, and any 5xx."""
+    assert matrix.breaches("GET", "D", "2")
+    assert matrix.breaches("GET", "2", "D")
+    assert matrix.breaches("POST", "L", "3")
+    assert matrix.breaches("POST", "D", "I")
+    assert matrix.breaches("POST", "I", "5")
+    assert not matrix.breaches("GET", "D", "L")
+    assert not matrix.breaches("POST", "I", "2")
