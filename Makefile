@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format lock stop check bench loadtest
+.PHONY: run test install lint format lock stop check bench loadtest audit
 
 $(STAMP): requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -52,3 +52,8 @@ bench: $(STAMP)
 # e.g. make loadtest ARGS="--users 100 --duration 120"
 loadtest: $(STAMP)
 	$(PY) -m bench.loadtest $(ARGS)
+
+# Known vulnerabilities in the locked dependencies (PyPI advisory database;
+# needs network). --strict: a dependency that could not be audited fails too.
+audit: $(STAMP)
+	$(VENV)/bin/pip-audit -r requirements.lock --disable-pip --no-deps --strict --progress-spinner off
