@@ -45,6 +45,7 @@ from tenders.models import (
     Tender,
     TenderResponse,
     TenderStatus,
+    WithdrawnAward,
 )
 
 logger = logging.getLogger(__name__)
@@ -189,11 +190,18 @@ def tender_match(*, tender_id: int) -> MatchRun:
     shortlisted providers. Idempotent: the same catalogue gives the same
     rows, and nobody is invited twice."""
     # A tender past its deadline is closed here rather than matched: nobody
-    # is invited to a call that no longer takes responses.
-    tender = tender_services.tender_close_if_due(tender=Tender.objects.get(pk=tender_id))
-    if tender.status != TenderStatus.PUBLISHED:
-        return MatchRun(tender_id, 0, [])
-    tender_services.tender_matching_mark(tender_id=tender_id, state=MatchingState.RUNNING)
+    # is invited to a call that no longer takes responses. The close and the
+    # "running" mark share one transaction committed without waiting for the
+    # WAL flush: both are idempotent, and a crash that lost them leaves the
+    # tender to the next run or the sweeper (the shortlist's own transaction
+    # below is committed durably).
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        tender = tender_services.tender_close_if_due(tender=Tender(pk=tender_id))
+        if tender.status != TenderStatus.PUBLISHED:
+            return MatchRun(tender_id, 0, [])
+        tender_services.tender_matching_mark(tender_id=tender_id, state=MatchingState.RUNNING)
     try:
         with transaction.atomic():
             # Lock the tender, then read the catalogue: two runs of the same
@@ -207,7 +215,8 @@ def tender_match(*, tender_id: int) -> MatchRun:
             if tender.status != TenderStatus.PUBLISHED:
                 rows, invited = [], []
             else:
-                rows = matching.score(tender, matching.candidates(tender))
+                need = tender_selectors.need_of(tender)
+                rows = matching.score(tender, matching.candidates(tender, need=need), need=need)
                 invited = tender_services.shortlist_store(tender_id=tender_id, rows=rows)
             if invited:
                 webhooks_on_invitations(tender=tender, provider_ids=invited)
@@ -312,7 +321,7 @@ def award_decision_notify(*, tender: Tender, award: Award, others: set[int]) -> 
 def standstill_notify(*, object_id: int, action: str) -> int:
     """Complaints and withdrawals: the buyer hears of a complaint, the
     complainant of the answer, every tenderer of a withdrawn award."""
-    from tenders.models import Complaint, WithdrawnAward
+    from tenders.models import Complaint
 
     if action == "complaint.file":
         item = Complaint.objects.select_related("tender", "provider").get(pk=object_id)
@@ -606,6 +615,8 @@ TENDER_WEBHOOK_EVENTS = {
     "award.create": "tender.awarded",
     "tender.unsuccessful": "tender.unsuccessful",
     "tender.cancelled": "tender.cancelled",
+    "award.withdraw": "tender.award_withdrawn",
+    "tender.contract_signed": "tender.contract_signed",
     "clarification.ask": "clarification.asked",
     "clarification.answer": "clarification.answered",
     "order.place": "order.placed",
@@ -633,11 +644,22 @@ def webhooks_on_tender_event(*, action: str, object_id: int, tender_id: int | No
     data: dict = {"tender": _tender_facts(tender)}
     event_id = f"{event_type}:{tender.pk}"
     providers: set[int] = set()
-    if event_type == "tender.awarded":
-        award = Award.objects.select_related("response__provider", "response__offer").get(pk=object_id)
+    if event_type in ("tender.awarded", "tender.contract_signed"):
+        award = Award.objects.select_related("response__provider", "response__offer").get(
+            **({"pk": object_id} if event_type == "tender.awarded" else {"tender_id": tender.pk}))
         data["award"] = {"id": award.pk, "amount": award.amount, "awarded_at": award.awarded_at,
                          "supplier": {"id": award.response.provider_id, "name": award.response.provider.name},
                          "offer": {"id": award.response.offer_id, "name": award.response.offer.name}}
+        if event_type == "tender.contract_signed":
+            data["award"]["contract_signed_at"] = award.contract_signed_at
+        elif WithdrawnAward.objects.filter(tender_id=tender.pk).exists():
+            # A new award after a withdrawal is an event of its own.
+            event_id = f"{event_type}:{tender.pk}:{award.pk}"
+        providers = _tender_participants(tender)
+    elif event_type == "tender.award_withdrawn":
+        item = WithdrawnAward.objects.get(pk=object_id)
+        data["withdrawn_award"] = {"award_id": item.award_id, "reason": item.reason, "withdrawn_at": item.withdrawn_at}
+        event_id = f"{event_type}:{tender.pk}:{item.award_id}"
         providers = _tender_participants(tender)
     elif event_type in ("tender.closed", "tender.unsuccessful", "tender.cancelled"):
         providers = _tender_participants(tender)

@@ -24,6 +24,8 @@ EVENT_TYPES: dict[str, str] = {
     "tender.awarded": "A tender was awarded (yours, or one you were invited to or responded to).",
     "tender.unsuccessful": "A tender was declared unsuccessful.",
     "tender.cancelled": "A tender was cancelled.",
+    "tender.award_withdrawn": "An award was withdrawn before signature; the evaluation resumes.",
+    "tender.contract_signed": "The buyer signed the contract after the standstill.",
     "clarification.asked": "A provider asked a question on one of your agency's tenders.",
     "clarification.answered": "A question was answered on a tender you manage, were invited to or asked about.",
     "invitation.created": "Matching shortlisted one of your offers for a tender.",

@@ -220,3 +220,21 @@ def test_the_api_withdraws_an_award(awarded, buyer_a, member_b):
     assert response.status_code == 200 and response.json()["status"] == "closed"
     notice = client_for(buyer_a).get(f"{base}/decision/").json()
     assert notice["award"] is None and notice["withdrawn_awards"][0]["award_id"] == awarded.award.pk
+
+
+def test_integrators_hear_of_a_withdrawal_a_new_award_and_the_signature(awarded, member_b, buyer_a, settings):
+    from broker import selectors as broker_selectors
+    from broker import services as broker_services
+    from broker import webhooks
+    from broker.models import WebhookDelivery
+
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    broker_services.webhook_endpoint_create(
+        organisation=broker_selectors.organisation_of(member_b.user), actor=member_b.user,
+        url="http://127.0.0.1:9/hook", event_types=list(webhooks.EVENT_TYPES))
+    services.award_withdraw(tender=awarded.tender, actor=buyer_a, reason="Erreur de notation.")
+    award = services.tender_award(tender=awarded.tender, actor=buyer_a, response=awarded.b)
+    end_standstill(award)
+    services.tender_contract_sign(tender=awarded.tender, actor=buyer_a)
+    types = list(WebhookDelivery.objects.order_by("pk").values_list("event_type", flat=True))
+    assert types == ["tender.closed", "tender.award_withdrawn", "tender.awarded", "tender.contract_signed"]
