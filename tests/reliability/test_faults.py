@@ -19,7 +19,7 @@ import pytest
 from broker.models import Notification
 from config import embedded
 from tenders.models import Invitation, MatchingState, ShortlistEntry, Tender
-from tests.reliability.conftest import Stack, build_market, sql
+from tests.reliability.conftest import Stack, build_market, free_port, sql
 from tests.worker import _database_url, wait_until
 
 # serialized_rollback: the policy and reference rows of the data migrations
@@ -216,3 +216,44 @@ def test_web_and_worker_recover_from_a_postgresql_restart_on_their_own(transacti
     finally:
         stack.stop()
         cluster.close()
+
+
+# --------------------------------------------------------------------------
+# A webhook receiver down, then up
+
+
+def test_a_receiver_down_then_up_gets_the_delivery_from_the_worker_once(stack, settings):
+    """The worker's first attempt finds nobody listening; the receiver comes
+    up on the same port; the retry the worker scheduled (30 s back-off)
+    delivers it, with the delivery's idempotency key, once."""
+    from broker import selectors, services, webhooks
+    from broker.models import WebhookDelivery
+    from tests.broker.test_webhooks import Receiver
+
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    market = build_market(offers=1)
+    member = market.members[0]
+    receiver = Receiver()
+    receiver.port = free_port()
+    endpoint = services.webhook_endpoint_create(organisation=selectors.organisation_of(member), actor=member,
+                                                url=receiver.url, event_types=list(webhooks.EVENT_TYPES))
+    token = market.provider_tokens[market.offers[0].provider_id]
+    stack.web()
+    stack.worker("w1")
+    try:
+        status, body = stack.http("POST", f"/api/v1/webhooks/{endpoint.pk}/ping/", token=token)
+        assert status == 202, body
+        delivery_id = body["id"]
+        first = wait_until(lambda: WebhookDelivery.objects.filter(pk=delivery_id, attempts=1).exclude(
+            last_error="").first(), timeout=20)
+        assert first.status == "pending" and "ConnectionRefusedError" in first.last_error
+
+        receiver.start()
+        wait_until(lambda: WebhookDelivery.objects.get(pk=delivery_id).status == "succeeded", timeout=60,
+                   interval=0.5)
+        time.sleep(1)
+        delivered = WebhookDelivery.objects.get(pk=delivery_id)
+        assert delivered.attempts == 2
+        assert receiver.keys() == [str(delivered.idempotency_key)]
+    finally:
+        receiver.stop()
