@@ -17,6 +17,7 @@ from tests import factories
 from tests.conftest import client_for
 from tests.procurement.conftest import pdf
 from tests.tenders.conftest import submit
+from tests.web.conftest import html_client
 
 NONE_APPLY = {code: False for code in ExclusionGround.values}
 
@@ -208,3 +209,19 @@ def test_the_api_explains_a_refused_response(market, published, bare_provider):
     assert response.status_code == 409
     body = response.json()["error"]
     assert body["code"] == "supplier_documents_required" and "declaration" in body["fields"]
+
+
+def test_the_operator_lists_cost_the_same_whatever_the_providers(operator, provider_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(operator)
+    counts = []
+    for name in ("Eta", "Theta"):
+        factories.ProviderFactory(name=f"{name} Cloud")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/api/v1/attestations/", {"page_size": 100}).status_code == 200
+            assert client.get("/api/v1/declarations/", {"expiring_within": 400}).status_code == 200
+            assert html_client(operator).get("/operateur/echeances/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

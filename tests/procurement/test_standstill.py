@@ -238,3 +238,20 @@ def test_integrators_hear_of_a_withdrawal_a_new_award_and_the_signature(awarded,
     services.tender_contract_sign(tender=awarded.tender, actor=buyer_a)
     types = list(WebhookDelivery.objects.order_by("pk").values_list("event_type", flat=True))
     assert types == ["tender.closed", "tender.award_withdrawn", "tender.awarded", "tender.contract_signed"]
+
+
+def test_the_decision_notice_costs_the_same_whatever_the_complaints(awarded, member_b, member_c, buyer_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import client_for
+
+    client = client_for(buyer_a)
+    url = f"/api/v1/tenders/{awarded.tender.pk}/decision/"
+    services.complaint_file(tender=awarded.tender, provider=member_b.provider, actor=member_b.user, text="Un.")
+    with CaptureQueriesContext(connection) as one:
+        assert len(client.get(url).json()["ranking"]) == 3
+    services.complaint_file(tender=awarded.tender, provider=member_c.provider, actor=member_c.user, text="Deux.")
+    with CaptureQueriesContext(connection) as two:
+        assert client.get(url).status_code == 200
+    assert len(one) == len(two) == 12
