@@ -57,6 +57,7 @@ from tenders.models import (
     Tender,
     TenderResponse,
     TenderStatus,
+    WithdrawnAward,
 )
 
 # --------------------------------------------------------------------------
@@ -157,10 +158,30 @@ class ResponseOutput(serializers.ModelSerializer):
 class AwardOutput(serializers.ModelSerializer):
     tender = serializers.SerializerMethodField()
     supplier = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField(help_text=(
+        "awarded (standstill running or over, not signed), contract_signed, or withdrawn (before signature; "
+        "in the ?since= feed only, the award's facts kept under its id)"))
 
     class Meta:
         model = Award
-        fields = ["id", "tender", "supplier", "amount", "awarded_at"]
+        fields = ["id", "tender", "supplier", "amount", "awarded_at", "standstill_ends_at", "contract_signed_at",
+                  "status"]
+
+    def get_status(self, award) -> str:
+        if isinstance(award, WithdrawnAward):
+            return "withdrawn"
+        return "contract_signed" if award.contract_signed_at else "awarded"
+
+    def to_representation(self, award):
+        if isinstance(award, WithdrawnAward):
+            # The history row speaks for the award it was, under that award's id.
+            return {"id": award.award_id, "tender": self.get_tender(award), "supplier": self.get_supplier(award),
+                    "amount": str(award.amount), "awarded_at": serializers.DateTimeField().to_representation(
+                        award.awarded_at),
+                    "standstill_ends_at": serializers.DateTimeField().to_representation(award.standstill_ends_at)
+                    if award.standstill_ends_at else None,
+                    "contract_signed_at": None, "status": "withdrawn"}
+        return super().to_representation(award)
 
     def get_tender(self, award) -> dict:
         return {"id": award.tender_id, "reference": award.tender.reference, "title": award.tender.title,
@@ -721,6 +742,9 @@ class AwardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             page = feed_page(request, entities=("award",))
             ids = list(dict.fromkeys(e.entity_id for e in page.events))
             found = {a.pk: a for a in self.get_queryset().filter(pk__in=ids)}
+            # An award withdrawn before signature: its history row, same id.
+            found.update({w.award_id: w for w in WithdrawnAward.objects.filter(award_id__in=set(ids) - set(found))
+                          .select_related("tender__agency", "response__provider", "response__offer")})
             return feed_response(request, page, [AwardOutput(found[i]).data for i in ids if i in found])
         return super().list(request, *args, **kwargs)
 

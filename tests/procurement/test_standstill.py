@@ -255,3 +255,20 @@ def test_the_decision_notice_costs_the_same_whatever_the_complaints(awarded, mem
     with CaptureQueriesContext(connection) as two:
         assert client.get(url).status_code == 200
     assert len(one) == len(two) == 12
+
+
+def test_a_withdrawn_award_enters_the_awards_feed_as_withdrawn(awarded, buyer_a):
+    from catalog.models import ChangeEvent
+    from tenders.api import AwardOutput
+
+    award_id = awarded.award.pk
+    before = ChangeEvent.objects.filter(entity="award", entity_id=award_id).count()
+    assert AwardOutput(awarded.award).data["status"] == "awarded"
+    history = services.award_withdraw(tender=awarded.tender, actor=buyer_a, reason="Erreur de notation.")
+    # The history row's insertion is the feed's event for the award id.
+    assert ChangeEvent.objects.filter(entity="award", entity_id=award_id).count() == before + 1
+    row = AwardOutput(history).data
+    assert row["id"] == award_id and row["status"] == "withdrawn" and row["supplier"]["name"] == "Alpha Cloud"
+    assert set(row) == set(AwardOutput(Award.objects.create(
+        tender=awarded.tender, response=awarded.b, amount=awarded.b.total_price,
+        awarded_at=timezone.now())).data)
