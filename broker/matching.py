@@ -18,7 +18,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
@@ -64,9 +64,12 @@ def candidates(tender: Tender) -> list[Candidate]:
         "assessment__level", "assessment__flags", "data_countries", "assessment__relied_certificates",
     )
     result = []
+    in_unit: dict[str, Decimal] = {}  # the tender's quantity, per offer unit
     for (pk, provider_id, price, unit, sla, minimum, capacity, level, flags, countries, relied) in rows:
-        # The quantity check needs the unit conversion; it is cheap per row.
-        quantity = units.quantity_in_unit(quantity=tender.quantity, from_unit=tender.unit, to_unit=unit)
+        quantity = in_unit.get(unit)
+        if quantity is None:
+            quantity = in_unit[unit] = units.quantity_in_unit(quantity=tender.quantity, from_unit=tender.unit,
+                                                              to_unit=unit)
         if quantity < minimum or (capacity is not None and quantity > capacity):
             continue
         result.append(Candidate(pk, provider_id, price, unit, sla, level, tuple(flags), tuple(countries),
@@ -88,39 +91,49 @@ def contract_end(tender: Tender) -> date:
 
 def score(tender: Tender, found: list[Candidate]) -> list[dict]:
     """Shortlist rows for ``tenders.services.shortlist_store``."""
-    end = contract_end(tender)
+    end = contract_end(tender).isoformat()
     need = tender_selectors.need_of(tender)
+    budget = tender.estimated_value
+    # estimated_cost() per offer unit, as one exact Decimal multiplier:
+    # price × quantity (in the offer's unit) × unit quantity factor × months.
+    per_unit: dict[str, Decimal] = {}
+    cent, milli, zero, hundred = Decimal("0.01"), Decimal("0.001"), Decimal(0), Decimal(100)
     costed = []
     for c in found:
-        cost = units.estimated_cost(normalised_price=c.normalised_price, quantity=units.quantity_in_unit(
-            quantity=tender.quantity, from_unit=tender.unit, to_unit=c.offer_unit),
-            unit=c.offer_unit, months=tender.duration_months)
-        if cost > tender.estimated_value:
+        factor = per_unit.get(c.offer_unit)
+        if factor is None:
+            factor = per_unit[c.offer_unit] = (
+                units.quantity_in_unit(quantity=tender.quantity, from_unit=tender.unit, to_unit=c.offer_unit)
+                * units.UNITS[c.offer_unit].quantity_factor * tender.duration_months)
+        cost = (c.normalised_price * factor).quantize(cent, rounding=ROUND_HALF_UP)
+        if cost > budget:
             continue
-        costed.append((cost, -(c.sla_pct or Decimal(0)), c.offer_id, c))
+        costed.append((cost, -(c.sla_pct or zero), c.offer_id, c))
     costed.sort(key=lambda row: row[:3])
     if not costed:
         return []
     cheapest = costed[0][0]
+    required_flags, budget_text = sorted(tender.flags), str(budget)
+    quantity_text, months = str(tender.quantity), tender.duration_months
+    level_required, constraint = need.level, tender.location_constraint
     rows = []
     for rank, (cost, _sla, _id, c) in enumerate(costed, start=1):
         warnings = [
             {"rule": "certificate_expires_before_contract_end",
              "facts": {"scheme": cert["scheme"], "reference": cert["reference"],
-                       "expires_on": cert["expires_on"], "contract_end": end.isoformat()}}
+                       "expires_on": cert["expires_on"], "contract_end": end}}
             for cert in _relied_for(c, need)
-            if cert.get("expires_on") and cert["expires_on"] < end.isoformat()
-        ]
+            if cert.get("expires_on") and cert["expires_on"] < end
+        ] if c.relied_certificates else []
         reasons = [
-            {"rule": "level", "facts": {"required": need.level, "granted": c.level}},
-            {"rule": "flags", "facts": {"required": sorted(tender.flags), "granted": sorted(c.flags)}},
-            {"rule": "location", "facts": {"constraint": tender.location_constraint,
-                                           "countries": sorted(c.data_countries)}},
-            {"rule": "cost", "facts": {"estimated_cost": str(cost), "budget": str(tender.estimated_value),
+            {"rule": "level", "facts": {"required": level_required, "granted": c.level}},
+            {"rule": "flags", "facts": {"required": required_flags, "granted": sorted(c.flags)}},
+            {"rule": "location", "facts": {"constraint": constraint, "countries": sorted(c.data_countries)}},
+            {"rule": "cost", "facts": {"estimated_cost": str(cost), "budget": budget_text,
                                        "normalised_price": str(c.normalised_price),
-                                       "quantity": str(tender.quantity), "months": tender.duration_months}},
+                                       "quantity": quantity_text, "months": months}},
         ]
-        score_value = (Decimal(100) * cheapest / cost).quantize(Decimal("0.001")) if cost else Decimal(100)
+        score_value = (hundred * cheapest / cost).quantize(milli) if cost else hundred
         rows.append({"offer_id": c.offer_id, "rank": rank, "score": score_value, "estimated_cost": cost,
                      "reasons": reasons, "warnings": warnings})
     return rows

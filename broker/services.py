@@ -215,8 +215,7 @@ def tender_match(*, tender_id: int) -> MatchRun:
             if tender.status != TenderStatus.PUBLISHED:
                 rows, invited = [], []
             else:
-                need = tender_selectors.need_of(tender)
-                rows = matching.score(tender, matching.candidates(tender, need=need), need=need)
+                rows = matching.score(tender, matching.candidates(tender))
                 invited = tender_services.shortlist_store(tender_id=tender_id, rows=rows)
             if invited:
                 webhooks_on_invitations(tender=tender, provider_ids=invited)

@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Func, IntegerField, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
 from drf_spectacular.utils import (
@@ -173,6 +175,117 @@ class OfferOutput(serializers.ModelSerializer):
         if assessment is None:
             return None
         return AssessmentOutput(assessment).data
+
+
+# The list's own row: the assessment as a summary (level, flags, version,
+# counts of passed and failed checks) and a link to the detail, which keeps
+# the explained checks. Rendered straight from ``.values()`` rows by
+# ``offer_list_render`` (no per-field serializer work: ~40 rendered check
+# sentences per row cost ~1.2 ms); these serializers only document it.
+
+class AssessmentSummaryOutput(serializers.Serializer):
+    level = serializers.CharField()
+    flags = serializers.ListField(child=serializers.CharField())
+    policy_version = serializers.IntegerField()
+    assessed_at = serializers.DateTimeField()
+    checks_passed = serializers.IntegerField(help_text="Checks passed; the offer's `url` explains each one.")
+    checks_failed = serializers.IntegerField(help_text="Checks failed (often those of higher levels).")
+
+
+class OfferListOutput(serializers.ModelSerializer):
+    url = serializers.URLField(help_text="The offer's detail: its explained assessment, certificates, "
+                                         "subcontractors and the public bodies using it.")
+    provider = ProviderBrief(read_only=True)
+    normalised_price = serializers.SerializerMethodField()
+    unit_price_incl_vat = serializers.SerializerMethodField()
+    locations = serializers.SerializerMethodField()
+    assessment = AssessmentSummaryOutput(allow_null=True, read_only=True)
+    used_by_count = serializers.IntegerField()
+
+    class Meta:
+        model = Offer
+        fields = ["id", "url", "provider", "name", "description", "category", "cpv_code", "unit",
+                  "unit_price", "unit_price_incl_vat", "price_is_illustrative", "normalised_price",
+                  "minimum_commitment", "minimum_months", "capacity", "sla_pct", "locations",
+                  "support_documented", "dr_support", "status", "assessment", "used_by_count",
+                  "created_at", "updated_at"]
+
+    get_normalised_price = OfferOutput.get_normalised_price
+    get_unit_price_incl_vat = OfferOutput.get_unit_price_incl_vat
+    get_locations = OfferOutput.get_locations
+
+
+_LOCATIONS = ("storage", "processing", "backup", "technical_data", "administration", "support")
+OFFER_LIST_VALUES = (
+    "id", "provider_id", "provider__name", "provider__slug", "provider__status", "name", "description",
+    "category", "cpv_code", "unit", "unit_price", "price_is_illustrative", "normalised_unit",
+    "normalised_price", "minimum_commitment", "minimum_months", "capacity", "sla_pct",
+    *(f"{loc}_countries" for loc in _LOCATIONS), "support_documented", "dr_support", "status",
+    "assessment__level", "assessment__flags", "assessment__policy_version", "assessment__assessed_at",
+    "created_at", "updated_at",
+)
+
+
+def offer_list_values(qs):
+    """The list's columns only (no checks JSON, no search document, no
+    prefetches): the passed checks counted in SQL, for the page's rows."""
+    return qs.prefetch_related(None).values(*OFFER_LIST_VALUES).annotate(
+        checks_total=Coalesce(Func(F("assessment__checks"), function="jsonb_array_length",
+                                   output_field=IntegerField()), 0),
+        checks_passed=Coalesce(Func(
+            Func(F("assessment__checks"), Value("$[*] ? (@.passed == true)"), function="jsonb_path_query_array"),
+            function="jsonb_array_length", output_field=IntegerField()), 0),
+    )
+
+
+def _dec(value) -> str | None:
+    return None if value is None else f"{value:f}"
+
+
+def offer_list_render(rows: list[dict], request) -> list[dict]:
+    """List rows in ``OfferListOutput``'s shape, from ``offer_list_values``."""
+    base = request.build_absolute_uri(request.path)
+    used = selectors.offers_used_by([row["id"] for row in rows]) if rows else {}
+    vat = 1 + settings.VAT_RATE
+    cents = Decimal("0.0001")
+    zone = timezone.get_current_timezone()
+
+    def stamp(value):  # DRF's DateTimeField output, without its per-call checks
+        if value is None:
+            return None
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    labels = units.NORMALISED_LABELS
+    out = []
+    for r in rows:
+        level = r["assessment__level"]
+        unit = r["normalised_unit"]
+        out.append({
+            "id": r["id"], "url": f"{base}{r['id']}/",
+            "provider": {"id": r["provider_id"], "name": r["provider__name"], "slug": r["provider__slug"],
+                         "status": r["provider__status"]},
+            "name": r["name"], "description": r["description"], "category": r["category"],
+            "cpv_code": r["cpv_code"], "unit": r["unit"], "unit_price": _dec(r["unit_price"]),
+            "unit_price_incl_vat": str((r["unit_price"] * vat).quantize(cents)),
+            "price_is_illustrative": r["price_is_illustrative"],
+            "normalised_price": {"amount": str(r["normalised_price"]), "unit": unit,
+                                 "label": labels.get(unit, unit), "currency": "EUR", "vat": "excluded"},
+            "minimum_commitment": _dec(r["minimum_commitment"]), "minimum_months": r["minimum_months"],
+            "capacity": _dec(r["capacity"]), "sla_pct": _dec(r["sla_pct"]),
+            "locations": {loc: r[f"{loc}_countries"] for loc in _LOCATIONS},
+            "support_documented": r["support_documented"], "dr_support": r["dr_support"],
+            "status": r["status"],
+            "assessment": None if level is None else {
+                "level": level, "flags": r["assessment__flags"],
+                "policy_version": r["assessment__policy_version"],
+                "assessed_at": stamp(r["assessment__assessed_at"]),
+                "checks_passed": r["checks_passed"], "checks_failed": r["checks_total"] - r["checks_passed"],
+            },
+            "used_by_count": len(used.get(r["id"], ())),
+            "created_at": stamp(r["created_at"]), "updated_at": stamp(r["updated_at"]),
+        })
+    return out
 
 
 class CertificationOutput(serializers.ModelSerializer):
@@ -369,8 +482,10 @@ class OfferRemoved(serializers.Serializer):
     removed = serializers.BooleanField(help_text="Always true.")
 
 
+# A list page holds list rows; a change-feed page (``?since=``) the full
+# offers (mirrors keep the explained assessment) and the removed ones.
 OfferPage = list_page_serializer("OfferPage", PolymorphicProxySerializer(
-    component_name="OfferOrRemoved", serializers=[OfferOutput, OfferRemoved],
+    component_name="OfferListOrFeedItem", serializers=[OfferListOutput, OfferOutput, OfferRemoved],
     resource_type_field_name=None, many=True))
 
 
@@ -454,7 +569,8 @@ OFFER_FILTER_PARAMETERS = [
 
 class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                    mixins.UpdateModelMixin, viewsets.GenericViewSet):
-    """The catalogue of offers, each with its explained assessment."""
+    """The catalogue of offers. The list gives each offer's assessment as a
+    summary and its ``url``; the detail explains every check."""
 
     lookup_value_regex = r"\d+"
 
@@ -481,8 +597,8 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         if wanted_status:
             qs = qs.filter(status=wanted_status)
         self.offer_ordering = ordering or ("price" if not filters.get("q") else "-id")
-        page = self.paginate_queryset(qs)
-        return self.get_paginated_response(OfferOutput(page, many=True, context={"request": request}).data)
+        page = self.paginate_queryset(offer_list_values(qs))
+        return self.get_paginated_response(offer_list_render(page, request))
 
     @extend_schema(request=OfferInput, responses={201: OfferOutput})
     def create(self, request, *args, **kwargs):

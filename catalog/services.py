@@ -5,6 +5,7 @@ changed through ``catalog.signals``; the broker re-assesses after commit."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Iterable
@@ -15,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Value
 from django.utils import timezone
 from django.utils.text import slugify
@@ -853,23 +854,65 @@ def offers_assess(*, offer_ids: Iterable[int] | None = None, today: date | None 
 @transaction.atomic
 def _assess_batch(offer_ids: list[int], current_policy: policy.Policy, today: date) -> list[int]:
     facts = selectors.offer_facts(offer_ids)
-    existing = {a.offer_id: a for a in OfferAssessment.objects.select_for_update().filter(offer_id__in=offer_ids)}
+    existing = dict(OfferAssessment.objects.select_for_update().filter(offer_id__in=offer_ids)
+                    .values_list("offer_id", "inputs_digest"))
     now = timezone.now()
-    changed = []
+    # One engine run per distinct input: the engine is pure and never reads
+    # the offer's id, so the offers of one provider with the same locations,
+    # DR support, category, certificates and subcontractors share a result
+    # (and its JSON, encoded once).
+    results: dict[str, tuple] = {}
+    changed, rows = [], []
     for offer in facts:
-        result = policy.assess(offer, current_policy, today)
-        digest = _digest(result, current_policy.version)
-        row = existing.get(offer.id)
-        if row is not None and row.inputs_digest == digest:
+        key = repr(dataclasses.replace(offer, id=0))
+        done = results.get(key)
+        if done is None:
+            result = policy.assess(offer, current_policy, today)
+            done = results[key] = (result, _digest(result, current_policy.version),
+                                   json.dumps(result.checks_data()), json.dumps(result.relied_certificates))
+        result, digest, checks, relied = done
+        if existing.get(offer.id) == digest:
             continue
-        values = {
-            "level": result.level, "level_rank": result.level_rank, "flags": result.flags,
-            "checks": result.checks_data(), "relied_certificates": result.relied_certificates,
-            "policy_version": current_policy.version, "inputs_digest": digest, "assessed_at": now,
-        }
-        OfferAssessment.objects.update_or_create(offer_id=offer.id, defaults=values)
+        rows.append((offer.id, result, digest, checks, relied))
         changed.append(offer.id)
+    if rows:
+        _assessments_write(rows, version=current_policy.version, now=now)
     return changed
+
+
+def _assessments_write(rows: list[tuple], *, version: int, now) -> None:
+    """One upsert for a batch of results (was an update_or_create, a SELECT
+    and an UPDATE, per offer); the change-feed row triggers fire as before.
+    Each distinct result (its ~5 kB of checks) is sent and parsed once, the
+    offers refer to it by index."""
+    index: dict[str, int] = {}
+    distinct: list[tuple] = []
+    for _offer_id, result, digest, checks, relied in rows:
+        if digest not in index:
+            index[digest] = len(distinct)
+            distinct.append((result, digest, checks, relied))
+    table = OfferAssessment._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH r AS MATERIALIZED (
+                    SELECT i, l, rk, ARRAY(SELECT jsonb_array_elements_text(f::jsonb)) AS f,
+                           c::jsonb AS c, rc::jsonb AS rc, d
+                    FROM unnest(%s::int[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[], %s::text[])
+                         AS u(i, l, rk, f, c, rc, d))
+                INSERT INTO {table} (offer_id, level, level_rank, flags, checks, relied_certificates,
+                                     policy_version, inputs_digest, assessed_at)
+                SELECT t.o, r.l, r.rk, r.f, r.c, r.rc, %s, r.d, %s
+                FROM unnest(%s::bigint[], %s::int[]) AS t(o, i) JOIN r ON r.i = t.i
+                ON CONFLICT (offer_id) DO UPDATE SET
+                    level = EXCLUDED.level, level_rank = EXCLUDED.level_rank, flags = EXCLUDED.flags,
+                    checks = EXCLUDED.checks, relied_certificates = EXCLUDED.relied_certificates,
+                    policy_version = EXCLUDED.policy_version, inputs_digest = EXCLUDED.inputs_digest,
+                    assessed_at = EXCLUDED.assessed_at""",  # noqa: S608
+            [list(range(len(distinct))), [d[0].level for d in distinct], [d[0].level_rank for d in distinct],
+             [json.dumps(list(d[0].flags)) for d in distinct], [d[2] for d in distinct],
+             [d[3] for d in distinct], [d[1] for d in distinct],
+             version, now, [r[0] for r in rows], [index[r[2]] for r in rows]],
+        )
 
 
 # --------------------------------------------------------------------------

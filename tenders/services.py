@@ -475,27 +475,39 @@ def shortlist_store(*, tender_id: int, rows: list[dict]) -> list[int]:
     """Replace a published tender's shortlist with ``rows`` (``offer_id``,
     ``rank``, ``score``, ``estimated_cost``, ``reasons``, ``warnings``) and
     invite the providers not invited yet. Returns the newly invited provider
-    ids. Storing the same rows twice changes nothing and invites nobody."""
+    ids. Storing the same rows twice changes nothing and invites nobody.
+
+    Set-based (a whole-category shortlist is ~10k rows at 100k offers):
+    one DELETE of the stale rows, one upsert of the others that writes only
+    the new and the changed ones (an unchanged row keeps its id and its
+    computation time), without reading the stored rows back."""
     tender = Tender.objects.select_for_update().get(pk=tender_id)
     if tender.status != TenderStatus.PUBLISHED:
         return []
-    now = timezone.now()
-    existing = {e.offer_id: e for e in ShortlistEntry.objects.filter(tender=tender)}
     wanted = {row["offer_id"]: row for row in rows}
-    stale = [pk for pk in existing if pk not in wanted]
-    if stale:
-        ShortlistEntry.objects.filter(tender=tender, offer_id__in=stale).delete()
-    fields = ("rank", "score", "estimated_cost", "reasons", "warnings")
-    for offer_id, row in wanted.items():
-        entry = existing.get(offer_id)
-        if entry is None:
-            ShortlistEntry.objects.create(tender=tender, offer_id=offer_id, computed_at=now,
-                                          **{f: row[f] for f in fields})
-        elif any(getattr(entry, f) != row[f] for f in fields):
-            for f in fields:
-                setattr(entry, f, row[f])
-            entry.computed_at = now
-            entry.save()
+    table = ShortlistEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE tender_id = %s AND NOT (offer_id = ANY(%s::bigint[]))",  # noqa: S608
+                       [tender_id, list(wanted)])
+        if wanted:
+            values = list(wanted.values())
+            cursor.execute(
+                f"""INSERT INTO {table} AS e (tender_id, offer_id, rank, score, estimated_cost, within_budget,
+                                              reasons, warnings, computed_at)
+                    SELECT %s, o, r, s, c, true, re::jsonb, w::jsonb, %s
+                    FROM unnest(%s::bigint[], %s::int[], %s::numeric[], %s::numeric[], %s::text[], %s::text[])
+                         AS t(o, r, s, c, re, w)
+                    ON CONFLICT (tender_id, offer_id) DO UPDATE SET
+                        rank = EXCLUDED.rank, score = EXCLUDED.score, estimated_cost = EXCLUDED.estimated_cost,
+                        reasons = EXCLUDED.reasons, warnings = EXCLUDED.warnings,
+                        computed_at = EXCLUDED.computed_at
+                    WHERE (e.rank, e.score, e.estimated_cost, e.reasons, e.warnings)
+                          IS DISTINCT FROM (EXCLUDED.rank, EXCLUDED.score, EXCLUDED.estimated_cost,
+                                            EXCLUDED.reasons, EXCLUDED.warnings)""",  # noqa: S608
+                [tender_id, timezone.now(), list(wanted), [row["rank"] for row in values],
+                 [row["score"] for row in values], [row["estimated_cost"] for row in values],
+                 [json.dumps(row["reasons"]) for row in values], [json.dumps(row["warnings"]) for row in values]],
+            )
     providers = set(Offer.objects.filter(pk__in=list(wanted)).values_list("provider_id", flat=True))
     already = set(tender.invitations.values_list("provider_id", flat=True))
     new = sorted(providers - already)

@@ -40,17 +40,35 @@ def ids(response):
     return {row["id"] for row in response.json()["results"]}
 
 
-def test_anonymous_lists_published_offers_with_their_explained_assessment(api, market):
+def test_anonymous_lists_published_offers_with_their_assessment_summary(api, market):
     response = api.get("/api/v1/offers/", HTTP_ACCEPT_LANGUAGE="en")
     assert ids(response) == {market["n2"].pk, market["n1"].pk}
     row = next(r for r in response.json()["results"] if r["id"] == market["n2"].pk)
-    assessment = row["assessment"]
-    assert assessment["level"] == "N2" and assessment["policy_version"] == 1
-    assert {"level", "flag", "rule", "passed", "reason"} <= set(assessment["checks"][0])
-    dr = next(c for c in assessment["checks"] if c["rule"] == "dr_support")
-    assert dr["passed"] is False and "Diffusion Restreinte" in dr["reason"]
+    summary = row["assessment"]
+    assert summary["level"] == "N2" and summary["policy_version"] == 1 and "checks" not in summary
     assert row["normalised_price"] == {"amount": "0.025000", "unit": "GB_MONTH", "label": "GB-month",
                                        "currency": "EUR", "vat": "excluded"}
+    # The detail behind the row's link explains every check the summary counts.
+    detail = api.get(row["url"], HTTP_ACCEPT_LANGUAGE="en").json()
+    checks = detail["assessment"]["checks"]
+    assert summary["checks_passed"] == sum(c["passed"] for c in checks) > 0
+    assert summary["checks_failed"] == sum(not c["passed"] for c in checks) > 0
+    assert {"level", "flag", "rule", "passed", "reason"} <= set(checks[0])
+    dr = next(c for c in checks if c["rule"] == "dr_support")
+    assert dr["passed"] is False and "Diffusion Restreinte" in dr["reason"]
+    # Every other field of the row reads as in the detail.
+    brief = {key: detail[key] for key in row if key not in ("url", "assessment")}
+    assert {key: row[key] for key in brief} == brief
+    assert {key: detail["assessment"][key] for key in ("level", "flags", "policy_version", "assessed_at")} == {
+        key: summary[key] for key in ("level", "flags", "policy_version", "assessed_at")}
+
+
+def test_a_providers_own_drafts_list_with_their_summary(market, member_a):
+    rows = client_for(member_a.user).get("/api/v1/offers/?status=draft").json()["results"]
+    assert [r["id"] for r in rows] == [market["draft"].pk]
+    detail = client_for(member_a.user).get(rows[0]["url"]).json()
+    assert {key: detail[key] for key in rows[0] if key not in ("url", "assessment")} == {
+        key: value for key, value in rows[0].items() if key not in ("url", "assessment")}
 
 
 def test_reasons_follow_the_reader_language(api, market):
@@ -122,7 +140,8 @@ def test_list_query_count_is_pinned(api, market):
         factories.certification(market["n2"].provider, [factories.offer(market["n2"].provider, name=f"x{i}")])
     with CaptureQueriesContext(connection) as anonymous:
         assert api.get("/api/v1/offers/?level=N0").status_code == 200
-    # level lookup + offers (joined provider, assessment) + subcontractors + certifications
+    # level lookup + offers (joined provider, assessment; list columns only)
+    # + the bodies using them (awards, accepted orders)
     assert len(anonymous) == 4
     with CaptureQueriesContext(connection) as providers:
         assert api.get("/api/v1/providers/").status_code == 200
