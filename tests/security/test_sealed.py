@@ -9,6 +9,7 @@ provider B (a competitor) and the operator (staff)."""
 
 import json
 import re
+import time
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -221,6 +222,14 @@ def test_it_keeps_responses_out_of_ocds_and_decp(sealed):
 def test_it_keeps_responses_out_of_the_change_feed(sealed):
     """Transactional: the feed serves committed changes only."""
     tender, response, users = sealed
+    # The feed serves only transactions older than the oldest one running on
+    # the server (other test databases share it): a tender published after
+    # the response is the sentinel; once it is served, so is all before it.
+    sentinel = factories.tender(tender.agency, actor=users["agency_a_member"], publish=True, title="Sentinelle")
+    deadline = time.monotonic() + 90
+    while sentinel.reference not in api().get("/api/v1/tenders/?since=0&limit=100").content.decode():
+        assert time.monotonic() < deadline, "the change feed never served the published tender"
+        time.sleep(0.5)
     outputs = {}
     for role in OBSERVERS:
         client = api(users[role])
@@ -228,7 +237,6 @@ def test_it_keeps_responses_out_of_the_change_feed(sealed):
             answer = client.get(url)
             assert answer.status_code == 200, (role, url, answer.content)
             outputs[f"{role} {url}"] = answer.content.decode()
-    assert tender.reference in outputs["anonymous /api/v1/tenders/?since=0"]
     _assert_quiet(outputs)
     for text in outputs.values():
         assert "response" not in json.dumps([e.get("entity") for e in json.loads(text).get("results", [])
@@ -302,3 +310,56 @@ def test_it_answers_probes_without_revealing_other_responses(sealed, member_b, m
         f"/espace-fournisseur/appels/{tender.pk}/", {"offer": market.b.pk, "total_price": "abc"},
         follow=True).content.decode()
     _assert_quiet(outputs)
+
+
+VOLATILE = [re.compile(p) for p in (r'name="csrfmiddlewaretoken" value="[^"]*"', r'"X-CSRFToken": ?"[^"]*"',
+                                    r'csrf[-_]token" content="[^"]*"', r'nonce="[^"]*"',
+                                    r'-[a-z]{16}(?=")',  # django-dsfr's random element ids
+                                    r'submission_key" value="[^"]*"')]  # a fresh idempotency key per form
+
+
+def _stable(text: str) -> str:
+    for pattern in VOLATILE:
+        text = pattern.sub("", text)
+    return text
+
+
+def test_it_shows_the_others_the_same_outputs_before_and_after_a_response(
+        market, agency_a, buyer_a, agency_a_admin, buyer_b, member_a, member_b, member_c, operator,
+        django_capture_on_commit_callbacks):
+    """The count, by difference: every output an observer reads is the same
+    byte for byte (tokens aside) before and after a sealed response arrives."""
+    users = {"anonymous": None, "agency_a_member": buyer_a, "agency_a_admin": agency_a_admin,
+             "agency_b_member": buyer_b, "provider_b_member": member_b.user, "operator": operator}
+    with django_capture_on_commit_callbacks(execute=True):
+        tender = factories.tender(agency_a, actor=buyer_a, publish=True, title="Appel compté")
+    pk = tender.pk
+    urls = {
+        "api": [f"/api/v1/tenders/{pk}/", "/api/v1/tenders/", f"/api/v1/tenders/{pk}/shortlist/",
+                f"/api/v1/tenders/{pk}/responses/", f"/api/v1/tenders/{pk}/ranking/", "/api/v1/notifications/"],
+        "html": [f"/appels-offres/{pk}/", "/appels-offres/", f"/espace-acheteur/appels/{pk}/",
+                 f"/espace-acheteur/appels/{pk}/selection/", "/espace-acheteur/", "/espace-acheteur/appels/",
+                 f"/espace-fournisseur/appels/{pk}/", "/espace-fournisseur/", "/espace-fournisseur/reponses/",
+                 "/notifications/", "/operateur/journal/"],
+    }
+
+    def outputs():
+        seen = {}
+        for role, user in users.items():
+            for kind, paths in urls.items():
+                client = api(user) if kind == "api" else html(user)
+                for url in paths:
+                    answer = client.get(url)
+                    seen[f"{role} {url}"] = (answer.status_code, _stable(answer.content.decode()))
+        return seen
+
+    before = outputs()
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(tender, member_a, market.a, price="98765.43", answer=f"{CANARY}: réponse.")
+    after = outputs()
+    changed = sorted(k for k in before if before[k] != after[k])
+    # One exception, deliberate: the operator's audit journal records that a
+    # response was submitted (provider, receipt hash), never its content.
+    assert changed == ["operator /operateur/journal/"], changed
+    assert not leaks(after["operator /operateur/journal/"][1].replace("tenderresponse", ""))
+    assert PRICE.search(html(member_a.user).get(f"/espace-fournisseur/appels/{pk}/").content.decode())
