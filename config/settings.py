@@ -424,6 +424,7 @@ SPECTACULAR_SETTINGS = {
         "ApiKeyScopesEnum": "broker.models.ApiKeyScopes",
         "WebhookDeliveryStatusEnum": "broker.models.DeliveryStatus",
         "OrganisationKindEnum": ["provider", "agency"],
+        "AttestationKindEnum": "catalog.models.AttestationKind",
     },
 }
 
