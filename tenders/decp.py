@@ -478,7 +478,7 @@ class AgencyContractRow:
     reference: str
     subject: str
     status: str  # the tender's or order's own status
-    procedure: str  # regulatory label
+    procedure: str  # the procedure's name in the reader's language
     holder_name: str
     amount: Decimal | None
     decp_state: str  # PUBLISHED, BELOW_THRESHOLD, HOLDER_UNIDENTIFIED, NOT_AWARDED, NO_CONTRACT
@@ -494,17 +494,17 @@ def _tender_row(tender: Tender, threshold: Decimal) -> AgencyContractRow:
     if award is None:
         ended = tender.status in (TenderStatus.UNSUCCESSFUL, TenderStatus.CANCELLED)
         return AgencyContractRow(TENDER, tender.reference, tender.title, tender.status,
-                                 PROCEDURES[tender.procedure], "", None,
+                                 Procedure(tender.procedure).label, "", None,
                                  NO_CONTRACT if ended else NOT_AWARDED, None)
     holder = award.response.provider
     state = _decp_state(award.amount, (_holder(holder),), threshold)
-    return AgencyContractRow(TENDER, tender.reference, tender.title, tender.status, PROCEDURES[tender.procedure],
+    return AgencyContractRow(TENDER, tender.reference, tender.title, tender.status, Procedure(tender.procedure).label,
                              holder.name, award.amount, state,
                              timezone.localdate(award.contract_signed_at) if state == PUBLISHED else None)
 
 
 def _order_row(order: Order, threshold: Decimal) -> AgencyContractRow:
-    procedure = PROCEDURES[Procedure.DIRECT]
+    procedure = Procedure.DIRECT.label
     subject = _order_subject(order)
     if order.status != OrderStatus.ACCEPTED:
         state = NOT_AWARDED if order.status == OrderStatus.PLACED else NO_CONTRACT
