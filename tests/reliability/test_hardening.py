@@ -149,3 +149,14 @@ def test_signed_in_callers_are_throttled_per_account(member_a, member_b, private
     first = client_for(member_a.user)
     assert [first.get("/api/v1/offers/").status_code for _ in range(3)] == [200, 200, 429]
     assert client_for(member_b.user).get("/api/v1/offers/").status_code == 200
+
+
+def test_no_template_carries_an_inline_style_the_policy_would_block():
+    """The CSP allows no inline style: a style attribute would be dropped by
+    the browser, silently. Styles go to the static stylesheets."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    offenders = [str(path.relative_to(root)) for app in ("catalog", "tenders", "broker", "config")
+                 for path in (root / app / "templates").rglob("*.html") if ' style="' in path.read_text()]
+    assert offenders == []
