@@ -11,6 +11,7 @@ closed tender (responses of A and B, open to agency A), an awarded tender
 from types import SimpleNamespace
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from broker import services as broker_services
@@ -31,8 +32,11 @@ from tests.tenders.conftest import (  # noqa: F401  (fixtures)
     submit,
 )
 
-ROLES = ("anonymous", "agency_a_member", "agency_a_admin", "agency_b_member", "provider_a_member",
-         "provider_b_member", "operator")
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """Uploaded evidence goes to a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture
@@ -95,13 +99,19 @@ def build_cast(*, market, agency_a, buyer_a, buyer_b, agency_a_admin, member_a, 
     notification = broker_services.notify(users=[member_a.user], kind="test", key="security-cast",
                                           subject="Pour A", body="Pour A")[0]
     provider_a = member_a.provider
-    return SimpleNamespace(
+    # Awaiting the operator's verification, with its evidence file.
+    pending = factories.certification(provider_a, [market.a], verify=False, scheme="ISO27001", version="2022",
+                                      reference=text("certificate_reference", "ISO-A"),
+                                      evidence=SimpleUploadedFile("preuve.pdf", b"%PDF-1.4 preuve",
+                                                                  content_type="application/pdf"))
+    draft_offer = factories.offer(provider_a, name=text("offer_name", "Brouillon d'offre A"), status="draft")
+    return SimpleNamespace(pending=pending, draft_offer=draft_offer,
         draft=draft, published=published, sealed_a=sealed_a, question=question,
         closed=closed, closed_a=closed_a, closed_b=closed_b,
         awarded=awarding, award=award, won=won, lost=lost, complaint=complaint,
         ocid=ocds.ocid_for(published.reference), draft_ocid=ocds.ocid_for(draft.reference), order=order, sourcing=sourcing, api_key=api_key, endpoint=endpoint, delivery=delivery,
         notification=notification, offer=market.a, provider=provider_a, agency=agency_a,
-        certification=Certification.objects.filter(provider=provider_a).first(),
+        certification=Certification.objects.filter(provider=provider_a).exclude(pk=pending.pk).order_by("pk").first(),
         declaration=SupplierDeclaration.objects.filter(provider=provider_a).first(),
         attestation=Attestation.objects.filter(provider=provider_a).first(),
         users={
