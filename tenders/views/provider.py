@@ -23,13 +23,14 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from catalog import selectors as catalog_selectors
+from catalog import services as catalog_services
 from catalog.messages import check_reason
 from catalog.models import Certification, Offer
 from catalog.services import DomainError
@@ -84,16 +85,11 @@ def _page(request, queryset, size: int = PAGE_SIZE):
 
 
 def _catalogue_links() -> list[dict]:
-    """The provider's catalogue pages, built by another journey: a link is
-    shown only once its route exists."""
-    links = []
-    for name, title in (("provider-profile", _("Company profile")), ("provider-offers", _("Offers")),
-                        ("provider-certificates", _("Certificates"))):
-        try:
-            links.append({"url": reverse(name), "title": title})
-        except NoReverseMatch:
-            continue
-    return links
+    """The provider's catalogue pages (catalog/views/provider.py) and its
+    supplier documents (catalog/views/declarations.py)."""
+    return [{"url": reverse(name), "title": title} for name, title in (
+        ("provider-profile", _("Company profile")), ("provider-offers", _("Offers")),
+        ("provider-certificates", _("Certificates")), ("provider-declarations", _("Declarations and attestations")))]
 
 
 def _errors_onto(form, error: DomainError) -> None:
@@ -173,6 +169,8 @@ def dashboard(request, provider):
         "expiring": expiring,
         "expiry_days": EXPIRY_WARNING_DAYS,
         "catalogue_links": _catalogue_links(),
+        "compliance_problems": [message for messages in catalog_services.provider_compliance_problems(provider).values()
+                                for message in messages],
     })
 
 

@@ -380,3 +380,10 @@ def test_it_reads_an_opportunity_in_a_constant_number_of_queries(member_a, provi
     with django_assert_max_num_queries(len(first.captured_queries)):
         html = client.get(url, {"whynot-offer": market.a.pk}).content.decode()
     assert "Réponse 2" in html and "Offre 2" in html
+
+
+def test_it_warns_a_provider_without_valid_supplier_documents_and_links_them(db):
+    provider = factories.ProviderFactory(name="Sans Papiers Cloud", compliant=False)
+    member = factories.MemberFactory(provider=provider)
+    html = html_client(member.user).get("/espace-fournisseur/").content.decode()
+    assert 'id="compliance-problems"' in html and 'href="/espace-fournisseur/declarations/"' in html
