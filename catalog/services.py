@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
@@ -892,17 +893,21 @@ def _assessments_write(rows: list[tuple], *, version: int, now) -> None:
             index[digest] = len(distinct)
             distinct.append((result, digest, checks, relied))
     table = OfferAssessment._meta.db_table
-    with connection.cursor() as cursor:
+    # Server-side binding, binary parameters (%b): Django's client-side
+    # binding, and text-format arrays, escape every quote of the ~5 kB check
+    # lists in Python (measured: ~2 s per batch of 500).
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(
             f"""WITH r AS MATERIALIZED (
                     SELECT i, l, rk, ARRAY(SELECT jsonb_array_elements_text(f::jsonb)) AS f,
                            c::jsonb AS c, rc::jsonb AS rc, d
-                    FROM unnest(%s::int[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[], %s::text[])
+                    FROM unnest(%b::int[], %b::text[], %b::int[], %b::text[], %b::text[], %b::text[], %b::text[])
                          AS u(i, l, rk, f, c, rc, d))
                 INSERT INTO {table} (offer_id, level, level_rank, flags, checks, relied_certificates,
                                      policy_version, inputs_digest, assessed_at)
-                SELECT t.o, r.l, r.rk, r.f, r.c, r.rc, %s, r.d, %s
-                FROM unnest(%s::bigint[], %s::int[]) AS t(o, i) JOIN r ON r.i = t.i
+                SELECT t.o, r.l, r.rk, r.f, r.c, r.rc, %b, r.d, %b
+                FROM unnest(%b::bigint[], %b::int[]) AS t(o, i) JOIN r ON r.i = t.i
                 ON CONFLICT (offer_id) DO UPDATE SET
                     level = EXCLUDED.level, level_rank = EXCLUDED.level_rank, flags = EXCLUDED.flags,
                     checks = EXCLUDED.checks, relied_certificates = EXCLUDED.relied_certificates,
