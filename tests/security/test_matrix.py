@@ -144,3 +144,42 @@ def test_it_fails_a_read_or_write_that_crosses_the_table():
     assert matrix.breaches("POST", "I", "5")
     assert not matrix.breaches("GET", "D", "L")
     assert not matrix.breaches("POST", "I", "2")
+
+
+@pytest.mark.django_db
+def test_it_lets_only_an_organisations_admins_manage_its_api_keys(cast):
+    """Where an empty body cannot tell a member from an admin (the input is
+    refused first): a valid body, for the one agency action kept to admins."""
+    body = {"name": "Intégration", "scopes": "read"}
+
+    def post(user, path, data=None):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client.post(path, data or {}, format="json")
+
+    assert post(cast.users["agency_a_member"], "/api/v1/api-keys/", body).status_code == 403
+    created = post(cast.users["agency_a_admin"], "/api/v1/api-keys/", body)
+    assert created.status_code == 201
+    key_id = created.json()["id"]
+    assert post(cast.users["agency_a_member"], f"/api/v1/api-keys/{key_id}/revoke/").status_code == 403
+    assert post(cast.users["agency_b_member"], f"/api/v1/api-keys/{key_id}/revoke/").status_code == 404
+    assert post(cast.users["provider_a_member"], f"/api/v1/api-keys/{key_id}/revoke/").status_code == 404
+    assert post(cast.users["agency_a_admin"], f"/api/v1/api-keys/{key_id}/revoke/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_it_lets_only_a_providers_admins_edit_its_profile_and_sign_its_declaration(cast):
+    """The matrix's provider A member is an administrator; a plain member
+    reads the same pages but is refused the admin-only writes."""
+    from catalog.models import MemberRole
+    from tests import factories
+
+    plain_member = factories.MemberFactory(provider=cast.provider, role=MemberRole.MEMBER).user
+    for path in ("/espace-fournisseur/profil/", "/espace-fournisseur/declarations/"):
+        member = Client(HTTP_ACCEPT_LANGUAGE="en")
+        member.force_login(plain_member)
+        assert member.get(path).status_code == 200
+        assert member.post(path, {}).status_code == 403
+        admin = Client(HTTP_ACCEPT_LANGUAGE="en")
+        admin.force_login(cast.users["provider_a_member"])
+        assert admin.post(path, {}).status_code in (200, 400)  # the form, with its errors
