@@ -7,8 +7,6 @@ catalogue services decide, a CatalogError becomes form errors."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -27,9 +25,9 @@ from catalog.models import (
     Attestation,
     AttestationKind,
     ExclusionGround,
-    MemberRole,
     SupplierDeclaration,
 )
+from catalog.views.provider import is_provider_admin, provider_member_required
 
 EXPIRING_DAYS = 30
 YES_NO = [("no", gettext_lazy("No")), ("yes", gettext_lazy("Yes, this ground applies"))]
@@ -73,24 +71,6 @@ def _errors_to_form(error: services.DomainError, form) -> None:
         form.add_error(None, error.message)
 
 
-def provider_member_required(view):
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        provider = selectors.provider_of(request.user)
-        if provider is None:
-            raise PermissionDenied(_("This space is for members of a cloud provider."))
-        request.provider = provider
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _is_admin(request) -> bool:
-    membership = getattr(request.user, "provider_membership", None)
-    return membership is not None and membership.role == MemberRole.ADMIN
-
-
 def _status_context(provider) -> dict:
     today = timezone.localdate()
     current = selectors.attestations_current(provider)
@@ -118,7 +98,7 @@ def provider_declarations(request):
     provider = request.provider
     form = DeclarationForm(request.POST or None)
     if request.method == "POST":
-        if not _is_admin(request):
+        if not is_provider_admin(request):
             raise PermissionDenied(_("Only an administrator of the provider signs its declaration."))
         if form.is_valid():
             try:
@@ -132,7 +112,7 @@ def provider_declarations(request):
                                  % {"digest": declaration.content_sha256})
                 return redirect("provider-declarations")
     return render(request, "catalog/declarations/provider.html", {
-        "provider": provider, "form": form, "attestation_form": AttestationForm(), "is_admin": _is_admin(request),
+        "provider": provider, "form": form, "attestation_form": AttestationForm(), "is_admin": is_provider_admin(request),
         **_status_context(provider),
         "breadcrumb_data": {"links": [{"url": reverse("provider-dashboard"), "title": _("Provider space")}],
                             "current": _("Declarations and attestations")},
@@ -153,7 +133,7 @@ def provider_attestation_add(request):
             messages.success(request, _("Attestation recorded."))
             return redirect("provider-declarations")
     return render(request, "catalog/declarations/provider.html", {
-        "provider": provider, "form": DeclarationForm(), "attestation_form": form, "is_admin": _is_admin(request),
+        "provider": provider, "form": DeclarationForm(), "attestation_form": form, "is_admin": is_provider_admin(request),
         **_status_context(provider),
         "breadcrumb_data": {"links": [{"url": reverse("provider-dashboard"), "title": _("Provider space")}],
                             "current": _("Declarations and attestations")},
