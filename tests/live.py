@@ -83,6 +83,10 @@ def live_market(django_db_blocker, suffix: str):
         connections.close_all()
         with psycopg.connect(_url_for("postgres"), autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            # A template must have no other session: a worker or server that an
+            # earlier test started may still hold a connection for a moment.
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = %s AND pid <> pg_backend_pid()", (template,))
             admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     database_url = _url_for(name)
     queue = f"{suffix}-{os.getpid()}"

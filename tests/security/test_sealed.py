@@ -218,7 +218,7 @@ def test_it_keeps_responses_out_of_ocds_and_decp(sealed):
     _assert_quiet(outputs)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_keeps_responses_out_of_the_change_feed(sealed):
     """Transactional: the feed serves committed changes only."""
     tender, response, users = sealed
