@@ -1,7 +1,6 @@
 """A live marketplace for tests that need real processes: the demo data in
-a database of its own (cloned from the migrated test database and seeded
-with `seed_demo`), served by gunicorn on loopback with a Celery worker on a
-queue of its own. Browser tests (tests/e2e) and the live schemathesis run
+a database of its own (migrated and seeded with `seed_demo`), served by
+gunicorn on loopback with a Celery worker on a queue of its own. Browser tests (tests/e2e) and the live schemathesis run
 (tests/api) each start one."""
 
 from __future__ import annotations
@@ -76,26 +75,24 @@ def _stop(process: subprocess.Popen) -> None:
 @contextmanager
 def live_market(django_db_blocker, suffix: str):
     """The demo marketplace served on loopback by gunicorn with a Celery
-    worker on a queue of its own, in database ``<test database>_<suffix>``."""
-    template = settings.DATABASES["default"]["TEST"]["NAME"]
-    name = f"{template}_{suffix}"
+    worker on a queue of its own, in database ``<test database>_<suffix>``,
+    migrated from scratch: the test database itself cannot serve as a
+    template, since transactional tests flush it (policy tables included)."""
+    name = f"{settings.DATABASES['default']['TEST']['NAME']}_{suffix}"
     with django_db_blocker.unblock():
         connections.close_all()
         with psycopg.connect(_url_for("postgres"), autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            # A template must have no other session: a worker or server that an
-            # earlier test started may still hold a connection for a moment.
-            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                          "WHERE datname = %s AND pid <> pg_backend_pid()", (template,))
-            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            admin.execute(f'CREATE DATABASE "{name}"')
     database_url = _url_for(name)
     queue = f"{suffix}-{os.getpid()}"
     env = {**os.environ, "GUICHET_TESTING": "1", "DJANGO_DEBUG": "0", "DATABASE_URL": database_url,
            "CELERY_TASK_DEFAULT_QUEUE": queue, "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "1",
            "GUICHET_DEMO_DATA": "1"}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=ROOT, check=True, timeout=300,
-                   env={**env, "CELERY_TASK_ALWAYS_EAGER": "1"})
+    for command in (["migrate", "--noinput"], ["seed_demo"]):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, check=True, timeout=300,
+                       env={**env, "CELERY_TASK_ALWAYS_EAGER": "1"}, stdout=subprocess.DEVNULL)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     worker = subprocess.Popen(

@@ -2,8 +2,8 @@
 worker, Redis and PostgreSQL, the demo data, and Debian's Chromium driven by
 Playwright (never a browser download).
 
-The market lives in a database of its own, cloned from the migrated test
-database and seeded with `seed_demo`, so that the server and worker processes
+The market lives in a database of its own, migrated and seeded with
+`seed_demo`, so that the server and worker processes
 see committed data; tests read or adjust it through `market.sql()`.
 """
 
@@ -27,8 +27,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 
 def pytest_collection_modifyitems(items):
-    # The market is cloned from the migrated test database, which pytest-django
-    # creates only when some collected test asks for the database.
+    # The browser tests read nothing through the ORM, but the live market is
+    # built under pytest-django's database blocker and setup.
     for item in items:
         if "tests/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.django_db)
