@@ -1,7 +1,7 @@
 """A live marketplace for tests that need real processes: the demo data in
 a database of its own (migrated and seeded with `seed_demo`), served by
-gunicorn on loopback with a Celery worker on a queue of its own. Browser tests (tests/e2e) and the live schemathesis run
-(tests/api) each start one."""
+gunicorn on loopback with a Celery worker on a queue of its own. Browser
+tests (tests/e2e) and the live schemathesis run (tests/api) each start one."""
 
 from __future__ import annotations
 
