@@ -37,6 +37,7 @@ from catalog.models import (
     Certification,
     DataFlag,
     ExclusionGround,
+    MemberRole,
     Offer,
     Provider,
     SensitivityLevel,
@@ -547,6 +548,11 @@ class ProviderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     @extend_schema(request=ProviderInput, responses=ProviderOutput)
     def update(self, request, *args, **kwargs):
         provider = self.get_object()
+        # Identity, seats and ownership commit the company: its administrators
+        # edit them, as on the web page (catalog/views/provider.py).
+        membership = getattr(request.user, "provider_membership", None)
+        if membership is None or membership.role != MemberRole.ADMIN:
+            raise PermissionDenied("Only an administrator of the provider can edit its profile.")
         data = ProviderInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         provider = services.provider_update(provider=provider, actor=request.user, **data.validated_data)

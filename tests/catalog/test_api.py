@@ -367,3 +367,18 @@ def test_details_carry_an_etag_and_answer_304_when_unchanged(api, market):
     services.offer_update(offer=market["n2"], actor=None, unit_price="26")
     changed = api.get(url, HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200 and changed["ETag"] != etag
+
+
+def test_only_a_providers_administrator_edits_its_profile_through_the_api(provider_a, member_a):
+    from catalog.models import MemberRole
+
+    member_a.role = MemberRole.MEMBER
+    member_a.save()
+    response = client_for(member_a.user).patch(f"/api/v1/providers/{provider_a.pk}/", {"name": "Renamed"},
+                                               format="json")
+    assert response.status_code == 403
+    member_a.role = MemberRole.ADMIN
+    member_a.save()
+    response = client_for(member_a.user).patch(f"/api/v1/providers/{provider_a.pk}/", {"name": "Renamed"},
+                                               format="json")
+    assert response.status_code == 200 and response.json()["name"] == "Renamed"
