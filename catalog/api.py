@@ -12,6 +12,7 @@ from django.db.models import F, Func, IntegerField, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     PolymorphicProxySerializer,
@@ -229,8 +230,10 @@ OFFER_LIST_VALUES = (
 
 def offer_list_values(qs):
     """The list's columns only (no checks JSON, no search document, no
-    prefetches): the passed checks counted in SQL, for the page's rows."""
+    prefetches): the passed checks and the bodies using each offer counted
+    in SQL, for the page's rows: one query."""
     return qs.prefetch_related(None).values(*OFFER_LIST_VALUES).annotate(
+        used_by_count=selectors.offers_used_by_count(),
         checks_total=Coalesce(Func(F("assessment__checks"), function="jsonb_array_length",
                                    output_field=IntegerField()), 0),
         checks_passed=Coalesce(Func(
@@ -246,7 +249,6 @@ def _dec(value) -> str | None:
 def offer_list_render(rows: list[dict], request) -> list[dict]:
     """List rows in ``OfferListOutput``'s shape, from ``offer_list_values``."""
     base = request.build_absolute_uri(request.path)
-    used = selectors.offers_used_by([row["id"] for row in rows]) if rows else {}
     vat = 1 + settings.VAT_RATE
     cents = Decimal("0.0001")
     zone = timezone.get_current_timezone()
@@ -283,7 +285,7 @@ def offer_list_render(rows: list[dict], request) -> list[dict]:
                 "assessed_at": stamp(r["assessment__assessed_at"]),
                 "checks_passed": r["checks_passed"], "checks_failed": r["checks_total"] - r["checks_passed"],
             },
-            "used_by_count": len(used.get(r["id"], ())),
+            "used_by_count": r["used_by_count"],
             "created_at": stamp(r["created_at"]), "updated_at": stamp(r["updated_at"]),
         })
     return out
@@ -866,7 +868,7 @@ class _SupplierDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         days = self.request.query_params.get("expiring_within", "")
         if self.action == "list" and days:
             if not days.isdigit() or int(days) > 3660:
-                raise services.CatalogError("A number of days (0 to 3660).",
+                raise services.CatalogError(_("A number of days (0 to 3660)."),
                                             fields={"expiring_within": ["A number of days (0 to 3660)."]})
             qs = type(self).expiring(qs, within_days=int(days))
         return qs.order_by("-id")

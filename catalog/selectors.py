@@ -11,7 +11,19 @@ from decimal import Decimal
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Exists,
+    Expression,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from catalog import policy
@@ -444,14 +456,26 @@ def attestations_expiring(qs: QuerySet[Attestation], *, within_days: int, today=
 # Reuse: the public bodies using an offer ("agencies using", FedRAMP-style)
 
 _usage_reader = None
+_usage_count_sql = None
 
 
-def offer_usage_register(reader) -> None:
+def offer_usage_register(reader, count_sql=None) -> None:
     """The demand side knows which public bodies awarded or ordered an
     offer; the catalogue knows no other app, so ``tenders`` registers its
-    reader here when it starts (tenders.apps)."""
-    global _usage_reader
+    reader here when it starts (tenders.apps), and ``count_sql(column)``,
+    the number of those bodies as a correlated subquery (sql, params)."""
+    global _usage_reader, _usage_count_sql
     _usage_reader = reader
+    _usage_count_sql = count_sql
+
+
+def offers_used_by_count() -> Expression:
+    """Per offer row, ``len(offers_used_by([offer])[offer])``, inside the
+    query that reads the offers (no query of its own)."""
+    if _usage_count_sql is None:
+        return Value(0, output_field=IntegerField())
+    sql, params = _usage_count_sql(f'"{Offer._meta.db_table}"."id"')
+    return RawSQL(sql, params, output_field=IntegerField())  # noqa: S611 (tables and statuses are the code's own)
 
 
 def offers_used_by(offer_ids: Iterable[int]) -> dict[int, list[dict]]:

@@ -378,6 +378,23 @@ def offers_used_by(offer_ids) -> dict[int, list[dict]]:
             for offer_id, bodies in first.items()}
 
 
+def offer_usage_count_sql(offer_id_column: str) -> tuple[str, list]:
+    """``len(offers_used_by(...)[offer])`` as a correlated SQL subquery on
+    ``offer_id_column``: the catalogue list counts the bodies in its page
+    query (two index probes per row) instead of reading them."""
+    award, response, tender, order = (m._meta.db_table for m in (Award, TenderResponse, Tender, Order))
+    statuses = _award_public_statuses()
+    sql = (
+        f"SELECT count(DISTINCT u.agency_id) FROM ("  # noqa: S608 (the models' tables; statuses are parameters)
+        f"SELECT t.agency_id FROM {award} a JOIN {response} r ON r.id = a.response_id "
+        f"JOIN {tender} t ON t.id = a.tender_id "
+        f"WHERE r.offer_id = {offer_id_column} AND t.status IN ({', '.join(['%s'] * len(statuses))}) "
+        f"UNION ALL SELECT o.agency_id FROM {order} o "
+        f"WHERE o.offer_id = {offer_id_column} AND o.status = %s AND o.decided_at IS NOT NULL) u"
+    )
+    return sql, [*statuses, OrderStatus.ACCEPTED]
+
+
 # --------------------------------------------------------------------------
 # Award decision, standstill and complaints
 

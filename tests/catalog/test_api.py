@@ -2,14 +2,18 @@
 writes on their own objects only, consistent errors, pinned query counts."""
 
 import hashlib
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
 
 from catalog import services
 from catalog.models import Offer
+from config.renderers import FastJSONRenderer
 from tests import factories
 from tests.conftest import client_for
 
@@ -135,14 +139,29 @@ def test_bad_filters_are_field_errors(api, market, query, field):
     assert field in response.json()["error"]["fields"]
 
 
+def test_the_api_writes_drfs_json_byte_for_byte(api, market):
+    # config.renderers.FastJSONRenderer (orjson) against DRF's own renderer,
+    # on a list page and a detail (dates, decimals, nested lists, accents).
+    for url in ("/api/v1/offers/?page_size=200", f"/api/v1/offers/{market['n2'].pk}/"):
+        response = api.get(url)
+        assert response.status_code == 200 and isinstance(response.accepted_renderer, FastJSONRenderer)
+        assert response.content == JSONRenderer().render(response.data)
+    data = {"when": timezone.now(), "text": "é\u2028", "amount": Decimal("1.50"), "big": 2**70}
+    assert FastJSONRenderer().render(data) == JSONRenderer().render(data)
+
+
 def test_list_query_count_is_pinned(api, market):
     for i in range(5):
         factories.certification(market["n2"].provider, [factories.offer(market["n2"].provider, name=f"x{i}")])
     with CaptureQueriesContext(connection) as anonymous:
         assert api.get("/api/v1/offers/?level=N0").status_code == 200
-    # level lookup + offers (joined provider, assessment; list columns only)
-    # + the bodies using them (awards, accepted orders)
-    assert len(anonymous) == 4
+    # level lookup + offers (joined provider, assessment; list columns only;
+    # the bodies using each offer counted in the same query)
+    assert len(anonymous) == 2
+    with CaptureQueriesContext(connection) as search:
+        found = api.get("/api/v1/offers/?q=x1")
+    assert found.status_code == 200 and [row["name"] for row in found.json()["results"]] == ["x1"]
+    assert len(search) == 1  # the page, search included
     with CaptureQueriesContext(connection) as providers:
         assert api.get("/api/v1/providers/").status_code == 200
     assert len(providers) == 2  # providers + stakes
