@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Value
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django_countries import countries as iso_countries
 
 from catalog import policy, selectors, signals, units
@@ -34,6 +35,7 @@ from catalog.models import (
     MemberRole,
     Offer,
     OfferAssessment,
+    OfferStatus,
     OperatorAction,
     OwnershipStake,
     PolicyVersion,
@@ -130,7 +132,7 @@ def vat_valid(vat: str, siren: str = "") -> bool:
 def _country(field: str, code: str) -> str:
     code = (code or "").strip().upper()
     if code not in iso_countries:
-        raise _invalid(field, f"'{code}' is not an ISO 3166-1 alpha-2 country code.")
+        raise _invalid(field, _("'%(code)s' is not an ISO 3166-1 alpha-2 country code.") % {"code": code})
     return code
 
 
@@ -145,13 +147,13 @@ def _decimal(field: str, value: Any, *, minimum: Decimal | None = Decimal("0"),
     try:
         result = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise _invalid(field, "A number is required.") from None
+        raise _invalid(field, _("A number is required.")) from None
     if not result.is_finite():
-        raise _invalid(field, "A finite number is required.")
+        raise _invalid(field, _("A finite number is required."))
     if minimum is not None and result < minimum:
-        raise _invalid(field, f"Must be at least {minimum}.")
+        raise _invalid(field, _("Must be at least %(minimum)s.") % {"minimum": minimum})
     if maximum is not None and result > maximum:
-        raise _invalid(field, f"Must be at most {maximum}.")
+        raise _invalid(field, _("Must be at most %(maximum)s.") % {"maximum": maximum})
     return result
 
 
@@ -187,12 +189,12 @@ CONTROL_FIELDS = {"registered_office_country", "central_administration_country",
 def _provider_clean(data: dict[str, Any], *, instance: Provider | None = None) -> dict[str, Any]:
     unknown = set(data) - PROVIDER_FIELDS - {"stakes"}
     if unknown:
-        raise CatalogError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+        raise CatalogError(_("Unknown fields: %(names)s.") % {"names": ', '.join(sorted(unknown))})
     clean = dict(data)
     if "name" in clean:
         clean["name"] = (clean["name"] or "").strip()
         if not clean["name"]:
-            raise _invalid("name", "A legal name is required.")
+            raise _invalid("name", _("A legal name is required."))
     for field in CONTROL_FIELDS:
         if field in clean:
             clean[field] = _country(field, clean[field])
@@ -201,12 +203,12 @@ def _provider_clean(data: dict[str, Any], *, instance: Provider | None = None) -
         clean["siren"] = clean["siren"].replace(" ", "")
         siren = clean["siren"]
         if not siren_valid(siren):
-            raise _invalid("siren", "A SIREN is 9 digits with a valid Luhn check digit.")
+            raise _invalid("siren", _("A SIREN is 9 digits with a valid Luhn check digit."))
     if clean.get("vat_number"):
         clean["vat_number"] = clean["vat_number"].replace(" ", "").upper()
         if not vat_valid(clean["vat_number"], siren or ""):
-            raise _invalid("vat_number", "Not a valid intra-EU VAT number"
-                           + (" for this SIREN." if siren else "."))
+            raise _invalid("vat_number", _("Not a valid intra-EU VAT number for this SIREN.") if siren
+                           else _("Not a valid intra-EU VAT number."))
     return clean
 
 
@@ -215,7 +217,7 @@ def _stakes_clean(stakes: list[dict]) -> list[dict]:
     for index, stake in enumerate(stakes):
         name = (stake.get("holder_name") or "").strip()
         if not name:
-            raise _invalid(f"stakes[{index}].holder_name", "A holder name is required.")
+            raise _invalid(f"stakes[{index}].holder_name", _("A holder name is required."))
         clean.append({
             "holder_name": name,
             "holder_country": _country(f"stakes[{index}].holder_country", stake.get("holder_country", "")),
@@ -229,7 +231,7 @@ def _stakes_clean(stakes: list[dict]) -> list[dict]:
         })
     for key in ("capital_pct", "voting_pct"):
         if sum(s[key] for s in clean) > 100:
-            raise _invalid("stakes", f"Stakes add up to more than 100 % ({key}).")
+            raise _invalid("stakes", _("Stakes add up to more than 100 %% (%(key)s).") % {"key": key})
     return clean
 
 
@@ -249,13 +251,13 @@ def provider_create(*, actor, stakes: list[dict] | None = None, slug: str = "",
         ProviderMembership.objects.filter(user=actor).exists() or hasattr(actor, "agency_membership")
     ):
         # A user acts for one organisation (DESIGN §1).
-        raise CatalogError("You already act for an organisation.", code="conflict", http_status=409)
+        raise CatalogError(_("You already act for an organisation."), code="conflict", http_status=409)
     for required in ("name", *sorted(CONTROL_FIELDS)):
         if not data.get(required):
-            raise _invalid(required, "This field is required.")
+            raise _invalid(required, _("This field is required."))
     clean = _provider_clean(data)
     if clean.get("siren") and Provider.objects.filter(siren=clean["siren"]).exists():
-        raise _invalid("siren", "A provider with this SIREN is already registered.")
+        raise _invalid("siren", _("A provider with this SIREN is already registered."))
     provider = Provider.objects.create(slug=slug or _unique_slug(clean["name"]), **clean)
     if stakes:
         OwnershipStake.objects.bulk_create(
@@ -271,7 +273,7 @@ def provider_update(*, provider: Provider, actor, **data: Any) -> Provider:
     stakes = data.pop("stakes", None)
     clean = _provider_clean(data, instance=provider)
     if clean.get("siren") and Provider.objects.filter(siren=clean["siren"]).exclude(pk=provider.pk).exists():
-        raise _invalid("siren", "A provider with this SIREN is already registered.")
+        raise _invalid("siren", _("A provider with this SIREN is already registered."))
     control_changed = any(getattr(provider, f) != v for f, v in clean.items() if f in CONTROL_FIELDS)
     for field, value in clean.items():
         setattr(provider, field, value)
@@ -327,7 +329,7 @@ def _provider_set_status(provider: Provider, status: str, *, actor, action: str,
 @transaction.atomic
 def provider_suspend(*, provider: Provider, actor, reason: str) -> Provider:
     return _provider_set_status(provider, Provider.Status.SUSPENDED, actor=actor, action="provider.suspend",
-                                reason=_required_reason(reason, "suspend a provider"))
+                                reason=_required_reason(reason, _("A reason is required to suspend a provider.")))
 
 
 @transaction.atomic
@@ -354,18 +356,18 @@ ASSESSED_FIELDS = {*LOCATION_FIELDS, "support_documented", "dr_support"}
 def _offer_clean(data: dict[str, Any], *, instance: Offer | None) -> dict[str, Any]:
     unknown = set(data) - OFFER_FIELDS
     if unknown:
-        raise CatalogError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+        raise CatalogError(_("Unknown fields: %(names)s.") % {"names": ', '.join(sorted(unknown))})
     clean = dict(data)
     if "name" in clean:
         clean["name"] = (clean["name"] or "").strip()
         if not clean["name"]:
-            raise _invalid("name", "A name is required.")
+            raise _invalid("name", _("A name is required."))
     if "category" in clean and clean["category"] not in ServiceCategory.values:
-        raise _invalid("category", f"Unknown category; choose one of {', '.join(ServiceCategory.values)}.")
+        raise _invalid("category", _("Unknown category; choose one of %(names)s.") % {"names": ', '.join(ServiceCategory.values)})
     if "cpv_code" in clean and clean["cpv_code"] not in CLOUD_CPV:
-        raise _invalid("cpv_code", "Not a CPV code of the cloud list (e.g. 72317000-0 data storage services).")
+        raise _invalid("cpv_code", _("Not a CPV code of the cloud list (e.g. 72317000-0 data storage services)."))
     if "unit" in clean and clean["unit"] not in units.UNITS:
-        raise _invalid("unit", f"Unknown unit; choose one of {', '.join(units.UNITS)}.")
+        raise _invalid("unit", _("Unknown unit; choose one of %(names)s.") % {"names": ', '.join(units.UNITS)})
     if "unit_price" in clean:
         clean["unit_price"] = _decimal("unit_price", clean["unit_price"], maximum=Decimal("99999999"))
     if "minimum_commitment" in clean:
@@ -381,14 +383,14 @@ def _offer_clean(data: dict[str, Any], *, instance: Offer | None) -> dict[str, A
     if "minimum_months" in clean:
         months = clean["minimum_months"] or 0
         if not isinstance(months, int) or months < 0 or months > 120:
-            raise _invalid("minimum_months", "A whole number of months between 0 and 120.")
+            raise _invalid("minimum_months", _("A whole number of months between 0 and 120."))
     for field in LOCATION_FIELDS:
         if field in clean:
             clean[field] = _countries(field, clean[field] or [])
     minimum = clean.get("minimum_commitment", instance.minimum_commitment if instance else Decimal(0))
     capacity = clean.get("capacity", instance.capacity if instance else None)
     if capacity is not None and capacity < minimum:
-        raise _invalid("capacity", "Capacity cannot be below the minimum commitment.")
+        raise _invalid("capacity", _("Capacity cannot be below the minimum commitment."))
     return clean
 
 
@@ -429,7 +431,7 @@ def offer_create(*, provider: Provider, actor, subcontractors: list[dict] | None
                  status: str = Offer.Status.DRAFT, **data: Any) -> Offer:
     for required in ("name", "category", "cpv_code", "unit", "unit_price"):
         if data.get(required) in (None, ""):
-            raise _invalid(required, "This field is required.")
+            raise _invalid(required, _("This field is required."))
     clean = _offer_clean(data, instance=None)
     offer = Offer(provider=provider, **clean)
     _offer_derive(offer)
@@ -470,14 +472,14 @@ def _subcontractors_clean(offer: Offer, rows: list[dict]) -> list[dict]:
     for index, row in enumerate(rows):
         name = (row.get("name") or "").strip()
         if not name:
-            raise _invalid(f"subcontractors[{index}].name", "A name is required.")
+            raise _invalid(f"subcontractors[{index}].name", _("A name is required."))
         role = row.get("role") or Subcontractor.Role.OTHER
         if role not in Subcontractor.Role.values:
-            raise _invalid(f"subcontractors[{index}].role", f"Unknown role; choose one of {', '.join(Subcontractor.Role.values)}.")
+            raise _invalid(f"subcontractors[{index}].role", _("Unknown role; choose one of %(names)s.") % {"names": ', '.join(Subcontractor.Role.values)})
         chain_id = row.get("catalog_offer") or row.get("catalog_offer_id")
         if chain_id is not None:
             if chain_id == offer.pk or not Offer.objects.filter(pk=chain_id).exists():
-                raise _invalid(f"subcontractors[{index}].catalog_offer", "Not another offer of the catalogue.")
+                raise _invalid(f"subcontractors[{index}].catalog_offer", _("Not another offer of the catalogue."))
         clean.append({
             "name": name,
             "country": _country(f"subcontractors[{index}].country", row.get("country", "")),
@@ -501,7 +503,7 @@ def _chain_guard(offer: Offer, chain_ids: list[int]) -> None:
     seen, frontier = set(), set(chain_ids)
     while frontier:
         if offer.pk in frontier:
-            raise _invalid("subcontractors", "This subcontracting chain would loop back to the offer itself.")
+            raise _invalid("subcontractors", _("This subcontracting chain would loop back to the offer itself."))
         seen |= frontier
         frontier = set(
             Subcontractor.objects.filter(offer_id__in=frontier, catalog_offer__isnull=False)
@@ -538,7 +540,7 @@ def _offer_transition(offer: Offer, target: str) -> Offer:
     if offer.status == target:
         return offer
     if target not in OFFER_TRANSITIONS[offer.status]:
-        raise CatalogError(f"An offer cannot go from {offer.status} to {target}.",
+        raise CatalogError(_("An offer cannot go from %(status)s to %(target)s.") % {"status": OfferStatus(offer.status).label, "target": OfferStatus(target).label},
                            code="conflict", http_status=409)
     offer.status = target
     offer.save(update_fields=["status", "updated_at"])
@@ -549,7 +551,7 @@ def _offer_transition(offer: Offer, target: str) -> Offer:
 @transaction.atomic
 def offer_publish(*, offer: Offer, actor) -> Offer:
     if offer.provider.status != Provider.Status.ACTIVE:
-        raise CatalogError("A suspended provider cannot publish offers.", code="forbidden", http_status=403)
+        raise CatalogError(_("A suspended provider cannot publish offers."), code="forbidden", http_status=403)
     return _offer_transition(offer, Offer.Status.PUBLISHED)
 
 
@@ -577,7 +579,7 @@ def _date(field: str, value: Any) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise _invalid(field, "A date in YYYY-MM-DD form is required.") from None
+        raise _invalid(field, _("A date in YYYY-MM-DD form is required.")) from None
 
 
 def _evidence_digest(evidence) -> str:
@@ -591,45 +593,45 @@ def _evidence_digest(evidence) -> str:
 def _cert_clean(provider: Provider, data: dict[str, Any], *, instance: Certification | None) -> dict[str, Any]:
     unknown = set(data) - CERT_FIELDS
     if unknown:
-        raise CatalogError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+        raise CatalogError(_("Unknown fields: %(names)s.") % {"names": ', '.join(sorted(unknown))})
     clean = dict(data)
     if "scheme" in clean:
         scheme = clean["scheme"]
         if not isinstance(scheme, CertificationScheme):
             scheme = CertificationScheme.objects.filter(code=str(scheme)).first()
             if scheme is None:
-                raise _invalid("scheme", "Unknown certification scheme.")
+                raise _invalid("scheme", _("Unknown certification scheme."))
         clean["scheme"] = scheme
     if "reference" in clean:
         clean["reference"] = (clean["reference"] or "").strip()
         if not clean["reference"]:
-            raise _invalid("reference", "The certificate reference is required.")
+            raise _invalid("reference", _("The certificate reference is required."))
     if "status" in clean and clean["status"] not in PROVIDER_DECLARABLE_STATUSES:
-        raise _invalid("status", "A provider declares a certificate as in progress (j0, j1, j2) or valid; "
-                                 "suspension, revocation and expiry are recorded by the operator.")
+        raise _invalid("status", _("A provider declares a certificate as in progress (j0, j1, j2) or valid; "
+                                 "suspension, revocation and expiry are recorded by the operator."))
     for field in ("issued_on", "expires_on"):
         if field in clean:
             clean[field] = _date(field, clean[field])
     issued = clean.get("issued_on", instance.issued_on if instance else None)
     expires = clean.get("expires_on", instance.expires_on if instance else None)
     if issued and expires and expires <= issued:
-        raise _invalid("expires_on", "The expiry date must be after the issue date.")
+        raise _invalid("expires_on", _("The expiry date must be after the issue date."))
     status = clean.get("status", instance.status if instance else "valid")
     if status == "valid" and not expires:
-        raise _invalid("expires_on", "A valid certificate has an expiry date.")
+        raise _invalid("expires_on", _("A valid certificate has an expiry date."))
     if "scope_offers" in clean:
         ids = [o.pk if isinstance(o, Offer) else int(o) for o in clean["scope_offers"] or []]
         owned = set(Offer.objects.filter(provider=provider, pk__in=ids).values_list("pk", flat=True))
         foreign = [i for i in ids if i not in owned]
         if foreign:
-            raise _invalid("scope_offers", f"Offers {foreign} are not offers of this provider.")
+            raise _invalid("scope_offers", _("Offers %(foreign)s are not offers of this provider.") % {"foreign": foreign})
         clean["scope_offers"] = sorted(owned)
     if "scope_countries" in clean:
         clean["scope_countries"] = _countries("scope_countries", clean["scope_countries"] or [])
     if "hds_activities" in clean:
         acts = clean["hds_activities"] or []
         if any(not isinstance(a, int) or a < 1 or a > 6 for a in acts):
-            raise _invalid("hds_activities", "HDS activities are numbered 1 to 6.")
+            raise _invalid("hds_activities", _("HDS activities are numbered 1 to 6."))
         clean["hds_activities"] = sorted(set(acts))
     evidence = clean.get("evidence")
     if evidence:
@@ -642,11 +644,11 @@ def upload_check(field: str, upload) -> None:
     attachment): at most EVIDENCE_MAX_BYTES, a PDF or an image checked by
     its magic bytes, not by its name."""
     if upload.size > settings.EVIDENCE_MAX_BYTES:
-        raise _invalid(field, f"The file exceeds {settings.EVIDENCE_MAX_BYTES} bytes.")
+        raise _invalid(field, _("The file exceeds %(maximum)s bytes.") % {"maximum": settings.EVIDENCE_MAX_BYTES})
     head = upload.read(8)
     upload.seek(0)
     if not (head.startswith(b"%PDF-") or head.startswith(b"\x89PNG") or head.startswith(b"\xff\xd8\xff")):
-        raise _invalid(field, "The file must be a PDF, PNG or JPEG file.")
+        raise _invalid(field, _("The file must be a PDF, PNG or JPEG file."))
 
 
 def upload_store_name(upload) -> str:
@@ -668,10 +670,10 @@ def _cert_affected_offers(cert: Certification, extra: Iterable[int] = ()) -> lis
 def certification_create(*, provider: Provider, actor, **data: Any) -> Certification:
     for required in ("scheme", "reference"):
         if not data.get(required):
-            raise _invalid(required, "This field is required.")
+            raise _invalid(required, _("This field is required."))
     clean = _cert_clean(provider, data, instance=None)
     if Certification.objects.filter(scheme=clean["scheme"], reference=clean["reference"]).exists():
-        raise _invalid("reference", "This certificate is already registered.")
+        raise _invalid("reference", _("This certificate is already registered."))
     scope = clean.pop("scope_offers", [])
     evidence = clean.pop("evidence", None)
     cert = Certification(provider=provider, **clean)
@@ -739,36 +741,36 @@ def _cert_decide(certification: Certification, *, actor, action: str, reason: st
 @transaction.atomic
 def certification_verify(*, certification: Certification, actor) -> Certification:
     if certification.status in {"revoked"}:
-        raise CatalogError("A revoked certificate cannot be verified.", code="conflict", http_status=409)
+        raise CatalogError(_("A revoked certificate cannot be verified."), code="conflict", http_status=409)
     return _cert_decide(certification, actor=actor, action="certification.verify",
                         verification=Certification.Verification.VERIFIED)
 
 
-def _required_reason(reason: str, what: str) -> str:
+def _required_reason(reason: str, missing: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise _invalid("reason", f"A reason is required to {what}.")
+        raise _invalid("reason", missing)
     return reason
 
 
 @transaction.atomic
 def certification_reject(*, certification: Certification, actor, reason: str) -> Certification:
     return _cert_decide(certification, actor=actor, action="certification.reject",
-                        reason=_required_reason(reason, "reject evidence"),
+                        reason=_required_reason(reason, _("A reason is required to reject evidence.")),
                         verification=Certification.Verification.REJECTED)
 
 
 @transaction.atomic
 def certification_revoke(*, certification: Certification, actor, reason: str) -> Certification:
     return _cert_decide(certification, actor=actor, action="certification.revoke",
-                        reason=_required_reason(reason, "revoke a certificate"),
+                        reason=_required_reason(reason, _("A reason is required to revoke a certificate.")),
                         status=Certification.Status.REVOKED)
 
 
 @transaction.atomic
 def certification_suspend(*, certification: Certification, actor, reason: str) -> Certification:
     return _cert_decide(certification, actor=actor, action="certification.suspend",
-                        reason=_required_reason(reason, "suspend a certificate"),
+                        reason=_required_reason(reason, _("A reason is required to suspend a certificate.")),
                         status=Certification.Status.SUSPENDED)
 
 
@@ -810,13 +812,18 @@ class AssessRun:
     changed: list[int]
 
 
-def _digest(result: policy.Assessment, version: int) -> str:
-    payload = json.dumps(
+def digest_payload(result: policy.Assessment, version: int) -> str:
+    """The text an assessment's ``inputs_digest`` hashes (seed_scale renders
+    it once per distinct result and substitutes certificate ids)."""
+    return json.dumps(
         {"level": result.level, "flags": result.flags, "checks": result.checks_data(),
          "relied": result.relied_certificates, "policy": version},
         sort_keys=True, default=str,
     )
-    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _digest(result: policy.Assessment, version: int) -> str:
+    return hashlib.sha256(digest_payload(result, version).encode()).hexdigest()
 
 
 def offers_assess(*, offer_ids: Iterable[int] | None = None, today: date | None = None,
@@ -962,7 +969,7 @@ def declaration_digest(*, provider_id: int, grounds: dict[str, bool], comment: s
 def _require_provider_admin(provider: Provider, actor) -> None:
     if not ProviderMembership.objects.filter(user_id=getattr(actor, "pk", None), provider=provider,
                                              role=MemberRole.ADMIN).exists():
-        raise _forbidden("Only an administrator of the provider signs its declaration.")
+        raise _forbidden(_("Only an administrator of the provider signs its declaration."))
 
 
 @transaction.atomic
@@ -973,18 +980,18 @@ def declaration_sign(*, provider: Provider, actor, grounds: dict[str, Any], sign
     _require_provider_admin(provider, actor)
     codes = set(ExclusionGround.values)
     if not isinstance(grounds, dict):
-        raise _invalid("grounds", "Answer every exclusion ground with true or false.")
+        raise _invalid("grounds", _("Answer every exclusion ground with true or false."))
     unknown = sorted(set(grounds) - codes)
     if unknown:
-        raise _invalid("grounds", f"Unknown exclusion grounds: {', '.join(unknown)}.")
+        raise _invalid("grounds", _("Unknown exclusion grounds: %(names)s.") % {"names": ', '.join(unknown)})
     missing = sorted(codes - set(grounds))
     if missing:
-        raise _invalid("grounds", f"Answer every exclusion ground; missing: {', '.join(missing)}.")
+        raise _invalid("grounds", _("Answer every exclusion ground; missing: %(names)s.") % {"names": ', '.join(missing)})
     if any(not isinstance(v, bool) for v in grounds.values()):
-        raise _invalid("grounds", "Answer every exclusion ground with true or false.")
+        raise _invalid("grounds", _("Answer every exclusion ground with true or false."))
     signer_name = (signer_name or "").strip()
     if not signer_name:
-        raise _invalid("signer_name", "The signatory's full name is required.")
+        raise _invalid("signer_name", _("The signatory's full name is required."))
     comment = (comment or "").strip()
     now = timezone.now()
     valid_until = _add_months(timezone.localdate(now), settings.SUPPLIER_DECLARATION_VALIDITY_MONTHS)
@@ -1005,25 +1012,24 @@ def attestation_create(*, provider: Provider, actor, kind: str, reference: str, 
     kind's longest validity (six months for the URSSAF one); by default
     that longest validity."""
     if kind not in AttestationKind.values:
-        raise _invalid("kind", f"Use one of {', '.join(AttestationKind.values)}.")
+        raise _invalid("kind", _("Use one of %(names)s.") % {"names": ', '.join(AttestationKind.values)})
     reference = (reference or "").strip()
     if not reference:
-        raise _invalid("reference", "The attestation's number or verification code is required.")
+        raise _invalid("reference", _("The attestation's number or verification code is required."))
     issued = _date("issued_on", issued_on)
     if issued is None:
-        raise _invalid("issued_on", "The issue date is required.")
+        raise _invalid("issued_on", _("The issue date is required."))
     today = timezone.localdate()
     if issued > today:
-        raise _invalid("issued_on", "The issue date cannot be in the future.")
+        raise _invalid("issued_on", _("The issue date cannot be in the future."))
     longest = _add_months(issued, ATTESTATION_MAX_MONTHS[kind])
     expires = _date("expires_on", expires_on) or longest
     if expires <= issued:
-        raise _invalid("expires_on", "The expiry date must be after the issue date.")
+        raise _invalid("expires_on", _("The expiry date must be after the issue date."))
     if expires > longest:
-        raise _invalid("expires_on", f"An attestation of this kind is valid {ATTESTATION_MAX_MONTHS[kind]} "
-                                     f"months at most (until {longest.isoformat()}).")
+        raise _invalid("expires_on", _("An attestation of this kind is valid %(months)s months at most (until %(until)s).") % {"months": ATTESTATION_MAX_MONTHS[kind], "until": longest.isoformat()})
     if expires < today:
-        raise _invalid("expires_on", "This attestation has already expired.")
+        raise _invalid("expires_on", _("This attestation has already expired."))
     attestation = Attestation(provider=provider, kind=kind, reference=reference, issued_on=issued,
                               expires_on=expires, uploaded_by=actor if getattr(actor, "pk", None) else None)
     if document:
@@ -1065,6 +1071,126 @@ def provider_compliance_require(provider: Provider) -> None:
     """Raise a CatalogError (409) listing what is missing or expired."""
     problems = provider_compliance_problems(provider)
     if problems:
-        raise CatalogError("A valid declaration of the exclusion grounds and valid attestations are required "
-                           "to respond to a tender or accept an order.", code="supplier_documents_required",
+        raise CatalogError(_("A valid declaration of the exclusion grounds and valid attestations are required "
+                           "to respond to a tender or accept an order."), code="supplier_documents_required",
                            http_status=409, fields=problems)
+
+
+# --------------------------------------------------------------------------
+# Bulk import of offers (``manage.py import_offers FILE``)
+
+IMPORT_DECIMALS = {  # field: (max digits, decimal places), as the offer API (OfferInput)
+    "unit_price": (12, 4), "minimum_commitment": (12, 2), "capacity": (14, 2), "sla_pct": (6, 3),
+}
+IMPORT_TEXT_LIMITS = {"name": 200, "description": 10000}
+IMPORT_REQUIRED = ("name", "category", "cpv_code", "unit", "unit_price")
+IMPORT_BOOLEANS = {"": False, "0": False, "false": False, "no": False, "1": True, "true": True, "yes": True}
+
+
+def _import_value(field: str, value: Any) -> Any:
+    """A cell as the offer API's input types it (text from a CSV file, or
+    already typed from JSON); raise a CatalogError on the field."""
+    if isinstance(value, str):
+        value = value.strip()
+    if field in ("price_is_illustrative", "support_documented", "dr_support") and not isinstance(value, bool):
+        if str(value).lower() not in IMPORT_BOOLEANS:
+            raise _invalid(field, _("Must be a valid boolean."))
+        return IMPORT_BOOLEANS[str(value).lower()]
+    if field == "minimum_months" and isinstance(value, str):
+        if value == "":
+            return 0
+        if not value.isdigit():
+            raise _invalid(field, _("A whole number of months between 0 and 120."))
+        return int(value)
+    if field in IMPORT_DECIMALS and value not in (None, ""):
+        number = _decimal(field, value)
+        digits, places = IMPORT_DECIMALS[field]
+        _sign, figures, exponent = number.as_tuple()  # DRF's DecimalField.validate_precision
+        after = max(0, -exponent)
+        before = len(figures) + exponent if exponent >= 0 else max(0, len(figures) + exponent)
+        if after > places:
+            raise _invalid(field, _("At most %(places)s decimal places.") % {"places": places})
+        if before > digits - places:
+            raise _invalid(field, _("At most %(digits)s digits before the decimal point.") % {"digits": digits - places})
+        return number
+    if field in IMPORT_TEXT_LIMITS and len(value or "") > IMPORT_TEXT_LIMITS[field]:
+        raise _invalid(field, _("At most %(limit)s characters.") % {"limit": IMPORT_TEXT_LIMITS[field]})
+    if field in LOCATION_FIELDS and isinstance(value, str):
+        return [c for c in value.replace(";", ",").replace(" ", ",").split(",") if c]
+    return value
+
+
+def _import_row(row: dict[str, Any]) -> dict[str, Any]:
+    data = {field: value for field, value in row.items() if field is not None}
+    for required in IMPORT_REQUIRED:
+        if data.get(required) in (None, ""):
+            raise _invalid(required, _("This field is required."))
+    typed = {}
+    for field, value in data.items():
+        if field not in OFFER_FIELDS:
+            raise _invalid(field, _("Unknown field; use %(names)s.") % {"names": ", ".join(sorted(OFFER_FIELDS))})
+        typed[field] = _import_value(field, value)
+    return _offer_clean(typed, instance=None)
+
+
+@transaction.atomic
+def offers_import(*, provider: Provider, actor, rows: Iterable[dict[str, Any]]) -> list[int]:
+    """Create the provider's offers from ``rows`` (dicts of the offer API's
+    fields, as text or typed; no subcontractors), all or nothing: every row
+    is validated as the offer API validates it, and one invalid row
+    rejects the file with every row's errors (``rows[<index>].<field>``,
+    index from 0). ``actor`` None is the command line (the operator); a
+    user must be a member of the provider or an operator. Rows are written in bulk — COPY into a staging
+    table, then one INSERT … SELECT computing the search document as
+    ``_search_refresh`` does — as drafts, then assessed after commit.
+    Returns the new offers' ids in row order."""
+    if actor is not None and not selectors.is_operator(actor):
+        own = selectors.provider_of(actor)
+        if own is None or own.pk != provider.pk:
+            raise _forbidden(_("Only the provider's members or an operator import its offers."))
+    offers: list[Offer] = []
+    errors: dict[str, list[str]] = {}
+    total = 0
+    for index, row in enumerate(rows):
+        total += 1
+        try:
+            offer = Offer(provider=provider, **_import_row(row))
+        except CatalogError as error:
+            for field, messages in (error.fields or {"row": [str(error.message)]}).items():
+                errors[f"rows[{index}].{field}"] = [str(m) for m in messages]
+            continue
+        _offer_derive(offer)
+        offers.append(offer)
+    if errors:
+        raise CatalogError(_("%(count)s of %(total)s rows are invalid; nothing was imported.")
+                           % {"count": len({key.split(".")[0] for key in errors}), "total": total},
+                           fields=errors)
+    if not offers:
+        return []
+    fields = [f for f in Offer._meta.concrete_fields if f.name not in ("id", "search_document")]
+    columns = [f.column for f in fields]
+    table = Offer._meta.db_table
+    folded_provider = selectors.fold(provider.name)
+    config = selectors.SEARCH_CONFIG
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE offer_import ON COMMIT DROP AS SELECT {', '.join(columns)}, "  # noqa: S608
+            f"''::text AS name_folded, ''::text AS description_folded, 0 AS position FROM {table} WITH NO DATA")
+        staged = [*columns, "name_folded", "description_folded", "position"]
+        with cursor.copy(f"COPY offer_import ({', '.join(staged)}) FROM STDIN") as copy:  # noqa: S608
+            for position, offer in enumerate(offers):
+                copy.write_row([*(f.get_db_prep_save(f.pre_save(offer, True), connection) for f in fields),
+                                selectors.fold(offer.name), selectors.fold(offer.description), position])
+        cursor.execute(
+            f"""INSERT INTO {table} ({', '.join(columns)}, search_document)
+                SELECT {', '.join(columns)},
+                       setweight(to_tsvector(%(config)s::regconfig, name_folded), 'A')
+                       || setweight(to_tsvector(%(config)s::regconfig, %(provider)s::text), 'B')
+                       || setweight(to_tsvector(%(config)s::regconfig, description_folded), 'C')
+                FROM offer_import ORDER BY position RETURNING id""",  # noqa: S608
+            {"config": config, "provider": folded_provider})
+        ids = [row[0] for row in cursor.fetchall()]
+        cursor.execute("DROP TABLE offer_import")
+    assessment_request(offer_ids=ids, reason="offers_imported")
+    return ids
