@@ -1,24 +1,27 @@
 """seed_scale at a tiny size: counts, engine-consistent assessments, search."""
 
 import io
+import json
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
 
-from catalog import selectors, services
+from catalog import policy, selectors, services
 from catalog.models import Certification, ChangeEvent, Offer, OfferAssessment, Provider
 from tenders.models import Award, Tender
 
 
 def _seed(**extra):
-    call_command("seed_scale", offers=300, providers=10, tenders=40, stdout=io.StringIO(), **extra)
+    call_command("seed_scale", offers=300, providers=20, tenders=40, stdout=io.StringIO(), **extra)
 
 
 @pytest.mark.django_db
 def test_it_loads_counts_and_states():
     _seed()
     scale_offers = Offer.objects.filter(provider__slug__startswith="scale-")
-    assert Provider.objects.filter(slug__startswith="scale-").count() == 10
+    assert Provider.objects.filter(slug__startswith="scale-").count() == 20
     assert scale_offers.count() == 300
     assert OfferAssessment.objects.filter(offer__in=scale_offers).count() == 300
     assert Certification.objects.filter(provider__slug__startswith="scale-").exists()
@@ -43,18 +46,74 @@ def test_it_stores_what_the_policy_engine_computes():
     ids = list(
         Offer.objects.filter(provider__slug__startswith="scale-").values_list("pk", flat=True)
     )
+    current, today = selectors.policy_current(), timezone.localdate()
+    stored = {a.offer_id: a for a in OfferAssessment.objects.filter(offer_id__in=ids)}
+    facts = selectors.offer_facts(ids)
+    assert len(facts) == len(stored) == 300
+    # Every seeded assessment, field by field, against the engine run on the
+    # offer's own facts as the services read them.
+    for offer in facts:
+        result = policy.assess(offer, current, today)
+        row = stored[offer.id]
+        assert (
+            row.level,
+            row.level_rank,
+            row.flags,
+            row.checks,
+            row.relied_certificates,
+            row.policy_version,
+            row.inputs_digest,
+        ) == (
+            result.level,
+            result.level_rank,
+            result.flags,
+            json.loads(json.dumps(result.checks_data(), default=str)),
+            json.loads(json.dumps(result.relied_certificates, default=str)),
+            current.version,
+            services._digest(result, current.version),
+        ), offer.id
+    # The sample holds what once differed (the HDS activities an offer's
+    # category needs, covered for some offers and not for others) and
+    # several levels.
+    hds = [c["passed"] for a in stored.values() for c in a.checks if c["rule"] == "hds_activities"]
+    assert True in hds and False in hds
+    assert any("HEALTH" in a.flags for a in stored.values())
+    assert len({a.level for a in stored.values()}) >= 3
     run = services.offers_assess(offer_ids=ids)
     assert run.assessed == 300
     assert run.changed == []
-    assert OfferAssessment.objects.filter(offer_id__in=ids).values("level").distinct().count() >= 2
 
 
 @pytest.mark.django_db
 def test_it_makes_offers_findable_by_full_text():
     _seed()
-    found = selectors.offers_filter(Offer.objects.all(), q="stockage securise")
-    assert found.exists()
-    assert all("Stockage" in o.name for o in found[:20])
+    scale_offers = Offer.objects.filter(provider__slug__startswith="scale-").order_by("pk")
+    # Typed without accents, the name of an offer (its words, not its id).
+    offer = next((o for o in scale_offers if selectors.fold(o.name) != o.name.lower()), None)
+    assert offer is not None
+    words = selectors.fold(offer.name).rsplit(" ", 1)[0]
+    found = selectors.offers_filter(Offer.objects.all(), q=words)
+    assert offer in found
+    assert all(words.split()[0] in selectors.fold(o.name) for o in found[:20])
+    # The search documents seed_scale assembles from pre-computed lexemes
+    # equal what the services compute (services._search_refresh).
+    rows = list(
+        Offer.objects.filter(provider__slug__startswith="scale-").values_list(
+            "pk", "name", "provider__name", "description"
+        )
+    )
+    config = selectors.SEARCH_CONFIG
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT count(*) FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[])
+                    AS u(id, name, provider, description)
+                JOIN catalog_offer o ON o.id = u.id
+                WHERE o.search_document = setweight(to_tsvector('{config}', u.name), 'A')
+                    || setweight(to_tsvector('{config}', u.provider), 'B')
+                    || setweight(to_tsvector('{config}', u.description), 'C')""",  # noqa: S608
+            [[r[0] for r in rows], *([selectors.fold(r[i]) for r in rows] for i in (1, 2, 3))],
+        )
+        assert cursor.fetchone()[0] == len(rows) == 300
 
 
 @pytest.mark.django_db

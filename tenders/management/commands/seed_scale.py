@@ -48,7 +48,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from catalog import policy, selectors, units
-from catalog.services import _digest
+from catalog.services import digest_payload
 from tenders.services import procedure_for
 
 SLUG_PREFIX = "scale-"
@@ -163,14 +163,18 @@ CITIES = [
 ]
 
 # Who the provider is: seats, ownership, certificates (scheme, version,
-# assurance). Weights approximate a European market with many small
+# assurance, HDS activities covered). Weights approximate a European market with many small
 # uncertified providers and few SecNumCloud-qualified ones.
 PROVIDER_PROFILES = {
     "sovereign_fr": dict(
         weight=15,
         seats=("FR", "FR", "FR"),
         stakes=[("Fondateurs", "FR", 70, 70), ("Fonds souverain", "DE", 30, 30)],
-        certs=[("SECNUMCLOUD", "3.2", ""), ("HDS", "2.0", ""), ("ISO27001", "2022", "")],
+        certs=[
+            ("SECNUMCLOUD", "3.2", "", ()),
+            ("HDS", "2.0", "", (1, 2, 3, 4, 5, 6)),
+            ("ISO27001", "2022", "", ()),
+        ],
     ),
     "eu_certified": dict(
         weight=25,
@@ -180,19 +184,21 @@ PROVIDER_PROFILES = {
             ("US Ventures", "US", 20, 20),
             ("Salariés", "DE", 20, 20),
         ],
-        certs=[("ISO27001", "2022", ""), ("HDS", "2.0", "")],
+        # HDS for the infrastructure activities only: its platform and
+        # software offers do not qualify for health data.
+        certs=[("ISO27001", "2022", "", ()), ("HDS", "2.0", "", (1, 2, 3, 6))],
     ),
     "eu_iso": dict(
         weight=25,
         seats=("ES", "ES", "ES"),
         stakes=[("Familia", "ES", 100, 100)],
-        certs=[("ISO27001", "2013", "")],
+        certs=[("ISO27001", "2013", "", ())],
     ),
     "non_eu": dict(
         weight=15,
         seats=("US", "US", "IE"),
         stakes=[("Parent Corp", "US", 100, 100)],
-        certs=[("ISO27001", "2022", ""), ("C5", "2020", "type2")],
+        certs=[("ISO27001", "2022", "", ()), ("C5", "2020", "type2", ())],
     ),
     "uncertified": dict(
         weight=20, seats=("FR", "FR", "FR"), stakes=[("Gérant", "FR", 100, 100)], certs=[]
@@ -275,12 +281,13 @@ def _text(value) -> str:
     return text
 
 
-def _copy(cursor, table: str, columns: Iterable[str], rows: Iterable[tuple]) -> int:
+def _copy_lines(cursor, table: str, columns: Iterable[str], lines: Iterable[str]) -> int:
+    """COPY rows already written in COPY text format, one string each."""
     count = 0
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:  # noqa: S608 (constants)
         buffer = []
-        for row in rows:
-            buffer.append("\t".join(_text(v) for v in row))
+        for line in lines:
+            buffer.append(line)
             count += 1
             if len(buffer) >= CHUNK:
                 copy.write("\n".join(buffer) + "\n")
@@ -288,6 +295,19 @@ def _copy(cursor, table: str, columns: Iterable[str], rows: Iterable[tuple]) -> 
         if buffer:
             copy.write("\n".join(buffer) + "\n")
     return count
+
+
+def _copy(cursor, table: str, columns: Iterable[str], rows: Iterable[tuple]) -> int:
+    return _copy_lines(cursor, table, columns, ("\t".join(_text(v) for v in row) for row in rows))
+
+
+def _lexeme_text(entries: list[tuple[str, list[int]]], shift: int, weight: str) -> str:
+    """Lexemes in tsvector input form, positions shifted as ``||`` shifts
+    the right operand's (by the left one's highest position), weighted."""
+    return " ".join(
+        f"'{lexeme}':" + ",".join(f"{p + shift}{weight}" for p in positions)
+        for lexeme, positions in entries
+    )
 
 
 def _reserve_ids(cursor, table: str, n: int) -> range:
@@ -302,7 +322,110 @@ def _reserve_ids(cursor, table: str, n: int) -> range:
     return range(last - n + 1, last + 1)
 
 
+ROLES = ("storage", "processing", "backup", "technical_data", "administration", "support")
+# A template result names a provider's certificates by these stand-ins;
+# each provider's assessments replace them with its own ids and references.
+CERT_ID_STANDIN = 987_650_000
+CERT_ISSUED_ON = date(2023, 1, 1)
+# Pre-rendered variants per fragment (prices per category, terms, descriptions).
+POOL = 4096
+OFFER_COLUMNS = [
+    "id",
+    "provider_id",
+    "name",
+    "description",
+    "category",
+    "cpv_code",
+    "unit",
+    "unit_price",
+    "price_is_illustrative",
+    "normalised_unit",
+    "normalised_price",
+    "minimum_commitment",
+    "minimum_months",
+    "capacity",
+    "sla_pct",
+    "storage_countries",
+    "processing_countries",
+    "backup_countries",
+    "technical_data_countries",
+    "administration_countries",
+    "support_countries",
+    "support_documented",
+    "data_countries",
+    "dr_support",
+    "status",
+    "created_at",
+    "updated_at",
+]
+
+
+def _reference_standin(i: int) -> str:
+    return f"@@certificate-{i}@@"
+
+
 TRIGGER_TABLES = ["catalog_provider", "catalog_offer", "catalog_offerassessment", "tenders_tender"]
+
+
+# Loaded in bulk: their secondary indexes are dropped for the load and built
+# again after it.
+BULK_TABLES = ["catalog_offer", "catalog_offerassessment", "catalog_certification_scope_offers"]
+
+
+def _secondary_indexes_drop(cursor, tables: list[str]) -> list[str]:
+    """Drop the tables' indexes that no constraint owns and return their
+    definitions. Building an index once over a million rows costs a
+    fraction of inserting every row into it (the GIN search index above
+    all); the unique and primary keys stay, they guard the load."""
+    cursor.execute(
+        """SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+           FROM pg_index i
+           WHERE i.indrelid = ANY(%s::regclass[])
+             AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+           ORDER BY 1""",
+        [tables],
+    )
+    found = cursor.fetchall()
+    for name, _definition in found:
+        cursor.execute(f"DROP INDEX {name}")
+    return [definition for _name, definition in found]
+
+
+LOADED_TABLES = [
+    "catalog_provider",
+    "catalog_ownershipstake",
+    "catalog_certification",
+    "catalog_offer",
+    "catalog_offerassessment",
+    "catalog_certification_scope_offers",
+    "tenders_agency",
+    "tenders_tender",
+    "tenders_tenderresponse",
+    "tenders_award",
+]
+
+
+def _foreign_keys_check(cursor, tables: list[str]) -> None:
+    """Every single-column foreign key of these tables, checked by one
+    anti-join each; raise when a row points at nothing."""
+    cursor.execute(
+        """SELECT c.conrelid::regclass::text, a.attname, c.confrelid::regclass::text, fa.attname
+           FROM pg_constraint c
+           JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+           JOIN pg_attribute fa ON fa.attrelid = c.confrelid AND fa.attnum = c.confkey[1]
+           WHERE c.contype = 'f' AND cardinality(c.conkey) = 1
+             AND c.conrelid = ANY(%s::regclass[])
+           ORDER BY 1, 2""",
+        [tables],
+    )
+    for table, column, target, target_column in cursor.fetchall():
+        cursor.execute(
+            f"""SELECT count(*) FROM {table} t WHERE t.{column} IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM {target} f WHERE f.{target_column} = t.{column})"""
+        )
+        missing = cursor.fetchone()[0]
+        if missing:
+            raise CommandError(f"{missing} rows of {table}.{column} point at no {target} row.")
 
 
 def scale_reset(cursor) -> None:
@@ -390,10 +513,31 @@ class Command(BaseCommand):
                 raise CommandError("Scale data is already loaded: pass --reset to replace it.")
             for table in TRIGGER_TABLES:
                 cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+            # A superuser loads without the per-row foreign-key triggers (each
+            # also locks the referenced row: a million offer rows rewritten
+            # for their assessments' sake); every key is checked once, set
+            # based, before the commit instead.
+            cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            unchecked = cursor.fetchone()[0]
+            if unchecked:
+                cursor.execute("SET LOCAL session_replication_role = replica")
             loader = _Loader(cursor, rng, timings)
             providers = loader.providers(n_providers)
+            t = time.perf_counter()
+            indexes = _secondary_indexes_drop(cursor, BULK_TABLES)
+            timings["drop_indexes"] = time.perf_counter() - t
             offers = loader.offers(n_offers, providers)
+            t = time.perf_counter()
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            for definition in indexes:
+                cursor.execute(definition)
+            timings["build_indexes"] = time.perf_counter() - t
             loader.tenders(n_tenders, offers)
+            if unchecked:
+                t = time.perf_counter()
+                cursor.execute("SET LOCAL session_replication_role = origin")
+                _foreign_keys_check(cursor, LOADED_TABLES)
+                timings["foreign_keys"] = time.perf_counter() - t
             for table in TRIGGER_TABLES:
                 cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
         t = time.perf_counter()
@@ -412,7 +556,7 @@ class Command(BaseCommand):
             f"seed_scale: {n_providers} providers, {n_offers} offers, {n_tenders} tenders in "
             f"{timings['total']:.1f} s ("
             + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items() if k != "total")
-            + f"; {loader.engine_runs} policy engine runs)"
+            + f"; {loader.engine_runs} policy engine runs, {loader.distinct_results} distinct assessments)"
         )
 
 
@@ -430,6 +574,15 @@ class _Loader:
         # Kept in memory: asking the freshly loaded, not yet analysed tables
         # chose a plan that ran for minutes at 1M offers.
         self.offer_provider: dict[int, int] = {}
+        # Engine results by (provider template key, location, DR, category),
+        # as indexes into the distinct rendered results; and the distinct
+        # assessments by (provider id, template).
+        self.template_of: dict[tuple, int] = {}
+        self.template_index: dict[tuple, int] = {}
+        self.templates: list[tuple] = []
+        self.result_of: dict[tuple[int, int], int] = {}
+        self.engine_runs = 0
+        self.distinct_results = 0
 
     def _rows(self, sql: str, params=None) -> list[tuple]:
         self.cursor.execute(sql, params or [])
@@ -451,7 +604,7 @@ class _Loader:
             # One certificate in twelve is not usable (pending verification,
             # expired or in progress), as in a real register.
             certs = []
-            for scheme, version, assurance in spec["certs"]:
+            for scheme, version, assurance, activities in spec["certs"]:
                 roll = rng.random()
                 status, verification = "valid", "verified"
                 if roll < 0.04:
@@ -465,13 +618,20 @@ class _Loader:
                         scheme=scheme,
                         version=version,
                         assurance=assurance,
+                        hds_activities=list(activities),
                         status=status,
                         verification=verification,
                     )
                 )
+            # A provider runs its offers in one or two places (its own
+            # datacentres), not in every location profile.
+            locations = [_pick(rng, LOCATION_PROFILES)]
+            if rng.random() < 0.5:
+                locations.append(_pick(rng, LOCATION_PROFILES))
             providers.append(
                 dict(
                     id=pk,
+                    locations=locations,
                     profile=profile,
                     seats=spec["seats"],
                     stakes=spec["stakes"],
@@ -585,10 +745,10 @@ class _Loader:
                     c["assurance"],
                     c["reference"],
                     c["status"],
-                    date(2023, 1, 1),
+                    CERT_ISSUED_ON,
                     c["expires_on"],
                     [],
-                    [],
+                    c["hds_activities"],
                     "",
                     "",
                     "",
@@ -605,214 +765,300 @@ class _Loader:
         self._timed("providers", t)
         return providers
 
-    def _assessment(self, provider: dict, location: str, dr: bool) -> tuple:
-        """The engine's result for one provider, location profile and DR
-        support, as COPY-ready values shared by every such offer."""
-        spec = LOCATION_PROFILES[location]
-        roles = ("storage", "processing", "backup", "technical_data", "administration", "support")
+    def _provider_template_key(self, provider: dict) -> str:
+        """What the engine sees of a provider, its certificates written with
+        stand-ins for their ids and references: providers of one profile
+        whose certificates are in the same states share every result."""
+        return repr((self._provider_facts(provider), self._cert_facts(provider)))
+
+    @staticmethod
+    def _provider_facts(provider: dict) -> policy.ProviderFacts:
+        return policy.ProviderFacts(
+            name="",
+            registered_office_country=provider["seats"][0],
+            central_administration_country=provider["seats"][1],
+            main_establishment_country=provider["seats"][2],
+            stakes=tuple(
+                policy.Stake(h, c, Decimal(cap), Decimal(vot), False, cap > 50)
+                for h, c, cap, vot in provider["stakes"]
+            ),
+        )
+
+    @staticmethod
+    def _cert_facts(provider: dict) -> tuple[policy.CertFacts, ...]:
+        # As catalog.selectors.offer_facts reads them: every certificate of
+        # the provider has every one of its offers in scope.
+        return tuple(
+            policy.CertFacts(
+                id=CERT_ID_STANDIN + i,
+                scheme=c["scheme"],
+                reference=_reference_standin(i),
+                version=c["version"],
+                assurance=c["assurance"],
+                status=c["status"],
+                verification=c["verification"],
+                issued_on=CERT_ISSUED_ON,
+                expires_on=c["expires_on"],
+                covers_offer=True,
+                hds_activities=tuple(c["hds_activities"]),
+            )
+            for i, c in enumerate(provider["certs"])
+        )
+
+    def _template(self, provider: dict, location: str, dr: bool, category: str) -> int:
+        """Index of the engine's result (COPY-ready texts, certificate ids
+        and references still stand-ins) for the offers of this kind of
+        provider, location profile, DR support and category."""
+        key = (provider["template_key"], location, dr, category)
+        index = self.template_of.get(key)
+        if index is not None:
+            return index
         facts = policy.OfferFacts(
             id=0,
-            provider=policy.ProviderFacts(
-                name=provider["name"],
-                registered_office_country=provider["seats"][0],
-                central_administration_country=provider["seats"][1],
-                main_establishment_country=provider["seats"][2],
-                stakes=tuple(
-                    policy.Stake(h, c, Decimal(cap), Decimal(vot), False, cap > 50)
-                    for h, c, cap, vot in provider["stakes"]
-                ),
-            ),
+            provider=self._provider_facts(provider),
             locations={
-                role: tuple(countries) for role, countries in zip(roles, spec["where"], strict=True)
+                role: tuple(countries)
+                for role, countries in zip(ROLES, LOCATION_PROFILES[location]["where"], strict=True)
             },
-            support_documented=spec["documented"],
+            support_documented=LOCATION_PROFILES[location]["documented"],
             dr_support=dr,
-            certifications=tuple(
-                policy.CertFacts(
-                    id=c["id"],
-                    scheme=c["scheme"],
-                    reference=c["reference"],
-                    version=c["version"],
-                    assurance=c["assurance"],
-                    status=c["status"],
-                    verification=c["verification"],
-                    issued_on=date(2023, 1, 1),
-                    expires_on=c["expires_on"],
-                    covers_offer=True,
-                )
-                for c in provider["certs"]
-            ),
+            certifications=self._cert_facts(provider),
+            category=category,
         )
         result = policy.assess(facts, self.policy, self.today)
-        return (
+        self.engine_runs += 1
+        rendered = (
             result.level,
-            result.level_rank,
-            result.flags,
-            json.dumps(result.checks_data(), ensure_ascii=False, default=str),
-            json.dumps(result.relied_certificates, ensure_ascii=False, default=str),
-            self.policy.version,
-            _digest(result, self.policy.version),
+            str(result.level_rank),
+            _text(result.flags),
+            _text(json.dumps(result.checks_data(), ensure_ascii=False, default=str)),
+            _text(json.dumps(result.relied_certificates, ensure_ascii=False, default=str)),
+            digest_payload(result, self.policy.version),
         )
+        index = self.template_index.setdefault(rendered, len(self.templates))
+        if index == len(self.templates):
+            self.templates.append(rendered)
+        self.template_of[key] = index
+        return index
+
+    def _result_line(self, index: int, provider: dict, template: int) -> str:
+        """One distinct assessment: the template with the provider's own
+        certificate ids and references, and the digest of that text."""
+        level, rank, flags, checks, relied, payload = self.templates[template]
+        for i, cert in enumerate(provider["certs"]):
+            standin, real = str(CERT_ID_STANDIN + i), str(cert["id"])
+            ref_standin = _reference_standin(i)
+            checks = checks.replace(standin, real).replace(ref_standin, cert["reference"])
+            relied = relied.replace(standin, real).replace(ref_standin, cert["reference"])
+            payload = payload.replace(standin, real).replace(ref_standin, cert["reference"])
+        digest = hashlib.sha256(payload.encode()).hexdigest()
+        return f"{index}\t{level}\t{rank}\t{flags}\t{checks}\t{relied}\t{digest}"
+
+    def _lexemes(self, texts: list[str]) -> list[list[tuple[str, list[int]]]]:
+        """to_tsvector of each (already folded) text, as (lexeme, positions)."""
+        found: list[list[tuple[str, list[int]]]] = [[] for _ in texts]
+        for i, lexeme, positions in self._rows(
+            f"""SELECT t.i, v.lexeme, v.positions
+                FROM unnest(%s::text[]) WITH ORDINALITY AS t(txt, i),
+                     unnest(to_tsvector('{selectors.SEARCH_CONFIG}'::regconfig, t.txt)) AS v""",  # noqa: S608
+            [texts],
+        ):
+            if "\\" in lexeme or "\t" in lexeme:
+                raise CommandError(f"Unexpected lexeme {lexeme!r}")
+            found[i - 1].append((lexeme.replace("'", "''"), list(positions)))
+        return found
 
     def offers(self, n: int, providers: list[dict]) -> dict[str, list[int]]:
-        """COPY the offers through a staging table, their assessments and
-        certificate scopes; return the published offer ids by category."""
-        t = time.perf_counter()
-        rng, now, cursor = self.rng, self.now, self.cursor
-        ids = _reserve_ids(cursor, "catalog_offer", n)
-        cursor.execute("""
-            CREATE TEMPORARY TABLE scale_offer_stage (LIKE catalog_offer INCLUDING DEFAULTS)
-            ON COMMIT DROP
-        """)
-        cursor.execute("""ALTER TABLE scale_offer_stage DROP COLUMN search_document,
-            ADD COLUMN folded_name text, ADD COLUMN folded_provider text, ADD COLUMN folded_description text""")
-        categories = list(CATEGORIES)
-        assessments: dict[tuple, tuple] = {}
-        offer_assessment: list[tuple] = []
-        published: dict[str, list[int]] = {c: [] for c in categories}
-        location_names = list(LOCATION_PROFILES)
-        location_weights = [v["weight"] for v in LOCATION_PROFILES.values()]
+        """COPY the offers (search document included), then their
+        assessments and certificate scopes; return the published offer ids
+        by category.
 
-        def rows() -> Iterator[tuple]:
-            for pk in ids:
-                provider = providers[rng.randrange(len(providers))]
-                category = categories[rng.randrange(len(categories))]
-                cpv, unit_codes, (low, high), nouns = CATEGORIES[category]
+        Rows are assembled from pre-rendered fragments (prices, terms,
+        locations, names, descriptions and their search lexemes): the
+        per-offer work is a few random picks and one string. Each distinct
+        assessment is COPYed once, and the offers' rows are made by one
+        INSERT ... SELECT joining them, so the server parses and compresses
+        each ~5 kB check list once, not once per offer."""
+        t = time.perf_counter()
+        rng, cursor = self.rng, self.cursor
+        now = self.now.isoformat()
+        ids = _reserve_ids(cursor, "catalog_offer", n)
+        categories = list(CATEGORIES)
+        pool_size = min(POOL, max(n, 1))
+
+        prices: list[list[str]] = []
+        names: list[list[tuple[str, str]]] = []
+        for category in categories:
+            cpv, unit_codes, (low, high), nouns = CATEGORIES[category]
+            pool = []
+            for _ in range(pool_size):
                 unit = unit_codes[rng.randrange(len(unit_codes))]
-                spec = units.UNITS[unit]
                 normalised = Decimal(str(round(rng.uniform(low, high), 4)))
-                unit_price = (normalised * spec.factor).quantize(Decimal("0.0001"))
+                unit_price = (normalised * units.UNITS[unit].factor).quantize(Decimal("0.0001"))
                 normalised_unit, normalised_price = units.normalise_price(unit, unit_price)
-                location = rng.choices(location_names, weights=location_weights)[0]
-                where = LOCATION_PROFILES[location]["where"]
-                dr = location == "fr" and rng.random() < 0.3
-                key = (provider["id"], location, dr)
-                if key not in assessments:
-                    assessments[key] = self._assessment(provider, location, dr)
-                offer_assessment.append((pk, key))
-                roll = rng.random()
+                pool.append(
+                    "\t".join(
+                        _text(v)
+                        for v in (
+                            category,
+                            cpv,
+                            unit,
+                            unit_price,
+                            False,
+                            normalised_unit,
+                            normalised_price,
+                        )
+                    )
+                )
+            prices.append(pool)
+            names.append([(_text(f"{noun} {adj}"), selectors.fold(f"{noun} {adj}")) for noun in nouns for adj in ADJECTIVES])
+        terms = []
+        for _ in range(pool_size):
+            minimum = Decimal(rng.choice([0, 0, 0, 1, 10, 100]))
+            capacity = (
+                None if rng.random() < 0.7 else minimum + Decimal(rng.choice([1000, 10000, 100000]))
+            )
+            months = rng.choice([0, 0, 1, 12])
+            sla = Decimal(rng.choice(["99.5", "99.9", "99.95", "99.99"]))
+            terms.append("\t".join(_text(v) for v in (minimum, months, capacity, sla)))
+        descriptions = []
+        for _ in range(pool_size):
+            text = " ".join(rng.sample(DESCRIPTION_WORDS, 8)) + f" ({rng.choice(CITIES)})."
+            descriptions.append((_text(text), selectors.fold(text)))
+        place = {}
+        for location, spec in LOCATION_PROFILES.items():
+            data_countries = sorted({c for countries in spec["where"][:4] for c in countries})
+            for dr in (False, True):
+                place[location, dr] = "\t".join(
+                    _text(v) for v in (*spec["where"], spec["documented"], data_countries, dr)
+                )
+
+        # Search lexemes of every fragment, from PostgreSQL itself. A name is
+        # "<noun> <adjective> <id>": the id is a lexeme of its own, at the
+        # position the stand-in "1" takes.
+        flat_names = [folded for pool in names for _text_name, folded in pool]
+        lexemes = self._lexemes(
+            [f"{folded} 1" for folded in flat_names]
+            + [selectors.fold(p["name"]) for p in providers]
+            + [folded for _text_desc, folded in descriptions]
+        )
+        name_lexemes = lexemes[: len(flat_names)]
+        provider_lexemes = lexemes[len(flat_names) : len(flat_names) + len(providers)]
+        description_lexemes = lexemes[len(flat_names) + len(providers) :]
+        name_search = []  # per category, per name: (lexemes text, id position)
+        for c, pool in enumerate(names):
+            rendered = []
+            for j in range(len(pool)):
+                entries = name_lexemes[c * len(pool) + j]
+                id_position = next(pos[0] for lex, pos in entries if lex == "1")
+                rendered.append(
+                    (_lexeme_text([e for e in entries if e[0] != "1"], 0, "A"), id_position)
+                )
+            name_search.append(rendered)
+        for p, entries in zip(providers, provider_lexemes, strict=True):
+            p["lexemes"] = entries
+            p["max_position"] = max((max(pos) for _lex, pos in entries), default=0)
+            p["search"] = {}
+            p["results"] = {}
+            p["template_key"] = self._provider_template_key(p)
+        description_search: dict[tuple[int, int], str] = {}
+
+        published: dict[str, list[int]] = {c: [] for c in categories}
+        offer_provider = self.offer_provider
+        offer_results: list[str] = []
+        result_lines: list[str] = []
+        random_ = rng.random
+        n_providers = len(providers)
+        n_categories = len(categories)
+        n_names = len(names[0])
+
+        def lines() -> Iterator[str]:
+            for pk in ids:
+                provider = providers[int(random_() * n_providers)]
+                c = int(random_() * n_categories)
+                category = categories[c]
+                locations = provider["locations"]
+                location = locations[0] if random_() < 0.7 else locations[-1]
+                dr = location == "fr" and random_() < 0.3
+                result_key = (location, dr, c)
+                result = provider["results"].get(result_key)
+                if result is None:
+                    template = self._template(provider, location, dr, category)
+                    result = self.result_of.get((provider["id"], template))
+                    if result is None:
+                        result = self.result_of[provider["id"], template] = len(result_lines)
+                        result_lines.append(self._result_line(result, provider, template))
+                    provider["results"][result_key] = result
+                offer_results.append(f"{pk}\t{result}")
+                roll = random_()
                 status = "published" if roll < 0.9 else ("draft" if roll < 0.97 else "withdrawn")
                 if status == "published" and provider["status"] == "active":
                     published[category].append(pk)
-                    self.offer_provider[pk] = provider["id"]
-                name = (
-                    f"{nouns[rng.randrange(3)]} {ADJECTIVES[rng.randrange(len(ADJECTIVES))]} {pk}"
-                )
-                description = (
-                    " ".join(rng.sample(DESCRIPTION_WORDS, 8)) + f" ({rng.choice(CITIES)})."
-                )
-                minimum = Decimal(rng.choice([0, 0, 0, 1, 10, 100]))
-                capacity = (
-                    None
-                    if rng.random() < 0.7
-                    else minimum + Decimal(rng.choice([1000, 10000, 100000]))
-                )
-                data_countries = sorted({c for countries in where[:4] for c in countries})
+                    offer_provider[pk] = provider["id"]
+                j = int(random_() * n_names)
+                name = names[c][j][0]
+                name_lexemes_text, id_position = name_search[c][j]
+                provider_text = provider["search"].get(id_position)
+                if provider_text is None:
+                    provider_text = provider["search"][id_position] = _lexeme_text(
+                        provider["lexemes"], id_position, "B"
+                    )
+                d = int(random_() * pool_size)
+                shift = id_position + provider["max_position"]
+                description_text = description_search.get((d, shift))
+                if description_text is None:
+                    description_text = description_search[d, shift] = _lexeme_text(
+                        description_lexemes[d], shift, "C"
+                    )
                 yield (
-                    pk,
-                    provider["id"],
-                    name,
-                    description,
-                    category,
-                    cpv,
-                    unit,
-                    unit_price,
-                    False,
-                    normalised_unit,
-                    normalised_price,
-                    minimum,
-                    rng.choice([0, 0, 1, 12]),
-                    capacity,
-                    Decimal(rng.choice(["99.5", "99.9", "99.95", "99.99"])),
-                    *where,
-                    LOCATION_PROFILES[location]["documented"],
-                    data_countries,
-                    dr,
-                    status,
-                    now,
-                    now,
-                    selectors.fold(name),
-                    selectors.fold(provider["name"]),
-                    selectors.fold(description),
+                    f"{pk}\t{provider['id']}\t{name} {pk}\t{descriptions[d][0]}\t"
+                    f"{prices[c][int(random_() * pool_size)]}\t{terms[int(random_() * pool_size)]}\t"
+                    f"{place[location, dr]}\t{status}\t{now}\t{now}\t"
+                    f"{name_lexemes_text} '{pk}':{id_position}A {provider_text} {description_text}"
                 )
 
-        columns = [
-            "id",
-            "provider_id",
-            "name",
-            "description",
-            "category",
-            "cpv_code",
-            "unit",
-            "unit_price",
-            "price_is_illustrative",
-            "normalised_unit",
-            "normalised_price",
-            "minimum_commitment",
-            "minimum_months",
-            "capacity",
-            "sla_pct",
-            "storage_countries",
-            "processing_countries",
-            "backup_countries",
-            "technical_data_countries",
-            "administration_countries",
-            "support_countries",
-            "support_documented",
-            "data_countries",
-            "dr_support",
-            "status",
-            "created_at",
-            "updated_at",
-        ]
-        _copy(
-            cursor,
-            "scale_offer_stage",
-            [*columns, "folded_name", "folded_provider", "folded_description"],
-            rows(),
-        )
-        self._timed("offers_copy_stage", t)
+        _copy_lines(cursor, "catalog_offer", [*OFFER_COLUMNS, "search_document"], lines())
+        self._timed("offers", t)
         t = time.perf_counter()
-        # The same expression as catalog.services._search_refresh builds.
-        cursor.execute(f"""
-            INSERT INTO catalog_offer ({", ".join(columns)}, search_document)
-            SELECT {", ".join(columns)},
-                   setweight(to_tsvector('{selectors.SEARCH_CONFIG}'::regconfig, coalesce(folded_name, '')), 'A')
-                || setweight(to_tsvector('{selectors.SEARCH_CONFIG}'::regconfig, coalesce(folded_provider, '')), 'B')
-                || setweight(to_tsvector('{selectors.SEARCH_CONFIG}'::regconfig, coalesce(folded_description, '')), 'C')
-            FROM scale_offer_stage
-        """)  # noqa: S608 (constants)
-        cursor.execute("DROP TABLE scale_offer_stage")
-        self._timed("offers_insert_with_search", t)
-        t = time.perf_counter()
-        now = self.now
-        _copy(
-            cursor,
-            "catalog_offerassessment",
-            [
-                "offer_id",
-                "level",
-                "level_rank",
-                "flags",
-                "checks",
-                "relied_certificates",
-                "policy_version",
-                "inputs_digest",
-                "assessed_at",
-            ],
-            ((pk, *assessments[key], now) for pk, key in offer_assessment),
+        cursor.execute("""
+            CREATE TEMPORARY TABLE scale_result (
+                idx int, level varchar(2), level_rank smallint, flags varchar(20)[],
+                checks jsonb, relied jsonb, digest varchar(64)
+            ) ON COMMIT DROP
+        """)
+        cursor.execute(
+            "CREATE TEMPORARY TABLE scale_offer_result (offer_id bigint, idx int) ON COMMIT DROP"
         )
+        _copy_lines(
+            cursor,
+            "scale_result",
+            ["idx", "level", "level_rank", "flags", "checks", "relied", "digest"],
+            result_lines,
+        )
+        _copy_lines(cursor, "scale_offer_result", ["offer_id", "idx"], offer_results)
+        cursor.execute("ANALYZE scale_result")
+        cursor.execute("ANALYZE scale_offer_result")
+        cursor.execute(
+            """INSERT INTO catalog_offerassessment (offer_id, level, level_rank, flags, checks,
+                   relied_certificates, policy_version, inputs_digest, assessed_at)
+               SELECT o.offer_id, r.level, r.level_rank, r.flags, r.checks, r.relied, %s, r.digest, %s
+               FROM scale_offer_result o JOIN scale_result r ON r.idx = o.idx
+               ORDER BY o.offer_id""",
+            [self.policy.version, self.now],
+        )
+        cursor.execute("DROP TABLE scale_offer_result, scale_result")
+        self.distinct_results = len(result_lines)
         self._timed("assessments", t)
         t = time.perf_counter()
-        certs_of = {p["id"]: [c["id"] for c in p["certs"]] for p in providers}
-        _copy(
-            cursor,
-            "catalog_certification_scope_offers",
-            ["certification_id", "offer_id"],
-            ((cert_id, pk) for pk, key in offer_assessment for cert_id in certs_of[key[0]]),
+        # Every certificate of the provider covers every one of its offers.
+        cursor.execute(
+            """INSERT INTO catalog_certification_scope_offers (certification_id, offer_id)
+               SELECT c.id, o.id FROM catalog_offer o
+               JOIN catalog_certification c ON c.provider_id = o.provider_id
+               WHERE o.id BETWEEN %s AND %s ORDER BY o.id, c.id""",
+            [ids.start, ids.stop - 1] if ids else [0, -1],
         )
         self._timed("certificate_scopes", t)
-        self.engine_runs = len(assessments)
         return published
 
     def tenders(self, n: int, published: dict[str, list[int]]) -> None:
