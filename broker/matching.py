@@ -16,6 +16,7 @@ then id for a stable order); score = 100 × cheapest cost ÷ cost.
 from __future__ import annotations
 
 import calendar
+import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -41,8 +42,7 @@ class Candidate:
     relied_certificates: tuple[dict, ...]
 
 
-def candidates(tender: Tender) -> list[Candidate]:
-    need = tender_selectors.need_of(tender)
+def _candidate_query(tender: Tender, need):
     compatible_units = [code for code in units.UNITS if units.units_compatible(code, tender.unit)]
     qs = Offer.objects.filter(
         status=Offer.Status.PUBLISHED,
@@ -59,13 +59,18 @@ def candidates(tender: Tender) -> list[Candidate]:
         qs = qs.filter(data_countries__contained_by=allowed).exclude(data_countries=[])
     # No ORDER BY: score() sorts fully (cost, SLA, id); the model's default
     # ordering by name cost ~20 % of a whole-category query at 100k offers.
-    rows = qs.order_by().values_list(
+    return qs.order_by().values_list(
         "pk", "provider_id", "normalised_price", "unit", "sla_pct", "minimum_commitment", "capacity",
         "assessment__level", "assessment__flags", "data_countries", "assessment__relied_certificates",
     )
+
+
+def candidates(tender: Tender, need=None) -> list[Candidate]:
+    need = need or tender_selectors.need_of(tender)
     result = []
     in_unit: dict[str, Decimal] = {}  # the tender's quantity, per offer unit
-    for (pk, provider_id, price, unit, sla, minimum, capacity, level, flags, countries, relied) in rows:
+    for (pk, provider_id, price, unit, sla, minimum, capacity, level, flags, countries,
+         relied) in _candidate_query(tender, need):
         quantity = in_unit.get(unit)
         if quantity is None:
             quantity = in_unit[unit] = units.quantity_in_unit(quantity=tender.quantity, from_unit=tender.unit,
@@ -89,22 +94,27 @@ def contract_end(tender: Tender) -> date:
     return date(year, month, day)
 
 
-def score(tender: Tender, found: list[Candidate]) -> list[dict]:
-    """Shortlist rows for ``tenders.services.shortlist_store``."""
+def _cost_multiplier(tender: Tender, offer_unit: str) -> Decimal:
+    """estimated_cost() for one offer unit as one exact Decimal multiplier of
+    the normalised price: quantity (in the offer's unit) × unit quantity
+    factor × months."""
+    return (units.quantity_in_unit(quantity=tender.quantity, from_unit=tender.unit, to_unit=offer_unit)
+            * units.UNITS[offer_unit].quantity_factor * tender.duration_months)
+
+
+def score(tender: Tender, found: list[Candidate], need=None) -> list[dict]:
+    """Shortlist rows for ``tenders.services.shortlist_store``. The
+    reference: ``shortlist_select`` computes the same rows in the database."""
     end = contract_end(tender).isoformat()
-    need = tender_selectors.need_of(tender)
+    need = need or tender_selectors.need_of(tender)
     budget = tender.estimated_value
-    # estimated_cost() per offer unit, as one exact Decimal multiplier:
-    # price × quantity (in the offer's unit) × unit quantity factor × months.
     per_unit: dict[str, Decimal] = {}
     cent, milli, zero, hundred = Decimal("0.01"), Decimal("0.001"), Decimal(0), Decimal(100)
     costed = []
     for c in found:
         factor = per_unit.get(c.offer_unit)
         if factor is None:
-            factor = per_unit[c.offer_unit] = (
-                units.quantity_in_unit(quantity=tender.quantity, from_unit=tender.unit, to_unit=c.offer_unit)
-                * units.UNITS[c.offer_unit].quantity_factor * tender.duration_months)
+            factor = per_unit[c.offer_unit] = _cost_multiplier(tender, c.offer_unit)
         cost = (c.normalised_price * factor).quantize(cent, rounding=ROUND_HALF_UP)
         if cost > budget:
             continue
@@ -153,3 +163,95 @@ def _relied_for(candidate: Candidate, need) -> list[dict]:
             seen.add(cert["id"])
             out.append(cert)
     return out
+
+
+# The SQL twin of score(): one SELECT over the candidate query giving the
+# rows score(candidates()) gives — same ranks, scores, costs, reasons and
+# warnings — so that a whole-category shortlist (~10k rows at 100k offers)
+# is computed and stored without a row crossing into Python. score() stays
+# the specification; tests/broker/test_matching_sql.py holds them equal.
+#
+# - cost: PostgreSQL's round(numeric, 2) rounds half away from zero, as
+#   ROUND_HALF_UP does; numeric products are exact, as the Decimal ones are
+#   at these magnitudes.
+# - score: Decimal.quantize rounds half to even, round() would not, so the
+#   score is computed in integers: 100 × cheapest ÷ cost in thousandths is
+#   n ÷ b with n = 100,000 × cheapest cents and b = cost cents, whose
+#   remainder decides the rounding.
+# - sorted() of flags and countries compares code points: COLLATE "C".
+# - warnings: the relied certificates needed for the tender (same test as
+#   _relied_for), each id once at its first position, then those expiring
+#   before the contract's end (ISO dates compared as strings, as in Python).
+_SHORTLIST_SQL = """
+WITH u(unit, quantity, multiplier) AS (
+    SELECT * FROM unnest(%s::text[], %s::numeric[], %s::numeric[])
+), c AS (
+    SELECT o.id, o.provider_id, o.price, o.sla, o.level, o.flags, o.countries, o.relied,
+           round(o.price * u.multiplier, 2) AS cost
+    FROM ({candidates}) AS o(id, provider_id, price, unit, sla, minimum, capacity, level, flags, countries,
+                             relied)
+    JOIN u ON u.unit = o.unit
+    WHERE o.minimum <= u.quantity AND (o.capacity IS NULL OR o.capacity >= u.quantity)
+), r AS (
+    SELECT c.*, row_number() OVER (ORDER BY cost, coalesce(sla, 0) DESC, id) AS rank,
+           100000 * 100 * min(cost) OVER () AS n, 100 * cost AS b
+    FROM c WHERE cost <= %s
+)
+SELECT r.id AS offer_id, r.provider_id, r.rank,
+       CASE WHEN r.cost = 0 THEN 100 ELSE
+           (div(r.n, r.b) + CASE WHEN 2 * mod(r.n, r.b) > r.b THEN 1
+                                 WHEN 2 * mod(r.n, r.b) = r.b THEN mod(div(r.n, r.b), 2)
+                                 ELSE 0 END) / 1000
+       END::numeric(7, 3) AS score,
+       r.cost AS estimated_cost,
+       jsonb_build_array(
+           jsonb_build_object('rule', 'level', 'facts', jsonb_build_object('required', %s::text, 'granted', r.level)),
+           jsonb_build_object('rule', 'flags', 'facts', jsonb_build_object(
+               'required', %s::jsonb,
+               'granted', (SELECT coalesce(jsonb_agg(f ORDER BY f COLLATE "C"), '[]') FROM unnest(r.flags) f))),
+           jsonb_build_object('rule', 'location', 'facts', jsonb_build_object(
+               'constraint', %s::text,
+               'countries', (SELECT coalesce(jsonb_agg(x ORDER BY x COLLATE "C"), '[]')
+                             FROM unnest(r.countries) x))),
+           jsonb_build_object('rule', 'cost', 'facts', jsonb_build_object(
+               'estimated_cost', r.cost::text, 'budget', %s::text, 'normalised_price', r.price::text,
+               'quantity', %s::text, 'months', %s::int))
+       ) AS reasons,
+       (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                   'rule', 'certificate_expires_before_contract_end',
+                   'facts', jsonb_build_object('scheme', w.cert -> 'scheme', 'reference', w.cert -> 'reference',
+                                               'expires_on', w.cert -> 'expires_on', 'contract_end', %s::text))
+               ORDER BY w.n), '[]')
+        FROM (SELECT DISTINCT ON (e.cert -> 'id') e.cert, e.n
+              FROM jsonb_array_elements(CASE WHEN jsonb_typeof(r.relied) = 'array' THEN r.relied END)
+                   WITH ORDINALITY AS e(cert, n)
+              WHERE coalesce(e.cert ->> 'for', '') = ANY(%s::text[])
+                 OR (coalesce(e.cert ->> 'for', '') ~ '^N[0-9]+$' AND substr(e.cert ->> 'for', 2)::numeric <= %s)
+              ORDER BY e.cert -> 'id', e.n) AS w
+        WHERE coalesce(w.cert ->> 'expires_on', '') <> ''
+          AND (w.cert ->> 'expires_on') COLLATE "C" < %s::text COLLATE "C") AS warnings
+FROM r
+"""
+
+
+def shortlist_select(tender: Tender, need=None) -> tuple[str, list]:
+    """The rows of ``score(tender, candidates(tender))`` as one SELECT (SQL
+    and parameters, for Django's cursor) of ``offer_id``, ``provider_id``,
+    ``rank``, ``score``, ``estimated_cost``, ``reasons``, ``warnings``:
+    what ``tenders.services.shortlist_replace`` stores."""
+    need = need or tender_selectors.need_of(tender)
+    end = contract_end(tender).isoformat()
+    candidate_sql, candidate_params = _candidate_query(tender, need).query.sql_with_params()
+    unit_codes = [code for code in units.UNITS if units.units_compatible(code, tender.unit)]
+    params = [
+        unit_codes,
+        [units.quantity_in_unit(quantity=tender.quantity, from_unit=tender.unit, to_unit=code)
+         for code in unit_codes],
+        [_cost_multiplier(tender, code) for code in unit_codes],
+        *candidate_params,
+        tender.estimated_value,
+        need.level, json.dumps(sorted(tender.flags)), tender.location_constraint,
+        str(tender.estimated_value), str(tender.quantity), tender.duration_months,
+        end, list(need.flags), need.level_rank, end,
+    ]
+    return _SHORTLIST_SQL.format(candidates=candidate_sql), params

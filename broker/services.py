@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from broker import matching, selectors, webhooks
@@ -31,7 +31,7 @@ from broker.models import (
     WebhookEndpoint,
 )
 from broker.selectors import Organisation
-from catalog.models import Certification, Offer
+from catalog.models import Certification, Offer, SensitivityLevel
 from catalog.services import DomainError
 from tenders import selectors as tender_selectors
 from tenders import services as tender_services
@@ -189,19 +189,13 @@ def tender_match(*, tender_id: int) -> MatchRun:
     """Compute and store a published tender's shortlist, invite the newly
     shortlisted providers. Idempotent: the same catalogue gives the same
     rows, and nobody is invited twice."""
-    # A tender past its deadline is closed here rather than matched: nobody
-    # is invited to a call that no longer takes responses. The close and the
-    # "running" mark share one transaction committed without waiting for the
-    # WAL flush: both are idempotent, and a crash that lost them leaves the
-    # tender to the next run or the sweeper (the shortlist's own transaction
-    # below is committed durably).
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        tender = tender_services.tender_close_if_due(tender=Tender(pk=tender_id))
-        if tender.status != TenderStatus.PUBLISHED:
-            return MatchRun(tender_id, 0, [])
-        tender_services.tender_matching_mark(tender_id=tender_id, state=MatchingState.RUNNING)
+    # The "running" mark is one statement (the usual case: a published
+    # tender before its deadline). Otherwise a tender past its deadline is
+    # closed here rather than matched: nobody is invited to a call that no
+    # longer takes responses.
+    if not tender_services.tender_matching_start(tender_id=tender_id):
+        tender_services.tender_close_if_due(tender=Tender(pk=tender_id))
+        return MatchRun(tender_id, 0, [])
     try:
         with transaction.atomic():
             # Lock the tender, then read the catalogue: two runs of the same
@@ -210,13 +204,22 @@ def tender_match(*, tender_id: int) -> MatchRun:
             # catalogue. Computing before the lock let a run that read the
             # old assessments store its rows after a fresher run, putting a
             # revoked offer back on the shortlist.
+            # The scoring runs in the database (matching.shortlist_select,
+            # the SQL twin of matching.score) and one statement stores it:
+            # nothing per row crosses into Python.
+            # The stated level's rank comes with the tender (one query less).
             tender = (Tender.objects.select_for_update(of=("self",))
-                      .select_related("agency__buyer_category").get(pk=tender_id))
+                      .select_related("agency__buyer_category__health_min_level")
+                      .annotate(stated_rank=Subquery(SensitivityLevel.objects.filter(code=OuterRef("level"))
+                                                     .values("rank")[:1]))
+                      .get(pk=tender_id))
             if tender.status != TenderStatus.PUBLISHED:
-                rows, invited = [], []
+                rows, invited = 0, []
             else:
-                rows = matching.score(tender, matching.candidates(tender))
-                invited = tender_services.shortlist_store(tender_id=tender_id, rows=rows)
+                stated = {tender.level: SensitivityLevel(code=tender.level, rank=tender.stated_rank)}
+                need = tender_selectors.need_of(tender, levels=stated if tender.stated_rank is not None else None)
+                rows, invited = tender_services.shortlist_replace(
+                    tender=tender, select=matching.shortlist_select(tender, need))
             if invited:
                 webhooks_on_invitations(tender=tender, provider_ids=invited)
                 notify(
@@ -232,7 +235,7 @@ def tender_match(*, tender_id: int) -> MatchRun:
         tender_services.tender_matching_mark(tender_id=tender_id, state=MatchingState.FAILED,
                                              error=f"{type(exc).__name__}: {exc}")
         raise
-    return MatchRun(tender_id, len(rows), invited)
+    return MatchRun(tender_id, rows, invited)
 
 
 def tenders_affected_by(offer_ids: list[int]) -> list[int]:

@@ -172,16 +172,17 @@ def required_level(*, agency: Agency, level: str, flags: list[str],
 
 
 def need_for(*, agency: Agency, level: str, flags: list[str], category: str | None, location: str,
-             unit: str, quantity: Decimal, months: int | None = None) -> Need:
-    required = required_level(agency=agency, level=level, flags=flags)
+             unit: str, quantity: Decimal, months: int | None = None,
+             levels: dict[str, SensitivityLevel] | None = None) -> Need:
+    required = required_level(agency=agency, level=level, flags=flags, levels=levels)
     return Need(level=required.code, level_rank=required.rank, flags=tuple(sorted(flags)),
                 category=category, location=location, unit=unit, quantity=Decimal(quantity), months=months)
 
 
-def need_of(tender: Tender) -> Need:
+def need_of(tender: Tender, levels: dict[str, SensitivityLevel] | None = None) -> Need:
     return need_for(agency=tender.agency, level=tender.level, flags=list(tender.flags),
                     category=tender.category, location=tender.location_constraint,
-                    unit=tender.unit, quantity=tender.quantity, months=tender.duration_months)
+                    unit=tender.unit, quantity=tender.quantity, months=tender.duration_months, levels=levels)
 
 
 def offer_snapshot(offer_id: int, *, live: bool = False) -> OfferSnapshot:

@@ -190,10 +190,10 @@ def test_a_failing_run_is_marked_failed_with_the_error(ministry, buyer, make_off
     offer = make_offer(factories.ProviderFactory(name="Alpha"))
     tender = publish(factories.tender(ministry, actor=buyer), buyer)
 
-    def unreachable(tender):
+    def unreachable(tender, need=None):
         raise RuntimeError("catalogue unreachable")
 
-    monkeypatch.setattr(matching, "candidates", unreachable)
+    monkeypatch.setattr(matching, "shortlist_select", unreachable)
     with pytest.raises(RuntimeError):
         services.tender_match(tender_id=tender.pk)
     tender.refresh_from_db()
@@ -292,13 +292,13 @@ def test_a_run_reads_the_catalogue_only_while_it_holds_the_tender(ministry, buye
     make_offer(factories.ProviderFactory(name="Alpha"))
     tender = publish(factories.tender(ministry, actor=buyer), buyer)
     seen = []
-    real = matching.candidates
+    real = matching.shortlist_select  # the catalogue is read by the statement it builds, right after
 
-    def probed(tender):
+    def probed(tender, need=None):
         seen.append(locked_elsewhere(tender.pk))
-        return real(tender)
+        return real(tender, need)
 
-    monkeypatch.setattr(matching, "candidates", probed)
+    monkeypatch.setattr(matching, "shortlist_select", probed)
     services.tender_match(tender_id=tender.pk)
     assert seen == [True]
 
@@ -379,14 +379,14 @@ def test_one_failing_tender_does_not_stop_the_others_rematching(ministry, buyer,
     broken = publish(factories.tender(ministry, actor=buyer), buyer)
     healthy = publish(factories.tender(ministry, actor=buyer), buyer)
     cheaper = make_offer(factories.ProviderFactory(name="Beta"), unit_price="10")  # re-matched with both above
-    real = matching.score
+    real = matching.shortlist_select
 
-    def score(tender, found):
+    def scored(tender, need=None):
         if tender.pk == broken.pk:
             raise ValueError("corrupt tender")
-        return real(tender, found)
+        return real(tender, need)
 
-    monkeypatch.setattr(matching, "score", score)
+    monkeypatch.setattr(matching, "shortlist_select", scored)
     assert tasks.tenders_rematch(offer_ids=[cheaper.pk]) == {"tenders": sorted([broken.pk, healthy.pk]),
                                                              "failed": [broken.pk]}
     assert shortlisted(healthy) == [cheaper.pk, first.pk]
