@@ -364,6 +364,14 @@ class Offer(models.Model):
             models.Index(fields=["normalised_price", "id"]),
             GinIndex(fields=["search_document"]),
             GinIndex(fields=["data_countries"]),
+            # Matching (broker.matching._candidate_query): its filter columns,
+            # then what it scores, so that the offers of a category are read
+            # from the index alone (index-only scan) rather than from the
+            # wide offer rows (issue 6).
+            models.Index(fields=["category", "status", "unit", "minimum_months"],
+                         include=["id", "provider", "normalised_price", "sla_pct", "minimum_commitment", "capacity",
+                                  "data_countries"],
+                         name="offer_matching_idx"),
         ]
 
     def __str__(self) -> str:
