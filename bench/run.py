@@ -86,6 +86,74 @@ def celery_round_trip(runs: int) -> dict:
             os.killpg(worker.pid, signal.SIGKILL)
 
 
+def offers_import_vs_copy(raw, rows: int, runs: int) -> dict:
+    """Bulk import through the project's path (``services.offers_import``:
+    CSV-like text rows validated as the API validates them, COPY to a
+    staging table, one INSERT computing the search document) next to a raw
+    COPY of the very rows it wrote (search document included) into the same
+    indexed ``catalog_offer`` (its change-feed triggers fire for both). Both
+    are rolled back; the import's after-commit assessment is not counted."""
+    import psycopg
+    from django.db import connection, transaction
+
+    from catalog import services
+    from catalog.models import Offer, Provider
+
+    provider = Provider.objects.filter(slug__startswith="scale-").order_by("pk").first()
+    fields = ["name", "description", "category", "cpv_code", "unit", "unit_price", "minimum_commitment",
+              "minimum_months", "capacity", "sla_pct", *services.LOCATION_FIELDS, "support_documented",
+              "dr_support"]
+    source = list(Offer.objects.order_by("pk").values(*fields)[:rows])
+    text_rows = []
+    for i, offer in enumerate(source):
+        row = {}
+        for field in fields:
+            value = offer[field]
+            row[field] = (",".join(value) if isinstance(value, list) else
+                          "" if value is None else str(value).lower() if isinstance(value, bool) else str(value))
+        row["name"] = f"{row['name']} import {i}"
+        text_rows.append(row)
+
+    class Rollback(Exception):
+        pass
+
+    written: list[bytes] = []
+
+    def through_import(capture: bool = False):
+        try:
+            with transaction.atomic():
+                ids = services.offers_import(provider=provider, actor=None, rows=text_rows)
+                assert len(ids) == len(text_rows)
+                if capture:
+                    with psycopg.Cursor(connection.connection) as cursor, cursor.copy(
+                        "COPY (SELECT * FROM catalog_offer WHERE id = ANY(%s) ORDER BY id) TO STDOUT", [ids]
+                    ) as copy:
+                        written.extend(bytes(block) for block in copy)
+                raise Rollback
+        except Rollback:
+            pass
+
+    through_import(capture=True)
+
+    def raw_copy():
+        with raw.transaction(force_rollback=True), raw.cursor() as cur, cur.copy(
+            "COPY catalog_offer FROM STDIN"
+        ) as copy:
+            for block in written:
+                copy.write(block)
+
+    imported = timed(through_import, runs, warmup=1)
+    floor = timed(raw_copy, runs, warmup=1)
+    return {
+        "rows": len(text_rows),
+        "orm": imported,
+        "floor_copy": floor,
+        "import_rows_per_s": round(len(text_rows) / imported["p50_ms"] * 1000),
+        "copy_rows_per_s": round(len(text_rows) / floor["p50_ms"] * 1000),
+        "import_share_of_copy": round(floor["p50_ms"] / imported["p50_ms"], 3),
+    }
+
+
 def main(argv: list[str]) -> dict:
     parser = argparse.ArgumentParser()
     parser.add_argument("--offers", type=int, required=True)
@@ -172,6 +240,7 @@ def main(argv: list[str]) -> dict:
         "detail_serializer_us_per_row": round(detail["p50_ms"] * 1000 / len(rows), 2),
         "end_to_end_us_per_row": round((large["p50_ms"] - small["p50_ms"]) * 1000 / 180, 2),
     }
+    results["offers_import"] = offers_import_vs_copy(raw, 5000, max(5, runs // 10))
 
     # Matching: a typical tender (1-2k qualified offers at 1M, scaled to
     # this size) and a whole-category one, end to end through the task's

@@ -5,7 +5,6 @@ changed through ``catalog.signals``; the broker re-assesses after commit."""
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from collections.abc import Iterable
@@ -812,14 +811,25 @@ class AssessRun:
     changed: list[int]
 
 
+def assessment_json(result: policy.Assessment, version: int) -> tuple[str, str, str, str]:
+    """An assessment's stored JSON — checks, relied certificates, flags —
+    and the text its ``inputs_digest`` hashes, each list encoded once. That
+    text is ``json.dumps({"level", "flags", "checks", "relied", "policy"},
+    sort_keys=True, default=str)``, assembled from the encoded parts in its
+    sorted key order (the checks are ~5 kB: encoding them twice was a third
+    of a re-assessment's Python time)."""
+    checks = json.dumps(result.checks_data(), sort_keys=True, default=str)
+    relied = json.dumps(result.relied_certificates, sort_keys=True, default=str)
+    flags = json.dumps(result.flags, sort_keys=True, default=str)
+    payload = (f'{{"checks": {checks}, "flags": {flags}, "level": {json.dumps(result.level)}, '
+               f'"policy": {json.dumps(version)}, "relied": {relied}}}')
+    return checks, relied, flags, payload
+
+
 def digest_payload(result: policy.Assessment, version: int) -> str:
     """The text an assessment's ``inputs_digest`` hashes (seed_scale renders
     it once per distinct result and substitutes certificate ids)."""
-    return json.dumps(
-        {"level": result.level, "flags": result.flags, "checks": result.checks_data(),
-         "relied": result.relied_certificates, "policy": version},
-        sort_keys=True, default=str,
-    )
+    return assessment_json(result, version)[3]
 
 
 def _digest(result: policy.Assessment, version: int) -> str:
@@ -827,62 +837,74 @@ def _digest(result: policy.Assessment, version: int) -> str:
 
 
 def offers_assess(*, offer_ids: Iterable[int] | None = None, today: date | None = None,
-                  batch_size: int = 500) -> AssessRun:
+                  batch_size: int = 2000) -> AssessRun:
     """Run the policy engine for these offers (None: all) and store what
     changed. Idempotent: an unchanged result is not written again. Offers
     that run on a re-assessed offer (subcontracting chain) follow."""
     today = today or timezone.localdate()
     current_policy = selectors.policy_current()
     if offer_ids is None:
-        pending = list(Offer.objects.order_by("pk").values_list("pk", flat=True))
+        # By provider: the offers sharing an engine input come together.
+        pending = list(Offer.objects.order_by("provider_id", "pk").values_list("pk", flat=True))
     else:
         pending = sorted(set(offer_ids))
     changed: set[int] = set()
     assessed = 0
+    reader = selectors.FactsReader()
+    results: dict[tuple, tuple] = {}
     # An offer that runs on another one is assessed again once its
     # subcontractor changed, even if both were in the same batch (its first
     # pass may have read the subcontractor's old level). Chains cannot loop
     # (offer_subcontractors_set refuses cycles); the cap is a safety net.
     passes: dict[int, int] = {}
-    while pending:
-        batch, pending = pending[:batch_size], pending[batch_size:]
+    start = 0
+    while start < len(pending):
+        batch, start = pending[start:start + batch_size], start + batch_size
         for pk in batch:
             passes[pk] = passes.get(pk, 0) + 1
-        batch_changed = _assess_batch(batch, current_policy, today)
+        if len(results) > RESULTS_KEPT:
+            results.clear()
+        batch_changed = _assess_batch(batch, current_policy, today, reader, results)
         assessed += len(batch)
-        changed |= set(batch_changed)
+        changed.update(batch_changed)
         if batch_changed:
             dependents = [pk for pk in selectors.offers_depending_on(batch_changed) if passes.get(pk, 0) < 10]
-            pending = sorted(set(pending) | set(dependents))
+            if dependents:
+                pending, start = sorted(set(pending[start:]) | set(dependents)), 0
     if changed:
         signals.assessments_changed.send(sender=Offer, offer_ids=sorted(changed))
     return AssessRun(assessed=assessed, changed=sorted(changed))
 
 
+# Engine results kept by a re-assessment run (each ~6 kB of JSON); the
+# offers of one provider come together, so a full catalogue hits them
+# while they are kept.
+RESULTS_KEPT = 20_000
+
+
 @transaction.atomic
-def _assess_batch(offer_ids: list[int], current_policy: policy.Policy, today: date) -> list[int]:
-    facts = selectors.offer_facts(offer_ids)
+def _assess_batch(offer_ids: list[int], current_policy: policy.Policy, today: date,
+                  reader: selectors.FactsReader, results: dict[tuple, tuple]) -> list[int]:
+    inputs = reader.inputs(offer_ids)
     existing = dict(OfferAssessment.objects.select_for_update().filter(offer_id__in=offer_ids)
                     .values_list("offer_id", "inputs_digest"))
     now = timezone.now()
-    # One engine run per distinct input: the engine is pure and never reads
-    # the offer's id, so the offers of one provider with the same locations,
-    # DR support, category, certificates and subcontractors share a result
-    # (and its JSON, encoded once).
-    results: dict[str, tuple] = {}
+    # One engine run per distinct input (the reader's compact key): the
+    # engine is pure and never reads the offer's id, so the offers of one
+    # provider with the same locations, DR support, category, certificates
+    # and subcontractors share a result and its JSON, encoded once.
     changed, rows = [], []
-    for offer in facts:
-        key = repr(dataclasses.replace(offer, id=0))
+    for offer_id, key in inputs:
         done = results.get(key)
         if done is None:
-            result = policy.assess(offer, current_policy, today)
-            done = results[key] = (result, _digest(result, current_policy.version),
-                                   json.dumps(result.checks_data()), json.dumps(result.relied_certificates))
-        result, digest, checks, relied = done
-        if existing.get(offer.id) == digest:
+            result = policy.assess(reader.facts(offer_id, key), current_policy, today)
+            checks, relied, flags, payload = assessment_json(result, current_policy.version)
+            done = results[key] = (result.level, result.level_rank, flags,
+                                   hashlib.sha256(payload.encode()).hexdigest(), checks, relied)
+        if existing.get(offer_id) == done[3]:
             continue
-        rows.append((offer.id, result, digest, checks, relied))
-        changed.append(offer.id)
+        rows.append((offer_id, done))
+        changed.append(offer_id)
     if rows:
         _assessments_write(rows, version=current_policy.version, now=now)
     return changed
@@ -892,13 +914,17 @@ def _assessments_write(rows: list[tuple], *, version: int, now) -> None:
     """One upsert for a batch of results (was an update_or_create, a SELECT
     and an UPDATE, per offer); the change-feed row triggers fire as before.
     Each distinct result (its ~5 kB of checks) is sent and parsed once, the
-    offers refer to it by index."""
+    offers refer to it by index. ``rows``: (offer id, (level, rank, flags
+    JSON, digest, checks JSON, relied certificates JSON))."""
     index: dict[str, int] = {}
     distinct: list[tuple] = []
-    for _offer_id, result, digest, checks, relied in rows:
+    offer_index = []
+    for _offer_id, done in rows:
+        digest = done[3]
         if digest not in index:
             index[digest] = len(distinct)
-            distinct.append((result, digest, checks, relied))
+            distinct.append(done)
+        offer_index.append(index[digest])
     table = OfferAssessment._meta.db_table
     # Server-side binding, binary parameters (%b): Django's client-side
     # binding, and text-format arrays, escape every quote of the ~5 kB check
@@ -920,10 +946,8 @@ def _assessments_write(rows: list[tuple], *, version: int, now) -> None:
                     checks = EXCLUDED.checks, relied_certificates = EXCLUDED.relied_certificates,
                     policy_version = EXCLUDED.policy_version, inputs_digest = EXCLUDED.inputs_digest,
                     assessed_at = EXCLUDED.assessed_at""",  # noqa: S608
-            [list(range(len(distinct))), [d[0].level for d in distinct], [d[0].level_rank for d in distinct],
-             [json.dumps(list(d[0].flags)) for d in distinct], [d[2] for d in distinct],
-             [d[3] for d in distinct], [d[1] for d in distinct],
-             version, now, [r[0] for r in rows], [index[r[2]] for r in rows]],
+            [list(range(len(distinct))), *([d[i] for d in distinct] for i in (0, 1, 2, 4, 5, 3)),
+             version, now, [r[0] for r in rows], offer_index],
         )
 
 
@@ -1087,50 +1111,106 @@ IMPORT_REQUIRED = ("name", "category", "cpv_code", "unit", "unit_price")
 IMPORT_BOOLEANS = {"": False, "0": False, "false": False, "no": False, "1": True, "true": True, "yes": True}
 
 
-def _import_value(field: str, value: Any) -> Any:
-    """A cell as the offer API's input types it (text from a CSV file, or
-    already typed from JSON); raise a CatalogError on the field."""
+def _import_bool(field: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    answer = IMPORT_BOOLEANS.get(str(value).strip().lower())
+    if answer is None:
+        raise _invalid(field, _("Must be a valid boolean."))
+    return answer
+
+
+def _import_months(field: str, value: Any) -> Any:
     if isinstance(value, str):
         value = value.strip()
-    if field in ("price_is_illustrative", "support_documented", "dr_support") and not isinstance(value, bool):
-        if str(value).lower() not in IMPORT_BOOLEANS:
-            raise _invalid(field, _("Must be a valid boolean."))
-        return IMPORT_BOOLEANS[str(value).lower()]
-    if field == "minimum_months" and isinstance(value, str):
         if value == "":
             return 0
         if not value.isdigit():
             raise _invalid(field, _("A whole number of months between 0 and 120."))
         return int(value)
-    if field in IMPORT_DECIMALS and value not in (None, ""):
-        number = _decimal(field, value)
-        digits, places = IMPORT_DECIMALS[field]
-        _sign, figures, exponent = number.as_tuple()  # DRF's DecimalField.validate_precision
-        after = max(0, -exponent)
-        before = len(figures) + exponent if exponent >= 0 else max(0, len(figures) + exponent)
-        if after > places:
-            raise _invalid(field, _("At most %(places)s decimal places.") % {"places": places})
-        if before > digits - places:
-            raise _invalid(field, _("At most %(digits)s digits before the decimal point.") % {"digits": digits - places})
-        return number
-    if field in IMPORT_TEXT_LIMITS and len(value or "") > IMPORT_TEXT_LIMITS[field]:
-        raise _invalid(field, _("At most %(limit)s characters.") % {"limit": IMPORT_TEXT_LIMITS[field]})
-    if field in LOCATION_FIELDS and isinstance(value, str):
-        return [c for c in value.replace(";", ",").replace(" ", ",").split(",") if c]
     return value
 
 
-def _import_row(row: dict[str, Any]) -> dict[str, Any]:
-    data = {field: value for field, value in row.items() if field is not None}
-    for required in IMPORT_REQUIRED:
-        if data.get(required) in (None, ""):
-            raise _invalid(required, _("This field is required."))
-    typed = {}
-    for field, value in data.items():
+def _import_decimal(field: str, value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+    if value in (None, ""):
+        return value
+    number = _decimal(field, value)
+    digits, places = IMPORT_DECIMALS[field]
+    _sign, figures, exponent = number.as_tuple()  # DRF's DecimalField.validate_precision
+    after = max(0, -exponent)
+    before = len(figures) + exponent if exponent >= 0 else max(0, len(figures) + exponent)
+    if after > places:
+        raise _invalid(field, _("At most %(places)s decimal places.") % {"places": places})
+    if before > digits - places:
+        raise _invalid(field, _("At most %(digits)s digits before the decimal point.") % {"digits": digits - places})
+    return number
+
+
+def _import_text(field: str, value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        if len(value) > IMPORT_TEXT_LIMITS.get(field, len(value)):
+            raise _invalid(field, _("At most %(limit)s characters.") % {"limit": IMPORT_TEXT_LIMITS[field]})
+    return value
+
+
+IMPORT_CONVERT = {
+    **dict.fromkeys(("price_is_illustrative", "support_documented", "dr_support"), _import_bool),
+    "minimum_months": _import_months,
+    **dict.fromkeys(IMPORT_DECIMALS, _import_decimal),
+}
+
+
+def _import_row(row: dict[str, Any], countries: frozenset[str], categories: frozenset[str]) -> dict[str, Any]:
+    """One row (text cells as a CSV gives them, or typed values), validated
+    as the offer API and ``offer_create`` validate an offer. Country lists
+    and the category are checked against snapshots (``countries``,
+    ``categories``); a bad value raises ``_country``'s or ``_offer_clean``'s
+    own error."""
+    typed, located = {}, {}
+    for field, value in row.items():
+        if field is None:  # a CSV row longer than its header
+            continue
+        if field in LOCATION_FIELDS:
+            if isinstance(value, str):
+                value = value.replace(";", ",").replace(" ", ",").split(",")
+            codes = {code.strip().upper() for code in (value or []) if code and code.strip()}
+            for code in codes - countries:
+                _country(field, code)
+            located[field] = sorted(codes)
+            continue
         if field not in OFFER_FIELDS:
             raise _invalid(field, _("Unknown field; use %(names)s.") % {"names": ", ".join(sorted(OFFER_FIELDS))})
-        typed[field] = _import_value(field, value)
-    return _offer_clean(typed, instance=None)
+        typed[field] = IMPORT_CONVERT.get(field, _import_text)(field, value)
+    for required in IMPORT_REQUIRED:
+        if typed.get(required) in (None, ""):
+            raise _invalid(required, _("This field is required."))
+    category = typed.pop("category")
+    if category not in categories:
+        _offer_clean({"category": category}, instance=None)
+    clean = _offer_clean(typed, instance=None)
+    clean["category"] = category
+    clean.update(located)
+    return clean
+
+
+def _copy_text(value: Any) -> str:
+    """A value in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, str):
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+            value = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        return value
+    if isinstance(value, list):  # country codes: two letters, nothing to quote
+        return "{" + ",".join(value) + "}"
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    return str(value)
 
 
 @transaction.atomic
@@ -1140,26 +1220,33 @@ def offers_import(*, provider: Provider, actor, rows: Iterable[dict[str, Any]]) 
     is validated as the offer API validates it, and one invalid row
     rejects the file with every row's errors (``rows[<index>].<field>``,
     index from 0). ``actor`` None is the command line (the operator); a
-    user must be a member of the provider or an operator. Rows are written in bulk — COPY into a staging
-    table, then one INSERT … SELECT computing the search document as
-    ``_search_refresh`` does — as drafts, then assessed after commit.
+    user must be a member of the provider or an operator. Rows are written
+    by one COPY (ids from the table's sequence, search documents computed
+    by the server as ``_search_refresh`` computes them, in one query) as
+    drafts, then assessed after commit.
     Returns the new offers' ids in row order."""
     if actor is not None and not selectors.is_operator(actor):
         own = selectors.provider_of(actor)
         if own is None or own.pk != provider.pk:
             raise _forbidden(_("Only the provider's members or an operator import its offers."))
-    offers: list[Offer] = []
+    offers: list[dict[str, Any]] = []
     errors: dict[str, list[str]] = {}
     total = 0
+    countries, categories = frozenset(iso_countries.countries), frozenset(ServiceCategory.values)
+    defaults = {f.attname: f.get_default() for f in Offer._meta.concrete_fields}
+    now = timezone.now().isoformat()
     for index, row in enumerate(rows):
         total += 1
         try:
-            offer = Offer(provider=provider, **_import_row(row))
+            clean = _import_row(row, countries, categories)
         except CatalogError as error:
             for field, messages in (error.fields or {"row": [str(error.message)]}).items():
                 errors[f"rows[{index}].{field}"] = [str(m) for m in messages]
             continue
-        _offer_derive(offer)
+        offer = {**defaults, **clean, "provider_id": provider.pk, "created_at": now, "updated_at": now}
+        # _offer_derive, on the row
+        offer["normalised_unit"], offer["normalised_price"] = units.normalise_price(offer["unit"], offer["unit_price"])
+        offer["data_countries"] = sorted({c for field in DATA_LOCATION_FIELDS for c in offer[field]})
         offers.append(offer)
     if errors:
         raise CatalogError(_("%(count)s of %(total)s rows are invalid; nothing was imported.")
@@ -1168,29 +1255,36 @@ def offers_import(*, provider: Provider, actor, rows: Iterable[dict[str, Any]]) 
     if not offers:
         return []
     fields = [f for f in Offer._meta.concrete_fields if f.name not in ("id", "search_document")]
-    columns = [f.column for f in fields]
     table = Offer._meta.db_table
-    folded_provider = selectors.fold(provider.name)
-    config = selectors.SEARCH_CONFIG
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE offer_import ON COMMIT DROP AS SELECT {', '.join(columns)}, "  # noqa: S608
-            f"''::text AS name_folded, ''::text AS description_folded, 0 AS position FROM {table} WITH NO DATA")
-        staged = [*columns, "name_folded", "description_folded", "position"]
-        with cursor.copy(f"COPY offer_import ({', '.join(staged)}) FROM STDIN") as copy:  # noqa: S608
-            for position, offer in enumerate(offers):
-                copy.write_row([*(f.get_db_prep_save(f.pre_save(offer, True), connection) for f in fields),
-                                selectors.fold(offer.name), selectors.fold(offer.description), position])
-        cursor.execute(
-            f"""INSERT INTO {table} ({', '.join(columns)}, search_document)
-                SELECT {', '.join(columns)},
-                       setweight(to_tsvector(%(config)s::regconfig, name_folded), 'A')
-                       || setweight(to_tsvector(%(config)s::regconfig, %(provider)s::text), 'B')
-                       || setweight(to_tsvector(%(config)s::regconfig, description_folded), 'C')
-                FROM offer_import ORDER BY position RETURNING id""",  # noqa: S608
-            {"config": config, "provider": folded_provider})
+        # Ids from the table's own sequence, and each row's search document
+        # computed by the server exactly as _search_refresh computes it: the
+        # rows then go straight into the table with one COPY.
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                       [table, len(offers)])
         ids = [row[0] for row in cursor.fetchall()]
-        cursor.execute("DROP TABLE offer_import")
+        cursor.execute(
+            """SELECT (setweight(to_tsvector(%(config)s::regconfig, t.name), 'A')
+                       || setweight(to_tsvector(%(config)s::regconfig, %(provider)s::text), 'B')
+                       || setweight(to_tsvector(%(config)s::regconfig, t.description), 'C'))::text
+               FROM unnest(%(names)s::text[], %(descriptions)s::text[]) WITH ORDINALITY AS t(name, description, i)
+               ORDER BY t.i""",
+            {"config": selectors.SEARCH_CONFIG, "provider": selectors.fold(provider.name),
+             "names": [selectors.fold(o["name"]) for o in offers],
+             "descriptions": [selectors.fold(o["description"]) for o in offers]}, binary=True)
+        documents = [row[0] for row in cursor.fetchall()]
+        attnames = [f.attname for f in fields]
+        columns = ", ".join(["id", *(f.column for f in fields), "search_document"])
+        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # noqa: S608
+            lines = []
+            for offer_id, offer, document in zip(ids, offers, documents, strict=True):
+                lines.append("\t".join([str(offer_id), *(_copy_text(offer[a]) for a in attnames),
+                                        _copy_text(document)]))
+                if len(lines) == 2000:
+                    copy.write("\n".join(lines) + "\n")
+                    lines = []
+            if lines:
+                copy.write("\n".join(lines) + "\n")
     assessment_request(offer_ids=ids, reason="offers_imported")
     return ids
