@@ -562,13 +562,15 @@ def shortlist_replace(*, tender: Tender, select: tuple[str, list]) -> tuple[int,
     now = timezone.now()
     # Data-modifying CTEs all see the same snapshot: the DELETE and the
     # upsert touch disjoint rows (stale / wanted offers), the invitations
-    # another table.
+    # another table. NOT IN (offer ids are never null) is a hashed subplan
+    # whatever the planner guesses of the CTE's size; NOT EXISTS became a
+    # nested loop over both shortlists when it guessed one row.
     with connection.cursor() as cursor:
         cursor.execute(
             f"""WITH scored AS MATERIALIZED ({sql}),
                 stale AS (
-                    DELETE FROM {shortlist} e WHERE e.tender_id = %s
-                       AND NOT EXISTS (SELECT 1 FROM scored s WHERE s.offer_id = e.offer_id)),
+                    DELETE FROM {shortlist} WHERE tender_id = %s
+                       AND offer_id NOT IN (SELECT offer_id FROM scored)),
                 stored AS (
                     INSERT INTO {shortlist} AS e (tender_id, offer_id, rank, score, estimated_cost, within_budget,
                                                   reasons, warnings, computed_at)
