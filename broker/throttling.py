@@ -32,12 +32,15 @@ class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
 
 
 class UserRateThrottle(throttling.UserRateThrottle):
-    """DRF's per-user throttle, for requests made as a user. A request made
+    """DRF's per-user throttle, for requests made as a signed-in user. A request made
     with an API key is counted against the key alone: otherwise every key
     an administrator creates would share (and exhaust) that person's
     budget."""
 
     def get_cache_key(self, request, view) -> str | None:
-        if _api_key(request) is not None:
+        # Anonymous callers are AnonRateThrottle's (DRF's own user throttle
+        # would count them by address a second time: two more cache round
+        # trips per anonymous request, at a rate above anon's).
+        if _api_key(request) is not None or not request.user.is_authenticated:
             return None
         return super().get_cache_key(request, view)

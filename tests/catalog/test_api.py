@@ -150,6 +150,20 @@ def test_the_api_writes_drfs_json_byte_for_byte(api, market):
     assert FastJSONRenderer().render(data) == JSONRenderer().render(data)
 
 
+def test_an_anonymous_request_is_counted_by_the_anonymous_throttle_alone(api, market, settings, monkeypatch):
+    # The per-user throttle skips anonymous callers (two cache round trips
+    # fewer per list page); the address still counts against "anon".
+    from rest_framework.throttling import AnonRateThrottle
+
+    from broker.throttling import UserRateThrottle
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": "list-throttle"}}
+    monkeypatch.setattr(UserRateThrottle, "rate", "1/minute", raising=False)
+    monkeypatch.setattr(AnonRateThrottle, "rate", "3/minute", raising=False)
+    assert [api.get("/api/v1/offers/").status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
 def test_list_query_count_is_pinned(api, market):
     for i in range(5):
         factories.certification(market["n2"].provider, [factories.offer(market["n2"].provider, name=f"x{i}")])
