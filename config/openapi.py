@@ -231,3 +231,77 @@ def body_examples(result, generator, request, public):
                         if "json" in media_type:
                             _media_example(media, components)
     return result
+
+
+# --------------------------------------------------------------------------
+# Links. An OpenAPI link names the value of an answer that a next call
+# takes: the id of a created tender is the tender to edit, publish, and read
+# the shortlist of. An integrator reads the workflows from them; the stateful
+# Schemathesis run (tests/api/test_schemathesis.py) follows them with real ids.
+
+CREATED = "$response.body#/id"
+FIRST_LISTED = "$response.body#/results/0/id"
+SAME = "$request.path.id"
+
+# (source operationId, status) -> (parameters of the targets, target operationIds)
+WORKFLOWS: dict[tuple[str, str], tuple[dict[str, str], tuple[str, ...]]] = {
+    ("v1_tenders_create", "201"): ({"id": CREATED}, (
+        "v1_tenders_retrieve", "v1_tenders_partial_update", "v1_tenders_publish_create")),
+    ("v1_tenders_partial_update", "200"): ({"id": SAME}, ("v1_tenders_publish_create",)),
+    ("v1_tenders_publish_create", "200"): ({"id": SAME}, (
+        "v1_tenders_shortlist_retrieve", "v1_tenders_retrieve", "v1_tenders_responses_list",
+        "v1_tenders_cancel_create")),
+    ("v1_tenders_list", "200"): ({"id": FIRST_LISTED}, (
+        "v1_tenders_retrieve", "v1_tenders_shortlist_retrieve", "v1_tenders_why_not_retrieve",
+        "v1_tenders_responses_create", "v1_tenders_clarifications_create", "v1_tenders_clarifications_list")),
+    ("v1_tenders_responses_create", "201"): ({"id": SAME, "response_id": CREATED}, (
+        "v1_tenders_responses_retrieve", "v1_tenders_responses_withdraw_create")),
+    ("v1_tenders_clarifications_create", "201"): ({"id": SAME, "clarification_id": CREATED}, (
+        "v1_tenders_clarifications_answer_create",)),
+    ("v1_offers_create", "201"): ({"id": CREATED}, (
+        "v1_offers_retrieve", "v1_offers_partial_update", "v1_offers_publish_create")),
+    ("v1_offers_partial_update", "200"): ({"id": SAME}, ("v1_offers_publish_create",)),
+    ("v1_offers_publish_create", "200"): ({"id": SAME}, ("v1_offers_retrieve", "v1_offers_withdraw_create")),
+    ("v1_orders_create", "201"): ({"id": CREATED}, ("v1_orders_retrieve", "v1_orders_cancel_create")),
+    ("v1_orders_list", "200"): ({"id": FIRST_LISTED}, (
+        "v1_orders_retrieve", "v1_orders_accept_create", "v1_orders_decline_create")),
+    ("v1_certifications_create", "201"): ({"id": CREATED}, (
+        "v1_certifications_retrieve", "v1_certifications_partial_update")),
+    ("v1_certifications_list", "200"): ({"id": FIRST_LISTED}, (
+        "v1_certifications_verify_create", "v1_certifications_reject_create", "v1_certifications_revoke_create")),
+    ("v1_providers_create", "201"): ({"id": CREATED}, ("v1_providers_retrieve", "v1_providers_partial_update")),
+    ("v1_attestations_create", "201"): ({"id": CREATED}, ("v1_attestations_retrieve",)),
+    ("v1_declarations_create", "201"): ({"id": CREATED}, ("v1_declarations_retrieve",)),
+    ("v1_sourcing_files_create", "201"): ({"id": CREATED}, (
+        "v1_sourcing_files_retrieve", "sourcing_files_export_csv", "v1_sourcing_files_lock_create",
+        "v1_sourcing_files_destroy")),
+    ("v1_api_keys_create", "201"): ({"id": CREATED}, ("v1_api_keys_retrieve", "v1_api_keys_revoke_create")),
+    ("v1_webhooks_create", "201"): ({"id": CREATED}, (
+        "v1_webhooks_retrieve", "v1_webhooks_partial_update", "v1_webhooks_ping_create",
+        "v1_webhooks_deliveries_list", "v1_webhooks_destroy")),
+    ("v1_notifications_list", "200"): ({"id": FIRST_LISTED}, (
+        "v1_notifications_retrieve", "v1_notifications_read_create")),
+}
+
+
+def workflow_links(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the ``links`` of WORKFLOWS on
+    the answers they start from. A link to an operation that is gone, or
+    naming a parameter it does not take, fails the schema build loudly."""
+    operations = {operation["operationId"]: (f"{method.upper()} {path}", operation)
+                  for path, methods in result.get("paths", {}).items()
+                  for method, operation in methods.items()
+                  if isinstance(operation, dict) and "operationId" in operation}
+    for (source, status), (parameters, targets) in WORKFLOWS.items():
+        response = operations[source][1]["responses"][status]
+        for target in targets:
+            label, operation = operations[target]
+            taken = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            if taken != set(parameters):
+                raise ValueError(f"link {source} -> {target}: {target} takes {sorted(taken)}, "
+                                 f"not {sorted(parameters)}")
+            response.setdefault("links", {})[target] = {
+                "operationId": target, "parameters": dict(parameters),
+                "description": f"{label}, on " + ", ".join(f"{name} = {value}" for name, value in parameters.items()),
+            }
+    return result

@@ -416,6 +416,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.openapi.error_responses",
         "config.openapi.body_examples",
+        "config.openapi.workflow_links",
     ],
     "ENUM_NAME_OVERRIDES": {
         "OfferStatusEnum": "catalog.models.OfferStatus",

@@ -112,3 +112,33 @@ def test_the_tender_example_is_a_body_the_api_accepts(schema):
     body["response_deadline"] = (timezone.now() + datetime.timedelta(days=30)).isoformat()
     response = client_for(buyer).post("/api/v1/tenders/", body, format="json")
     assert response.status_code == 201, response.json()
+
+
+def test_links_carry_a_created_tender_through_its_workflow(schema):
+    created = schema["paths"]["/api/v1/tenders/"]["post"]["responses"]["201"]["links"]
+    assert created["v1_tenders_publish_create"]["parameters"] == {"id": "$response.body#/id"}
+    published = schema["paths"]["/api/v1/tenders/{id}/publish/"]["post"]["responses"]["200"]["links"]
+    assert published["v1_tenders_shortlist_retrieve"]["parameters"] == {"id": "$request.path.id"}
+    answered = schema["paths"]["/api/v1/tenders/{id}/responses/"]["post"]["responses"]["201"]["links"]
+    assert answered["v1_tenders_responses_withdraw_create"]["parameters"] == {
+        "id": "$request.path.id", "response_id": "$response.body#/id"}
+
+
+def test_every_link_names_an_operation_and_exactly_its_path_parameters(schema):
+    operations = {operation["operationId"]: operation for methods in schema["paths"].values()
+                  for operation in methods.values()}
+    links = [link for operation in operations.values() for response in operation["responses"].values()
+             for link in response.get("links", {}).values()]
+    assert len(links) > 40
+    for link in links:
+        target = operations[link["operationId"]]
+        assert set(link["parameters"]) == {p["name"] for p in target["parameters"] if p["in"] == "path"}
+
+
+def test_a_link_to_a_parameter_the_target_does_not_take_fails_the_build(monkeypatch):
+    from config import openapi
+
+    monkeypatch.setattr(openapi, "WORKFLOWS", {("v1_tenders_create", "201"): ({"pk": openapi.CREATED},
+                                                                             ("v1_tenders_retrieve",))})
+    with pytest.raises(ValueError, match="v1_tenders_retrieve takes"):
+        SchemaGenerator().get_schema(request=None, public=True)
