@@ -63,6 +63,20 @@ class Notification(models.Model):
         return f"{self.recipient_id}: {self.subject}"
 
 
+class Preference(models.Model):
+    """What a person chose for themselves: the language their notifications
+    and e-mails are written in (the web's FR/EN switch records it). No row:
+    the site's default language."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE,
+                                related_name="preference")
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
+                                default=settings.LANGUAGE_CODE)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.language}"
+
+
 # --------------------------------------------------------------------------
 # Integrations: webhooks and API keys. Both belong to exactly one
 # organisation, a provider or an agency; the check constraints say so.

@@ -4,18 +4,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from broker.models import (
     ApiKey,
     AuditEvent,
     Notification,
+    Preference,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
 )
 from catalog.models import MemberRole, Provider, ProviderMembership
 from tenders.models import Agency, AgencyMembership
+
+
+def preferred_languages(user_ids) -> dict[int, str]:
+    """Each user's language for what is written to them: their recorded
+    preference, else the site's default."""
+    chosen = dict(Preference.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "language"))
+    return {user_id: chosen.get(user_id, settings.LANGUAGE_CODE) for user_id in user_ids}
+
+
+def preferred_language(user) -> str | None:
+    """The language this user recorded, or None if they never chose."""
+    return Preference.objects.filter(user_id=user.pk).values_list("language", flat=True).first()
 
 
 def notifications_of(user) -> QuerySet[Notification]:

@@ -10,6 +10,7 @@ import secrets
 import string
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,13 +20,15 @@ from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import OuterRef, Q, Subquery
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 
 from broker import matching, selectors, webhooks
 from broker.models import (
     ApiKey,
     AuditEvent,
     Notification,
+    Preference,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
@@ -122,11 +125,22 @@ def audit_verify() -> ChainReport:
 # Notifications
 
 
-def notify(*, users, kind: str, key: str, subject: str, body: str, url: str = "") -> list[Notification]:
+def notify(*, users, kind: str, key: str, message: Callable[[], tuple[str, str]], url: str = "") -> list[Notification]:
     """In-app notification plus e-mail, once per (user, key): re-running the
-    event that caused it notifies nobody twice."""
+    event that caused it notifies nobody twice. ``message`` composes the
+    (subject, body) pair; it is called once per language, with that
+    language active, and each recipient gets the text in the language they
+    chose (``Preference``), else the site's default."""
+    users = list(users)
+    languages = selectors.preferred_languages([user.pk for user in users])
+    texts: dict[str, tuple[str, str]] = {}
     created = []
     for user in users:
+        language = languages[user.pk]
+        if language not in texts:
+            with translation.override(language):
+                texts[language] = message()
+        subject, body = texts[language]
         notification, fresh = Notification.objects.get_or_create(
             recipient=user, key=key[:200],
             defaults={"kind": kind, "subject": subject[:200], "body": body, "url": url[:300]},
@@ -137,6 +151,25 @@ def notify(*, users, kind: str, key: str, subject: str, body: str, url: str = ""
         ids = [n.pk for n in created]
         transaction.on_commit(lambda: notifications_email(notification_ids=ids))
     return created
+
+
+def preference_language_set(*, user, language: str) -> Preference:
+    """Record the language this person reads: their next notifications and
+    e-mails are written in it."""
+    if language not in dict(settings.LANGUAGES):
+        raise _invalid("language", _("Use one of %(names)s.") % {"names": ", ".join(dict(settings.LANGUAGES))})
+    preference, _created = Preference.objects.update_or_create(user=user, defaults={"language": language})
+    return preference
+
+
+def _when(moment) -> str:
+    """A date and time in the active language's short form, with its zone."""
+    local = timezone.localtime(moment)
+    return f"{formats.date_format(local, 'SHORT_DATETIME_FORMAT')} {local:%Z}"
+
+
+def _day(day) -> str:
+    return formats.date_format(day, "SHORT_DATE_FORMAT")
 
 
 def notifications_email(*, notification_ids: list[int]) -> int:
@@ -224,10 +257,13 @@ def tender_match(*, tender_id: int) -> MatchRun:
                 webhooks_on_invitations(tender=tender, provider_ids=invited)
                 notify(
                     users=provider_users(invited), kind="invitation", key=f"invitation:{tender_id}",
-                    subject=f"Invitation : {tender.reference} {tender.title}",
-                    body=(f"Une de vos offres est qualifiée pour l'appel {tender.reference} "
-                          f"« {tender.title} » de {tender.agency.name}. Date limite : "
-                          f"{timezone.localtime(tender.response_deadline):%d/%m/%Y %H:%M %Z}."),
+                    message=lambda: (
+                        _("Invitation: %(reference)s %(title)s") % {"reference": tender.reference,
+                                                                    "title": tender.title},
+                        _("One of your offers qualifies for the tender %(reference)s “%(title)s” of %(agency)s. "
+                          "Deadline: %(deadline)s.") % {"reference": tender.reference, "title": tender.title,
+                                                         "agency": tender.agency.name,
+                                                         "deadline": _when(tender.response_deadline)}),
                     url=f"/api/v1/tenders/{tender_id}/",
                 )
             tender_services.tender_matching_mark(tender_id=tender_id, state=MatchingState.DONE)
@@ -261,22 +297,29 @@ def tender_decision_notify(*, tender_id: int, action: str) -> int:
     users = provider_users(responders | invitees)
     if action == "tender.closed":
         users += agency_users(tender.agency_id)
-    words = {
-        "tender.closed": ("clôturé", "The response deadline has passed; responses are now open to the buyer."),
-        "tender.awarded": ("attribué", ""),
-        "tender.unsuccessful": ("déclaré infructueux", tender.status_reason),
-        "tender.cancelled": ("annulé", tender.status_reason),
-        "tender.contract_signed": ("signé", "Le marché est signé avec l'attributaire."),
-    }
-    verb, detail = words[action]
     if action == "tender.awarded":
         award = Award.objects.filter(tender=tender).select_related("response__provider").first()
         if award is None:  # withdrawn before this ran: its own notice follows
             return 0
         return award_decision_notify(tender=tender, award=award, others=responders | invitees)
+    def message() -> tuple[str, str]:
+        values = {"reference": tender.reference, "title": tender.title, "reason": tender.status_reason}
+        subject, body = {
+            "tender.closed": (_("%(reference)s closed"),
+                              _("The tender “%(title)s” is closed: the response deadline has passed and the "
+                                "responses are now open to the buyer.")),
+            "tender.unsuccessful": (_("%(reference)s declared unsuccessful"),
+                                    _("The tender “%(title)s” is declared unsuccessful. Reason: %(reason)s")),
+            "tender.cancelled": (_("%(reference)s cancelled"),
+                                 _("The tender “%(title)s” is cancelled. Reason: %(reason)s")),
+            "tender.contract_signed": (_("%(reference)s: contract signed"),
+                                       _("The contract of the tender “%(title)s” is signed with the successful "
+                                         "tenderer.")),
+        }[action]
+        return subject % values, body % values
+
     created = notify(users=users, kind=action.replace("tender.", "tender_"), key=f"{action}:{tender_id}",
-                     subject=f"{tender.reference} {verb}", body=f"L'appel « {tender.title} » est {verb}. {detail}",
-                     url=f"/api/v1/tenders/{tender_id}/")
+                     message=message, url=f"/api/v1/tenders/{tender_id}/")
     return len(created)
 
 
@@ -291,32 +334,47 @@ def award_decision_notify(*, tender: Tender, award: Award, others: set[int]) -> 
                 .select_related("provider"))
     ranked = tender_selectors.ranking(live, tender)
     winner = next((r for r in ranked if r.response.pk == award.response_id), None)
-    ends = timezone.localtime(award.standstill_ends_at) if award.standstill_ends_at else None
-    standstill = (f"Délai de suspension (standstill) jusqu'au {ends:%d/%m/%Y %H:%M %Z} : le marché ne sera pas "
-                  f"signé avant ; vous pouvez déposer une réclamation pendant ce délai." if ends else "")
-    winner_line = (f"Attributaire : {award.response.provider.name}, note totale {winner.total}/100 "
-                   f"(rang 1 sur {len(ranked)})." if winner else f"Attributaire : {award.response.provider.name}.")
-    criteria = (f"Critères : prix {tender.weight_price} %, valeur technique {tender.weight_technical} %, "
-                f"autres {tender.weight_other} %.")
+    winner_name = award.response.provider.name
     key = f"tender.awarded:{tender.pk}:{award.pk}"
-    subject = f"{tender.reference} attribué"
     url = f"/api/v1/tenders/{tender.pk}/decision/"
+
+    def subject() -> str:
+        return _("%(reference)s awarded") % {"reference": tender.reference}
+
+    def winner_line() -> str:
+        if winner is None:
+            return _("Successful tenderer: %(name)s.") % {"name": winner_name}
+        return _("Successful tenderer: %(name)s, total score %(total)s/100 (rank 1 of %(count)s).") % {
+            "name": winner_name, "total": winner.total, "count": len(ranked)}
+
+    def notice(row) -> tuple[str, str]:
+        own = row.response.pk == award.response_id
+        lines = [
+            _("The tender “%(title)s” is awarded.") % {"title": tender.title},
+            _("Your offer is successful.") if own else
+            _("Your offer is not successful: it ranks below the successful tenderer's on the announced criteria."),
+            _("Your offer: rank %(rank)s of %(count)s, total score %(total)s/100 (price %(price)s, technical "
+              "%(technical)s, other %(other)s).") % {
+                "rank": row.rank, "count": len(ranked), "total": row.total, "price": row.price_score,
+                "technical": row.technical_score, "other": row.other_score},
+            winner_line(),
+            _("Criteria: price %(price)s %%, technical value %(technical)s %%, other %(other)s %%.") % {
+                "price": tender.weight_price, "technical": tender.weight_technical, "other": tender.weight_other},
+        ]
+        if award.standstill_ends_at:
+            lines.append(_("Standstill until %(ends)s: the contract will not be signed before; you may file a "
+                           "complaint during this period.") % {"ends": _when(award.standstill_ends_at)})
+        return subject(), "\n".join(lines)
+
     sent = 0
     for row in ranked:
-        own = row.response.pk == award.response_id
-        scores = (f"Votre offre : rang {row.rank} sur {len(ranked)}, note totale {row.total}/100 "
-                  f"(prix {row.price_score}, technique {row.technical_score}, autres {row.other_score}).")
-        outcome = ("Votre offre est retenue." if own else
-                   "Votre offre n'est pas retenue : elle est moins bien classée que celle de l'attributaire "
-                   "au regard des critères annoncés.")
-        body = "\n".join(line for line in (f"L'appel « {tender.title} » est attribué.", outcome, scores,
-                                              winner_line, criteria, standstill) if line)
         sent += len(notify(users=provider_users([row.response.provider_id]), kind="tender_awarded", key=key,
-                           subject=subject, body=body, url=url))
+                           message=lambda row=row: notice(row), url=url))
     others = others - {row.response.provider_id for row in ranked}
     if others:
-        sent += len(notify(users=provider_users(others), kind="tender_awarded", key=key, subject=subject,
-                           body=f"L'appel « {tender.title} » est attribué. {winner_line}", url=url))
+        sent += len(notify(users=provider_users(others), kind="tender_awarded", key=key, url=url,
+                           message=lambda: (subject(), _("The tender “%(title)s” is awarded. %(winner)s") % {
+                               "title": tender.title, "winner": winner_line()})))
     return sent
 
 
@@ -329,22 +387,28 @@ def standstill_notify(*, object_id: int, action: str) -> int:
         item = Complaint.objects.select_related("tender", "provider").get(pk=object_id)
         return len(notify(users=agency_users(item.tender.agency_id), kind="complaint_filed",
                           key=f"complaint.file:{item.pk}",
-                          subject=f"{item.tender.reference} : réclamation contre l'attribution",
-                          body=f"{item.provider.name} conteste l'attribution : {item.text}\n\nLa signature du "
-                               "marché est bloquée jusqu'à votre réponse.",
+                          message=lambda: (
+                              _("%(reference)s: complaint against the award") % {"reference": item.tender.reference},
+                              _("%(provider)s contests the award: %(text)s\n\nSigning the contract is blocked until "
+                                "you answer.") % {"provider": item.provider.name, "text": item.text}),
                           url=f"/api/v1/tenders/{item.tender_id}/complaints/"))
     if action == "complaint.answer":
         item = Complaint.objects.select_related("tender").get(pk=object_id)
         return len(notify(users=provider_users([item.provider_id]), kind="complaint_answered",
                           key=f"complaint.answer:{item.pk}",
-                          subject=f"{item.tender.reference} : réponse à votre réclamation ({item.status})",
-                          body=item.answer, url=f"/api/v1/tenders/{item.tender_id}/complaints/"))
+                          message=lambda: (
+                              _("%(reference)s: answer to your complaint (%(status)s)") % {
+                                  "reference": item.tender.reference, "status": item.get_status_display()},
+                              item.answer),
+                          url=f"/api/v1/tenders/{item.tender_id}/complaints/"))
     history = WithdrawnAward.objects.select_related("tender").get(pk=object_id)
     responders = set(TenderResponse.objects.filter(tender_id=history.tender_id).values_list("provider_id", flat=True))
     return len(notify(users=provider_users(responders), kind="award_withdrawn",
                       key=f"award.withdraw:{history.award_id}",
-                      subject=f"{history.tender.reference} : attribution retirée",
-                      body=f"L'attribution est retirée et l'évaluation reprend. Motif : {history.reason}",
+                      message=lambda: (
+                          _("%(reference)s: award withdrawn") % {"reference": history.tender.reference},
+                          _("The award is withdrawn and the evaluation resumes. Reason: %(reason)s") % {
+                              "reason": history.reason}),
                       url=f"/api/v1/tenders/{history.tender_id}/decision/"))
 
 
@@ -369,16 +433,21 @@ def supplier_documents_warn_expiry(*, today=None) -> int:
         sent += len(notify(
             users=provider_users([item.provider_id]), kind="supplier_document_expiring",
             key=f"declaration-expiry:{item.pk}:{bucket(item.valid_until)}",
-            subject=f"Déclaration sur l'honneur (DUME) : fin de validité le {item.valid_until:%d/%m/%Y}",
-            body="Signez une nouvelle déclaration des motifs d'exclusion : sans elle, vous ne pourrez plus "
-                 "répondre aux appels ni accepter de commandes.", url="/api/v1/declarations/compliance/"))
+            message=lambda item=item: (
+                _("Declaration on honour (ESPD): valid until %(day)s") % {"day": _day(item.valid_until)},
+                _("Sign a new declaration of the exclusion grounds: without it you can no longer respond to "
+                  "tenders or accept orders.")),
+            url="/api/v1/declarations/compliance/"))
     for item in catalog_selectors.attestations_expiring(Attestation.objects.all(), within_days=window, today=today):
         sent += len(notify(
             users=provider_users([item.provider_id]), kind="supplier_document_expiring",
             key=f"attestation-expiry:{item.pk}:{bucket(item.expires_on)}",
-            subject=f"Attestation « {item.get_kind_display()} » : fin de validité le {item.expires_on:%d/%m/%Y}",
-            body="Déposez une attestation à jour : sans elle, vous ne pourrez plus répondre aux appels ni "
-                 "accepter de commandes.", url="/api/v1/declarations/compliance/"))
+            message=lambda item=item: (
+                _("Attestation “%(kind)s”: valid until %(day)s") % {"kind": item.get_kind_display(),
+                                                                    "day": _day(item.expires_on)},
+                _("Upload a current attestation: without it you can no longer respond to tenders or accept "
+                  "orders.")),
+            url="/api/v1/declarations/compliance/"))
     return sent
 
 
@@ -393,9 +462,12 @@ def certifications_warn_expiry(*, today=None) -> int:
         ):
             sent += len(notify(
                 users=provider_users([cert.provider_id]), kind="certificate_expiring", key=f"cert-expiry:{cert.pk}:{days}",
-                subject=f"{cert.scheme.name} {cert.reference} expire dans {days} jours",
-                body=f"Le certificat {cert.scheme.name} {cert.reference} expire le {cert.expires_on:%d/%m/%Y}. "
-                     "Les offres qui en dépendent perdront leur qualification à cette date.",
+                message=lambda cert=cert, days=days: (
+                    _("%(scheme)s %(reference)s expires in %(days)s days") % {
+                        "scheme": cert.scheme.name, "reference": cert.reference, "days": days},
+                    _("The certificate %(scheme)s %(reference)s expires on %(day)s. The offers that rely on it "
+                      "lose their qualification on that date.") % {
+                        "scheme": cert.scheme.name, "reference": cert.reference, "day": _day(cert.expires_on)}),
                 url=f"/api/v1/certifications/{cert.pk}/",
             ))
     return sent
@@ -405,18 +477,24 @@ def order_notify(*, order_id: int, action: str) -> int:
     order = Order.objects.select_related("agency", "provider", "offer").get(pk=order_id)
     # The other party hears: the provider of an order placed or cancelled by
     # the agency, the agency of an order the provider accepted or declined.
-    if action == "order.place":
-        users, subject = provider_users([order.provider_id]), f"Nouvelle commande {order.reference}"
-    elif action == "order.cancelled":
+    if action in ("order.place", "order.cancelled"):
         users = provider_users([order.provider_id])
-        subject = f"Commande {order.reference} : {order.get_status_display()}"
     else:
         users = agency_users(order.agency_id)
-        subject = f"Commande {order.reference} : {order.get_status_display()}"
-    body = (f"{order.agency.name} — {order.offer.name} : {order.quantity} × {order.duration_months} mois, "
-            f"{order.total} € HT. {order.status_reason}").strip()
+
+    def message() -> tuple[str, str]:
+        if action == "order.place":
+            subject = _("New order %(reference)s") % {"reference": order.reference}
+        else:
+            subject = _("Order %(reference)s: %(status)s") % {"reference": order.reference,
+                                                              "status": order.get_status_display()}
+        body = _("%(agency)s — %(offer)s: %(quantity)s × %(months)s months, %(total)s € excl. VAT.") % {
+            "agency": order.agency.name, "offer": order.offer.name, "quantity": order.quantity,
+            "months": order.duration_months, "total": order.total}
+        return subject, f"{body} {order.status_reason}".strip()
+
     return len(notify(users=users, kind=action.replace(".", "_"), key=f"{action}:{order_id}",
-                      subject=subject, body=body, url=f"/api/v1/orders/{order_id}/"))
+                      message=message, url=f"/api/v1/orders/{order_id}/"))
 
 
 def clarification_notify(*, clarification_id: int) -> int:
@@ -425,8 +503,10 @@ def clarification_notify(*, clarification_id: int) -> int:
     providers = set(tender.invitations.values_list("provider_id", flat=True)) | {item.provider_id}
     return len(notify(users=provider_users(providers), kind="clarification_answered",
                       key=f"clarification:{clarification_id}",
-                      subject=f"{tender.reference} : réponse à une question",
-                      body=f"Question : {item.question}\n\nRéponse : {item.answer}",
+                      message=lambda: (
+                          _("%(reference)s: a question answered") % {"reference": tender.reference},
+                          _("Question: %(question)s\n\nAnswer: %(answer)s") % {"question": item.question,
+                                                                               "answer": item.answer}),
                       url=f"/api/v1/tenders/{tender.pk}/clarifications/"))
 
 
@@ -443,9 +523,9 @@ def _invalid(field: str, message: str) -> BrokerError:
     return BrokerError(message, fields={field: [message]})
 
 
-def _admins_only(organisation: Organisation, what: str) -> None:
+def _admins_only(organisation: Organisation, message: str) -> None:
     if not organisation.is_admin:
-        raise BrokerError(f"Only an administrator of {organisation.name} can {what}.",
+        raise BrokerError(message % {"name": organisation.name},
                           code="permission_denied", http_status=403)
 
 
@@ -471,7 +551,7 @@ MAX_ENDPOINTS_PER_ORGANISATION = 20
 def _webhook_url_clean(url: str) -> str:
     url = (url or "").strip()
     if len(url) > 500:
-        raise _invalid("url", "At most 500 characters.")
+        raise _invalid("url", _("At most 500 characters."))
     try:
         webhooks.resolve(url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS)
     except webhooks.UnsafeUrl as exc:
@@ -482,10 +562,10 @@ def _webhook_url_clean(url: str) -> str:
 def _event_types_clean(event_types) -> list[str]:
     wanted = sorted(set(event_types or []))
     if not wanted:
-        raise _invalid("event_types", "Subscribe to at least one event type.")
+        raise _invalid("event_types", _("Subscribe to at least one event type."))
     unknown = [code for code in wanted if code not in webhooks.EVENT_TYPES]
     if unknown:
-        raise _invalid("event_types", f"Unknown event types {unknown}; see docs/webhooks.md.")
+        raise _invalid("event_types", _("Unknown event types %(unknown)s; see docs/webhooks.md.") % {"unknown": unknown})
     return wanted
 
 
@@ -495,7 +575,7 @@ def webhook_endpoint_create(*, organisation: Organisation, actor, url: str, even
     """Register an endpoint. Its ``secret`` is generated here and shown to
     the caller this once."""
     if WebhookEndpoint.objects.filter(organisation.rows).count() >= MAX_ENDPOINTS_PER_ORGANISATION:
-        raise BrokerError(f"An organisation has at most {MAX_ENDPOINTS_PER_ORGANISATION} webhook endpoints.",
+        raise BrokerError(_("An organisation has at most %(maximum)s webhook endpoints.") % {"maximum": MAX_ENDPOINTS_PER_ORGANISATION},
                           code="limit_reached", http_status=409)
     endpoint = WebhookEndpoint.objects.create(
         **organisation.owner_fields, url=_webhook_url_clean(url), event_types=_event_types_clean(event_types),
@@ -758,7 +838,7 @@ def webhooks_on_operator_decision(*, action: str, object_id: int, data: dict,
 def webhook_ping(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
     """Send a ``ping`` to one endpoint, subscribed or not, to test it."""
     if not endpoint.active:
-        raise BrokerError("This endpoint is inactive: activate it first.", code="inactive", http_status=409)
+        raise BrokerError(_("This endpoint is inactive: activate it first."), code="inactive", http_status=409)
     (delivery,) = _deliveries_create(
         [endpoint], event_type=webhooks.PING, event_id=f"ping:{uuid.uuid4().hex}",
         data={"endpoint": {"id": endpoint.pk, "url": endpoint.url, "event_types": endpoint.event_types},
@@ -773,7 +853,7 @@ def webhook_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
     key, whatever its status; a failure goes on with the back-off."""
     locked = WebhookDelivery.objects.select_for_update().select_related("endpoint").get(pk=delivery.pk)
     if not locked.endpoint.active:
-        raise BrokerError("This endpoint is inactive: activate it first.", code="inactive", http_status=409)
+        raise BrokerError(_("This endpoint is inactive: activate it first."), code="inactive", http_status=409)
     locked.status = WebhookDelivery.Status.PENDING
     locked.next_attempt_at = timezone.now()
     locked.save(update_fields=["status", "next_attempt_at"])
@@ -897,21 +977,21 @@ def api_key_prefix_of(key: str) -> str | None:
 def api_key_create(*, organisation: Organisation, actor, name: str, scopes: str) -> tuple[ApiKey, str]:
     """Create a key for the organisation; returns it with the full key,
     which is shown this once and stored only as its SHA-256."""
-    _admins_only(organisation, "create API keys")
+    _admins_only(organisation, _("Only an administrator of %(name)s can create API keys."))
     name = (name or "").strip()
     if not name or len(name) > 100:
-        raise _invalid("name", "A name of 1 to 100 characters is required.")
+        raise _invalid("name", _("A name of 1 to 100 characters is required."))
     if scopes not in ApiKey.Scopes.values:
-        raise _invalid("scopes", f"Use one of {', '.join(ApiKey.Scopes.values)}.")
+        raise _invalid("scopes", _("Use one of %(names)s.") % {"names": ', '.join(ApiKey.Scopes.values)})
     if ApiKey.objects.filter(organisation.rows, revoked_at__isnull=True).count() >= MAX_LIVE_API_KEYS:
-        raise BrokerError(f"An organisation has at most {MAX_LIVE_API_KEYS} live API keys; revoke one first.",
+        raise BrokerError(_("An organisation has at most %(maximum)s live API keys; revoke one first.") % {"maximum": MAX_LIVE_API_KEYS},
                           code="limit_reached", http_status=409)
-    for _ in range(5):
+    for _attempt in range(5):
         prefix = API_KEY_PREFIX + "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(8))
         if not ApiKey.objects.filter(prefix=prefix).exists():
             break
     else:  # 36^8 prefixes: five collisions in a row mean something else is wrong
-        raise BrokerError("Could not allocate a key prefix; try again.", code="conflict", http_status=409)
+        raise BrokerError(_("Could not allocate a key prefix; try again."), code="conflict", http_status=409)
     key = f"{prefix}_{secrets.token_urlsafe(32)}"
     api_key = ApiKey.objects.create(**organisation.owner_fields, name=name, prefix=prefix,
                                     key_hash=api_key_hash(key), scopes=scopes, created_by=actor)
@@ -926,7 +1006,7 @@ def api_key_revoke(*, api_key: ApiKey, actor, organisation: Organisation | None 
     ``organisation`` is the caller's, who must be one of its administrators;
     None when the operator revokes (Django admin)."""
     if organisation is not None:
-        _admins_only(organisation, "revoke API keys")
+        _admins_only(organisation, _("Only an administrator of %(name)s can revoke API keys."))
     locked = ApiKey.objects.select_for_update().get(pk=api_key.pk)
     if locked.revoked_at is None:
         locked.revoked_at = timezone.now()
@@ -969,13 +1049,16 @@ def sourcing_digest_diff(previous: dict[str, dict], current: dict[str, dict]) ->
 def _sourcing_digest_body(new: list[dict], lost: list[dict]) -> str:
     lines = []
     if new:
-        lines.append("Nouvelles offres correspondant à la recherche :")
-        lines += [f"- {o['name']} ({o['provider']}, niveau {o['level'] or '—'})" for o in new]
+        lines.append(_("New offers matching the search:"))
+        lines += [_("- %(name)s (%(provider)s, level %(level)s)") % {
+            "name": o["name"], "provider": o["provider"], "level": o["level"] or "—"} for o in new]
     if lost:
-        lines.append("Offres qui ne sont plus éligibles :")
-        lines += [f"- {o['name']} ({o['provider']}) : niveau {o['level'] or '—'} → "
-                  f"{('niveau ' + o['now_level']) if o['now_level'] else 'ne correspond plus à la recherche'}"
-                  for o in lost]
+        lines.append(_("Offers no longer eligible:"))
+        for o in lost:
+            now = (_("level %(level)s") % {"level": o["now_level"]} if o["now_level"]
+                   else _("no longer matches the search"))
+            lines.append(_("- %(name)s (%(provider)s): level %(level)s → %(now)s") % {
+                "name": o["name"], "provider": o["provider"], "level": o["level"] or "—", "now": now})
     return "\n".join(lines)
 
 
@@ -1004,9 +1087,10 @@ def sourcing_digest_run(*, now=None) -> int:
                 sent += len(notify(
                     users=agency_users(item.agency_id), kind="sourcing_digest",
                     key=f"sourcing-digest:{item.pk}:{today.isoformat()}",
-                    subject=f"Dossier « {item.name} » : {len(new)} nouvelle(s) offre(s), "
-                            f"{len(lost)} offre(s) devenue(s) non éligible(s)",
-                    body=_sourcing_digest_body(new, lost),
+                    message=lambda item=item, new=new, lost=lost: (
+                        _("Sourcing file “%(name)s”: %(new)s new offer(s), %(lost)s offer(s) no longer eligible")
+                        % {"name": item.name, "new": len(new), "lost": len(lost)},
+                        _sourcing_digest_body(new, lost)),
                     url=reverse("agency-sourcing-file-detail", args=[item.pk]),
                 ))
     return sent

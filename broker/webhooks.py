@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext as _
+
 # Every event an endpoint can subscribe to (``ping`` is sent on demand to
 # one endpoint and needs no subscription). Keep docs/webhooks.md in step.
 EVENT_TYPES: dict[str, str] = {
@@ -104,13 +106,13 @@ def resolve(url: str, *, allow_private: bool) -> Target:
         parts = urlsplit((url or "").strip())
         port = parts.port
     except ValueError:
-        raise UnsafeUrl("This is not a valid URL.") from None
+        raise UnsafeUrl(_("This is not a valid URL.")) from None
     if parts.scheme not in ("http", "https"):
-        raise UnsafeUrl("Only http:// and https:// URLs are accepted.")
+        raise UnsafeUrl(_("Only http:// and https:// URLs are accepted."))
     if not parts.hostname:
-        raise UnsafeUrl("The URL has no host.")
+        raise UnsafeUrl(_("The URL has no host."))
     if parts.username is not None or parts.password is not None:
-        raise UnsafeUrl("Credentials in the URL are not accepted; verify the signature instead.")
+        raise UnsafeUrl(_("Credentials in the URL are not accepted; verify the signature instead."))
     port = port or (443 if parts.scheme == "https" else 80)
     host = parts.hostname
     try:
@@ -123,15 +125,14 @@ def resolve(url: str, *, allow_private: bool) -> Target:
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError):
-            raise UnsafeUrl(f"The host {host!r} could not be resolved.") from None
+            raise UnsafeUrl(_("The host %(host)s could not be resolved.") % {"host": repr(host)}) from None
         addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
     if not addresses:
-        raise UnsafeUrl(f"The host {host!r} could not be resolved.")
+        raise UnsafeUrl(_("The host %(host)s could not be resolved.") % {"host": repr(host)})
     if not allow_private:
         for address in addresses:
             if _refused(address):
-                raise UnsafeUrl(f"The host {host!r} resolves to {address}, a private, loopback, link-local, "
-                                "multicast or reserved address: webhooks go to public addresses only.")
+                raise UnsafeUrl(_("The host %(host)s resolves to %(address)s, a private, loopback, link-local, multicast or reserved address: webhooks go to public addresses only.") % {"host": repr(host), "address": address})
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query

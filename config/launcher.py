@@ -133,7 +133,7 @@ def test(args: list[str]) -> int:
             _say("ruff check failed")
             return lint
         # pytest exits 5 when it collects no test: that is a failure here too.
-        code = subprocess.run([PY, "-m", "pytest", *args], cwd=ROOT).returncode
+        code = subprocess.run([PY, "-m", "pytest", "--durations=30", *args], cwd=ROOT).returncode
         if code == 5:
             _say("no tests were collected: failing")
         return code

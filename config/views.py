@@ -3,18 +3,22 @@ public website must have, token login, health check."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from rest_framework.authtoken.views import ObtainAuthToken
 
-from broker.selectors import organisation_of
+from broker import services as broker_services
+from broker.selectors import organisation_of, preferred_language
 from catalog.selectors import is_operator
 from config.celery_app import app as celery_app
 
@@ -28,6 +32,34 @@ class AuthTokenView(ObtainAuthToken):
         # marks a locked-out attempt on it, and its middleware then answers
         # 429 here as on the sign-in page.
         return {**super().get_serializer_context(), "request": self.request._request}
+
+
+def set_language(request):
+    """The FR/EN switch: Django's own view sets the language cookie; for a
+    signed-in person the choice is also recorded, so that the notifications
+    and e-mails written to them from now on are in that language."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        broker_services.preference_language_set(user=request.user, language=language)
+    return response
+
+
+class LoginView(auth_views.LoginView):
+    """Session login; a person who chose a language finds it again on any
+    browser they sign in from."""
+
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        language = preferred_language(form.get_user())
+        if language:
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+                                path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                                secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                                samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+        return response
 
 
 def home(request):

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -340,7 +341,7 @@ def _sourcing_file_of(request, pk: int | None) -> SourcingFile | None:
         return None
     item = selectors.sourcing_files_of(request.user).filter(pk=pk).first()
     if item is None:
-        raise services.TenderError("Unknown sourcing file.", fields={"sourcing_file": ["Unknown sourcing file."]})
+        raise services.TenderError(_("Unknown sourcing file."), fields={"sourcing_file": ["Unknown sourcing file."]})
     return item
 
 
@@ -582,7 +583,7 @@ class TenderViewSet(StandstillMixin, mixins.ListModelMixin, mixins.RetrieveModel
         response_id = _parse(AwardInput, request.data)["response"]
         response = TenderResponse.objects.filter(pk=response_id, tender=tender).first()
         if response is None:
-            raise services.TenderError("No such response for this tender.", fields={"response": ["Unknown response."]})
+            raise services.TenderError(_("No such response for this tender."), fields={"response": ["Unknown response."]})
         award = services.tender_award(tender=tender, actor=request.user, response=response)
         award = Award.objects.select_related("tender__agency", "response__provider", "response__offer").get(pk=award.pk)
         return Response(AwardOutput(award).data, status=status.HTTP_201_CREATED)
@@ -605,7 +606,7 @@ class TenderViewSet(StandstillMixin, mixins.ListModelMixin, mixins.RetrieveModel
         try:
             offer_id = int(request.query_params.get("offer", ""))
         except ValueError:
-            raise services.TenderError("An offer id is required.", fields={"offer": ["An offer id is required."]}) from None
+            raise services.TenderError(_("An offer id is required."), fields={"offer": ["An offer id is required."]}) from None
         offer = Offer.objects.filter(pk=offer_id, provider=provider).first()
         if offer is None:
             raise NotFound()
@@ -661,7 +662,7 @@ class TenderViewSet(StandstillMixin, mixins.ListModelMixin, mixins.RetrieveModel
             data = _parse(ResponseInput, request.data)
             offer = Offer.objects.filter(pk=data["offer"], provider=provider).first()
             if offer is None:
-                raise services.TenderError("Respond with one of your own offers.",
+                raise services.TenderError(_("Respond with one of your own offers."),
                                            fields={"offer": ["Not one of your offers."]})
             response = services.response_submit(
                 tender=tender, provider=provider, actor=request.user, offer=offer,
@@ -673,7 +674,7 @@ class TenderViewSet(StandstillMixin, mixins.ListModelMixin, mixins.RetrieveModel
             if selectors.responses_sealed(tender):
                 # The same answer whether there are zero responses or fifty.
                 deadline = timezone.localtime(tender.response_deadline)
-                raise services.TenderError(f"Responses are sealed until the deadline ({deadline:%Y-%m-%d %H:%M %Z}).",
+                raise services.TenderError(_("Responses are sealed until the deadline (%(deadline)s).") % {"deadline": format(deadline, '%Y-%m-%d %H:%M %Z')},
                                            code="sealed", http_status=403)
             agency = selectors.agency_of(request.user)
             if not ((agency and agency.pk == tender.agency_id) or catalog_selectors.is_operator(request.user)):
@@ -721,7 +722,7 @@ class TenderViewSet(StandstillMixin, mixins.ListModelMixin, mixins.RetrieveModel
         tender = self._managed(pk)
         tender = services.tender_close_if_due(tender=tender)
         if selectors.responses_sealed(tender):
-            raise services.TenderError("Responses are sealed until the deadline.", code="sealed", http_status=403)
+            raise services.TenderError(_("Responses are sealed until the deadline."), code="sealed", http_status=403)
         ranked = selectors.ranking(list(selectors.responses_visible_to(request.user, tender)), tender)
         return Response([{"rank": r.rank, "response": r.response.pk, "provider": r.response.provider.name,
                           "total_price": str(r.response.total_price), "price_score": str(r.price_score),
@@ -769,7 +770,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         data = _parse(OrderInput, request.data)
         offer = catalog_selectors.offers_visible_to(request.user).filter(pk=data.pop("offer")).first()
         if offer is None:
-            raise services.TenderError("Unknown offer.", fields={"offer": ["Unknown offer."]})
+            raise services.TenderError(_("Unknown offer."), fields={"offer": ["Unknown offer."]})
         sourcing_file = _sourcing_file_of(request, data.pop("sourcing_file", None))
         order = services.order_place(agency=agency, actor=request.user, offer=offer, sourcing_file=sourcing_file,
                                      **data)

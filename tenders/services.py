@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from catalog import services as catalog_services
 from catalog import units
@@ -63,8 +64,8 @@ def _require_supplier_documents(provider) -> None:
     exclusion grounds and valid attestations (CCP L2141-1 to L2141-11)."""
     problems = catalog_services.provider_compliance_problems(provider)
     if problems:
-        raise TenderError("A valid declaration of the exclusion grounds and valid attestations are required "
-                          "to respond to a tender or accept an order.", code="supplier_documents_required",
+        raise TenderError(_("A valid declaration of the exclusion grounds and valid attestations are required "
+                          "to respond to a tender or accept an order."), code="supplier_documents_required",
                           http_status=409, fields=problems)
 
 
@@ -94,15 +95,15 @@ def agency_create(*, name: str, siret: str, buyer_category: str, slug: str = "",
                   admin=None) -> Agency:
     name = (name or "").strip()
     if not name:
-        raise _invalid("name", "A name is required.")
+        raise _invalid("name", _("A name is required."))
     siret = (siret or "").replace(" ", "")
     if not siret_valid(siret):
-        raise _invalid("siret", "A SIRET is 14 digits with a valid check digit.")
+        raise _invalid("siret", _("A SIRET is 14 digits with a valid check digit."))
     category = BuyerCategory.objects.filter(code=buyer_category).first()
     if category is None:
-        raise _invalid("buyer_category", "Unknown buyer category.")
+        raise _invalid("buyer_category", _("Unknown buyer category."))
     if Agency.objects.filter(siret=siret).exists():
-        raise _invalid("siret", "An agency with this SIRET is already registered.")
+        raise _invalid("siret", _("An agency with this SIRET is already registered."))
     agency = Agency.objects.create(name=name, siret=siret, buyer_category=category,
                                    slug=slug or slugify(name)[:80])
     if admin is not None:
@@ -112,14 +113,14 @@ def agency_create(*, name: str, siret: str, buyer_category: str, slug: str = "",
 
 def agency_member_add(*, agency: Agency, user, role: str = MemberRole.MEMBER) -> AgencyMembership:
     if role not in MemberRole.values:
-        raise _invalid("role", f"Use one of {', '.join(MemberRole.values)}.")
+        raise _invalid("role", _("Use one of %(names)s.") % {"names": ', '.join(MemberRole.values)})
     # Asked of the database, not of the user instance (its cached relations
     # may predate a membership added elsewhere).
     if ProviderMembership.objects.filter(user_id=user.pk).exists():
-        raise TenderError("A user acts for one organisation: this user is a provider member.",
+        raise TenderError(_("A user acts for one organisation: this user is a provider member."),
                           code="conflict", http_status=409)
     if AgencyMembership.objects.filter(user_id=user.pk).exists():
-        raise TenderError("A user acts for one organisation: this user already belongs to an agency.",
+        raise TenderError(_("A user acts for one organisation: this user already belongs to an agency."),
                           code="conflict", http_status=409)
     return AgencyMembership.objects.create(agency=agency, user=user, role=role)
 
@@ -162,42 +163,42 @@ def _whole(value: Any, low: int, high: int) -> bool:
 
 def _decimal(field: str, value: Any, *, minimum: Decimal = Decimal("0")) -> Decimal:
     if isinstance(value, bool):
-        raise _invalid(field, "A number is required.")
+        raise _invalid(field, _("A number is required."))
     try:
         result = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise _invalid(field, "A number is required.") from None
+        raise _invalid(field, _("A number is required.")) from None
     if not result.is_finite() or result < minimum:
-        raise _invalid(field, f"Must be a number of at least {minimum}.")
+        raise _invalid(field, _("Must be a number of at least %(minimum)s.") % {"minimum": minimum})
     return result
 
 
 def _tender_clean(data: dict[str, Any], *, instance: Tender | None) -> dict[str, Any]:
     unknown = set(data) - TENDER_FIELDS
     if unknown:
-        raise TenderError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+        raise TenderError(_("Unknown fields: %(names)s.") % {"names": ', '.join(sorted(unknown))})
     clean = dict(data)
     if "title" in clean:
         clean["title"] = clean["title"].strip() if isinstance(clean["title"], str) else ""
         if not clean["title"]:
-            raise _invalid("title", "A title is required.")
+            raise _invalid("title", _("A title is required."))
     if "category" in clean and clean["category"] not in ServiceCategory.values:
-        raise _invalid("category", "Unknown category.")
+        raise _invalid("category", _("Unknown category."))
     if "cpv_code" in clean and clean["cpv_code"] not in CLOUD_CPV:
-        raise _invalid("cpv_code", "Not a CPV code of the cloud list (e.g. 72317000-0 data storage services).")
+        raise _invalid("cpv_code", _("Not a CPV code of the cloud list (e.g. 72317000-0 data storage services)."))
     if "level" in clean:
         level = SensitivityLevel.objects.filter(code=clean["level"]).first()
         if level is None:
-            raise _invalid("level", "Unknown sensitivity level.")
+            raise _invalid("level", _("Unknown sensitivity level."))
         if not level.grantable:
-            raise _invalid("level", "Classified data is out of scope: no offer of this window may hold it.")
+            raise _invalid("level", _("Classified data is out of scope: no offer of this window may hold it."))
     if "flags" in clean:
         from catalog.models import DataFlag
 
         flags = sorted({str(f).upper() for f in clean["flags"] or []})
         known = set(DataFlag.objects.values_list("code", flat=True))
         if set(flags) - known:
-            raise _invalid("flags", f"Unknown flags; use {', '.join(sorted(known))}.")
+            raise _invalid("flags", _("Unknown flags; use %(names)s.") % {"names": ', '.join(sorted(known))})
         clean["flags"] = flags
     if "location_constraint" in clean:
         loc = (clean["location_constraint"] or "").strip().upper()
@@ -205,15 +206,15 @@ def _tender_clean(data: dict[str, Any], *, instance: Tender | None) -> dict[str,
             from django_countries import countries
 
             if loc not in countries:
-                raise _invalid("location_constraint", "Use EU, an ISO 3166-1 country code, or nothing.")
+                raise _invalid("location_constraint", _("Use EU, an ISO 3166-1 country code, or nothing."))
         clean["location_constraint"] = loc
     if "quantity" in clean:
         clean["quantity"] = _decimal("quantity", clean["quantity"], minimum=Decimal("0.01"))
     if "unit" in clean and clean["unit"] not in units.UNITS:
-        raise _invalid("unit", "Unknown unit.")
+        raise _invalid("unit", _("Unknown unit."))
     if "duration_months" in clean:
         if not _whole(clean["duration_months"], 1, 120):
-            raise _invalid("duration_months", "A whole number of months between 1 and 120.")
+            raise _invalid("duration_months", _("A whole number of months between 1 and 120."))
     if "estimated_value" in clean:
         clean["estimated_value"] = _decimal("estimated_value", clean["estimated_value"], minimum=Decimal("1"))
         clean["procedure"] = procedure_for(clean["estimated_value"])
@@ -227,25 +228,25 @@ def _tender_clean(data: dict[str, Any], *, instance: Tender | None) -> dict[str,
             except ValueError:  # well formed but impossible, e.g. month 13
                 deadline = None
         if not isinstance(deadline, datetime):
-            raise _invalid("response_deadline", "A date and time with a time zone is required.")
+            raise _invalid("response_deadline", _("A date and time with a time zone is required."))
         if timezone.is_naive(deadline):
             deadline = timezone.make_aware(deadline)
         if deadline <= timezone.now():
-            raise _invalid("response_deadline", "The deadline must be in the future.")
+            raise _invalid("response_deadline", _("The deadline must be in the future."))
         clean["response_deadline"] = deadline
     for field in ("weight_price", "weight_technical", "weight_other"):
         if field in clean and not _whole(clean[field], 0, 100):
-            raise _invalid(field, "A whole number between 0 and 100.")
+            raise _invalid(field, _("A whole number between 0 and 100."))
 
     def current(name):
         return clean.get(name, getattr(instance, name) if instance else None)
 
     weights = [current("weight_price"), current("weight_technical"), current("weight_other")]
     if all(w is not None for w in weights) and sum(weights) != 100:
-        raise _invalid("weight_price", f"Evaluation weights must add up to 100 (they add up to {sum(weights)}).")
+        raise _invalid("weight_price", _("Evaluation weights must add up to 100 (they add up to %(value)s).") % {"value": sum(weights)})
     category, unit = current("category"), current("unit")
     if category and unit and units.UNITS[unit].measure not in CATEGORY_MEASURES.get(category, set()):
-        raise _invalid("unit", f"A {units.UNITS[unit].label} quantity does not fit the category {category}.")
+        raise _invalid("unit", _("A %(label)s quantity does not fit the category %(category)s.") % {"label": units.UNITS[unit].label, "category": category})
     return clean
 
 
@@ -289,7 +290,8 @@ def _tender_transition(tender: Tender, target: str, *, actor, reason: str = "",
     # lock and checks its foreign key to the agency at commit (make loadtest).
     locked = Tender.objects.select_for_update(of=("self",)).select_related("agency").get(pk=tender.pk)
     if target not in TRANSITIONS[locked.status]:
-        raise _conflict(f"A {locked.status} tender cannot become {target}.", code="transition_not_allowed")
+        raise _conflict(_("A %(status)s tender cannot become %(target)s.") % {"status": TenderStatus(locked.status).label,
+                                                                   "target": TenderStatus(target).label}, code="transition_not_allowed")
     previous = locked.status
     locked.status = target
     if reason:
@@ -316,7 +318,7 @@ def tender_create(*, agency: Agency, actor, sourcing_file: SourcingFile | None =
     for required in ("title", "category", "cpv_code", "level", "quantity", "unit", "duration_months",
                      "estimated_value", "response_deadline"):
         if values.get(required) in (None, ""):
-            raise _invalid(required, "This field is required.")
+            raise _invalid(required, _("This field is required."))
     clean = _tender_clean(values, instance=None)
     tender = Tender.objects.create(agency=agency, created_by=actor if getattr(actor, "pk", None) else None,
                                    reference=_next_reference(settings.TENDER_REFERENCE_PREFIX, Tender),
@@ -331,7 +333,7 @@ def tender_create(*, agency: Agency, actor, sourcing_file: SourcingFile | None =
 def tender_update(*, tender: Tender, actor, **data: Any) -> Tender:
     locked = Tender.objects.select_for_update().get(pk=tender.pk)
     if locked.status != TenderStatus.DRAFT:
-        raise _conflict("Only a draft tender can be edited.", code="not_draft")
+        raise _conflict(_("Only a draft tender can be edited."), code="not_draft")
     clean = _tender_clean(data, instance=locked)
     for name, value in clean.items():
         setattr(locked, name, value)
@@ -349,8 +351,7 @@ def tender_publish(*, tender: Tender, actor) -> Tender:
     if current.status == TenderStatus.DRAFT and (current.response_deadline <= now
                                                  or current.response_deadline < now + minimum):
         raise _invalid("response_deadline",
-                       f"The deadline must be in the future and leave at least "
-                       f"{settings.TENDER_MIN_RESPONSE_HOURS} hours to respond.")
+                       _("The deadline must be in the future and leave at least %(hours)s hours to respond.") % {"hours": settings.TENDER_MIN_RESPONSE_HOURS})
     return _tender_transition(
         current, TenderStatus.PUBLISHED, actor=actor, published_at=now,
         matching_state=MatchingState.QUEUED, matching_queued_at=now, matching_started_at=None,
@@ -361,7 +362,7 @@ def tender_publish(*, tender: Tender, actor) -> Tender:
 @transaction.atomic
 def tender_cancel(*, tender: Tender, actor, reason: str) -> Tender:
     if not (reason or "").strip():
-        raise _invalid("reason", "A reason is required to cancel a tender.")
+        raise _invalid("reason", _("A reason is required to cancel a tender."))
     # A published tender past its deadline is closed first, so the history
     # (and the responders) see the close before the cancellation.
     tender = tender_close_if_due(tender=tender)
@@ -397,7 +398,7 @@ def tenders_close_due(*, now: datetime | None = None) -> list[int]:
 def _require_closed(tender: Tender) -> Tender:
     tender = tender_close_if_due(tender=tender)
     if tender.status != TenderStatus.CLOSED:
-        raise _conflict(f"Responses are evaluated once the tender is closed; it is {tender.status}.",
+        raise _conflict(_("Responses are evaluated once the tender is closed; it is %(status)s.") % {"status": TenderStatus(tender.status).label},
                         code="not_closed")
     return tender
 
@@ -408,12 +409,12 @@ def response_score(*, response: TenderResponse, actor, technical_score: Any = No
     _require_closed(response.tender)
     locked = TenderResponse.objects.select_for_update().get(pk=response.pk)
     if locked.status != TenderResponse.Status.SUBMITTED:
-        raise _conflict("Only live responses are scored.")
+        raise _conflict(_("Only live responses are scored."))
     for name, value in (("technical_score", technical_score), ("other_score", other_score)):
         if value is not None:
             score = _decimal(name, value)
             if score > 100:
-                raise _invalid(name, "Scores are out of 100.")
+                raise _invalid(name, _("Scores are out of 100."))
             setattr(locked, name, score)
     locked.save(update_fields=["technical_score", "other_score"])
     return locked
@@ -425,7 +426,7 @@ def tender_award(*, tender: Tender, actor, response: TenderResponse) -> Award:
     # Re-read: the caller's instance may be stale (status, price formatting).
     response = TenderResponse.objects.get(pk=response.pk)
     if response.tender_id != tender.pk or response.status != TenderResponse.Status.SUBMITTED:
-        raise _invalid("response", "Award one of this tender's live responses.")
+        raise _invalid("response", _("Award one of this tender's live responses."))
     now = timezone.now()
     # The transition locks the tender row: a second, concurrent award waits
     # here, then finds the tender AWARDED and gets a 409. The unique
@@ -439,7 +440,7 @@ def tender_award(*, tender: Tender, actor, response: TenderResponse) -> Award:
                                          awarded_at=now, awarded_by=actor if getattr(actor, "pk", None) else None,
                                          standstill_ends_at=now + timedelta(days=settings.STANDSTILL_DAYS))
     except IntegrityError:
-        raise _conflict("This tender has already been awarded.", code="already_awarded") from None
+        raise _conflict(_("This tender has already been awarded."), code="already_awarded") from None
     _event("award.create", actor=actor, obj=award, organisation=locked.agency.name, tender_id=locked.pk,
            data={"response_id": response.pk, "provider_id": response.provider_id,
                  "amount": str(award.amount)})
@@ -449,7 +450,7 @@ def tender_award(*, tender: Tender, actor, response: TenderResponse) -> Award:
 @transaction.atomic
 def tender_declare_unsuccessful(*, tender: Tender, actor, reason: str) -> Tender:
     if not (reason or "").strip():
-        raise _invalid("reason", "A reason is required.")
+        raise _invalid("reason", _("A reason is required."))
     _require_closed(tender)
     return _tender_transition(tender, TenderStatus.UNSUCCESSFUL, actor=actor, reason=reason.strip(),
                               decided_at=timezone.now())
@@ -602,10 +603,10 @@ def shortlist_replace(*, tender: Tender, select: tuple[str, list]) -> tuple[int,
 def clarification_ask(*, tender: Tender, provider, actor, question: str) -> Clarification:
     question = (question or "").strip()
     if not question:
-        raise _invalid("question", "A question is required.")
+        raise _invalid("question", _("A question is required."))
     tender = tender_close_if_due(tender=tender)
     if tender.status != TenderStatus.PUBLISHED:
-        raise _conflict("Questions are asked while the tender is published.", code="not_published")
+        raise _conflict(_("Questions are asked while the tender is published."), code="not_published")
     item = Clarification.objects.create(tender=tender, provider=provider, asked_by=actor, question=question)
     _event("clarification.ask", actor=actor, obj=item, organisation=provider.name, tender_id=tender.pk)
     return item
@@ -615,10 +616,10 @@ def clarification_ask(*, tender: Tender, provider, actor, question: str) -> Clar
 def clarification_answer(*, clarification: Clarification, actor, answer: str) -> Clarification:
     answer = (answer or "").strip()
     if not answer:
-        raise _invalid("answer", "An answer is required.")
+        raise _invalid("answer", _("An answer is required."))
     item = Clarification.objects.select_for_update().select_related("tender__agency").get(pk=clarification.pk)
     if item.tender.status not in (TenderStatus.PUBLISHED, TenderStatus.CLOSED):
-        raise _conflict("This tender no longer takes clarifications.")
+        raise _conflict(_("This tender no longer takes clarifications."))
     item.answer = answer
     item.answered_at = timezone.now()
     item.answered_by = actor
@@ -652,9 +653,9 @@ def _open_for_responses(tender: Tender) -> Tender:
     # A request may have closed the tender a moment ago (every read checks
     # the deadline): after the deadline the answer is the same either way.
     if locked.status in (TenderStatus.PUBLISHED, TenderStatus.CLOSED) and deadline_passed(locked):
-        raise _conflict("The response deadline has passed.", code="deadline_passed")
+        raise _conflict(_("The response deadline has passed."), code="deadline_passed")
     if locked.status != TenderStatus.PUBLISHED:
-        raise _conflict(f"The tender is {locked.status}: no response can be submitted, replaced or withdrawn.",
+        raise _conflict(_("The tender is %(status)s: no response can be submitted, replaced or withdrawn.") % {"status": TenderStatus(locked.status).label},
                         code="not_published")
     return locked
 
@@ -664,29 +665,29 @@ def response_submit(*, tender: Tender, provider, actor, offer: Offer, total_pric
                     technical_answer: str, attachment=None) -> TenderResponse:
     locked = _open_for_responses(tender)
     if offer.provider_id != provider.pk:
-        raise _invalid("offer", "Respond with one of your own offers.")
+        raise _invalid("offer", _("Respond with one of your own offers."))
     _require_supplier_documents(provider)
     need = selectors.need_of(locked)
     failed = eligibility.failures(need, selectors.offer_snapshot(offer.pk, live=True))
     if failed:
-        raise TenderError("This offer is not eligible for this tender now.", code="not_eligible",
+        raise TenderError(_("This offer is not eligible for this tender now."), code="not_eligible",
                           fields={"offer": [f["rule"] for f in failed]})
     price = _decimal("total_price", total_price, minimum=Decimal("0.01"))
     if price != price.quantize(CENT):
-        raise _invalid("total_price", "A price in euros and cents (two decimals at most).")
+        raise _invalid("total_price", _("A price in euros and cents (two decimals at most)."))
     # In cents from here on: the receipt, the audit and the stored row agree.
     price = price.quantize(CENT)
     answer = (technical_answer or "").strip()
     if not answer:
-        raise _invalid("technical_answer", "A technical answer is required.")
+        raise _invalid("technical_answer", _("A technical answer is required."))
     digest = ""
     if attachment:
         if attachment.size > settings.EVIDENCE_MAX_BYTES:
-            raise _invalid("attachment", "The attachment is too large.")
+            raise _invalid("attachment", _("The attachment is too large."))
         head = attachment.read(8)
         attachment.seek(0)
         if not head.startswith(b"%PDF-"):
-            raise _invalid("attachment", "The attachment must be a PDF file.")
+            raise _invalid("attachment", _("The attachment must be a PDF file."))
         sha = hashlib.sha256()
         for chunk in attachment.chunks():
             sha.update(chunk)
@@ -697,7 +698,7 @@ def response_submit(*, tender: Tender, provider, actor, offer: Offer, total_pric
     # the checks above take a moment, and a response checked a millisecond
     # before the deadline must not be stamped (and accepted) after it.
     if deadline_passed(locked, now):
-        raise _conflict("The response deadline has passed.", code="deadline_passed")
+        raise _conflict(_("The response deadline has passed."), code="deadline_passed")
     replaced = list(TenderResponse.objects.select_for_update().filter(
         tender=locked, provider=provider, status=TenderResponse.Status.SUBMITTED))
     for old in replaced:
@@ -728,7 +729,7 @@ def response_withdraw(*, response: TenderResponse, actor) -> TenderResponse:
     _open_for_responses(response.tender)
     locked = TenderResponse.objects.select_for_update().get(pk=response.pk)
     if locked.status != TenderResponse.Status.SUBMITTED:
-        raise _conflict("Only a live response can be withdrawn.")
+        raise _conflict(_("Only a live response can be withdrawn."))
     locked.status = TenderResponse.Status.WITHDRAWN
     locked.withdrawn_at = timezone.now()
     locked.save(update_fields=["status", "withdrawn_at"])
@@ -751,7 +752,8 @@ ORDER_TRANSITIONS: dict[str, set[str]] = {
 def _order_transition(order: Order, target: str, *, actor, organisation: str, reason: str = "") -> Order:
     locked = Order.objects.select_for_update().get(pk=order.pk)
     if target not in ORDER_TRANSITIONS[locked.status]:
-        raise _conflict(f"A {locked.status} order cannot become {target}.", code="transition_not_allowed")
+        raise _conflict(_("A %(status)s order cannot become %(target)s.") % {"status": OrderStatus(locked.status).label,
+                                                                  "target": OrderStatus(target).label}, code="transition_not_allowed")
     previous = locked.status
     locked.status = target
     locked.status_reason = reason
@@ -774,23 +776,22 @@ def order_place(*, agency: Agency, actor, offer: Offer, quantity: Any, duration_
     if sourcing_file is not None:
         _sourcing_file_usable(sourcing_file, agency)
         if offer.pk not in sourcing_file_offer_ids(sourcing_file):
-            raise _invalid("offer", "This offer is not in the sourcing file's locked result.")
+            raise _invalid("offer", _("This offer is not in the sourcing file's locked result."))
     quantity = _decimal("quantity", quantity, minimum=Decimal("0.01"))
     if not _whole(duration_months, 1, 120):
-        raise _invalid("duration_months", "A whole number of months between 1 and 120.")
+        raise _invalid("duration_months", _("A whole number of months between 1 and 120."))
     clean = _tender_clean({"level": level, "flags": flags or []}, instance=None)
     offer = Offer.objects.select_related("provider").get(pk=offer.pk)
     need = selectors.need_for(agency=agency, level=clean["level"], flags=clean["flags"], category=None,
                               location="", unit=offer.unit, quantity=quantity, months=duration_months)
     failed = eligibility.failures(need, selectors.offer_snapshot(offer.pk, live=True))
     if failed:
-        raise TenderError("This offer is not eligible for this order.", code="not_eligible",
+        raise TenderError(_("This offer is not eligible for this order."), code="not_eligible",
                           fields={"offer": [f["rule"] for f in failed]})
     total = units.estimated_cost(normalised_price=offer.normalised_price, quantity=quantity,
                                  unit=offer.unit, months=duration_months)
     if total >= settings.DIRECT_PURCHASE_THRESHOLD:
-        raise _invalid("quantity", f"A direct purchase stays below {settings.DIRECT_PURCHASE_THRESHOLD} € excl. "
-                                   f"VAT (this one is {total} €): publish a tender instead.")
+        raise _invalid("quantity", _("A direct purchase stays below %(threshold)s € excl. VAT (this one is %(total)s €): publish a tender instead.") % {"threshold": settings.DIRECT_PURCHASE_THRESHOLD, "total": total})
     order = Order.objects.create(
         agency=agency, offer=offer, provider=offer.provider, quantity=quantity,
         duration_months=duration_months, unit_price=offer.unit_price, normalised_price=offer.normalised_price,
@@ -813,7 +814,7 @@ def order_accept(*, order: Order, actor) -> Order:
 @transaction.atomic
 def order_decline(*, order: Order, actor, reason: str) -> Order:
     if not (reason or "").strip():
-        raise _invalid("reason", "A reason is required to decline an order.")
+        raise _invalid("reason", _("A reason is required to decline an order."))
     return _order_transition(order, OrderStatus.DECLINED, actor=actor, organisation=order.provider.name,
                              reason=reason.strip())
 
@@ -855,7 +856,7 @@ def sourcing_filters_clean(raw) -> dict[str, Any]:
     if not parsed.is_valid():
         fields = {key: [str(e) for e in (errors if isinstance(errors, list) else [errors])]
                   for key, errors in parsed.errors.items()}
-        raise TenderError("Invalid search filters.", fields=fields)
+        raise TenderError(_("Invalid search filters."), fields=fields)
     clean: dict[str, Any] = {}
     for key, value in parsed.validated_data.items():
         if key == "flags":
@@ -908,9 +909,9 @@ def _offer_record(offer: Offer) -> dict[str, Any]:
 def _sourcing_file_usable(sourcing_file: SourcingFile, agency: Agency) -> None:
     """A purchase or a tender starts only from its own agency's locked file."""
     if sourcing_file.agency_id != agency.pk:
-        raise _invalid("sourcing_file", "Unknown sourcing file.")
+        raise _invalid("sourcing_file", _("Unknown sourcing file."))
     if not sourcing_file.is_locked:
-        raise _invalid("sourcing_file", "Lock the sourcing file before starting a purchase or a tender from it.")
+        raise _invalid("sourcing_file", _("Lock the sourcing file before starting a purchase or a tender from it."))
 
 
 def _sourcing_tender_defaults(filters: dict) -> dict[str, Any]:
@@ -934,9 +935,9 @@ def sourcing_file_save(*, agency: Agency, actor, name: str, filters) -> Sourcing
     starting point of the daily digest (only later changes are reported)."""
     name = (name or "").strip()
     if not name:
-        raise _invalid("name", "A name is required.")
+        raise _invalid("name", _("A name is required."))
     if len(name) > 200:
-        raise _invalid("name", "200 characters at most.")
+        raise _invalid("name", _("200 characters at most."))
     clean = sourcing_filters_clean(filters or {})
     item = SourcingFile.objects.create(
         agency=agency, name=name, filters=clean, created_by=actor if getattr(actor, "pk", None) else None,
@@ -951,7 +952,7 @@ def sourcing_file_save(*, agency: Agency, actor, name: str, filters) -> Sourcing
 def sourcing_file_delete(*, sourcing_file: SourcingFile, actor) -> None:
     locked = SourcingFile.objects.select_for_update().select_related("agency").get(pk=sourcing_file.pk)
     if locked.is_locked:
-        raise _conflict("A locked sourcing file is a procurement record: it cannot be deleted.", code="locked")
+        raise _conflict(_("A locked sourcing file is a procurement record: it cannot be deleted."), code="locked")
     _event("sourcing_file.delete", actor=actor, obj=locked, organisation=locked.agency.name,
            data={"name": locked.name})
     locked.delete()
@@ -968,7 +969,7 @@ def sourcing_file_lock(*, sourcing_file: SourcingFile, actor) -> SourcingFile:
 
     locked = SourcingFile.objects.select_for_update().select_related("agency").get(pk=sourcing_file.pk)
     if locked.is_locked:
-        raise _conflict("This sourcing file is already locked.", code="locked")
+        raise _conflict(_("This sourcing file is already locked."), code="locked")
     now = timezone.now()
     version = catalog_selectors.policy_version_current()
     offers = [_offer_record(offer) for offer in selectors.sourcing_results(locked.filters)]
@@ -1012,7 +1013,7 @@ def sourcing_file_digest_store(*, sourcing_file_id: int, state: dict, at: dateti
 def _award_of(tender: Tender) -> Award:
     award = Award.objects.filter(tender_id=tender.pk).first()
     if award is None:
-        raise _conflict("This tender has no award.", code="not_awarded")
+        raise _conflict(_("This tender has no award."), code="not_awarded")
     return award
 
 
@@ -1021,7 +1022,7 @@ def _locked_awarded(tender: Tender) -> tuple[Tender, Award]:
     the award and signing take turns on it — and check it is AWARDED."""
     locked = Tender.objects.select_for_update().select_related("agency").get(pk=tender.pk)
     if locked.status != TenderStatus.AWARDED:
-        raise _conflict(f"The tender is {locked.status}: this needs an award awaiting signature.",
+        raise _conflict(_("The tender is %(status)s: this needs an award awaiting signature.") % {"status": TenderStatus(locked.status).label},
                         code="not_awarded")
     return locked, _award_of(locked)
 
@@ -1051,19 +1052,19 @@ def complaint_file(*, tender: Tender, provider, actor, text: str, attachment=Non
     during the standstill only."""
     text = (text or "").strip()
     if not text:
-        raise _invalid("text", "State the grounds of the complaint.")
+        raise _invalid("text", _("State the grounds of the complaint."))
     locked, award = _locked_awarded(tender)
     if not standstill_running(award):
-        raise _conflict("Complaints are filed during the standstill, which is over.", code="standstill_over")
+        raise _conflict(_("Complaints are filed during the standstill, which is over."), code="standstill_over")
     if award.response.provider_id == provider.pk:
-        raise TenderError("The successful tenderer does not contest its own award.", code="forbidden",
+        raise TenderError(_("The successful tenderer does not contest its own award."), code="forbidden",
                           http_status=403)
     if not TenderResponse.objects.filter(tender=locked, provider=provider,
                                          status=TenderResponse.Status.SUBMITTED).exists():
-        raise TenderError("Only a tenderer of this tender can file a complaint.", code="forbidden",
+        raise TenderError(_("Only a tenderer of this tender can file a complaint."), code="forbidden",
                           http_status=403)
     if Complaint.objects.filter(award_ref=award.pk, provider=provider, status=Complaint.Status.OPEN).exists():
-        raise _conflict("You already have an open complaint against this award: the buyer answers it first.",
+        raise _conflict(_("You already have an open complaint against this award: the buyer answers it first."),
                         code="complaint_open")
     complaint = Complaint(tender=locked, award_ref=award.pk, provider=provider, text=text, filed_at=timezone.now(),
                           filed_by=actor if getattr(actor, "pk", None) else None)
@@ -1084,14 +1085,14 @@ def complaint_answer(*, complaint: Complaint, actor, decision: str, answer: str)
     """The buyer answers: upheld withdraws the award and resumes the
     evaluation; dismissed lets the standstill run on."""
     if decision not in COMPLAINT_DECISIONS:
-        raise _invalid("decision", "Uphold or dismiss the complaint.")
+        raise _invalid("decision", _("Uphold or dismiss the complaint."))
     answer = (answer or "").strip()
     if not answer:
-        raise _invalid("answer", "An answer stating the buyer's reasons is required.")
+        raise _invalid("answer", _("An answer stating the buyer's reasons is required."))
     locked, award = _locked_awarded(complaint.tender)
     item = Complaint.objects.select_for_update().select_related("provider").get(pk=complaint.pk)
     if item.status != ComplaintStatus.OPEN:
-        raise _conflict(f"This complaint is already {item.status}.", code="complaint_decided")
+        raise _conflict(_("This complaint is already %(status)s.") % {"status": ComplaintStatus(item.status).label}, code="complaint_decided")
     item.status = decision
     item.answer = answer
     item.answered_at = timezone.now()
@@ -1111,7 +1112,7 @@ def award_withdraw(*, tender: Tender, actor, reason: str) -> WithdrawnAward:
     evaluation to resume, and the complaints against it lapse."""
     reason = (reason or "").strip()
     if not reason:
-        raise _invalid("reason", "A reason is required to withdraw an award.")
+        raise _invalid("reason", _("A reason is required to withdraw an award."))
     locked, award = _locked_awarded(tender)
     now = timezone.now()
     history = WithdrawnAward.objects.create(
@@ -1136,12 +1137,11 @@ def tender_contract_sign(*, tender: Tender, actor) -> Award:
     now = timezone.now()
     if standstill_running(award, now):
         ends = timezone.localtime(award.standstill_ends_at)
-        raise TenderError(f"The standstill runs until {ends:%Y-%m-%d %H:%M %Z}: the contract cannot be signed "
-                          f"before.", code="standstill_running", http_status=409,
+        raise TenderError(_("The standstill runs until %(ends)s: the contract cannot be signed before.") % {"ends": format(ends, '%Y-%m-%d %H:%M %Z')}, code="standstill_running", http_status=409,
                           fields={"standstill_ends_at": [f"The standstill runs until {ends:%Y-%m-%d %H:%M %Z}."]})
     open_count = Complaint.objects.filter(award_ref=award.pk, status=ComplaintStatus.OPEN).count()
     if open_count:
-        raise TenderError(f"{open_count} complaint(s) against this award are open: answer them before signing.",
+        raise TenderError(_("%(open_count)s complaint(s) against this award are open: answer them before signing.") % {"open_count": open_count},
                           code="complaint_open", http_status=409,
                           fields={"complaints": ["Answer the open complaints before signing."]})
     award.contract_signed_at = now

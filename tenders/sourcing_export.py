@@ -24,6 +24,7 @@ import io
 from urllib.parse import urlencode
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 
 from tenders.models import SourcingFile
 from tenders.selectors import sourcing_snapshot_offers
@@ -91,7 +92,7 @@ def csv_response(sourcing_file: SourcingFile) -> HttpResponse:
     """The CSV download of a locked file (the API and the web page serve
     the same bytes). An open file has no record to export yet."""
     if not sourcing_file.is_locked:
-        raise TenderError("Lock the sourcing file to export it.", code="not_locked", http_status=409)
+        raise TenderError(_("Lock the sourcing file to export it."), code="not_locked", http_status=409)
     response = HttpResponse(csv_text(sourcing_file), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{csv_filename(sourcing_file)}"'
     return response

@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from config.celery_app import app as celery_app
@@ -15,9 +16,19 @@ def _eager_celery():
     celery_app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Tests speak English, as the messages' ids do: a service called
+    directly refuses in English, and the API clients below ask for English.
+    A test of the French text says so (``translation.override("fr")``,
+    ``Accept-Language: fr``); the site's default stays French."""
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def api():
-    return APIClient()
+    return APIClient(HTTP_ACCEPT_LANGUAGE="en")
 
 
 @pytest.fixture
@@ -45,8 +56,10 @@ def operator(db):
     return factories.UserFactory(username="operateur-test", is_staff=True, is_superuser=True)
 
 
-def client_for(user):
-    client = APIClient()
+def client_for(user, language: str | None = "en"):
+    """An API client for this user (None: anonymous) asking for ``language``
+    (None: no Accept-Language, i.e. the site's default, French)."""
+    client = APIClient(**({"HTTP_ACCEPT_LANGUAGE": language} if language else {}))
     if user is not None:
         client.force_authenticate(user)
     return client

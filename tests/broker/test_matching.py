@@ -419,7 +419,7 @@ def test_why_not_lists_the_rules_the_callers_offer_fails(ministry, buyer, member
     good = make_offer(provider_a, "N2")
     foreign = make_offer(provider_b, "N1")
     tender = publish(factories.tender(ministry, actor=buyer), buyer)
-    client = client_for(member_a.user)
+    client = client_for(member_a.user, language=None)
     url = f"/api/v1/tenders/{tender.pk}/why-not/"
 
     response = client.get(url, {"offer": weak.pk})
@@ -517,5 +517,5 @@ def test_shortlist_reasons_are_sentences_in_the_readers_language(ministry, buyer
     sentences = {r["rule"]: r["reason"] for r in row["reasons"]}
     assert sentences["level"] == "Required level N2, the offer is qualified N3."
     assert sentences["cost"].startswith("Estimated cost 2400.00 € excl. VAT for a budget of 50000.00 €")
-    french = client_for(None).get(f"/api/v1/tenders/{tender.pk}/shortlist/").json()["results"][0]
+    french = client_for(None, language=None).get(f"/api/v1/tenders/{tender.pk}/shortlist/").json()["results"][0]
     assert french["reasons"][0]["reason"].startswith("Niveau requis N2")

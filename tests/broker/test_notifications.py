@@ -67,8 +67,8 @@ def test_each_tender_invites_once(ministry, buyer, make_offer, publish, mailoutb
 def test_notify_is_once_per_user_and_key(db, mailoutbox, committed):
     user = factories.UserFactory(email="someone@example.org")
     with committed():
-        first = services.notify(users=[user], kind="test", key="test:1", subject="Hello", body="Body")
-        again = services.notify(users=[user], kind="test", key="test:1", subject="Hello", body="Body")
+        first = services.notify(users=[user], kind="test", key="test:1", message=lambda: ("Hello", "Body"))
+        again = services.notify(users=[user], kind="test", key="test:1", message=lambda: ("Hello", "Body"))
     assert len(first) == 1 and again == []
     assert Notification.objects.filter(recipient=user).count() == 1
     assert len(mailoutbox) == 1
@@ -180,10 +180,9 @@ def test_deactivated_users_are_not_warned(expiring, provider_a, committed):
 def inboxes(db):
     """Two users with notifications; the first has two, one of them read."""
     mine, theirs = factories.UserFactory(username="moi"), factories.UserFactory(username="autre")
-    read, unread = (services.notify(users=[mine], kind="test", key=f"test:{n}", subject=f"Sujet {n}",
-                                    body="…")[0] for n in (1, 2))
+    read, unread = (services.notify(users=[mine], kind="test", key=f"test:{n}", message=lambda n=n: (f"Sujet {n}", "…"))[0] for n in (1, 2))
     services.notification_mark_read(notification=read)
-    (foreign,) = services.notify(users=[theirs], kind="test", key="test:3", subject="Sujet 3", body="…")
+    (foreign,) = services.notify(users=[theirs], kind="test", key="test:3", message=lambda: ("Sujet 3", "…"))
     return mine, read, unread, foreign
 
 
@@ -226,7 +225,7 @@ def test_anonymous_callers_are_refused(inboxes):
 
 def test_the_list_costs_one_query_however_many_notifications(inboxes, django_assert_num_queries):
     mine = inboxes[0]
-    services.notify(users=[mine], kind="test", key="test:more", subject="Encore", body="…")
+    services.notify(users=[mine], kind="test", key="test:more", message=lambda: ("Encore", "…"))
     client = client_for(mine)
     with django_assert_num_queries(1):
         assert len(client.get("/api/v1/notifications/").json()["results"]) == 3

@@ -35,7 +35,7 @@ def test_the_operator_verifies_evidence(console, operator, pending, django_captu
 
 def test_rejecting_needs_a_reason(console, pending):
     response = act(console, "certification", "reject", pending.pk)
-    assert "A reason is required" in response.content.decode()
+    assert "Un motif est obligatoire pour rejeter un justificatif." in response.content.decode()  # admin in French
     pending.refresh_from_db()
     assert pending.verification == "pending"
     act(console, "certification", "reject", pending.pk, reason="Certificate number unknown to ANSSI")

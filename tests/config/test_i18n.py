@@ -81,3 +81,52 @@ def test_the_scan_finds_words_left_outside_the_catalogue():
     source = ('<h1>{% translate "Tenders" %}</h1><p title="Aide">Appels publiés</p>'
               '{% blocktranslate %}Fine {{ n }}{% endblocktranslate %}<a href="/x/y/">{{ name }}</a>')
     assert _literal_text(source) == ["Aide", "Appels publiés"]
+
+
+# --------------------------------------------------------------------------
+# The services' refusals reach the user as form errors and API messages: each
+# message goes through gettext, so a French page never shows an English one.
+
+ERROR_CALLS = {"CatalogError", "TenderError", "BrokerError", "DomainError", "UnsafeUrl",
+               "_invalid", "_forbidden", "_conflict"}
+# Helpers that pass on a message they were given (already translated).
+PASSED_ON = {"message", "missing", "exc.message"}
+
+
+def _untranslated_error_messages(source: str) -> list[str]:
+    import ast
+
+    def translated(node) -> bool:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+            return translated(node.left)
+        if isinstance(node, ast.IfExp):
+            return translated(node.body) and translated(node.orelse)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            return node.func.id in ("_", "gettext", "ngettext") or (
+                node.func.id == "str" and ast.unparse(node.args[0]) == "exc")
+        return ast.unparse(node) in PASSED_ON
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        if name not in ERROR_CALLS:
+            continue
+        message = node.args[1] if name == "_invalid" and len(node.args) > 1 else node.args[0]
+        if not translated(message):
+            found.append(f"line {node.lineno}: {ast.unparse(message)[:80]}")
+    return found
+
+
+@pytest.mark.parametrize("module", ["catalog/services.py", "tenders/services.py", "broker/services.py",
+                                    "broker/webhooks.py", "catalog/api.py", "tenders/api.py",
+                                    "tenders/sourcing_export.py"])
+def test_every_refusal_of_a_service_is_translated(module):
+    assert _untranslated_error_messages((ROOT / module).read_text()) == []
+
+
+def test_the_refusal_scan_catches_a_plain_string():
+    assert _untranslated_error_messages('raise TenderError(f"No {x}.")\nraise _invalid("f", _("Ok."))') == [
+        "line 1: f'No {x}.'"]

@@ -20,8 +20,8 @@ def test_it_links_the_pages_every_french_public_site_must_have(name):
 @pytest.mark.django_db
 def test_it_shows_the_signed_in_users_organisation_and_unread_count(member_a, provider_a):
     user = member_a.user
-    notify(users=[user], kind="test", key="k1", subject="Hello", body="Body")
-    notify(users=[user], kind="test", key="k2", subject="Hello again", body="Body")
+    notify(users=[user], kind="test", key="k1", message=lambda: ("Hello", "Body"))
+    notify(users=[user], kind="test", key="k2", message=lambda: ("Hello again", "Body"))
     client = Client()
     client.force_login(member_a.user)
     html = client.get(reverse("home")).content.decode()

@@ -272,3 +272,17 @@ def test_a_withdrawn_award_enters_the_awards_feed_as_withdrawn(awarded, buyer_a)
     assert set(row) == set(AwardOutput(Award.objects.create(
         tender=awarded.tender, response=awarded.b, amount=awarded.b.total_price,
         awarded_at=timezone.now())).data)
+
+
+def test_the_decision_notice_is_written_in_each_tenderers_language(awarded, member_a, member_b,
+                                                                     django_capture_on_commit_callbacks):
+    from broker import services as broker_services
+
+    broker_services.preference_language_set(user=member_a.user, language="en")
+    broker_services.tender_decision_notify(tender_id=awarded.tender.pk, action="tender.awarded")
+    notes = {n.recipient_id: n for n in Notification.objects.filter(kind="tender_awarded")}
+    english, french = notes[member_a.user.pk], notes[member_b.user.pk]
+    assert english.subject == f"{awarded.tender.reference} awarded"
+    assert "Your offer is successful." in english.body and "rank 1 of 3" in english.body
+    assert "Standstill until" in english.body and "Délai" not in english.body
+    assert french.subject == f"{awarded.tender.reference} attribué" and "rang 2 sur 3" in french.body

@@ -97,7 +97,7 @@ def build_cast(*, market, agency_a, buyer_a, buyer_b, agency_a_admin, member_a, 
                                               event_id=f"tender.published:{published.pk}",
                                               payload={"data": {"id": published.pk}})
     notification = broker_services.notify(users=[member_a.user], kind="test", key="security-cast",
-                                          subject="Pour A", body="Pour A")[0]
+                                          message=lambda: ("Pour A", "Pour A"))[0]
     provider_a = member_a.provider
     # Awaiting the operator's verification, with its evidence file.
     pending = factories.certification(provider_a, [market.a], verify=False, scheme="ISO27001", version="2022",

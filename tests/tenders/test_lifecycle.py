@@ -271,7 +271,9 @@ def test_every_forbidden_transition_is_a_409(draft, buyer_a, source, target):
         services._tender_transition(tender, target, actor=buyer_a)
     assert exc_info.value.http_status == 409
     assert exc_info.value.code == "transition_not_allowed"
-    assert source in exc_info.value.message and target in exc_info.value.message
+    # Both states named as people read them ("contract signed"), in their language.
+    assert exc_info.value.message == (f"A {TenderStatus(source).label} tender cannot become "
+                                      f"{TenderStatus(target).label}.")
     assert Tender.objects.get(pk=draft.pk).status == source
     assert audit_count(f"tender.{target}", draft) == 0
 

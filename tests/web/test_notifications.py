@@ -13,8 +13,7 @@ from tests.web.conftest import html_client
 
 
 def note(user, key: str, subject: str, *, url: str = "", read: bool = False) -> Notification:
-    (notification,) = services.notify(users=[user], kind="test", key=key, subject=subject,
-                                      body=f"Body of {subject}", url=url)
+    (notification,) = services.notify(users=[user], kind="test", key=key, message=lambda: (subject, f"Body of {subject}"), url=url)
     if read:
         services.notification_mark_read(notification=notification)
     return notification

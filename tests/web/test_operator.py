@@ -276,7 +276,7 @@ def test_the_audit_log_is_for_operators_only(member_a, buyer_a):
 
 def test_the_inbox_is_untouched_by_the_console(console, operator):
     # The operator's own inbox works like everyone's.
-    broker_services.notify(users=[operator], kind="test", key="k1", subject="Hello operator", body="b")
+    broker_services.notify(users=[operator], kind="test", key="k1", message=lambda: ("Hello operator", "b"))
     assert "Hello operator" in console.get(reverse("notification-inbox")).content.decode()
     assert Notification.objects.filter(recipient=operator, read_at__isnull=True).count() == 1
 
@@ -290,7 +290,7 @@ def test_the_console_pages_keep_a_fixed_number_of_queries(console, operator, pro
     offers = [factories.offer(provider_a, name=f"Offer {n}") for n in range(3)]
     certs = [factories.certification(provider_a, offers, verify=False, reference=f"R-{n}") for n in range(20)]
     for n in range(20):
-        broker_services.notify(users=[operator], kind="test", key=f"k{n}", subject=f"S{n}", body="b", url="/x/")
+        broker_services.notify(users=[operator], kind="test", key=f"k{n}", message=lambda n=n: (f"S{n}", "b"), url="/x/")
         if n % 2:
             services.certification_verify(certification=certs[n], actor=operator)
     for url in (reverse("operator-queue"), reverse("operator-queue") + "?verification=verified",

@@ -219,6 +219,9 @@ def test_it_turns_a_refused_publication_into_a_message(member_a, provider_a, off
         reverse("provider-offer-edit", args=[offer_a.pk]), {"action": "publish"}, follow=True)
     assert response.status_code == 200
     assert "A suspended provider cannot publish offers." in response.content.decode()
+    french = html_client(member_a.user, language="fr").post(
+        reverse("provider-offer-edit", args=[offer_a.pk]), {"action": "publish"}, follow=True)
+    assert "Un fournisseur suspendu ne peut pas publier d&#x27;offres." in french.content.decode()
     offer_a.refresh_from_db()
     assert offer_a.status == Offer.Status.DRAFT
 
