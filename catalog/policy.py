@@ -45,6 +45,8 @@ ZONES: dict[str, frozenset[str] | None] = {
 }
 
 DATA_ROLES = ("storage", "processing", "backup", "technical_data")
+# Every location an offer declares, in the order of its fields.
+LOCATION_ROLES = (*DATA_ROLES, "administration", "support")
 
 # HDS activities (Code de la santé publique, art. R.1111-9): 1 physical
 # sites, 2 hardware infrastructure, 3 virtual infrastructure, 4 application
@@ -467,9 +469,27 @@ def _flag_checks(offer: OfferFacts, flag: FlagPolicy, policy: Policy, today: dat
     return checks, relied
 
 
-def assess(offer: OfferFacts, policy: Policy, today: date) -> Assessment:
+@dataclass(frozen=True)
+class LevelsOutcome:
+    """The level rules' part of an assessment: every level's checks, the
+    highest level granted (None: not even the lowest) and the certificates
+    relied on for the granted levels."""
+    checks: tuple[Check, ...]
+    granted: LevelPolicy | None
+    relied: tuple[dict, ...]
+
+
+@dataclass(frozen=True)
+class FlagsOutcome:
+    checks: tuple[Check, ...]
+    flags: tuple[str, ...]
+    relied: tuple[dict, ...]
+
+
+def assess_levels(offer: OfferFacts, policy: Policy, today: date) -> LevelsOutcome:
     """The highest level whose rules, and those of every level below it, all
-    pass; the flags whose rules all pass; every check, passed or not."""
+    pass. Never reads the offer's category (only flags do): the offers of one
+    provider that differ only by category share this part."""
     checks: list[Check] = []
     granted: LevelPolicy | None = None
     relied: list[dict] = []
@@ -483,7 +503,13 @@ def assess(offer: OfferFacts, policy: Policy, today: date) -> Assessment:
                 relied.append({**_cert_ref(cert), "for": lv.code})
         else:
             still_climbing = False
+    return LevelsOutcome(checks=tuple(checks), granted=granted, relied=tuple(relied))
 
+
+def assess_flags(offer: OfferFacts, policy: Policy, today: date) -> FlagsOutcome:
+    """The flags whose rules all pass."""
+    checks: list[Check] = []
+    relied: list[dict] = []
     flags = []
     for flag in policy.flags:
         flag_checks, cert = _flag_checks(offer, flag, policy, today)
@@ -492,10 +518,21 @@ def assess(offer: OfferFacts, policy: Policy, today: date) -> Assessment:
             flags.append(flag.code)
             if cert is not None:
                 relied.append({**_cert_ref(cert), "for": flag.code})
+    return FlagsOutcome(checks=tuple(checks), flags=tuple(sorted(flags)), relied=tuple(relied))
 
-    if granted is None:
+
+def assessment_of(levels: LevelsOutcome, flags: FlagsOutcome) -> Assessment:
+    checks = [*levels.checks, *flags.checks]
+    if levels.granted is None:
         # Only possible when the operator gives the lowest level rules of its
         # own: the offer then qualifies for nothing, not even open data.
-        return Assessment(level="", level_rank=-1, flags=sorted(flags), checks=checks)
-    return Assessment(level=granted.code, level_rank=granted.rank, flags=sorted(flags),
-                      checks=checks, relied_certificates=relied)
+        return Assessment(level="", level_rank=-1, flags=list(flags.flags), checks=checks)
+    return Assessment(level=levels.granted.code, level_rank=levels.granted.rank,
+                      flags=list(flags.flags), checks=checks,
+                      relied_certificates=[*levels.relied, *flags.relied])
+
+
+def assess(offer: OfferFacts, policy: Policy, today: date) -> Assessment:
+    """The highest level whose rules, and those of every level below it, all
+    pass; the flags whose rules all pass; every check, passed or not."""
+    return assessment_of(assess_levels(offer, policy, today), assess_flags(offer, policy, today))

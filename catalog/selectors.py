@@ -34,12 +34,15 @@ from catalog.models import (
     DataFlag,
     LevelCertificationRequirement,
     Offer,
+    OfferAssessment,
+    OwnershipStake,
     PolicyVersion,
     Provider,
     ProviderMembership,
     SchemeEquivalence,
     SchemeVersionSunset,
     SensitivityLevel,
+    Subcontractor,
     SupplierDeclaration,
 )
 
@@ -258,62 +261,139 @@ def policy_current() -> policy.Policy:
     )
 
 
-def offer_facts(offer_ids: Iterable[int]) -> list[policy.OfferFacts]:
-    offers = (
-        Offer.objects.filter(pk__in=list(offer_ids))
-        .select_related("provider")
-        .prefetch_related(
-            "provider__stakes",
-            "provider__certifications__scheme",
-            "provider__certifications__scope_offers",
-            Prefetch("subcontractors__catalog_offer", queryset=Offer.objects.select_related("assessment")),
-        )
-    )
-    result = []
-    for offer in offers:
-        provider = offer.provider
-        stakes = tuple(
-            policy.Stake(s.holder_name, s.holder_country, s.capital_pct, s.voting_pct,
-                         s.has_veto, s.has_board_majority)
-            for s in provider.stakes.all()
-        )
-        certs = tuple(
-            policy.CertFacts(
-                id=c.pk, scheme=c.scheme.code, reference=c.reference, version=c.scheme_version,
-                assurance=c.assurance, status=c.status, verification=c.verification,
-                issued_on=c.issued_on, expires_on=c.expires_on,
-                covers_offer=any(o.pk == offer.pk for o in c.scope_offers.all()),
-                hds_activities=tuple(c.hds_activities),
+class FactsReader:
+    """The policy engine's inputs, read as tuples (no model instances).
+
+    ``inputs`` gives each offer a compact key built from ids and plain
+    values — provider, locations, DR support, the certificates whose scope
+    holds the offer, subcontractors, and last the category (which only
+    flags read: ``key[:-1]`` keys ``policy.assess_levels``) — equal for two
+    offers exactly when the engine sees the same facts (it never reads the
+    offer's id); ``facts`` builds the engine's dataclasses for a key. A provider's
+    seats, stakes and certificates are read once per reader: one reader
+    serves one re-assessment run.
+    """
+
+    def __init__(self) -> None:
+        self._providers: dict[int, tuple[policy.ProviderFacts, tuple[tuple, ...]]] = {}
+
+    def inputs(self, offer_ids: Iterable[int]) -> list[tuple[int, tuple]]:
+        # Plain SQL with one array parameter: an ``__in`` of thousands of ids
+        # costs Django and psycopg more per id than the query does.
+        ids = list(offer_ids)
+        offer = Offer._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""SELECT id, provider_id, storage_countries, processing_countries, backup_countries,
+                           technical_data_countries, administration_countries, support_countries,
+                           support_documented, dr_support, category
+                    FROM {offer} WHERE id = ANY(%s) ORDER BY id""",  # noqa: S608 (model table)
+                [ids],
             )
-            for c in provider.certifications.all()
-        )
-        subs = []
-        for s in offer.subcontractors.all():
-            chain = s.catalog_offer
-            chain_assessment = getattr(chain, "assessment", None) if chain else None
-            subs.append(policy.SubcontractorFacts(
-                name=s.name, country=s.country, has_data_access=s.has_data_access,
-                in_catalog=chain is not None,
-                chain_level=chain_assessment.level if chain_assessment else None,
-                chain_rank=chain_assessment.level_rank if chain_assessment else None,
+            rows = cursor.fetchall()
+            cursor.execute(
+                f"SELECT offer_id, certification_id FROM {Certification.scope_offers.through._meta.db_table} "  # noqa: S608
+                "WHERE offer_id = ANY(%s)",
+                [ids],
+            )
+            scope_rows = cursor.fetchall()
+            cursor.execute(
+                f"""SELECT s.offer_id, s.name, s.country, s.has_data_access, s.catalog_offer_id,
+                           a.level, a.level_rank
+                    FROM {Subcontractor._meta.db_table} s
+                    LEFT JOIN {OfferAssessment._meta.db_table} a ON a.offer_id = s.catalog_offer_id
+                    WHERE s.offer_id = ANY(%s) ORDER BY s.offer_id, s.id""",  # noqa: S608
+                [ids],
+            )
+            subcontractor_rows = cursor.fetchall()
+        self._providers_read({row[1] for row in rows} - self._providers.keys())
+        scopes: dict[int, list[int]] = {}
+        for offer_id, cert_id in scope_rows:
+            scopes.setdefault(offer_id, []).append(cert_id)
+        subcontractors: dict[int, list[policy.SubcontractorFacts]] = {}
+        for offer_id, name, country, access, chain_id, level, rank in subcontractor_rows:
+            subcontractors.setdefault(offer_id, []).append(policy.SubcontractorFacts(
+                name=name, country=country, has_data_access=access, in_catalog=chain_id is not None,
+                chain_level=level, chain_rank=rank,
             ))
-        result.append(policy.OfferFacts(
-            id=offer.pk,
-            provider=policy.ProviderFacts(
-                name=provider.name,
-                registered_office_country=provider.registered_office_country,
-                central_administration_country=provider.central_administration_country,
-                main_establishment_country=provider.main_establishment_country,
-                stakes=stakes,
+        return [
+            (pk, (provider_id, tuple(tuple(c) for c in places), documented, dr,
+                  frozenset(scopes.get(pk, ())), tuple(subcontractors.get(pk, ())), category))
+            for pk, provider_id, *places, documented, dr, category in rows
+        ]
+
+    def _providers_read(self, provider_ids: set[int]) -> None:
+        if not provider_ids:
+            return
+        stakes: dict[int, list[policy.Stake]] = {}
+        for provider_id, *stake in OwnershipStake.objects.filter(provider_id__in=provider_ids).values_list(
+            "provider_id", "holder_name", "holder_country", "capital_pct", "voting_pct", "has_veto",
+            "has_board_majority",
+        ):
+            stakes.setdefault(provider_id, []).append(policy.Stake(*stake))
+        certs: dict[int, list[tuple]] = {}
+        # The model's order (scheme, latest expiry first), then the id: the
+        # engine prefers, among equals, the certificate it meets first.
+        for provider_id, *cert in Certification.objects.filter(provider_id__in=provider_ids).order_by(
+            "scheme__code", "-expires_on", "pk"
+        ).values_list(
+            "provider_id", "pk", "scheme__code", "reference", "scheme_version", "assurance", "status",
+            "verification", "issued_on", "expires_on", "hds_activities",
+        ):
+            certs.setdefault(provider_id, []).append(tuple(cert))
+        for pk, name, registered, central, main in Provider.objects.filter(pk__in=provider_ids).values_list(
+            "pk", "name", "registered_office_country", "central_administration_country",
+            "main_establishment_country",
+        ):
+            self._providers[pk] = (
+                policy.ProviderFacts(
+                    name=name, registered_office_country=registered,
+                    central_administration_country=central, main_establishment_country=main,
+                    stakes=tuple(stakes.get(pk, ())),
+                ),
+                tuple(certs.get(pk, ())),
+            )
+
+    def facts(self, offer_id: int, key: tuple) -> policy.OfferFacts:
+        provider_id, places, documented, dr, scope, subcontractors, category = key
+        provider, certs = self._providers[provider_id]
+        return policy.OfferFacts(
+            id=offer_id,
+            provider=provider,
+            locations=dict(zip(policy.LOCATION_ROLES, places, strict=True)),
+            support_documented=documented,
+            dr_support=dr,
+            certifications=tuple(
+                policy.CertFacts(
+                    id=pk, scheme=scheme, reference=reference, version=version, assurance=assurance,
+                    status=status, verification=verification, issued_on=issued_on,
+                    expires_on=expires_on, covers_offer=pk in scope,
+                    hds_activities=tuple(activities),
+                )
+                for pk, scheme, reference, version, assurance, status, verification, issued_on,
+                expires_on, activities in certs
             ),
-            locations={role: tuple(countries) for role, countries in offer.location_map().items()},
-            support_documented=offer.support_documented,
-            dr_support=offer.dr_support,
-            certifications=certs,
-            subcontractors=tuple(subs),
-            category=offer.category,
-        ))
-    return result
+            subcontractors=subcontractors,
+            category=category,
+        )
+
+
+def offers_by_provider(offer_ids: Iterable[int]) -> list[int]:
+    """These offer ids, each once, by provider then id; ids of no offer last."""
+    ids = sorted(set(offer_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {Offer._meta.db_table} WHERE id = ANY(%s) ORDER BY provider_id, id",  # noqa: S608
+            [ids],
+        )
+        found = [pk for (pk,) in cursor.fetchall()]
+    missing = set(ids).difference(found)
+    return found + [pk for pk in ids if pk in missing]
+
+
+def offer_facts(offer_ids: Iterable[int]) -> list[policy.OfferFacts]:
+    reader = FactsReader()
+    return [reader.facts(pk, key) for pk, key in reader.inputs(offer_ids)]
 
 
 def offers_depending_on(offer_ids: Iterable[int]) -> list[int]:

@@ -72,6 +72,19 @@ def test_it_stores_what_the_policy_engine_computes():
             current.version,
             services._digest(result, current.version),
         ), offer.id
+        # The digest's text, assembled from parts encoded once, is the
+        # canonical encoding of the whole (else every stored digest changes).
+        assert services.digest_payload(result, current.version) == json.dumps(
+            {
+                "level": result.level,
+                "flags": result.flags,
+                "checks": result.checks_data(),
+                "relied": result.relied_certificates,
+                "policy": current.version,
+            },
+            sort_keys=True,
+            default=str,
+        )
     # The sample holds what once differed (the HDS activities an offer's
     # category needs, covered for some offers and not for others) and
     # several levels.

@@ -322,7 +322,6 @@ def _reserve_ids(cursor, table: str, n: int) -> range:
     return range(last - n + 1, last + 1)
 
 
-ROLES = ("storage", "processing", "backup", "technical_data", "administration", "support")
 # A template result names a provider's certificates by these stand-ins;
 # each provider's assessments replace them with its own ids and references.
 CERT_ID_STANDIN = 987_650_000
@@ -786,8 +785,17 @@ class _Loader:
 
     @staticmethod
     def _cert_facts(provider: dict) -> tuple[policy.CertFacts, ...]:
-        # As catalog.selectors.offer_facts reads them: every certificate of
-        # the provider has every one of its offers in scope.
+        # As catalog.selectors.FactsReader reads them: every certificate of
+        # the provider has every one of its offers in scope, and they come
+        # in the order (scheme, latest expiry first, id).
+        order = sorted(
+            range(len(provider["certs"])),
+            key=lambda i: (
+                provider["certs"][i]["scheme"],
+                -provider["certs"][i]["expires_on"].toordinal(),
+                provider["certs"][i]["id"],
+            ),
+        )
         return tuple(
             policy.CertFacts(
                 id=CERT_ID_STANDIN + i,
@@ -802,7 +810,7 @@ class _Loader:
                 covers_offer=True,
                 hds_activities=tuple(c["hds_activities"]),
             )
-            for i, c in enumerate(provider["certs"])
+            for i, c in ((i, provider["certs"][i]) for i in order)
         )
 
     def _template(self, provider: dict, location: str, dr: bool, category: str) -> int:
@@ -818,7 +826,7 @@ class _Loader:
             provider=self._provider_facts(provider),
             locations={
                 role: tuple(countries)
-                for role, countries in zip(ROLES, LOCATION_PROFILES[location]["where"], strict=True)
+                for role, countries in zip(policy.LOCATION_ROLES, LOCATION_PROFILES[location]["where"], strict=True)
             },
             support_documented=LOCATION_PROFILES[location]["documented"],
             dr_support=dr,
