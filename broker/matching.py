@@ -182,7 +182,11 @@ def _relied_for(candidate: Candidate, need) -> list[dict]:
 #   score is computed in integers: 100 × cheapest ÷ cost in thousandths is
 #   n ÷ b with n = 100,000 × cheapest cents and b = cost cents, whose
 #   remainder decides the rounding.
-# - sorted() of flags and countries compares code points: COLLATE "C".
+# - sorted() of flags and countries compares code points: COLLATE "C";
+#   each distinct array is sorted once (a whole category has thousands of
+#   rows but a few dozen distinct arrays: sorting per row was ~40 % of the
+#   statement at 100k). Both columns are NOT NULL, so the joins keep every
+#   row.
 # - warnings: the relied certificates needed for the tender (same test as
 #   _relied_for), each id once at its first position, then those expiring
 #   before the contract's end (ISO dates compared as strings, as in Python).
@@ -199,6 +203,12 @@ WITH u(unit, quantity, multiplier) AS (
     SELECT c.*, row_number() OVER (ORDER BY cost, coalesce(sla, 0) DESC, id) AS rank,
            100000 * 100 * min(cost) OVER () AS n, 100 * cost AS b
     FROM c WHERE cost <= %s
+), sorted_flags AS MATERIALIZED (
+    SELECT d.flags, (SELECT coalesce(jsonb_agg(f ORDER BY f COLLATE "C"), '[]') FROM unnest(d.flags) f) AS json
+    FROM (SELECT DISTINCT flags FROM r) AS d
+), sorted_countries AS MATERIALIZED (
+    SELECT d.countries, (SELECT coalesce(jsonb_agg(x ORDER BY x COLLATE "C"), '[]') FROM unnest(d.countries) x) AS json
+    FROM (SELECT DISTINCT countries FROM r) AS d
 )
 SELECT r.id AS offer_id, r.provider_id, r.rank,
        CASE WHEN r.cost = 0 THEN 100 ELSE
@@ -211,11 +221,9 @@ SELECT r.id AS offer_id, r.provider_id, r.rank,
            jsonb_build_object('rule', 'level', 'facts', jsonb_build_object('required', %s::text, 'granted', r.level)),
            jsonb_build_object('rule', 'flags', 'facts', jsonb_build_object(
                'required', %s::jsonb,
-               'granted', (SELECT coalesce(jsonb_agg(f ORDER BY f COLLATE "C"), '[]') FROM unnest(r.flags) f))),
+               'granted', sf.json)),
            jsonb_build_object('rule', 'location', 'facts', jsonb_build_object(
-               'constraint', %s::text,
-               'countries', (SELECT coalesce(jsonb_agg(x ORDER BY x COLLATE "C"), '[]')
-                             FROM unnest(r.countries) x))),
+               'constraint', %s::text, 'countries', sc.json)),
            jsonb_build_object('rule', 'cost', 'facts', jsonb_build_object(
                'estimated_cost', r.cost::text, 'budget', %s::text, 'normalised_price', r.price::text,
                'quantity', %s::text, 'months', %s::int))
@@ -233,8 +241,8 @@ SELECT r.id AS offer_id, r.provider_id, r.rank,
               ORDER BY e.cert -> 'id', e.n) AS w
         WHERE coalesce(w.cert ->> 'expires_on', '') <> ''
           AND (w.cert ->> 'expires_on') COLLATE "C" < %s::text COLLATE "C") AS warnings
-FROM r LEFT JOIN LATERAL (SELECT a.relied_certificates AS relied FROM {assessment} a WHERE a.offer_id = r.id)
-     AS a ON true
+FROM r JOIN sorted_flags sf ON sf.flags = r.flags JOIN sorted_countries sc ON sc.countries = r.countries
+     LEFT JOIN LATERAL (SELECT a.relied_certificates AS relied FROM {assessment} a WHERE a.offer_id = r.id) AS a ON true
 """
 
 
