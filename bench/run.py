@@ -88,11 +88,11 @@ def celery_round_trip(runs: int) -> dict:
 
 def offers_import_vs_copy(raw, rows: int, runs: int) -> dict:
     """Bulk import through the project's path (``services.offers_import``:
-    CSV-like text rows validated as the API validates them, COPY to a
-    staging table, one INSERT computing the search document) next to a raw
-    COPY of the very rows it wrote (search document included) into the same
-    indexed ``catalog_offer`` (its change-feed triggers fire for both). Both
-    are rolled back; the import's after-commit assessment is not counted."""
+    CSV-like text rows validated as the API validates them, the search
+    documents computed in one query, one COPY) next to a raw COPY of the
+    very rows it wrote (search document included) into the same indexed
+    ``catalog_offer`` (its change-feed triggers fire for both). Both are
+    rolled back; the import's after-commit assessment is not counted."""
     import psycopg
     from django.db import connection, transaction
 
