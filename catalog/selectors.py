@@ -284,8 +284,12 @@ class FactsReader:
         offer = Offer._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
-                f"""SELECT id, provider_id, storage_countries, processing_countries, backup_countries,
-                           technical_data_countries, administration_countries, support_countries,
+                # The six location arrays as one text (e.g. "{FR}|{DE,FR}|..."):
+                # a key as it is, parsed once per distinct key by ``facts``.
+                f"""SELECT id, provider_id,
+                           concat_ws('|', storage_countries::text, processing_countries::text,
+                                     backup_countries::text, technical_data_countries::text,
+                                     administration_countries::text, support_countries::text),
                            support_documented, dr_support, category
                     FROM {offer} WHERE id = ANY(%s) ORDER BY id""",  # noqa: S608 (model table)
                 [ids],
@@ -317,9 +321,9 @@ class FactsReader:
                 chain_level=level, chain_rank=rank,
             ))
         return [
-            (pk, (provider_id, tuple(tuple(c) for c in places), documented, dr,
+            (pk, (provider_id, places, documented, dr,
                   frozenset(scopes.get(pk, ())), tuple(subcontractors.get(pk, ())), category))
-            for pk, provider_id, *places, documented, dr, category in rows
+            for pk, provider_id, places, documented, dr, category in rows
         ]
 
     def _providers_read(self, provider_ids: set[int]) -> None:
@@ -360,7 +364,11 @@ class FactsReader:
         return policy.OfferFacts(
             id=offer_id,
             provider=provider,
-            locations=dict(zip(policy.LOCATION_ROLES, places, strict=True)),
+            # Country codes are two letters: PostgreSQL never quotes them.
+            locations={
+                role: tuple(text.strip("{}").split(",")) if text != "{}" else ()
+                for role, text in zip(policy.LOCATION_ROLES, places.split("|"), strict=True)
+            },
             support_documented=documented,
             dr_support=dr,
             certifications=tuple(
