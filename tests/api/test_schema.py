@@ -138,7 +138,14 @@ def test_every_link_names_an_operation_and_exactly_its_path_parameters(schema):
 def test_a_link_to_a_parameter_the_target_does_not_take_fails_the_build(monkeypatch):
     from config import openapi
 
+    paths = {"/api/v1/tenders/": {"post": {"operationId": "v1_tenders_create", "responses": {"201": {}}}},
+             "/api/v1/tenders/{id}/": {"get": {"operationId": "v1_tenders_retrieve", "responses": {},
+                                               "parameters": [{"name": "id", "in": "path"}]}}}
     monkeypatch.setattr(openapi, "WORKFLOWS", {("v1_tenders_create", "201"): ({"pk": openapi.CREATED},
                                                                              ("v1_tenders_retrieve",))})
     with pytest.raises(ValueError, match="v1_tenders_retrieve takes"):
-        SchemaGenerator().get_schema(request=None, public=True)
+        openapi.workflow_links({"paths": paths}, None, None, True)
+    monkeypatch.setattr(openapi, "WORKFLOWS", {("v1_tenders_create", "201"): ({"id": openapi.CREATED},
+                                                                             ("v1_tenders_retrieve",))})
+    created = openapi.workflow_links({"paths": paths}, None, None, True)["paths"]["/api/v1/tenders/"]["post"]
+    assert created["responses"]["201"]["links"]["v1_tenders_retrieve"]["parameters"] == {"id": "$response.body#/id"}
