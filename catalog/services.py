@@ -1200,7 +1200,7 @@ def _import_row(row: dict[str, Any], countries: frozenset[str], categories: froz
     own error."""
     typed, located = {}, {}
     for field, value in row.items():
-        if field is None:  # a CSV row longer than its header
+        if field is None or value is None:  # a CSV row longer, or shorter, than its header
             continue
         if field in LOCATION_FIELDS:
             if isinstance(value, str):

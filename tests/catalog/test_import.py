@@ -43,6 +43,12 @@ def test_it_imports_drafts_as_offer_create_would_make_them(tmp_path, provider_a,
     assert {f: getattr(first, f) for f in derived} == {f: getattr(reference, f) for f in derived}
     assert first.status == Offer.Status.DRAFT and first.created_at and first.updated_at
     assert second.minimum_months == 0 and second.capacity is None and second.storage_countries == []
+    # A row shorter than the header: the missing cells take the defaults.
+    ids = services.offers_import(provider=provider_a, actor=None, rows=[
+        {"name": "Court", "category": "backup", "cpv_code": "72317000-0", "unit": "GB_MONTH",
+         "unit_price": "1", "description": None, "dr_support": None}])
+    short = Offer.objects.get(pk=ids[0])
+    assert (short.description, short.dr_support, short.status) == ("", False, Offer.Status.DRAFT)
     # Searchable (same document as offer_create), and assessed after commit.
     found = selectors.offers_filter(Offer.objects.filter(provider=provider_a), q="coffre lyon")
     assert set(found.values_list("pk", flat=True)) == {first.pk, reference.pk}
