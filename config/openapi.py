@@ -204,6 +204,8 @@ def example_for(schema: dict, components: dict, name: str = "", depth: int = 0) 
             return FORMAT_EXAMPLES[fmt]
         if fmt == "binary":
             return "(file content)"
+        if schema.get("maxLength") == 2:  # the two-letter fields are ISO 3166-1 country codes
+            return "FR"
         value = "example"
         return value[: schema["maxLength"]] if "maxLength" in schema else value
     return {}
