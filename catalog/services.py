@@ -957,16 +957,27 @@ def _assessments_write(rows: list[tuple], *, version: int, now) -> list[int]:
     # lists in Python (measured: ~2 s per batch of 500).
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
+        # The distinct results go through a temporary table: stored there,
+        # their checks are compressed once and every offer's row takes the
+        # compressed value as it is (from a CTE, each row compressed the
+        # same ~5 kB again: 130-210 → 55-65 µs per row written, 100k offers).
         cursor.execute(
-            f"""WITH r AS MATERIALIZED (
-                    SELECT i, l, rk, ARRAY(SELECT jsonb_array_elements_text(f::jsonb)) AS f,
-                           c::jsonb AS c, rc::jsonb AS rc, d
-                    FROM unnest(%b::int[], %b::text[], %b::int[], %b::text[], %b::text[], %b::text[], %b::text[])
-                         AS u(i, l, rk, f, c, rc, d))
-                INSERT INTO {table} (offer_id, level, level_rank, flags, checks, relied_certificates,
+            "CREATE TEMPORARY TABLE IF NOT EXISTS catalog_assessment_result (i int, l text, rk int,"
+            " f varchar(20)[], c jsonb, rc jsonb, d text) ON COMMIT DELETE ROWS"
+        )
+        cursor.execute("DELETE FROM catalog_assessment_result")
+        cursor.execute(
+            """INSERT INTO catalog_assessment_result
+               SELECT i, l, rk, ARRAY(SELECT jsonb_array_elements_text(f::jsonb)), c::jsonb, rc::jsonb, d
+               FROM unnest(%b::int[], %b::text[], %b::int[], %b::text[], %b::text[], %b::text[], %b::text[])
+                    AS u(i, l, rk, f, c, rc, d)""",
+            [list(range(len(distinct))), *([d[i] for d in distinct] for i in (0, 1, 2, 4, 5, 3))],
+        )
+        cursor.execute(
+            f"""INSERT INTO {table} (offer_id, level, level_rank, flags, checks, relied_certificates,
                                      policy_version, inputs_digest, assessed_at)
                 SELECT t.o, r.l, r.rk, r.f, r.c, r.rc, %b, r.d, %b
-                FROM unnest(%b::bigint[], %b::int[]) AS t(o, i) JOIN r ON r.i = t.i
+                FROM unnest(%b::bigint[], %b::int[]) AS t(o, i) JOIN catalog_assessment_result r ON r.i = t.i
                 ON CONFLICT (offer_id) DO UPDATE SET
                     level = EXCLUDED.level, level_rank = EXCLUDED.level_rank, flags = EXCLUDED.flags,
                     checks = EXCLUDED.checks, relied_certificates = EXCLUDED.relied_certificates,
@@ -974,8 +985,7 @@ def _assessments_write(rows: list[tuple], *, version: int, now) -> list[int]:
                     assessed_at = EXCLUDED.assessed_at
                 WHERE {table}.inputs_digest IS DISTINCT FROM EXCLUDED.inputs_digest
                 RETURNING offer_id""",  # noqa: S608
-            [list(range(len(distinct))), *([d[i] for d in distinct] for i in (0, 1, 2, 4, 5, 3)),
-             version, now, [r[0] for r in rows], offer_index],
+            [version, now, [r[0] for r in rows], offer_index],
         )
         return [offer_id for (offer_id,) in cursor.fetchall()]
 
