@@ -248,11 +248,14 @@ def tender_match(*, tender_id: int) -> MatchRun:
                       .get(pk=tender_id))
             if tender.status != TenderStatus.PUBLISHED:
                 rows, invited = 0, []
+                tender_services.tender_matching_mark(tender_id=tender_id, state=MatchingState.DONE)
             else:
                 stated = {tender.level: SensitivityLevel(code=tender.level, rank=tender.stated_rank)}
                 need = tender_selectors.need_of(tender, levels=stated if tender.stated_rank is not None else None)
+                # Also marks the run done: if what follows fails, the
+                # transaction rolls back and the run is marked failed below.
                 rows, invited = tender_services.shortlist_replace(
-                    tender=tender, select=matching.shortlist_select(tender, need))
+                    tender=tender, select=matching.shortlist_select(tender, need), finish=True)
             if invited:
                 webhooks_on_invitations(tender=tender, provider_ids=invited)
                 notify(
@@ -266,7 +269,6 @@ def tender_match(*, tender_id: int) -> MatchRun:
                                                          "deadline": _when(tender.response_deadline)}),
                     url=f"/api/v1/tenders/{tender_id}/",
                 )
-            tender_services.tender_matching_mark(tender_id=tender_id, state=MatchingState.DONE)
     except Exception as exc:
         tender_services.tender_matching_mark(tender_id=tender_id, state=MatchingState.FAILED,
                                              error=f"{type(exc).__name__}: {exc}")

@@ -545,7 +545,7 @@ def shortlist_store(*, tender_id: int, rows: list[dict]) -> list[int]:
     return new
 
 
-def shortlist_replace(*, tender: Tender, select: tuple[str, list]) -> tuple[int, list[int]]:
+def shortlist_replace(*, tender: Tender, select: tuple[str, list], finish: bool = False) -> tuple[int, list[int]]:
     """``shortlist_store`` for a shortlist computed in the database:
     ``select`` (SQL and parameters for Django's cursor) gives ``offer_id``,
     ``provider_id``, ``rank``, ``score``, ``estimated_cost``, ``reasons``,
@@ -553,6 +553,8 @@ def shortlist_replace(*, tender: Tender, select: tuple[str, list]) -> tuple[int,
     changed ones (an unchanged row keeps its id and computation time) and
     invites the providers not invited yet; nothing crosses into Python.
     Returns the number of rows and the newly invited provider ids.
+    ``finish`` also records the matching run as done, in the same statement
+    (one round trip less per run; it commits or rolls back with the rest).
 
     The caller holds ``tender``'s row lock (``select_for_update``) and has
     checked that it is published, inside the current transaction."""
@@ -587,9 +589,13 @@ def shortlist_replace(*, tender: Tender, select: tuple[str, list]) -> tuple[int,
                     INSERT INTO {invitation} (tender_id, provider_id, created_at)
                     SELECT DISTINCT %s::bigint, provider_id, %s::timestamptz FROM scored
                     ON CONFLICT (tender_id, provider_id) DO NOTHING
-                    RETURNING provider_id)
+                    RETURNING provider_id),
+                finished AS (
+                    UPDATE {Tender._meta.db_table} SET matching_state = %s, matching_finished_at = %s,
+                                                        matching_error = ''
+                    WHERE id = %s AND %s)
                 SELECT (SELECT count(*) FROM scored), array(SELECT provider_id FROM invited ORDER BY 1)""",  # noqa: S608
-            [*params, tender.pk, tender.pk, now, tender.pk, now],
+            [*params, tender.pk, tender.pk, now, tender.pk, now, MatchingState.DONE, now, tender.pk, finish],
         )
         count, invited = cursor.fetchone()
     return count, list(invited)
