@@ -493,6 +493,15 @@ def tender_matching_start(*, tender_id: int) -> bool:
         return cursor.rowcount == 1
 
 
+# Both shortlist writers insert into the table aliased ``e``: a row whose
+# values are unchanged is not written (it keeps its id and computed_at).
+_SHORTLIST_UPSERT = """ON CONFLICT (tender_id, offer_id) DO UPDATE SET
+    rank = EXCLUDED.rank, score = EXCLUDED.score, estimated_cost = EXCLUDED.estimated_cost,
+    reasons = EXCLUDED.reasons, warnings = EXCLUDED.warnings, computed_at = EXCLUDED.computed_at
+    WHERE (e.rank, e.score, e.estimated_cost, e.reasons, e.warnings)
+          IS DISTINCT FROM (EXCLUDED.rank, EXCLUDED.score, EXCLUDED.estimated_cost, EXCLUDED.reasons, EXCLUDED.warnings)"""
+
+
 @transaction.atomic
 def shortlist_store(*, tender_id: int, rows: list[dict]) -> list[int]:
     """Replace a published tender's shortlist with ``rows`` (``offer_id``,
@@ -524,13 +533,7 @@ def shortlist_store(*, tender_id: int, rows: list[dict]) -> list[int]:
                     SELECT %b, o, r, s, c, true, re::jsonb, w::jsonb, %b
                     FROM unnest(%b::bigint[], %b::int[], %b::numeric[], %b::numeric[], %b::text[], %b::text[])
                          AS t(o, r, s, c, re, w)
-                    ON CONFLICT (tender_id, offer_id) DO UPDATE SET
-                        rank = EXCLUDED.rank, score = EXCLUDED.score, estimated_cost = EXCLUDED.estimated_cost,
-                        reasons = EXCLUDED.reasons, warnings = EXCLUDED.warnings,
-                        computed_at = EXCLUDED.computed_at
-                    WHERE (e.rank, e.score, e.estimated_cost, e.reasons, e.warnings)
-                          IS DISTINCT FROM (EXCLUDED.rank, EXCLUDED.score, EXCLUDED.estimated_cost,
-                                            EXCLUDED.reasons, EXCLUDED.warnings)""",  # noqa: S608
+                    {_SHORTLIST_UPSERT}""",  # noqa: S608
                 [tender_id, timezone.now(), list(wanted), [row["rank"] for row in values],
                  [row["score"] for row in values], [row["estimated_cost"] for row in values],
                  [json.dumps(row["reasons"]) for row in values], [json.dumps(row["warnings"]) for row in values]],
@@ -578,13 +581,7 @@ def shortlist_replace(*, tender: Tender, select: tuple[str, list], finish: bool 
                     INSERT INTO {shortlist} AS e (tender_id, offer_id, rank, score, estimated_cost, within_budget,
                                                   reasons, warnings, computed_at)
                     SELECT %s, offer_id, rank, score, estimated_cost, true, reasons, warnings, %s FROM scored
-                    ON CONFLICT (tender_id, offer_id) DO UPDATE SET
-                        rank = EXCLUDED.rank, score = EXCLUDED.score, estimated_cost = EXCLUDED.estimated_cost,
-                        reasons = EXCLUDED.reasons, warnings = EXCLUDED.warnings,
-                        computed_at = EXCLUDED.computed_at
-                    WHERE (e.rank, e.score, e.estimated_cost, e.reasons, e.warnings)
-                          IS DISTINCT FROM (EXCLUDED.rank, EXCLUDED.score, EXCLUDED.estimated_cost,
-                                            EXCLUDED.reasons, EXCLUDED.warnings)),
+                    {_SHORTLIST_UPSERT}),
                 invited AS (
                     INSERT INTO {invitation} (tender_id, provider_id, created_at)
                     SELECT DISTINCT %s::bigint, provider_id, %s::timestamptz FROM scored
