@@ -318,7 +318,9 @@ class Offer(models.Model):
     price_is_illustrative = models.BooleanField(default=False)
     # Derived from unit and unit_price by offer services, for comparison.
     normalised_unit = models.CharField(max_length=20, editable=False, default="")
-    normalised_price = models.DecimalField(max_digits=16, decimal_places=6, editable=False, default=0)
+    # 18 digits: the highest unit price the API accepts, sold per hour, is
+    # 730 times larger per month (units.HOURS_PER_MONTH).
+    normalised_price = models.DecimalField(max_digits=18, decimal_places=6, editable=False, default=0)
     minimum_commitment = models.DecimalField(
         max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(Decimal("0"))],
         help_text=_("Minimum quantity, in units of sale"),

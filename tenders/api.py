@@ -831,7 +831,7 @@ class SourcingOfferBrief(serializers.Serializer):
     provider = serializers.SerializerMethodField()
     unit = serializers.CharField()
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=4)
-    normalised_price = serializers.DecimalField(max_digits=16, decimal_places=6)
+    normalised_price = serializers.DecimalField(max_digits=18, decimal_places=6)
     normalised_unit = serializers.CharField()
     level = serializers.SerializerMethodField()
     flags = serializers.SerializerMethodField()

@@ -344,7 +344,7 @@ class Order(models.Model):
     quantity = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
     duration_months = models.PositiveSmallIntegerField()
     unit_price = models.DecimalField(max_digits=12, decimal_places=4)
-    normalised_price = models.DecimalField(max_digits=16, decimal_places=6)
+    normalised_price = models.DecimalField(max_digits=18, decimal_places=6)
     total = models.DecimalField(max_digits=16, decimal_places=2)
     level = models.CharField(max_length=2)
     flags = ArrayField(models.CharField(max_length=20), default=list, blank=True)
