@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 # Every event an endpoint can subscribe to (``ping`` is sent on demand to
@@ -44,10 +45,10 @@ EVENT_TYPES: dict[str, str] = {
 }
 PING = "ping"
 
-# Retries: attempt n failed, attempt n+1 waits BACKOFF_BASE × 2^(n-1)
-# seconds, at most BACKOFF_CAP; after MAX_ATTEMPTS the delivery fails.
+# Retries: attempt n failed, attempt n+1 waits WEBHOOK_BACKOFF_BASE_SECONDS
+# (30 by default) × 2^(n-1) seconds, at most BACKOFF_CAP; after MAX_ATTEMPTS
+# the delivery fails.
 MAX_ATTEMPTS = 8
-BACKOFF_BASE = 30
 BACKOFF_CAP = 3600
 SIGNATURE_TOLERANCE = 300  # seconds a receiver should accept, documented
 USER_AGENT = "GuichetCloud-Webhooks/1.0"
@@ -57,7 +58,7 @@ MAX_RESPONSE_BYTES = 64 * 1024
 
 def backoff(attempt: int) -> int:
     """Seconds to wait after failed attempt ``attempt`` (1-based)."""
-    return min(BACKOFF_BASE * 2 ** (max(attempt, 1) - 1), BACKOFF_CAP)
+    return min(settings.WEBHOOK_BACKOFF_BASE_SECONDS * 2 ** (max(attempt, 1) - 1), BACKOFF_CAP)
 
 
 def body_bytes(payload: dict) -> bytes:

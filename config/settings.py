@@ -506,6 +506,8 @@ CELERY_BEAT_SCHEDULE["tenders-match-stale"] = {"task": "broker.tasks.tenders_mat
 # on (tests use a receiver on 127.0.0.1; never in production).
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5, minimum=1)
+# The first retry waits this long, each next one twice as long (broker.webhooks.backoff).
+WEBHOOK_BACKOFF_BASE_SECONDS = env_int("WEBHOOK_BACKOFF_BASE_SECONDS", 30, minimum=1)
 # Sweeper: re-sends pending deliveries whose retry task was lost.
 CELERY_BEAT_SCHEDULE["webhooks-retry-due"] = {"task": "broker.tasks.webhooks_retry_due", "schedule": 60.0}
 # Daily digest of the agencies' open sourcing files (new offers, lost eligibility).
