@@ -7,12 +7,13 @@ Every scale row is marked (provider and agency slugs start with ``scale-``,
 tender and order references with ``SCALE-``) so that ``--reset`` removes
 exactly what an earlier run added and nothing else.
 
-Assessments are genuine outputs of the pure policy engine: the engine runs
-once per (provider, location profile, DR support) combination — the only
-inputs that differ between offers — with the provider's real certificate
-ids, and its result (level, flags, checks, relied certificates, digest) is
-copied to every offer of that combination. ``offers_assess`` on a scale
-offer therefore finds nothing to change.
+Assessments are genuine outputs of the pure policy engine, equal to what
+``offers_assess`` computes on each offer's own facts (the test compares
+every one): the engine runs once per kind of provider (profile, states of
+its certificates), location profile, DR support and category, with
+stand-ins for the certificate ids and references; each provider's
+assessments substitute its own in the rendered JSON and digest text. Each
+distinct assessment is COPYed once and joined to its offers.
 
 The change-feed triggers (catalog/migrations/0004, tenders/migrations/0002)
 are disabled inside the load transaction (``ALTER TABLE ... DISABLE TRIGGER
@@ -22,12 +23,12 @@ per offer and assessment would double the write volume. The ALTER TABLE
 takes an exclusive lock on those tables for the load's duration, which a
 seed on a dedicated database can afford.
 
-The search document is computed in bulk: the offers are COPYed into an
-unindexed temporary table together with their accent-folded texts
-(``catalog.selectors.fold``, as the services do), then moved into
-``catalog_offer`` with one INSERT ... SELECT that computes the weighted
-``to_tsvector`` — each row is written once, instead of once by COPY and
-again by an UPDATE of the search document.
+The search document is assembled, not computed per row: PostgreSQL gives
+the lexemes of each text fragment once (names, provider names, a pool of
+descriptions), and each offer's tsvector is written as tsvector input
+(positions shifted as ``||`` shifts them), COPYed with the offer. Secondary
+indexes are built after the load; as a superuser the load runs without
+per-row foreign-key triggers and checks every key once, set-based.
 """
 
 # SQL here is assembled from this module's own constants, never from input.
