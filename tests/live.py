@@ -5,6 +5,7 @@ tests (tests/e2e) and the live schemathesis run (tests/api) each start one."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import socket
 import subprocess
@@ -72,27 +73,54 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
+_TEMPLATE: str | None = None
+
+
+def _drop(name: str) -> None:
+    with psycopg.connect(_url_for("postgres"), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _demo_template(env: dict) -> str:
+    """A database migrated from scratch and seeded with the demo, built once
+    per test session: each live market is a copy of it (CREATE DATABASE …
+    TEMPLATE, well under a second, where migrate + seed_demo take ~25 s).
+    The test database itself cannot serve, since transactional tests flush
+    it (policy tables included)."""
+    global _TEMPLATE
+    if _TEMPLATE is None:
+        name = f"{settings.DATABASES['default']['TEST']['NAME']}_live_template"
+        _drop(name)
+        with psycopg.connect(_url_for("postgres"), autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        for command in (["migrate", "--noinput"], ["seed_demo"]):
+            subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, check=True, timeout=300,
+                           env={**env, "DATABASE_URL": _url_for(name), "CELERY_TASK_ALWAYS_EAGER": "1"},
+                           stdout=subprocess.DEVNULL)
+        atexit.register(_drop, name)
+        _TEMPLATE = name
+    return _TEMPLATE
+
+
 @contextmanager
 def live_market(django_db_blocker, suffix: str):
     """The demo marketplace served on loopback by gunicorn with a Celery
     worker on a queue of its own, in database ``<test database>_<suffix>``,
-    migrated from scratch: the test database itself cannot serve as a
-    template, since transactional tests flush it (policy tables included)."""
+    a fresh copy of the session's demo template (``_demo_template``)."""
     name = f"{settings.DATABASES['default']['TEST']['NAME']}_{suffix}"
-    with django_db_blocker.unblock():
-        connections.close_all()
-        with psycopg.connect(_url_for("postgres"), autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.execute(f'CREATE DATABASE "{name}"')
-    database_url = _url_for(name)
     queue = f"{suffix}-{os.getpid()}"
-    env = {**os.environ, "GUICHET_TESTING": "1", "DJANGO_DEBUG": "0", "DATABASE_URL": database_url,
+    env = {**os.environ, "GUICHET_TESTING": "1", "DJANGO_DEBUG": "0",
            "CELERY_TASK_DEFAULT_QUEUE": queue, "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "1",
            "GUICHET_DEMO_DATA": "1"}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    for command in (["migrate", "--noinput"], ["seed_demo"]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, check=True, timeout=300,
-                       env={**env, "CELERY_TASK_ALWAYS_EAGER": "1"}, stdout=subprocess.DEVNULL)
+    with django_db_blocker.unblock():
+        connections.close_all()
+        template = _demo_template(env)
+        _drop(name)
+        with psycopg.connect(_url_for("postgres"), autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    database_url = _url_for(name)
+    env["DATABASE_URL"] = database_url
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     worker = subprocess.Popen(
@@ -108,5 +136,4 @@ def live_market(django_db_blocker, suffix: str):
     finally:
         _stop(web)
         _stop(worker)
-        with psycopg.connect(_url_for("postgres"), autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop(name)
