@@ -161,7 +161,11 @@ def _whole(value: Any, low: int, high: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
-def _decimal(field: str, value: Any, *, minimum: Decimal = Decimal("0")) -> Decimal:
+def _decimal(field: str, value: Any, *, minimum: Decimal = Decimal("0"), column=None) -> Decimal:
+    """A finite number at least ``minimum`` and, given the model field that
+    stores it, below the column's whole-digit limit: the database would
+    refuse more (a numeric overflow), so the caller hears it as a field
+    error whatever door it came through."""
     if isinstance(value, bool):
         raise _invalid(field, _("A number is required."))
     try:
@@ -170,6 +174,9 @@ def _decimal(field: str, value: Any, *, minimum: Decimal = Decimal("0")) -> Deci
         raise _invalid(field, _("A number is required.")) from None
     if not result.is_finite() or result < minimum:
         raise _invalid(field, _("Must be a number of at least %(minimum)s.") % {"minimum": minimum})
+    if column is not None and result >= Decimal(10) ** (column.max_digits - column.decimal_places):
+        raise _invalid(field, _("Must be less than %(limit)s.") % {
+            "limit": Decimal(10) ** (column.max_digits - column.decimal_places)})
     return result
 
 
@@ -209,14 +216,16 @@ def _tender_clean(data: dict[str, Any], *, instance: Tender | None) -> dict[str,
                 raise _invalid("location_constraint", _("Use EU, an ISO 3166-1 country code, or nothing."))
         clean["location_constraint"] = loc
     if "quantity" in clean:
-        clean["quantity"] = _decimal("quantity", clean["quantity"], minimum=Decimal("0.01"))
+        clean["quantity"] = _decimal("quantity", clean["quantity"], minimum=Decimal("0.01"),
+                                     column=Tender._meta.get_field("quantity"))
     if "unit" in clean and clean["unit"] not in units.UNITS:
         raise _invalid("unit", _("Unknown unit."))
     if "duration_months" in clean:
         if not _whole(clean["duration_months"], 1, 120):
             raise _invalid("duration_months", _("A whole number of months between 1 and 120."))
     if "estimated_value" in clean:
-        clean["estimated_value"] = _decimal("estimated_value", clean["estimated_value"], minimum=Decimal("1"))
+        clean["estimated_value"] = _decimal("estimated_value", clean["estimated_value"], minimum=Decimal("1"),
+                                            column=Tender._meta.get_field("estimated_value"))
         clean["procedure"] = procedure_for(clean["estimated_value"])
     if "response_deadline" in clean:
         deadline = clean["response_deadline"]
@@ -675,7 +684,8 @@ def response_submit(*, tender: Tender, provider, actor, offer: Offer, total_pric
     if failed:
         raise TenderError(_("This offer is not eligible for this tender now."), code="not_eligible",
                           fields={"offer": [f["rule"] for f in failed]})
-    price = _decimal("total_price", total_price, minimum=Decimal("0.01"))
+    price = _decimal("total_price", total_price, minimum=Decimal("0.01"),
+                     column=TenderResponse._meta.get_field("total_price"))
     if price != price.quantize(CENT):
         raise _invalid("total_price", _("A price in euros and cents (two decimals at most)."))
     # In cents from here on: the receipt, the audit and the stored row agree.
@@ -780,7 +790,7 @@ def order_place(*, agency: Agency, actor, offer: Offer, quantity: Any, duration_
         _sourcing_file_usable(sourcing_file, agency)
         if offer.pk not in sourcing_file_offer_ids(sourcing_file):
             raise _invalid("offer", _("This offer is not in the sourcing file's locked result."))
-    quantity = _decimal("quantity", quantity, minimum=Decimal("0.01"))
+    quantity = _decimal("quantity", quantity, minimum=Decimal("0.01"), column=Order._meta.get_field("quantity"))
     if not _whole(duration_months, 1, 120):
         raise _invalid("duration_months", _("A whole number of months between 1 and 120."))
     clean = _tender_clean({"level": level, "flags": flags or []}, instance=None)

@@ -7,7 +7,10 @@ the budget's 14 digits."""
 
 from decimal import Decimal
 
+import pytest
+
 from tenders.models import MatchingState, ShortlistEntry
+from tenders.services import TenderError
 from tests import factories
 from tests.conftest import client_for
 
@@ -36,3 +39,15 @@ def test_the_highest_hourly_price_is_matched_and_its_cost_served(ministry, buyer
     assert entry.estimated_cost == Decimal(HIGHEST_PRICE) * 730
     row = client_for(buyer).get(f"/api/v1/tenders/{tender.pk}/shortlist/").json()["results"][0]
     assert Decimal(row["estimated_cost"]) == entry.estimated_cost
+
+
+@pytest.mark.parametrize(("field", "value"), [("estimated_value", "1000000000000"), ("quantity", "1e12")])
+def test_a_number_past_its_column_is_a_field_error_whatever_the_door(ministry, buyer, field, value):
+    """The API's serializer and the web form bound these already; the
+    service bounds them too, so a direct caller (a command, an import) gets
+    a field error rather than the database's overflow."""
+    with pytest.raises(TenderError) as error:
+        factories.tender(ministry, actor=buyer, **{field: value})
+    assert error.value.fields == {field: ["Must be less than 1000000000000."]}
+    assert error.value.http_status == 400
+    assert factories.tender(ministry, actor=buyer, **{field: "999999999999.99"}).pk
