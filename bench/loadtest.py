@@ -48,8 +48,22 @@ def _free_port() -> int:
 
 
 def _psql(socket_dir: str, sql: str) -> str:
-    return subprocess.run([str(embedded._pg_bin("psql")), "-h", socket_dir, "-U", "postgres", "-d", "postgres",
-                           "-tAc", sql], check=True, capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        [
+            str(embedded._pg_bin("psql")),
+            "-h",
+            socket_dir,
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-tAc",
+            sql,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
 
 
 def prepare(fresh: bool) -> dict:
@@ -62,31 +76,50 @@ def prepare(fresh: bool) -> dict:
     if not exists:
         _psql(socket_dir, f'CREATE DATABASE "{DATABASE}"')
     WORK.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ,
-           "DATABASE_URL": embedded.postgres_url(socket_dir, DATABASE),
-           "REDIS_URL": embedded.redis_url(redis_socket, db=3),
-           "DJANGO_DEBUG": "0", "GUICHET_TESTING": "0",
-           "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(60),
-           "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost", "DJANGO_SECURE_SSL_REDIRECT": "0",
-           "DJANGO_HSTS_SECONDS": "0", "STATIC_ROOT": str(WORK / "static"),
-           "API_THROTTLE_ANON": "10000000/hour", "API_THROTTLE_USER": "10000000/hour",
-           "API_THROTTLE_KEY": "10000000/hour", "CELERY_TASK_DEFAULT_QUEUE": f"loadtest-{os.getpid()}",
-           "GUICHET_DEMO_DATA": "1", "LOG_LEVEL": "WARNING", "LOADTEST_DATA": str(WORK / "data.json"),
-           # Invitations are e-mailed: not to the terminal, during a measurement.
-           "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": embedded.postgres_url(socket_dir, DATABASE),
+        "REDIS_URL": embedded.redis_url(redis_socket, db=3),
+        "DJANGO_DEBUG": "0",
+        "GUICHET_TESTING": "0",
+        "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(60),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_HSTS_SECONDS": "0",
+        "STATIC_ROOT": str(WORK / "static"),
+        "API_THROTTLE_ANON": "10000000/hour",
+        "API_THROTTLE_USER": "10000000/hour",
+        "API_THROTTLE_KEY": "10000000/hour",
+        "CELERY_TASK_DEFAULT_QUEUE": f"loadtest-{os.getpid()}",
+        "GUICHET_DEMO_DATA": "1",
+        "LOG_LEVEL": "WARNING",
+        "LOADTEST_DATA": str(WORK / "data.json"),
+        # Invitations are e-mailed: not to the terminal, during a measurement.
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+    }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     manage = [PY, "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     _say("demo data (first run only)...")
-    subprocess.run([*manage, "seed_demo", "--if-empty"], cwd=ROOT, check=True,
-                   env={**env, "CELERY_TASK_ALWAYS_EAGER": "1"})
+    subprocess.run(
+        [*manage, "seed_demo", "--if-empty"],
+        cwd=ROOT,
+        check=True,
+        env={**env, "CELERY_TASK_ALWAYS_EAGER": "1"},
+    )
     manifest = WORK / "static" / "staticfiles.json"
     ours = [p.stat().st_mtime for p in ROOT.glob("*/static/**/*") if p.is_file()]
     if not manifest.exists() or manifest.stat().st_mtime < max(ours, default=0):
         _say("collecting static files (compressed, hashed: a few minutes the first time)...")
-        subprocess.run([*manage, "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([PY, "-m", "bench.loadtest_setup", env["LOADTEST_DATA"]], cwd=ROOT, check=True,
-                   env={**env, "CELERY_TASK_ALWAYS_EAGER": "1", "DJANGO_SETTINGS_MODULE": "config.settings"})
+        subprocess.run(
+            [*manage, "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+        )
+    subprocess.run(
+        [PY, "-m", "bench.loadtest_setup", env["LOADTEST_DATA"]],
+        cwd=ROOT,
+        check=True,
+        env={**env, "CELERY_TASK_ALWAYS_EAGER": "1", "DJANGO_SETTINGS_MODULE": "config.settings"},
+    )
     return env
 
 
@@ -108,18 +141,28 @@ def summarise(prefix: Path, args) -> dict:
     failures = list(csv.DictReader(open(f"{prefix}_failures.csv")))  # noqa: SIM115
 
     def figures(row: dict) -> dict:
-        return {"requests": int(row["Request Count"]), "failures": int(row["Failure Count"]),
-                "rps": round(float(row["Requests/s"]), 1), "p50_ms": int(float(row["50%"] or 0)),
-                "p95_ms": int(float(row["95%"] or 0)), "p99_ms": int(float(row["99%"] or 0)),
-                "max_ms": int(float(row["Max Response Time"] or 0))}
+        return {
+            "requests": int(row["Request Count"]),
+            "failures": int(row["Failure Count"]),
+            "rps": round(float(row["Requests/s"]), 1),
+            "p50_ms": int(float(row["50%"] or 0)),
+            "p95_ms": int(float(row["95%"] or 0)),
+            "p99_ms": int(float(row["99%"] or 0)),
+            "max_ms": int(float(row["Max Response Time"] or 0)),
+        }
 
     return {
-        "users": args.users, "spawn_rate": args.spawn_rate, "duration_s": args.duration,
-        "machine": {"cpus": os.cpu_count()}, "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "users": args.users,
+        "spawn_rate": args.spawn_rate,
+        "duration_s": args.duration,
+        "machine": {"cpus": os.cpu_count()},
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "total": figures(next(r for r in rows if r["Name"] == "Aggregated")),
         "requests": {r["Name"]: figures(r) for r in rows if r["Name"] != "Aggregated"},
-        "errors": [{"name": f["Name"], "error": f["Error"][:300], "occurrences": int(f["Occurrences"])}
-                   for f in failures],
+        "errors": [
+            {"name": f["Name"], "error": f["Error"][:300], "occurrences": int(f["Occurrences"])}
+            for f in failures
+        ],
     }
 
 
@@ -136,25 +179,91 @@ def main(argv: list[str]) -> int:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = open(WORK / "servers.log", "ab")  # noqa: SIM115 - closed at exit
-    spawn = {"cwd": ROOT, "env": env, "start_new_session": True, "stdout": log, "stderr": subprocess.STDOUT}
+    spawn = {
+        "cwd": ROOT,
+        "env": env,
+        "start_new_session": True,
+        "stdout": log,
+        "stderr": subprocess.STDOUT,
+    }
     children = [
-        subprocess.Popen([PY, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                          "--workers", str(args.web_workers), "--threads", "4", "--no-control-socket",
-                          "--log-level", "warning", "--backlog", "256",
-                          # Longer than a user's pause (2 s): a keep-alive connection closed by the
-                          # server just as the client reuses it is a reset, not a server fault.
-                          "--keep-alive", "5"], **spawn),
-        subprocess.Popen([PY, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-l", "warning",
-                          "-Q", env["CELERY_TASK_DEFAULT_QUEUE"], "-n", f"loadtest-{os.getpid()}@%h"], **spawn),
+        subprocess.Popen(
+            [
+                PY,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(args.web_workers),
+                "--threads",
+                "4",
+                "--no-control-socket",
+                "--log-level",
+                "warning",
+                "--backlog",
+                "256",
+                # Longer than a user's pause (2 s): a keep-alive connection closed by the
+                # server just as the client reuses it is a reset, not a server fault.
+                "--keep-alive",
+                "5",
+            ],
+            **spawn,
+        ),
+        subprocess.Popen(
+            [
+                PY,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool",
+                "solo",
+                "-l",
+                "warning",
+                "-Q",
+                env["CELERY_TASK_DEFAULT_QUEUE"],
+                "-n",
+                f"loadtest-{os.getpid()}@%h",
+            ],
+            **spawn,
+        ),
     ]
     prefix = WORK / "locust"
     try:
         _wait_healthy(url, children[0])
         _say(f"{args.users} users for {args.duration} s against {url} ...")
-        subprocess.run([PY, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless", "--only-summary",
-                        "-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{args.duration}s",
-                        "--host", url, "--csv", str(prefix), "--loglevel", "WARNING", "--exit-code-on-error", "0"],
-                       cwd=ROOT, env=env, check=True, timeout=args.duration + 120)
+        subprocess.run(
+            [
+                PY,
+                "-m",
+                "locust",
+                "-f",
+                str(HERE / "locustfile.py"),
+                "--headless",
+                "--only-summary",
+                "-u",
+                str(args.users),
+                "-r",
+                str(args.spawn_rate),
+                "-t",
+                f"{args.duration}s",
+                "--host",
+                url,
+                "--csv",
+                str(prefix),
+                "--loglevel",
+                "WARNING",
+                "--exit-code-on-error",
+                "0",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            timeout=args.duration + 120,
+        )
     finally:
         for child in children:
             try:
@@ -170,10 +279,14 @@ def main(argv: list[str]) -> int:
     log.close()
     report = summarise(prefix, args)
     (HERE / "loadtest.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    _say(f"{'request':<34} {'count':>7} {'fail':>5} {'rps':>6} {'p50':>6} {'p95':>6} {'p99':>6}  (ms)")
+    _say(
+        f"{'request':<34} {'count':>7} {'fail':>5} {'rps':>6} {'p50':>6} {'p95':>6} {'p99':>6}  (ms)"
+    )
     for name, row in [*report["requests"].items(), ("TOTAL", report["total"])]:
-        _say(f"{name:<34} {row['requests']:>7} {row['failures']:>5} {row['rps']:>6} {row['p50_ms']:>6} "
-             f"{row['p95_ms']:>6} {row['p99_ms']:>6}")
+        _say(
+            f"{name:<34} {row['requests']:>7} {row['failures']:>5} {row['rps']:>6} {row['p50_ms']:>6} "
+            f"{row['p95_ms']:>6} {row['p99_ms']:>6}"
+        )
     _say(f"written to bench/loadtest.json (server logs: {WORK / 'servers.log'})")
     if report["total"]["failures"] or report["errors"]:
         _say(f"FAILED: {report['total']['failures']} errors: {report['errors'][:3]}")

@@ -34,21 +34,40 @@ def main(out: str) -> None:
         raise SystemExit("no demo buyer: seed_demo did not run")
     buyer = buyers[0]
     tender = tender_services.tender_create(
-        agency=buyer.agency, actor=buyer.user, title="Charge : hébergement de l'intranet", category="iaas_compute",
-        cpv_code="72415000-2", level="N1", flags=[], location_constraint="EU", quantity="20", unit="VCPU_MONTH",
-        duration_months=12, estimated_value="60000",
-        response_deadline=timezone.now() + datetime.timedelta(days=30))
+        agency=buyer.agency,
+        actor=buyer.user,
+        title="Charge : hébergement de l'intranet",
+        category="iaas_compute",
+        cpv_code="72415000-2",
+        level="N1",
+        flags=[],
+        location_constraint="EU",
+        quantity="20",
+        unit="VCPU_MONTH",
+        duration_months=12,
+        estimated_value="60000",
+        response_deadline=timezone.now() + datetime.timedelta(days=30),
+    )
     tender = tender_services.tender_publish(tender=tender, actor=buyer.user)  # matched eagerly
     responders = []
     client = APIClient()
-    for entry in ShortlistEntry.objects.filter(tender=tender).select_related("offer").order_by("rank"):
-        member = ProviderMembership.objects.filter(provider_id=entry.offer.provider_id).select_related("user").first()
+    for entry in (
+        ShortlistEntry.objects.filter(tender=tender).select_related("offer").order_by("rank")
+    ):
+        member = (
+            ProviderMembership.objects.filter(provider_id=entry.offer.provider_id)
+            .select_related("user")
+            .first()
+        )
         if member is None:
             continue
         client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(member.user)}")
-        trial = client.post(f"/api/v1/tenders/{tender.pk}/responses/", {
-            "offer": entry.offer_id, "total_price": "1000.00", "technical_answer": "Essai."}, format="json",
-            HTTP_HOST="127.0.0.1")
+        trial = client.post(
+            f"/api/v1/tenders/{tender.pk}/responses/",
+            {"offer": entry.offer_id, "total_price": "1000.00", "technical_answer": "Essai."},
+            format="json",
+            HTTP_HOST="127.0.0.1",
+        )
         if trial.status_code == 201:  # eligible, supplier documents in order
             responders.append({"token": token_for(member.user), "offer": entry.offer_id})
     data = {
@@ -59,7 +78,9 @@ def main(out: str) -> None:
     }
     with open(out, "w") as handle:
         json.dump(data, handle)
-    print(f"load test data: {len(data['buyers'])} buyers, tender {tender.pk}, {len(responders)} responders")
+    print(
+        f"load test data: {len(data['buyers'])} buyers, tender {tender.pk}, {len(responders)} responders"
+    )
 
 
 if __name__ == "__main__":

@@ -15,7 +15,17 @@ import random
 from locust import HttpUser, between, task
 
 DATA = json.loads(open(os.environ["LOADTEST_DATA"]).read())  # noqa: SIM115
-WORDS = ["stockage", "souverain", "calcul", "sauvegarde", "HDS", "SecNumCloud", "objet", "kubernetes", "messagerie"]
+WORDS = [
+    "stockage",
+    "souverain",
+    "calcul",
+    "sauvegarde",
+    "HDS",
+    "SecNumCloud",
+    "objet",
+    "kubernetes",
+    "messagerie",
+]
 
 
 class Visitor(HttpUser):
@@ -35,29 +45,54 @@ class Visitor(HttpUser):
 
     @task(4)
     def search(self):
-        self.client.get(f"/api/v1/offers/?q={random.choice(WORDS)}", name="search /api/v1/offers/?q=")
+        self.client.get(
+            f"/api/v1/offers/?q={random.choice(WORDS)}", name="search /api/v1/offers/?q="
+        )
 
     @task(1)
     def publish(self):
         headers = {"Authorization": f"Token {random.choice(DATA['buyers'])}"}
         deadline = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=20)).isoformat()
-        with self.client.post("/api/v1/tenders/", json={
-            "title": "Charge : stockage objet", "category": "iaas_storage", "cpv_code": "72317000-0",
-            "level": "N1", "flags": [], "location_constraint": "EU", "quantity": "10", "unit": "TB_MONTH",
-            "duration_months": 12, "estimated_value": "50000", "response_deadline": deadline,
-        }, headers=headers, name="publish: create", catch_response=True) as created:
+        with self.client.post(
+            "/api/v1/tenders/",
+            json={
+                "title": "Charge : stockage objet",
+                "category": "iaas_storage",
+                "cpv_code": "72317000-0",
+                "level": "N1",
+                "flags": [],
+                "location_constraint": "EU",
+                "quantity": "10",
+                "unit": "TB_MONTH",
+                "duration_months": 12,
+                "estimated_value": "50000",
+                "response_deadline": deadline,
+            },
+            headers=headers,
+            name="publish: create",
+            catch_response=True,
+        ) as created:
             if created.status_code != 201:
                 created.failure(f"{created.status_code}: {created.text[:200]}")
                 return
-        self.client.post(f"/api/v1/tenders/{created.json()['id']}/publish/", headers=headers,
-                         name="publish: publish")
+        self.client.post(
+            f"/api/v1/tenders/{created.json()['id']}/publish/",
+            headers=headers,
+            name="publish: publish",
+        )
 
     @task(2)
     def respond(self):
         if not DATA["responders"]:
             return
         responder = random.choice(DATA["responders"])
-        self.client.post(f"/api/v1/tenders/{DATA['tender']}/responses/", json={
-            "offer": responder["offer"], "total_price": f"{random.randint(5000, 90000)}.00",
-            "technical_answer": "Réponse technique : hébergement en France, équipe support 24/7."},
-            headers={"Authorization": f"Token {responder['token']}"}, name="respond")
+        self.client.post(
+            f"/api/v1/tenders/{DATA['tender']}/responses/",
+            json={
+                "offer": responder["offer"],
+                "total_price": f"{random.randint(5000, 90000)}.00",
+                "technical_answer": "Réponse technique : hébergement en France, équipe support 24/7.",
+            },
+            headers={"Authorization": f"Token {responder['token']}"},
+            name="respond",
+        )

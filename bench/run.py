@@ -57,10 +57,26 @@ def celery_round_trip(runs: int) -> dict:
 
     queue = f"bench-{os.getpid()}"
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-Q", queue,
-         "-n", f"{queue}@%h", "-l", "warning"],
-        env={**os.environ, "CELERY_TASK_DEFAULT_QUEUE": queue}, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+            "-l",
+            "warning",
+        ],
+        env={**os.environ, "CELERY_TASK_DEFAULT_QUEUE": queue},
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 60
@@ -68,7 +84,10 @@ def celery_round_trip(runs: int) -> dict:
             if worker.poll() is not None or time.monotonic() > deadline:
                 return {"measured": False, "why": "the worker did not start"}
         draft = Tender.objects.filter(status="draft", reference__startswith="SCALE-").first()
-        task = timed(lambda: tasks.tender_match.apply_async(args=[draft.pk], queue=queue).get(timeout=30), runs)
+        task = timed(
+            lambda: tasks.tender_match.apply_async(args=[draft.pk], queue=queue).get(timeout=30),
+            runs,
+        )
         client = redis.Redis.from_url(settings.REDIS_PY_URL)
         key = f"bench:{uuid.uuid4().hex}"
 
@@ -100,17 +119,36 @@ def offers_import_vs_copy(raw, rows: int, runs: int) -> dict:
     from catalog.models import Offer, Provider
 
     provider = Provider.objects.filter(slug__startswith="scale-").order_by("pk").first()
-    fields = ["name", "description", "category", "cpv_code", "unit", "unit_price", "minimum_commitment",
-              "minimum_months", "capacity", "sla_pct", *services.LOCATION_FIELDS, "support_documented",
-              "dr_support"]
+    fields = [
+        "name",
+        "description",
+        "category",
+        "cpv_code",
+        "unit",
+        "unit_price",
+        "minimum_commitment",
+        "minimum_months",
+        "capacity",
+        "sla_pct",
+        *services.LOCATION_FIELDS,
+        "support_documented",
+        "dr_support",
+    ]
     source = list(Offer.objects.order_by("pk").values(*fields)[:rows])
     text_rows = []
     for i, offer in enumerate(source):
         row = {}
         for field in fields:
             value = offer[field]
-            row[field] = (",".join(value) if isinstance(value, list) else
-                          "" if value is None else str(value).lower() if isinstance(value, bool) else str(value))
+            row[field] = (
+                ",".join(value)
+                if isinstance(value, list)
+                else ""
+                if value is None
+                else str(value).lower()
+                if isinstance(value, bool)
+                else str(value)
+            )
         row["name"] = f"{row['name']} import {i}"
         text_rows.append(row)
 
@@ -125,9 +163,13 @@ def offers_import_vs_copy(raw, rows: int, runs: int) -> dict:
                 ids = services.offers_import(provider=provider, actor=None, rows=text_rows)
                 assert len(ids) == len(text_rows)
                 if capture:
-                    with psycopg.Cursor(connection.connection) as cursor, cursor.copy(
-                        "COPY (SELECT * FROM catalog_offer WHERE id = ANY(%s) ORDER BY id) TO STDOUT", [ids]
-                    ) as copy:
+                    with (
+                        psycopg.Cursor(connection.connection) as cursor,
+                        cursor.copy(
+                            "COPY (SELECT * FROM catalog_offer WHERE id = ANY(%s) ORDER BY id) TO STDOUT",
+                            [ids],
+                        ) as copy,
+                    ):
                         written.extend(bytes(block) for block in copy)
                 raise Rollback
         except Rollback:
@@ -136,9 +178,11 @@ def offers_import_vs_copy(raw, rows: int, runs: int) -> dict:
     through_import(capture=True)
 
     def raw_copy():
-        with raw.transaction(force_rollback=True), raw.cursor() as cur, cur.copy(
-            "COPY catalog_offer FROM STDIN"
-        ) as copy:
+        with (
+            raw.transaction(force_rollback=True),
+            raw.cursor() as cur,
+            cur.copy("COPY catalog_offer FROM STDIN") as copy,
+        ):
             for block in written:
                 copy.write(block)
 

@@ -26,7 +26,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["id", "created_at", "actor_label", "organisation", "action", "object_type", "object_id"]
+    list_display = [
+        "id",
+        "created_at",
+        "actor_label",
+        "organisation",
+        "action",
+        "object_type",
+        "object_id",
+    ]
     list_filter = ["action", "object_type"]
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
 
@@ -68,8 +76,16 @@ class WebhookAttemptInline(admin.TabularInline):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["id", "endpoint", "event_type", "status", "attempts", "last_status_code", "created_at",
-                    "delivered_at"]
+    list_display = [
+        "id",
+        "endpoint",
+        "event_type",
+        "status",
+        "attempts",
+        "last_status_code",
+        "created_at",
+        "delivered_at",
+    ]
     list_filter = ["status", "event_type"]
     readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
     inlines = [WebhookAttemptInline]
@@ -80,13 +96,31 @@ class ApiKeyAdmin(ReadOnlyAdmin):
     """Keys are created by their organisation (the key is shown once, to it);
     the operator sees them and can revoke."""
 
-    list_display = ["prefix", "name", "provider", "agency", "scopes", "created_by", "created_at", "last_used_at",
-                    "revoked_at"]
+    list_display = [
+        "prefix",
+        "name",
+        "provider",
+        "agency",
+        "scopes",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     list_filter = ["scopes"]
     search_fields = ["prefix", "name", "provider__name", "agency__name"]
     exclude = ["key_hash"]
-    readonly_fields = ["provider", "agency", "name", "prefix", "scopes", "created_by", "created_at",
-                       "last_used_at", "revoked_at"]
+    readonly_fields = [
+        "provider",
+        "agency",
+        "name",
+        "prefix",
+        "scopes",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     actions = ["revoke"]
 
     @admin.action(description="Revoke the selected keys")

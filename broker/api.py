@@ -37,7 +37,9 @@ class NotificationOutput(serializers.ModelSerializer):
         return notification.read_at is not None
 
 
-class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class NotificationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """In-app notifications of the caller; `?unread=1` for unread only."""
 
     permission_classes = [IsAuthenticated]
@@ -115,7 +117,9 @@ class WebhookEndpointOutput(serializers.ModelSerializer):
 
 
 class WebhookEndpointCreatedOutput(WebhookEndpointOutput):
-    secret = serializers.CharField(help_text="Signs every delivery (HMAC-SHA256). Shown this once: store it now.")
+    secret = serializers.CharField(
+        help_text="Signs every delivery (HMAC-SHA256). Shown this once: store it now."
+    )
 
     class Meta(WebhookEndpointOutput.Meta):
         fields = [*WebhookEndpointOutput.Meta.fields, "secret"]
@@ -123,8 +127,12 @@ class WebhookEndpointCreatedOutput(WebhookEndpointOutput):
 
 class WebhookEndpointInput(serializers.Serializer):
     url = serializers.CharField(max_length=500, help_text="An http(s) URL on a public address.")
-    event_types = serializers.ListField(child=serializers.ChoiceField(choices=list(webhooks.EVENT_TYPES)),
-                                        min_length=1, max_length=len(webhooks.EVENT_TYPES), help_text=EVENT_TYPE_HELP)
+    event_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(webhooks.EVENT_TYPES)),
+        min_length=1,
+        max_length=len(webhooks.EVENT_TYPES),
+        help_text=EVENT_TYPE_HELP,
+    )
     active = serializers.BooleanField(default=True)
 
 
@@ -139,9 +147,22 @@ class WebhookDeliveryOutput(serializers.ModelSerializer):
 
     class Meta:
         model = WebhookDelivery
-        fields = ["id", "event_type", "event_id", "idempotency_key", "status", "attempts", "next_attempt_at",
-                  "last_status_code", "last_duration_ms", "last_error", "created_at", "delivered_at", "payload",
-                  "attempt_log"]
+        fields = [
+            "id",
+            "event_type",
+            "event_id",
+            "idempotency_key",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_status_code",
+            "last_duration_ms",
+            "last_error",
+            "created_at",
+            "delivered_at",
+            "payload",
+            "attempt_log",
+        ]
 
 
 def _delivery_output(delivery: WebhookDelivery, http_status=status.HTTP_200_OK) -> Response:
@@ -156,7 +177,9 @@ DELIVERY_ID = OpenApiParameter("delivery_id", int, OpenApiParameter.PATH)
 @extend_schema_view(
     list=extend_schema(responses=WebhookEndpointOutput(many=True)),
     retrieve=extend_schema(responses=WebhookEndpointOutput),
-    destroy=extend_schema(responses={204: OpenApiResponse(description="Deleted, with its delivery log.")}),
+    destroy=extend_schema(
+        responses={204: OpenApiResponse(description="Deleted, with its delivery log.")}
+    ),
 )
 class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _OrganisationOwned):
     """The webhook endpoints of the caller's organisation (see docs/webhooks.md)."""
@@ -171,21 +194,28 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _
     @extend_schema(request=WebhookEndpointInput, responses={201: WebhookEndpointCreatedOutput})
     def create(self, request, *args, **kwargs):
         """Register an endpoint; the answer holds its signing `secret`, this once."""
-        endpoint = services.webhook_endpoint_create(organisation=self.organisation, actor=request.user,
-                                                    **_parse(WebhookEndpointInput, request.data))
+        endpoint = services.webhook_endpoint_create(
+            organisation=self.organisation,
+            actor=request.user,
+            **_parse(WebhookEndpointInput, request.data),
+        )
         endpoint = self.get_queryset().get(pk=endpoint.pk)
         return Response(WebhookEndpointCreatedOutput(endpoint).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=WebhookEndpointInput(partial=True), responses=WebhookEndpointOutput)
     def partial_update(self, request, *args, **kwargs):
         endpoint = services.webhook_endpoint_update(
-            endpoint=self.get_object(), organisation=self.organisation, actor=request.user,
-            **_parse(WebhookEndpointInput, request.data, partial=True))
+            endpoint=self.get_object(),
+            organisation=self.organisation,
+            actor=request.user,
+            **_parse(WebhookEndpointInput, request.data, partial=True),
+        )
         return Response(WebhookEndpointOutput(self.get_queryset().get(pk=endpoint.pk)).data)
 
     def destroy(self, request, *args, **kwargs):
-        services.webhook_endpoint_delete(endpoint=self.get_object(), organisation=self.organisation,
-                                         actor=request.user)
+        services.webhook_endpoint_delete(
+            endpoint=self.get_object(), organisation=self.organisation, actor=request.user
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses=WebhookDeliveryOutput(many=True))
@@ -200,13 +230,17 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _
     def redeliver(self, request, pk=None, delivery_id=None):
         """Send a delivery again now: a new attempt, the same idempotency key."""
         delivery = get_object_or_404(WebhookDelivery, pk=delivery_id, endpoint=self.get_object())
-        return _delivery_output(services.webhook_redeliver(delivery=delivery), status.HTTP_202_ACCEPTED)
+        return _delivery_output(
+            services.webhook_redeliver(delivery=delivery), status.HTTP_202_ACCEPTED
+        )
 
     @extend_schema(request=None, responses={202: WebhookDeliveryOutput})
     @action(detail=True, methods=["post"])
     def ping(self, request, pk=None):
         """Send a `ping` event to this endpoint, to test it."""
-        return _delivery_output(services.webhook_ping(endpoint=self.get_object()), status.HTTP_202_ACCEPTED)
+        return _delivery_output(
+            services.webhook_ping(endpoint=self.get_object()), status.HTTP_202_ACCEPTED
+        )
 
 
 # --------------------------------------------------------------------------
@@ -220,8 +254,18 @@ class ApiKeyOutput(serializers.ModelSerializer):
 
     class Meta:
         model = ApiKey
-        fields = ["id", "organisation", "name", "prefix", "scopes", "created_by", "created_at", "last_used_at",
-                  "revoked", "revoked_at"]
+        fields = [
+            "id",
+            "organisation",
+            "name",
+            "prefix",
+            "scopes",
+            "created_by",
+            "created_at",
+            "last_used_at",
+            "revoked",
+            "revoked_at",
+        ]
 
     def get_organisation(self, api_key) -> OrganisationOutput:
         return _organisation_output(api_key)
@@ -231,8 +275,10 @@ class ApiKeyOutput(serializers.ModelSerializer):
 
 
 class ApiKeyCreatedOutput(ApiKeyOutput):
-    key = serializers.CharField(help_text="The full key, for `Authorization: Api-Key <key>`. Shown this once: "
-                                          "only its hash is kept.")
+    key = serializers.CharField(
+        help_text="The full key, for `Authorization: Api-Key <key>`. Shown this once: "
+        "only its hash is kept."
+    )
 
     class Meta(ApiKeyOutput.Meta):
         fields = [*ApiKeyOutput.Meta.fields, "key"]
@@ -240,8 +286,11 @@ class ApiKeyCreatedOutput(ApiKeyOutput):
 
 class ApiKeyInput(serializers.Serializer):
     name = serializers.CharField(max_length=100)
-    scopes = serializers.ChoiceField(choices=ApiKey.Scopes.choices, default=ApiKey.Scopes.READ,
-                                     help_text="`read`, or `read,write` to also create and change.")
+    scopes = serializers.ChoiceField(
+        choices=ApiKey.Scopes.choices,
+        default=ApiKey.Scopes.READ,
+        help_text="`read`, or `read,write` to also create and change.",
+    )
 
 
 def _refuse_api_keys(request) -> None:
@@ -269,8 +318,9 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Organisat
     def create(self, request, *args, **kwargs):
         """Create a key; the answer holds the full `key`, this once."""
         _refuse_api_keys(request)
-        api_key, key = services.api_key_create(organisation=self.organisation, actor=request.user,
-                                               **_parse(ApiKeyInput, request.data))
+        api_key, key = services.api_key_create(
+            organisation=self.organisation, actor=request.user, **_parse(ApiKeyInput, request.data)
+        )
         created = self.get_queryset().get(pk=api_key.pk)
         created.key = key  # in this answer only: the database has its hash
         return Response(ApiKeyCreatedOutput(created).data, status=status.HTTP_201_CREATED)
@@ -279,6 +329,7 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Organisat
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
         _refuse_api_keys(request)
-        api_key = services.api_key_revoke(api_key=self.get_object(), organisation=self.organisation,
-                                          actor=request.user)
+        api_key = services.api_key_revoke(
+            api_key=self.get_object(), organisation=self.organisation, actor=request.user
+        )
         return Response(ApiKeyOutput(self.get_queryset().get(pk=api_key.pk)).data)

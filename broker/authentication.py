@@ -37,11 +37,15 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if api_key.revoked_at is not None:
             raise AuthenticationFailed("This API key has been revoked.")
         if not api_key.created_by.is_active:
-            raise AuthenticationFailed("The member who created this API key is no longer active; "
-                                       "an administrator must create a new key.")
+            raise AuthenticationFailed(
+                "The member who created this API key is no longer active; "
+                "an administrator must create a new key."
+            )
         if not (api_key.creator_in_provider or api_key.creator_in_agency):
-            raise AuthenticationFailed("The member who created this API key no longer belongs to its "
-                                       "organisation; an administrator must create a new key.")
+            raise AuthenticationFailed(
+                "The member who created this API key no longer belongs to its "
+                "organisation; an administrator must create a new key."
+            )
         if request.method not in SAFE_METHODS and not api_key.can_write:
             raise PermissionDenied("This API key is read-only.")
         services.api_key_touch(api_key=api_key)
@@ -59,7 +63,9 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {
-            "type": "apiKey", "in": "header", "name": "Authorization",
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
             "description": "An organisation's API key: `Authorization: Api-Key gc_live_…`. Keys with the "
-                           "`read` scope are refused on POST, PUT, PATCH and DELETE.",
+            "`read` scope are refused on POST, PUT, PATCH and DELETE.",
         }

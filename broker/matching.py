@@ -55,7 +55,11 @@ def _candidate_query(tender: Tender, need, *, relied: bool = True):
     if need.flags:
         qs = qs.filter(assessment__flags__contains=list(need.flags))
     if tender.location_constraint:
-        allowed = sorted(policy.EU) if tender.location_constraint == "EU" else [tender.location_constraint]
+        allowed = (
+            sorted(policy.EU)
+            if tender.location_constraint == "EU"
+            else [tender.location_constraint]
+        )
         qs = qs.filter(data_countries__contained_by=allowed).exclude(data_countries=[])
     # No ORDER BY: score() sorts fully (cost, SLA, id); the model's default
     # ordering by name cost ~20 % of a whole-category query at 100k offers.
@@ -63,8 +67,16 @@ def _candidate_query(tender: Tender, need, *, relied: bool = True):
     # it reads them for the shortlisted offers only, so that the selection
     # itself can be answered from the two tables' covering indexes.
     return qs.order_by().values_list(
-        "pk", "provider_id", "normalised_price", "unit", "sla_pct", "minimum_commitment", "capacity",
-        "assessment__level", "assessment__flags", "data_countries",
+        "pk",
+        "provider_id",
+        "normalised_price",
+        "unit",
+        "sla_pct",
+        "minimum_commitment",
+        "capacity",
+        "assessment__level",
+        "assessment__flags",
+        "data_countries",
         *(["assessment__relied_certificates"] if relied else []),
     )
 
@@ -73,16 +85,39 @@ def candidates(tender: Tender, need=None) -> list[Candidate]:
     need = need or tender_selectors.need_of(tender)
     result = []
     in_unit: dict[str, Decimal] = {}  # the tender's quantity, per offer unit
-    for (pk, provider_id, price, unit, sla, minimum, capacity, level, flags, countries,
-         relied) in _candidate_query(tender, need):
+    for (
+        pk,
+        provider_id,
+        price,
+        unit,
+        sla,
+        minimum,
+        capacity,
+        level,
+        flags,
+        countries,
+        relied,
+    ) in _candidate_query(tender, need):
         quantity = in_unit.get(unit)
         if quantity is None:
-            quantity = in_unit[unit] = units.quantity_in_unit(quantity=tender.quantity, from_unit=tender.unit,
-                                                              to_unit=unit)
+            quantity = in_unit[unit] = units.quantity_in_unit(
+                quantity=tender.quantity, from_unit=tender.unit, to_unit=unit
+            )
         if quantity < minimum or (capacity is not None and quantity > capacity):
             continue
-        result.append(Candidate(pk, provider_id, price, unit, sla, level, tuple(flags), tuple(countries),
-                                tuple(relied or ())))
+        result.append(
+            Candidate(
+                pk,
+                provider_id,
+                price,
+                unit,
+                sla,
+                level,
+                tuple(flags),
+                tuple(countries),
+                tuple(relied or ()),
+            )
+        )
     return result
 
 
@@ -102,8 +137,11 @@ def _cost_multiplier(tender: Tender, offer_unit: str) -> Decimal:
     """estimated_cost() for one offer unit as one exact Decimal multiplier of
     the normalised price: quantity (in the offer's unit) × unit quantity
     factor × months."""
-    return (units.quantity_in_unit(quantity=tender.quantity, from_unit=tender.unit, to_unit=offer_unit)
-            * units.UNITS[offer_unit].quantity_factor * tender.duration_months)
+    return (
+        units.quantity_in_unit(quantity=tender.quantity, from_unit=tender.unit, to_unit=offer_unit)
+        * units.UNITS[offer_unit].quantity_factor
+        * tender.duration_months
+    )
 
 
 def score(tender: Tender, found: list[Candidate], need=None) -> list[dict]:
@@ -132,24 +170,52 @@ def score(tender: Tender, found: list[Candidate], need=None) -> list[dict]:
     level_required, constraint = need.level, tender.location_constraint
     rows = []
     for rank, (cost, _sla, _id, c) in enumerate(costed, start=1):
-        warnings = [
-            {"rule": "certificate_expires_before_contract_end",
-             "facts": {"scheme": cert["scheme"], "reference": cert["reference"],
-                       "expires_on": cert["expires_on"], "contract_end": end}}
-            for cert in _relied_for(c, need)
-            if cert.get("expires_on") and cert["expires_on"] < end
-        ] if c.relied_certificates else []
+        warnings = (
+            [
+                {
+                    "rule": "certificate_expires_before_contract_end",
+                    "facts": {
+                        "scheme": cert["scheme"],
+                        "reference": cert["reference"],
+                        "expires_on": cert["expires_on"],
+                        "contract_end": end,
+                    },
+                }
+                for cert in _relied_for(c, need)
+                if cert.get("expires_on") and cert["expires_on"] < end
+            ]
+            if c.relied_certificates
+            else []
+        )
         reasons = [
             {"rule": "level", "facts": {"required": level_required, "granted": c.level}},
             {"rule": "flags", "facts": {"required": required_flags, "granted": sorted(c.flags)}},
-            {"rule": "location", "facts": {"constraint": constraint, "countries": sorted(c.data_countries)}},
-            {"rule": "cost", "facts": {"estimated_cost": str(cost), "budget": budget_text,
-                                       "normalised_price": str(c.normalised_price),
-                                       "quantity": quantity_text, "months": months}},
+            {
+                "rule": "location",
+                "facts": {"constraint": constraint, "countries": sorted(c.data_countries)},
+            },
+            {
+                "rule": "cost",
+                "facts": {
+                    "estimated_cost": str(cost),
+                    "budget": budget_text,
+                    "normalised_price": str(c.normalised_price),
+                    "quantity": quantity_text,
+                    "months": months,
+                },
+            },
         ]
         score_value = (hundred * cheapest / cost).quantize(milli) if cost else hundred
-        rows.append({"offer_id": c.offer_id, "rank": rank, "score": score_value, "estimated_cost": cost,
-                     "reasons": reasons, "warnings": warnings})
+        rows.append(
+            {
+                "offer_id": c.offer_id,
+                "rank": rank,
+                "score": score_value,
+                "estimated_cost": cost,
+                "reasons": reasons,
+                "warnings": warnings,
+            }
+        )
     return rows
 
 
@@ -253,17 +319,30 @@ def shortlist_select(tender: Tender, need=None) -> tuple[str, list]:
     what ``tenders.services.shortlist_replace`` stores."""
     need = need or tender_selectors.need_of(tender)
     end = contract_end(tender).isoformat()
-    candidate_sql, candidate_params = _candidate_query(tender, need, relied=False).query.sql_with_params()
+    candidate_sql, candidate_params = _candidate_query(
+        tender, need, relied=False
+    ).query.sql_with_params()
     unit_codes = [code for code in units.UNITS if units.units_compatible(code, tender.unit)]
     params = [
         unit_codes,
-        [units.quantity_in_unit(quantity=tender.quantity, from_unit=tender.unit, to_unit=code)
-         for code in unit_codes],
+        [
+            units.quantity_in_unit(quantity=tender.quantity, from_unit=tender.unit, to_unit=code)
+            for code in unit_codes
+        ],
         [_cost_multiplier(tender, code) for code in unit_codes],
         *candidate_params,
         tender.estimated_value,
-        need.level, json.dumps(sorted(tender.flags)), tender.location_constraint,
-        str(tender.estimated_value), str(tender.quantity), tender.duration_months,
-        end, list(need.flags), need.level_rank, end,
+        need.level,
+        json.dumps(sorted(tender.flags)),
+        tender.location_constraint,
+        str(tender.estimated_value),
+        str(tender.quantity),
+        tender.duration_months,
+        end,
+        list(need.flags),
+        need.level_rank,
+        end,
     ]
-    return _SHORTLIST_SQL.format(candidates=candidate_sql, assessment=OfferAssessment._meta.db_table), params
+    return _SHORTLIST_SQL.format(
+        candidates=candidate_sql, assessment=OfferAssessment._meta.db_table
+    ), params

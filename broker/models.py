@@ -21,7 +21,9 @@ class AuditEvent(models.Model):
 
     created_at = models.DateTimeField()
     # PROTECT: a user who acted is deactivated, never deleted from history.
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     actor_label = models.CharField(max_length=150, blank=True)
     organisation = models.CharField(max_length=200, blank=True)
     action = models.CharField(max_length=60)
@@ -34,7 +36,10 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["object_type", "object_id"]), models.Index(fields=["tender_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["tender_id"]),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.object_type}:{self.object_id}"
@@ -44,7 +49,9 @@ class Notification(models.Model):
     """An in-app notification (also e-mailed). ``key`` makes sending
     idempotent: the same event never notifies the same user twice."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
     kind = models.CharField(max_length=40)
     key = models.CharField(max_length=200)
     subject = models.CharField(max_length=200)
@@ -56,7 +63,9 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="uniq_notification_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="uniq_notification_key")
+        ]
         indexes = [models.Index(fields=["recipient", "read_at"])]
 
     def __str__(self) -> str:
@@ -68,10 +77,15 @@ class Preference(models.Model):
     and e-mails are written in (the web's FR/EN switch records it). No row:
     the site's default language."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE,
-                                related_name="preference")
-    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
-                                default=settings.LANGUAGE_CODE)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="preference",
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.language}"
@@ -84,8 +98,10 @@ class Preference(models.Model):
 
 def _one_organisation(name: str) -> models.CheckConstraint:
     return models.CheckConstraint(
-        condition=(models.Q(provider__isnull=False, agency__isnull=True)
-                   | models.Q(provider__isnull=True, agency__isnull=False)),
+        condition=(
+            models.Q(provider__isnull=False, agency__isnull=True)
+            | models.Q(provider__isnull=True, agency__isnull=False)
+        ),
         name=name,
     )
 
@@ -98,16 +114,27 @@ class WebhookEndpoint(models.Model):
     admin. ``event_types`` holds codes of ``broker.webhooks.EVENT_TYPES``
     (checked by the service: the list grows without a migration)."""
 
-    provider = models.ForeignKey("catalog.Provider", null=True, blank=True, on_delete=models.CASCADE,
-                                 related_name="webhook_endpoints")
-    agency = models.ForeignKey("tenders.Agency", null=True, blank=True, on_delete=models.CASCADE,
-                               related_name="webhook_endpoints")
+    provider = models.ForeignKey(
+        "catalog.Provider",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="webhook_endpoints",
+    )
+    agency = models.ForeignKey(
+        "tenders.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="webhook_endpoints",
+    )
     url = models.CharField(max_length=500)
     secret = models.CharField(max_length=80)
     event_types = ArrayField(models.CharField(max_length=40))
     active = models.BooleanField(default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -133,14 +160,18 @@ class WebhookDelivery(models.Model):
 
     Status = DeliveryStatus
 
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
     event_type = models.CharField(max_length=40)
     # Stable per real-world event: a re-run of what caused it (a re-match,
     # a redelivered task) finds the delivery already there.
     event_id = models.CharField(max_length=120)
     payload = models.JSONField()
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -152,13 +183,22 @@ class WebhookDelivery(models.Model):
     class Meta:
         ordering = ["-id"]
         constraints = [
-            models.UniqueConstraint(fields=["endpoint", "event_id"], name="uniq_webhook_delivery_event"),
-            models.CheckConstraint(condition=models.Q(status__in=DeliveryStatus.values),
-                                   name="webhook_delivery_status_valid"),
+            models.UniqueConstraint(
+                fields=["endpoint", "event_id"], name="uniq_webhook_delivery_event"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=DeliveryStatus.values),
+                name="webhook_delivery_status_valid",
+            ),
         ]
         # The sweeper's query: pending deliveries whose time has come.
-        indexes = [models.Index(fields=["next_attempt_at"], condition=models.Q(status="pending"),
-                                name="webhook_delivery_due")]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status="pending"),
+                name="webhook_delivery_due",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_type} → {self.endpoint_id} ({self.status})"
@@ -168,7 +208,9 @@ class WebhookAttempt(models.Model):
     """The log: one row per attempt, written when the attempt starts; a row
     without a duration is an attempt whose worker died."""
 
-    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    delivery = models.ForeignKey(
+        WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log"
+    )
     number = models.PositiveSmallIntegerField()
     at = models.DateTimeField()
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -177,7 +219,11 @@ class WebhookAttempt(models.Model):
 
     class Meta:
         ordering = ["number"]
-        constraints = [models.UniqueConstraint(fields=["delivery", "number"], name="uniq_webhook_attempt_number")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delivery", "number"], name="uniq_webhook_attempt_number"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.delivery_id}#{self.number}: {self.status_code or self.error}"
@@ -197,15 +243,21 @@ class ApiKey(models.Model):
 
     Scopes = ApiKeyScopes
 
-    provider = models.ForeignKey("catalog.Provider", null=True, blank=True, on_delete=models.CASCADE,
-                                 related_name="api_keys")
-    agency = models.ForeignKey("tenders.Agency", null=True, blank=True, on_delete=models.CASCADE,
-                               related_name="api_keys")
+    provider = models.ForeignKey(
+        "catalog.Provider", null=True, blank=True, on_delete=models.CASCADE, related_name="api_keys"
+    )
+    agency = models.ForeignKey(
+        "tenders.Agency", null=True, blank=True, on_delete=models.CASCADE, related_name="api_keys"
+    )
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=20, unique=True)
     key_hash = models.CharField(max_length=64, unique=True)
-    scopes = models.CharField(max_length=12, choices=ApiKeyScopes.choices, default=ApiKeyScopes.READ)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys")
+    scopes = models.CharField(
+        max_length=12, choices=ApiKeyScopes.choices, default=ApiKeyScopes.READ
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -214,7 +266,9 @@ class ApiKey(models.Model):
         ordering = ["-id"]
         constraints = [
             _one_organisation("api_key_one_organisation"),
-            models.CheckConstraint(condition=models.Q(scopes__in=ApiKeyScopes.values), name="api_key_scopes_valid"),
+            models.CheckConstraint(
+                condition=models.Q(scopes__in=ApiKeyScopes.values), name="api_key_scopes_valid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,8 +15,13 @@ from broker import services, tasks
 from catalog import signals as catalog_signals
 from tenders import signals as tender_signals
 
-DECISIONS = {"tender.closed", "tender.awarded", "tender.unsuccessful", "tender.cancelled",
-             "tender.contract_signed"}
+DECISIONS = {
+    "tender.closed",
+    "tender.awarded",
+    "tender.unsuccessful",
+    "tender.cancelled",
+    "tender.contract_signed",
+}
 STANDSTILL_EVENTS = {"complaint.file", "complaint.answer", "award.withdraw"}
 ORDER_EVENTS = {"order.place", "order.accepted", "order.declined", "order.cancelled"}
 
@@ -46,16 +51,35 @@ def rematch_on_offer_change(sender, offer_id, status, **kwargs):
 
 @receiver(catalog_signals.operator_decided)
 def audit_operator_decision(sender, actor, action, object_type, object_id, data, **kwargs):
-    event = services.audit_append(actor=actor, organisation="operator", action=action,
-                                  object_type=object_type, object_id=object_id, data=data)
-    services.webhooks_on_operator_decision(action=action, object_id=object_id, data=data, audit_id=event.pk)
+    event = services.audit_append(
+        actor=actor,
+        organisation="operator",
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        data=data,
+    )
+    services.webhooks_on_operator_decision(
+        action=action, object_id=object_id, data=data, audit_id=event.pk
+    )
 
 
 @receiver(tender_signals.tender_event)
-def on_tender_event(sender, action, actor, organisation, object_type, object_id, data, tender_id, **kwargs):
-    event = services.audit_append(actor=actor, organisation=organisation, action=action,
-                                  object_type=object_type, object_id=object_id, data=data, tender_id=tender_id)
-    services.webhooks_on_tender_event(action=action, object_id=object_id, tender_id=tender_id, audit_id=event.pk)
+def on_tender_event(
+    sender, action, actor, organisation, object_type, object_id, data, tender_id, **kwargs
+):
+    event = services.audit_append(
+        actor=actor,
+        organisation=organisation,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        data=data,
+        tender_id=tender_id,
+    )
+    services.webhooks_on_tender_event(
+        action=action, object_id=object_id, tender_id=tender_id, audit_id=event.pk
+    )
     if action == "tender.published":
         _enqueue(tasks.tender_match, tender_id=tender_id)
     elif action in DECISIONS:

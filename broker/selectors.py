@@ -23,7 +23,9 @@ from tenders.models import Agency, AgencyMembership
 def preferred_languages(user_ids) -> dict[int, str]:
     """Each user's language for what is written to them: their recorded
     preference, else the site's default."""
-    chosen = dict(Preference.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "language"))
+    chosen = dict(
+        Preference.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "language")
+    )
     return {user_id: chosen.get(user_id, settings.LANGUAGE_CODE) for user_id in user_ids}
 
 
@@ -78,12 +80,18 @@ def organisation_of(user) -> Organisation | None:
     agency_member_add refuses a second one)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    membership = ProviderMembership.objects.select_related("provider").filter(user_id=user.pk).first()
+    membership = (
+        ProviderMembership.objects.select_related("provider").filter(user_id=user.pk).first()
+    )
     if membership is not None:
         return Organisation(provider=membership.provider, agency=None, role=membership.role)
-    agency_membership = AgencyMembership.objects.select_related("agency").filter(user_id=user.pk).first()
+    agency_membership = (
+        AgencyMembership.objects.select_related("agency").filter(user_id=user.pk).first()
+    )
     if agency_membership is not None:
-        return Organisation(provider=None, agency=agency_membership.agency, role=agency_membership.role)
+        return Organisation(
+            provider=None, agency=agency_membership.agency, role=agency_membership.role
+        )
     return None
 
 
@@ -92,20 +100,33 @@ def organisation_of(user) -> Organisation | None:
 
 
 def webhook_endpoints_of(organisation: Organisation) -> QuerySet[WebhookEndpoint]:
-    return WebhookEndpoint.objects.filter(organisation.rows).select_related("provider", "agency").order_by("-id")
+    return (
+        WebhookEndpoint.objects.filter(organisation.rows)
+        .select_related("provider", "agency")
+        .order_by("-id")
+    )
 
 
 def webhook_deliveries_of(endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
     """The delivery log of an endpoint, newest first, with its attempts."""
-    return (WebhookDelivery.objects.filter(endpoint_id=endpoint.pk).order_by("-id")
-            .prefetch_related(Prefetch("attempt_log", queryset=WebhookAttempt.objects.order_by("number"))))
+    return (
+        WebhookDelivery.objects.filter(endpoint_id=endpoint.pk)
+        .order_by("-id")
+        .prefetch_related(
+            Prefetch("attempt_log", queryset=WebhookAttempt.objects.order_by("number"))
+        )
+    )
 
 
-def webhook_endpoints_listening(*, event_type: str, provider_ids=(), agency_ids=()) -> QuerySet[WebhookEndpoint]:
+def webhook_endpoints_listening(
+    *, event_type: str, provider_ids=(), agency_ids=()
+) -> QuerySet[WebhookEndpoint]:
     """The active endpoints of these organisations subscribed to this event."""
-    return WebhookEndpoint.objects.filter(active=True, event_types__contains=[event_type]).filter(
-        Q(provider_id__in=list(provider_ids)) | Q(agency_id__in=list(agency_ids))
-    ).order_by("pk")
+    return (
+        WebhookEndpoint.objects.filter(active=True, event_types__contains=[event_type])
+        .filter(Q(provider_id__in=list(provider_ids)) | Q(agency_id__in=list(agency_ids)))
+        .order_by("pk")
+    )
 
 
 def webhook_anyone_listening(event_type: str) -> bool:
@@ -125,9 +146,20 @@ def api_keys_of(organisation: Organisation) -> QuerySet[ApiKey]:
 def api_key_for_prefix(prefix: str) -> ApiKey | None:
     """The key with this prefix, its creator, and whether the creator still
     belongs to the key's organisation: one query per authenticated call."""
-    return (ApiKey.objects.select_related("created_by").annotate(
-        creator_in_provider=Exists(ProviderMembership.objects.filter(
-            user_id=OuterRef("created_by_id"), provider_id=OuterRef("provider_id"))),
-        creator_in_agency=Exists(AgencyMembership.objects.filter(
-            user_id=OuterRef("created_by_id"), agency_id=OuterRef("agency_id"))),
-    ).filter(prefix=prefix).first())
+    return (
+        ApiKey.objects.select_related("created_by")
+        .annotate(
+            creator_in_provider=Exists(
+                ProviderMembership.objects.filter(
+                    user_id=OuterRef("created_by_id"), provider_id=OuterRef("provider_id")
+                )
+            ),
+            creator_in_agency=Exists(
+                AgencyMembership.objects.filter(
+                    user_id=OuterRef("created_by_id"), agency_id=OuterRef("agency_id")
+                )
+            ),
+        )
+        .filter(prefix=prefix)
+        .first()
+    )

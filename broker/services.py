@@ -63,26 +63,53 @@ AUDIT_LOCK_KEY = 7_402_311
 
 
 def _canonical(event: AuditEvent) -> str:
-    return json.dumps({
-        "id": event.pk, "created_at": event.created_at.isoformat(), "actor": event.actor_id,
-        "actor_label": event.actor_label, "organisation": event.organisation, "action": event.action,
-        "object_type": event.object_type, "object_id": event.object_id, "tender_id": event.tender_id,
-        "data": event.data,
-    }, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return json.dumps(
+        {
+            "id": event.pk,
+            "created_at": event.created_at.isoformat(),
+            "actor": event.actor_id,
+            "actor_label": event.actor_label,
+            "organisation": event.organisation,
+            "action": event.action,
+            "object_type": event.object_type,
+            "object_id": event.object_id,
+            "tender_id": event.tender_id,
+            "data": event.data,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
 
 
 def audit_hash(event: AuditEvent) -> str:
     return hashlib.sha256((event.previous_hash + _canonical(event)).encode()).hexdigest()
 
 
-def audit_append(*, actor, organisation: str, action: str, object_type: str, object_id: int,
-                 data: dict | None = None, tender_id: int | None = None) -> AuditEvent:
+def audit_append(
+    *,
+    actor,
+    organisation: str,
+    action: str,
+    object_type: str,
+    object_id: int,
+    data: dict | None = None,
+    tender_id: int | None = None,
+) -> AuditEvent:
     """Append one event in the caller's transaction. The advisory lock makes
     concurrent appends take turns, so each links to the true previous one."""
     if not transaction.get_connection().in_atomic_block:
         with transaction.atomic():
-            return audit_append(actor=actor, organisation=organisation, action=action,
-                                object_type=object_type, object_id=object_id, data=data, tender_id=tender_id)
+            return audit_append(
+                actor=actor,
+                organisation=organisation,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                data=data,
+                tender_id=tender_id,
+            )
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_LOCK_KEY])
         # The id is part of what is hashed and the row is written once (the
@@ -91,10 +118,17 @@ def audit_append(*, actor, organisation: str, action: str, object_type: str, obj
         (next_id,) = cursor.fetchone()
     previous = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS
     event = AuditEvent(
-        pk=next_id, created_at=timezone.now(), actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=getattr(actor, "username", "") or "system", organisation=(organisation or "")[:200],
-        action=action, object_type=object_type, object_id=object_id, tender_id=tender_id,
-        data=json.loads(json.dumps(data or {}, default=str)), previous_hash=previous,
+        pk=next_id,
+        created_at=timezone.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=getattr(actor, "username", "") or "system",
+        organisation=(organisation or "")[:200],
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        tender_id=tender_id,
+        data=json.loads(json.dumps(data or {}, default=str)),
+        previous_hash=previous,
     )
     event.hash = audit_hash(event)
     event.save(force_insert=True)
@@ -114,7 +148,9 @@ def audit_verify() -> ChainReport:
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
         count += 1
         if event.previous_hash != previous:
-            return ChainReport(count, event.pk, "its previous_hash does not match the event before it")
+            return ChainReport(
+                count, event.pk, "its previous_hash does not match the event before it"
+            )
         if audit_hash(event) != event.hash:
             return ChainReport(count, event.pk, "its content does not match its hash")
         previous = event.hash
@@ -125,7 +161,9 @@ def audit_verify() -> ChainReport:
 # Notifications
 
 
-def notify(*, users, kind: str, key: str, message: Callable[[], tuple[str, str]], url: str = "") -> list[Notification]:
+def notify(
+    *, users, kind: str, key: str, message: Callable[[], tuple[str, str]], url: str = ""
+) -> list[Notification]:
     """In-app notification plus e-mail, once per (user, key): re-running the
     event that caused it notifies nobody twice. ``message`` composes the
     (subject, body) pair; it is called once per language, with that
@@ -142,7 +180,8 @@ def notify(*, users, kind: str, key: str, message: Callable[[], tuple[str, str]]
                 texts[language] = message()
         subject, body = texts[language]
         notification, fresh = Notification.objects.get_or_create(
-            recipient=user, key=key[:200],
+            recipient=user,
+            key=key[:200],
             defaults={"kind": kind, "subject": subject[:200], "body": body, "url": url[:300]},
         )
         if fresh:
@@ -157,8 +196,12 @@ def preference_language_set(*, user, language: str) -> Preference:
     """Record the language this person reads: their next notifications and
     e-mails are written in it."""
     if language not in dict(settings.LANGUAGES):
-        raise _invalid("language", _("Use one of %(names)s.") % {"names": ", ".join(dict(settings.LANGUAGES))})
-    preference, _created = Preference.objects.update_or_create(user=user, defaults={"language": language})
+        raise _invalid(
+            "language", _("Use one of %(names)s.") % {"names": ", ".join(dict(settings.LANGUAGES))}
+        )
+    preference, _created = Preference.objects.update_or_create(
+        user=user, defaults={"language": language}
+    )
     return preference
 
 
@@ -179,8 +222,13 @@ def notifications_email(*, notification_ids: list[int]) -> int:
     ):
         if not notification.recipient.email:
             continue
-        send_mail(notification.subject, notification.body + (f"\n\n{notification.url}" if notification.url else ""),
-                  settings.DEFAULT_FROM_EMAIL, [notification.recipient.email], fail_silently=True)
+        send_mail(
+            notification.subject,
+            notification.body + (f"\n\n{notification.url}" if notification.url else ""),
+            settings.DEFAULT_FROM_EMAIL,
+            [notification.recipient.email],
+            fail_silently=True,
+        )
         Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
         sent += 1
     return sent
@@ -195,16 +243,23 @@ def notification_mark_read(*, notification: Notification) -> Notification:
 
 def notifications_mark_all_read(*, user) -> int:
     """Mark every unread notification of this user as read; one UPDATE."""
-    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(read_at=timezone.now())
+    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
 
 
 def provider_users(provider_ids) -> list:
-    return list(get_user_model().objects.filter(provider_membership__provider_id__in=list(provider_ids),
-                                                is_active=True))
+    return list(
+        get_user_model().objects.filter(
+            provider_membership__provider_id__in=list(provider_ids), is_active=True
+        )
+    )
 
 
 def agency_users(agency_id: int) -> list:
-    return list(get_user_model().objects.filter(agency_membership__agency_id=agency_id, is_active=True))
+    return list(
+        get_user_model().objects.filter(agency_membership__agency_id=agency_id, is_active=True)
+    )
 
 
 # --------------------------------------------------------------------------
@@ -241,37 +296,57 @@ def tender_match(*, tender_id: int) -> MatchRun:
             # the SQL twin of matching.score) and one statement stores it:
             # nothing per row crosses into Python.
             # The stated level's rank comes with the tender (one query less).
-            tender = (Tender.objects.select_for_update(of=("self",))
-                      .select_related("agency__buyer_category__health_min_level")
-                      .annotate(stated_rank=Subquery(SensitivityLevel.objects.filter(code=OuterRef("level"))
-                                                     .values("rank")[:1]))
-                      .get(pk=tender_id))
+            tender = (
+                Tender.objects.select_for_update(of=("self",))
+                .select_related("agency__buyer_category__health_min_level")
+                .annotate(
+                    stated_rank=Subquery(
+                        SensitivityLevel.objects.filter(code=OuterRef("level")).values("rank")[:1]
+                    )
+                )
+                .get(pk=tender_id)
+            )
             if tender.status != TenderStatus.PUBLISHED:
                 rows, invited = 0, []
                 tender_services.tender_matching_mark(tender_id=tender_id, state=MatchingState.DONE)
             else:
-                stated = {tender.level: SensitivityLevel(code=tender.level, rank=tender.stated_rank)}
-                need = tender_selectors.need_of(tender, levels=stated if tender.stated_rank is not None else None)
+                stated = {
+                    tender.level: SensitivityLevel(code=tender.level, rank=tender.stated_rank)
+                }
+                need = tender_selectors.need_of(
+                    tender, levels=stated if tender.stated_rank is not None else None
+                )
                 # Also marks the run done: if what follows fails, the
                 # transaction rolls back and the run is marked failed below.
                 rows, invited = tender_services.shortlist_replace(
-                    tender=tender, select=matching.shortlist_select(tender, need), finish=True)
+                    tender=tender, select=matching.shortlist_select(tender, need), finish=True
+                )
             if invited:
                 webhooks_on_invitations(tender=tender, provider_ids=invited)
                 notify(
-                    users=provider_users(invited), kind="invitation", key=f"invitation:{tender_id}",
+                    users=provider_users(invited),
+                    kind="invitation",
+                    key=f"invitation:{tender_id}",
                     message=lambda: (
-                        _("Invitation: %(reference)s %(title)s") % {"reference": tender.reference,
-                                                                    "title": tender.title},
-                        _("One of your offers qualifies for the tender %(reference)s “%(title)s” of %(agency)s. "
-                          "Deadline: %(deadline)s.") % {"reference": tender.reference, "title": tender.title,
-                                                         "agency": tender.agency.name,
-                                                         "deadline": _when(tender.response_deadline)}),
+                        _("Invitation: %(reference)s %(title)s")
+                        % {"reference": tender.reference, "title": tender.title},
+                        _(
+                            "One of your offers qualifies for the tender %(reference)s “%(title)s” of %(agency)s. "
+                            "Deadline: %(deadline)s."
+                        )
+                        % {
+                            "reference": tender.reference,
+                            "title": tender.title,
+                            "agency": tender.agency.name,
+                            "deadline": _when(tender.response_deadline),
+                        },
+                    ),
                     url=f"/api/v1/tenders/{tender_id}/",
                 )
     except Exception as exc:
-        tender_services.tender_matching_mark(tender_id=tender_id, state=MatchingState.FAILED,
-                                             error=f"{type(exc).__name__}: {exc}")
+        tender_services.tender_matching_mark(
+            tender_id=tender_id, state=MatchingState.FAILED, error=f"{type(exc).__name__}: {exc}"
+        )
         raise
     return MatchRun(tender_id, rows, invited)
 
@@ -284,7 +359,9 @@ def tenders_affected_by(offer_ids: list[int]) -> list[int]:
     return list(
         Tender.objects.filter(status=TenderStatus.PUBLISHED)
         .filter(Q(category__in=categories) | Q(shortlist__offer_id__in=offer_ids))
-        .order_by("pk").values_list("pk", flat=True).distinct()
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .distinct()
     )
 
 
@@ -294,7 +371,9 @@ def tenders_affected_by(offer_ids: list[int]) -> list[int]:
 
 def tender_decision_notify(*, tender_id: int, action: str) -> int:
     tender = Tender.objects.select_related("agency").get(pk=tender_id)
-    responders = set(TenderResponse.objects.filter(tender=tender).values_list("provider_id", flat=True))
+    responders = set(
+        TenderResponse.objects.filter(tender=tender).values_list("provider_id", flat=True)
+    )
     invitees = set(tender.invitations.values_list("provider_id", flat=True))
     users = provider_users(responders | invitees)
     if action == "tender.closed":
@@ -304,24 +383,43 @@ def tender_decision_notify(*, tender_id: int, action: str) -> int:
         if award is None:  # withdrawn before this ran: its own notice follows
             return 0
         return award_decision_notify(tender=tender, award=award, others=responders | invitees)
+
     def message() -> tuple[str, str]:
-        values = {"reference": tender.reference, "title": tender.title, "reason": tender.status_reason}
+        values = {
+            "reference": tender.reference,
+            "title": tender.title,
+            "reason": tender.status_reason,
+        }
         subject, body = {
-            "tender.closed": (_("%(reference)s closed"),
-                              _("The tender “%(title)s” is closed: the response deadline has passed and the "
-                                "responses are now open to the buyer.")),
-            "tender.unsuccessful": (_("%(reference)s declared unsuccessful"),
-                                    _("The tender “%(title)s” is declared unsuccessful. Reason: %(reason)s")),
-            "tender.cancelled": (_("%(reference)s cancelled"),
-                                 _("The tender “%(title)s” is cancelled. Reason: %(reason)s")),
-            "tender.contract_signed": (_("%(reference)s: contract signed"),
-                                       _("The contract of the tender “%(title)s” is signed with the successful "
-                                         "tenderer.")),
+            "tender.closed": (
+                _("%(reference)s closed"),
+                _(
+                    "The tender “%(title)s” is closed: the response deadline has passed and the "
+                    "responses are now open to the buyer."
+                ),
+            ),
+            "tender.unsuccessful": (
+                _("%(reference)s declared unsuccessful"),
+                _("The tender “%(title)s” is declared unsuccessful. Reason: %(reason)s"),
+            ),
+            "tender.cancelled": (
+                _("%(reference)s cancelled"),
+                _("The tender “%(title)s” is cancelled. Reason: %(reason)s"),
+            ),
+            "tender.contract_signed": (
+                _("%(reference)s: contract signed"),
+                _("The contract of the tender “%(title)s” is signed with the successful tenderer."),
+            ),
         }[action]
         return subject % values, body % values
 
-    created = notify(users=users, kind=action.replace("tender.", "tender_"), key=f"{action}:{tender_id}",
-                     message=message, url=f"/api/v1/tenders/{tender_id}/")
+    created = notify(
+        users=users,
+        kind=action.replace("tender.", "tender_"),
+        key=f"{action}:{tender_id}",
+        message=message,
+        url=f"/api/v1/tenders/{tender_id}/",
+    )
     return len(created)
 
 
@@ -332,8 +430,11 @@ def award_decision_notify(*, tender: Tender, award: Award, others: set[int]) -> 
     R2181-3, L2181-1, R2182-1); ``others`` (invitees, tenderers who
     withdrew) hear the outcome only. Once per award: a new award after a
     withdrawal is a new decision, notified again."""
-    live = list(TenderResponse.objects.filter(tender=tender, status=TenderResponse.Status.SUBMITTED)
-                .select_related("provider"))
+    live = list(
+        TenderResponse.objects.filter(
+            tender=tender, status=TenderResponse.Status.SUBMITTED
+        ).select_related("provider")
+    )
     ranked = tender_selectors.ranking(live, tender)
     winner = next((r for r in ranked if r.response.pk == award.response_id), None)
     winner_name = award.response.provider.name
@@ -346,37 +447,75 @@ def award_decision_notify(*, tender: Tender, award: Award, others: set[int]) -> 
     def winner_line() -> str:
         if winner is None:
             return _("Successful tenderer: %(name)s.") % {"name": winner_name}
-        return _("Successful tenderer: %(name)s, total score %(total)s/100 (rank 1 of %(count)s).") % {
-            "name": winner_name, "total": winner.total, "count": len(ranked)}
+        return _(
+            "Successful tenderer: %(name)s, total score %(total)s/100 (rank 1 of %(count)s)."
+        ) % {"name": winner_name, "total": winner.total, "count": len(ranked)}
 
     def notice(row) -> tuple[str, str]:
         own = row.response.pk == award.response_id
         lines = [
             _("The tender “%(title)s” is awarded.") % {"title": tender.title},
-            _("Your offer is successful.") if own else
-            _("Your offer is not successful: it ranks below the successful tenderer's on the announced criteria."),
-            _("Your offer: rank %(rank)s of %(count)s, total score %(total)s/100 (price %(price)s, technical "
-              "%(technical)s, other %(other)s).") % {
-                "rank": row.rank, "count": len(ranked), "total": row.total, "price": row.price_score,
-                "technical": row.technical_score, "other": row.other_score},
+            _("Your offer is successful.")
+            if own
+            else _(
+                "Your offer is not successful: it ranks below the successful tenderer's on the announced criteria."
+            ),
+            _(
+                "Your offer: rank %(rank)s of %(count)s, total score %(total)s/100 (price %(price)s, technical "
+                "%(technical)s, other %(other)s)."
+            )
+            % {
+                "rank": row.rank,
+                "count": len(ranked),
+                "total": row.total,
+                "price": row.price_score,
+                "technical": row.technical_score,
+                "other": row.other_score,
+            },
             winner_line(),
-            _("Criteria: price %(price)s %%, technical value %(technical)s %%, other %(other)s %%.") % {
-                "price": tender.weight_price, "technical": tender.weight_technical, "other": tender.weight_other},
+            _("Criteria: price %(price)s %%, technical value %(technical)s %%, other %(other)s %%.")
+            % {
+                "price": tender.weight_price,
+                "technical": tender.weight_technical,
+                "other": tender.weight_other,
+            },
         ]
         if award.standstill_ends_at:
-            lines.append(_("Standstill until %(ends)s: the contract will not be signed before; you may file a "
-                           "complaint during this period.") % {"ends": _when(award.standstill_ends_at)})
+            lines.append(
+                _(
+                    "Standstill until %(ends)s: the contract will not be signed before; you may file a "
+                    "complaint during this period."
+                )
+                % {"ends": _when(award.standstill_ends_at)}
+            )
         return subject(), "\n".join(lines)
 
     sent = 0
     for row in ranked:
-        sent += len(notify(users=provider_users([row.response.provider_id]), kind="tender_awarded", key=key,
-                           message=lambda row=row: notice(row), url=url))
+        sent += len(
+            notify(
+                users=provider_users([row.response.provider_id]),
+                kind="tender_awarded",
+                key=key,
+                message=lambda row=row: notice(row),
+                url=url,
+            )
+        )
     others = others - {row.response.provider_id for row in ranked}
     if others:
-        sent += len(notify(users=provider_users(others), kind="tender_awarded", key=key, url=url,
-                           message=lambda: (subject(), _("The tender “%(title)s” is awarded. %(winner)s") % {
-                               "title": tender.title, "winner": winner_line()})))
+        sent += len(
+            notify(
+                users=provider_users(others),
+                kind="tender_awarded",
+                key=key,
+                url=url,
+                message=lambda: (
+                    subject(),
+                    _("The tender “%(title)s” is awarded. %(winner)s")
+                    % {"title": tender.title, "winner": winner_line()},
+                ),
+            )
+        )
     return sent
 
 
@@ -387,31 +526,57 @@ def standstill_notify(*, object_id: int, action: str) -> int:
 
     if action == "complaint.file":
         item = Complaint.objects.select_related("tender", "provider").get(pk=object_id)
-        return len(notify(users=agency_users(item.tender.agency_id), kind="complaint_filed",
-                          key=f"complaint.file:{item.pk}",
-                          message=lambda: (
-                              _("%(reference)s: complaint against the award") % {"reference": item.tender.reference},
-                              _("%(provider)s contests the award: %(text)s\n\nSigning the contract is blocked until "
-                                "you answer.") % {"provider": item.provider.name, "text": item.text}),
-                          url=f"/api/v1/tenders/{item.tender_id}/complaints/"))
+        return len(
+            notify(
+                users=agency_users(item.tender.agency_id),
+                kind="complaint_filed",
+                key=f"complaint.file:{item.pk}",
+                message=lambda: (
+                    _("%(reference)s: complaint against the award")
+                    % {"reference": item.tender.reference},
+                    _(
+                        "%(provider)s contests the award: %(text)s\n\nSigning the contract is blocked until "
+                        "you answer."
+                    )
+                    % {"provider": item.provider.name, "text": item.text},
+                ),
+                url=f"/api/v1/tenders/{item.tender_id}/complaints/",
+            )
+        )
     if action == "complaint.answer":
         item = Complaint.objects.select_related("tender").get(pk=object_id)
-        return len(notify(users=provider_users([item.provider_id]), kind="complaint_answered",
-                          key=f"complaint.answer:{item.pk}",
-                          message=lambda: (
-                              _("%(reference)s: answer to your complaint (%(status)s)") % {
-                                  "reference": item.tender.reference, "status": item.get_status_display()},
-                              item.answer),
-                          url=f"/api/v1/tenders/{item.tender_id}/complaints/"))
+        return len(
+            notify(
+                users=provider_users([item.provider_id]),
+                kind="complaint_answered",
+                key=f"complaint.answer:{item.pk}",
+                message=lambda: (
+                    _("%(reference)s: answer to your complaint (%(status)s)")
+                    % {"reference": item.tender.reference, "status": item.get_status_display()},
+                    item.answer,
+                ),
+                url=f"/api/v1/tenders/{item.tender_id}/complaints/",
+            )
+        )
     history = WithdrawnAward.objects.select_related("tender").get(pk=object_id)
-    responders = set(TenderResponse.objects.filter(tender_id=history.tender_id).values_list("provider_id", flat=True))
-    return len(notify(users=provider_users(responders), kind="award_withdrawn",
-                      key=f"award.withdraw:{history.award_id}",
-                      message=lambda: (
-                          _("%(reference)s: award withdrawn") % {"reference": history.tender.reference},
-                          _("The award is withdrawn and the evaluation resumes. Reason: %(reason)s") % {
-                              "reason": history.reason}),
-                      url=f"/api/v1/tenders/{history.tender_id}/decision/"))
+    responders = set(
+        TenderResponse.objects.filter(tender_id=history.tender_id).values_list(
+            "provider_id", flat=True
+        )
+    )
+    return len(
+        notify(
+            users=provider_users(responders),
+            kind="award_withdrawn",
+            key=f"award.withdraw:{history.award_id}",
+            message=lambda: (
+                _("%(reference)s: award withdrawn") % {"reference": history.tender.reference},
+                _("The award is withdrawn and the evaluation resumes. Reason: %(reason)s")
+                % {"reason": history.reason},
+            ),
+            url=f"/api/v1/tenders/{history.tender_id}/decision/",
+        )
+    )
 
 
 def supplier_documents_warn_expiry(*, today=None) -> int:
@@ -430,26 +595,44 @@ def supplier_documents_warn_expiry(*, today=None) -> int:
         left = (day - today).days
         return "expired" if left < 0 else "7" if left <= 7 else str(window)
 
-    for item in catalog_selectors.declarations_expiring(SupplierDeclaration.objects.all(), within_days=window,
-                                                        today=today):
-        sent += len(notify(
-            users=provider_users([item.provider_id]), kind="supplier_document_expiring",
-            key=f"declaration-expiry:{item.pk}:{bucket(item.valid_until)}",
-            message=lambda item=item: (
-                _("Declaration on honour (ESPD): valid until %(day)s") % {"day": _day(item.valid_until)},
-                _("Sign a new declaration of the exclusion grounds: without it you can no longer respond to "
-                  "tenders or accept orders.")),
-            url="/api/v1/declarations/compliance/"))
-    for item in catalog_selectors.attestations_expiring(Attestation.objects.all(), within_days=window, today=today):
-        sent += len(notify(
-            users=provider_users([item.provider_id]), kind="supplier_document_expiring",
-            key=f"attestation-expiry:{item.pk}:{bucket(item.expires_on)}",
-            message=lambda item=item: (
-                _("Attestation “%(kind)s”: valid until %(day)s") % {"kind": item.get_kind_display(),
-                                                                    "day": _day(item.expires_on)},
-                _("Upload a current attestation: without it you can no longer respond to tenders or accept "
-                  "orders.")),
-            url="/api/v1/declarations/compliance/"))
+    for item in catalog_selectors.declarations_expiring(
+        SupplierDeclaration.objects.all(), within_days=window, today=today
+    ):
+        sent += len(
+            notify(
+                users=provider_users([item.provider_id]),
+                kind="supplier_document_expiring",
+                key=f"declaration-expiry:{item.pk}:{bucket(item.valid_until)}",
+                message=lambda item=item: (
+                    _("Declaration on honour (ESPD): valid until %(day)s")
+                    % {"day": _day(item.valid_until)},
+                    _(
+                        "Sign a new declaration of the exclusion grounds: without it you can no longer respond to "
+                        "tenders or accept orders."
+                    ),
+                ),
+                url="/api/v1/declarations/compliance/",
+            )
+        )
+    for item in catalog_selectors.attestations_expiring(
+        Attestation.objects.all(), within_days=window, today=today
+    ):
+        sent += len(
+            notify(
+                users=provider_users([item.provider_id]),
+                kind="supplier_document_expiring",
+                key=f"attestation-expiry:{item.pk}:{bucket(item.expires_on)}",
+                message=lambda item=item: (
+                    _("Attestation “%(kind)s”: valid until %(day)s")
+                    % {"kind": item.get_kind_display(), "day": _day(item.expires_on)},
+                    _(
+                        "Upload a current attestation: without it you can no longer respond to tenders or accept "
+                        "orders."
+                    ),
+                ),
+                url="/api/v1/declarations/compliance/",
+            )
+        )
     return sent
 
 
@@ -462,16 +645,27 @@ def certifications_warn_expiry(*, today=None) -> int:
         for cert in Certification.objects.select_related("provider", "scheme").filter(
             status=Certification.Status.VALID, expires_on=target
         ):
-            sent += len(notify(
-                users=provider_users([cert.provider_id]), kind="certificate_expiring", key=f"cert-expiry:{cert.pk}:{days}",
-                message=lambda cert=cert, days=days: (
-                    _("%(scheme)s %(reference)s expires in %(days)s days") % {
-                        "scheme": cert.scheme.name, "reference": cert.reference, "days": days},
-                    _("The certificate %(scheme)s %(reference)s expires on %(day)s. The offers that rely on it "
-                      "lose their qualification on that date.") % {
-                        "scheme": cert.scheme.name, "reference": cert.reference, "day": _day(cert.expires_on)}),
-                url=f"/api/v1/certifications/{cert.pk}/",
-            ))
+            sent += len(
+                notify(
+                    users=provider_users([cert.provider_id]),
+                    kind="certificate_expiring",
+                    key=f"cert-expiry:{cert.pk}:{days}",
+                    message=lambda cert=cert, days=days: (
+                        _("%(scheme)s %(reference)s expires in %(days)s days")
+                        % {"scheme": cert.scheme.name, "reference": cert.reference, "days": days},
+                        _(
+                            "The certificate %(scheme)s %(reference)s expires on %(day)s. The offers that rely on it "
+                            "lose their qualification on that date."
+                        )
+                        % {
+                            "scheme": cert.scheme.name,
+                            "reference": cert.reference,
+                            "day": _day(cert.expires_on),
+                        },
+                    ),
+                    url=f"/api/v1/certifications/{cert.pk}/",
+                )
+            )
     return sent
 
 
@@ -488,28 +682,49 @@ def order_notify(*, order_id: int, action: str) -> int:
         if action == "order.place":
             subject = _("New order %(reference)s") % {"reference": order.reference}
         else:
-            subject = _("Order %(reference)s: %(status)s") % {"reference": order.reference,
-                                                              "status": order.get_status_display()}
-        body = _("%(agency)s — %(offer)s: %(quantity)s × %(months)s months, %(total)s € excl. VAT.") % {
-            "agency": order.agency.name, "offer": order.offer.name, "quantity": order.quantity,
-            "months": order.duration_months, "total": order.total}
+            subject = _("Order %(reference)s: %(status)s") % {
+                "reference": order.reference,
+                "status": order.get_status_display(),
+            }
+        body = _(
+            "%(agency)s — %(offer)s: %(quantity)s × %(months)s months, %(total)s € excl. VAT."
+        ) % {
+            "agency": order.agency.name,
+            "offer": order.offer.name,
+            "quantity": order.quantity,
+            "months": order.duration_months,
+            "total": order.total,
+        }
         return subject, f"{body} {order.status_reason}".strip()
 
-    return len(notify(users=users, kind=action.replace(".", "_"), key=f"{action}:{order_id}",
-                      message=message, url=f"/api/v1/orders/{order_id}/"))
+    return len(
+        notify(
+            users=users,
+            kind=action.replace(".", "_"),
+            key=f"{action}:{order_id}",
+            message=message,
+            url=f"/api/v1/orders/{order_id}/",
+        )
+    )
 
 
 def clarification_notify(*, clarification_id: int) -> int:
     item = Clarification.objects.select_related("tender").get(pk=clarification_id)
     tender = item.tender
     providers = set(tender.invitations.values_list("provider_id", flat=True)) | {item.provider_id}
-    return len(notify(users=provider_users(providers), kind="clarification_answered",
-                      key=f"clarification:{clarification_id}",
-                      message=lambda: (
-                          _("%(reference)s: a question answered") % {"reference": tender.reference},
-                          _("Question: %(question)s\n\nAnswer: %(answer)s") % {"question": item.question,
-                                                                               "answer": item.answer}),
-                      url=f"/api/v1/tenders/{tender.pk}/clarifications/"))
+    return len(
+        notify(
+            users=provider_users(providers),
+            kind="clarification_answered",
+            key=f"clarification:{clarification_id}",
+            message=lambda: (
+                _("%(reference)s: a question answered") % {"reference": tender.reference},
+                _("Question: %(question)s\n\nAnswer: %(answer)s")
+                % {"question": item.question, "answer": item.answer},
+            ),
+            url=f"/api/v1/tenders/{tender.pk}/clarifications/",
+        )
+    )
 
 
 # --------------------------------------------------------------------------
@@ -527,8 +742,9 @@ def _invalid(field: str, message: str) -> BrokerError:
 
 def _admins_only(organisation: Organisation, message: str) -> None:
     if not organisation.is_admin:
-        raise BrokerError(message % {"name": organisation.name},
-                          code="permission_denied", http_status=403)
+        raise BrokerError(
+            message % {"name": organisation.name}, code="permission_denied", http_status=403
+        )
 
 
 def enqueue_after_commit(task, **kwargs) -> None:
@@ -567,33 +783,55 @@ def _event_types_clean(event_types) -> list[str]:
         raise _invalid("event_types", _("Subscribe to at least one event type."))
     unknown = [code for code in wanted if code not in webhooks.EVENT_TYPES]
     if unknown:
-        raise _invalid("event_types", _("Unknown event types %(unknown)s; see docs/webhooks.md.") % {"unknown": unknown})
+        raise _invalid(
+            "event_types",
+            _("Unknown event types %(unknown)s; see docs/webhooks.md.") % {"unknown": unknown},
+        )
     return wanted
 
 
 @transaction.atomic
-def webhook_endpoint_create(*, organisation: Organisation, actor, url: str, event_types: list[str],
-                            active: bool = True) -> WebhookEndpoint:
+def webhook_endpoint_create(
+    *, organisation: Organisation, actor, url: str, event_types: list[str], active: bool = True
+) -> WebhookEndpoint:
     """Register an endpoint. Its ``secret`` is generated here and shown to
     the caller this once."""
     if WebhookEndpoint.objects.filter(organisation.rows).count() >= MAX_ENDPOINTS_PER_ORGANISATION:
-        raise BrokerError(_("An organisation has at most %(maximum)s webhook endpoints.") % {"maximum": MAX_ENDPOINTS_PER_ORGANISATION},
-                          code="limit_reached", http_status=409)
+        raise BrokerError(
+            _("An organisation has at most %(maximum)s webhook endpoints.")
+            % {"maximum": MAX_ENDPOINTS_PER_ORGANISATION},
+            code="limit_reached",
+            http_status=409,
+        )
     endpoint = WebhookEndpoint.objects.create(
-        **organisation.owner_fields, url=_webhook_url_clean(url), event_types=_event_types_clean(event_types),
-        active=bool(active), secret="whsec_" + secrets.token_hex(32),
+        **organisation.owner_fields,
+        url=_webhook_url_clean(url),
+        event_types=_event_types_clean(event_types),
+        active=bool(active),
+        secret="whsec_" + secrets.token_hex(32),
         created_by=actor if getattr(actor, "pk", None) else None,
     )
-    audit_append(actor=actor, organisation=organisation.name, action="webhook.create",
-                 object_type="webhookendpoint", object_id=endpoint.pk,
-                 data={"url": endpoint.url, "event_types": endpoint.event_types})
+    audit_append(
+        actor=actor,
+        organisation=organisation.name,
+        action="webhook.create",
+        object_type="webhookendpoint",
+        object_id=endpoint.pk,
+        data={"url": endpoint.url, "event_types": endpoint.event_types},
+    )
     return endpoint
 
 
 @transaction.atomic
-def webhook_endpoint_update(*, endpoint: WebhookEndpoint, actor, organisation: Organisation | None = None,
-                            url: str | None = None, event_types: list[str] | None = None,
-                            active: bool | None = None) -> WebhookEndpoint:
+def webhook_endpoint_update(
+    *,
+    endpoint: WebhookEndpoint,
+    actor,
+    organisation: Organisation | None = None,
+    url: str | None = None,
+    event_types: list[str] | None = None,
+    active: bool | None = None,
+) -> WebhookEndpoint:
     """Change what is given. ``organisation`` is the caller's; None when the
     operator acts (Django admin)."""
     locked = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
@@ -604,16 +842,29 @@ def webhook_endpoint_update(*, endpoint: WebhookEndpoint, actor, organisation: O
     if active is not None:
         locked.active = active
     locked.save()
-    audit_append(actor=actor, organisation=organisation.name if organisation else "operator",
-                 action="webhook.update", object_type="webhookendpoint", object_id=locked.pk,
-                 data={"url": locked.url, "event_types": locked.event_types, "active": locked.active})
+    audit_append(
+        actor=actor,
+        organisation=organisation.name if organisation else "operator",
+        action="webhook.update",
+        object_type="webhookendpoint",
+        object_id=locked.pk,
+        data={"url": locked.url, "event_types": locked.event_types, "active": locked.active},
+    )
     return locked
 
 
 @transaction.atomic
-def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, organisation: Organisation, actor) -> None:
-    audit_append(actor=actor, organisation=organisation.name, action="webhook.delete",
-                 object_type="webhookendpoint", object_id=endpoint.pk, data={"url": endpoint.url})
+def webhook_endpoint_delete(
+    *, endpoint: WebhookEndpoint, organisation: Organisation, actor
+) -> None:
+    audit_append(
+        actor=actor,
+        organisation=organisation.name,
+        action="webhook.delete",
+        object_type="webhookendpoint",
+        object_id=endpoint.pk,
+        data={"url": endpoint.url},
+    )
     endpoint.delete()
 
 
@@ -632,15 +883,23 @@ def _deliveries_send_after_commit(pairs: list[tuple[int, int]]) -> None:
         enqueue_after_commit(tasks.webhook_deliver, delivery_id=delivery_id, attempt=attempt)
 
 
-def _deliveries_create(endpoints, *, event_type: str, event_id: str, data: dict) -> list[WebhookDelivery]:
+def _deliveries_create(
+    endpoints, *, event_type: str, event_id: str, data: dict
+) -> list[WebhookDelivery]:
     """One delivery per endpoint, in the caller's transaction, sent after
     commit. The same event twice (a re-run) creates nothing new."""
     now = timezone.now()
-    payload = {"id": event_id, "type": event_type, "created_at": now.isoformat(), "data": _json_safe(data)}
+    payload = {
+        "id": event_id,
+        "type": event_type,
+        "created_at": now.isoformat(),
+        "data": _json_safe(data),
+    }
     created = []
     for endpoint in endpoints:
         delivery, fresh = WebhookDelivery.objects.get_or_create(
-            endpoint=endpoint, event_id=event_id[:120],
+            endpoint=endpoint,
+            event_id=event_id[:120],
             defaults={"event_type": event_type, "payload": payload, "next_attempt_at": now},
         )
         if fresh:
@@ -649,22 +908,32 @@ def _deliveries_create(endpoints, *, event_type: str, event_id: str, data: dict)
     return created
 
 
-def webhook_event_emit(*, event_type: str, event_id: str, data: dict, provider_ids=(),
-                       agency_ids=()) -> list[WebhookDelivery]:
+def webhook_event_emit(
+    *, event_type: str, event_id: str, data: dict, provider_ids=(), agency_ids=()
+) -> list[WebhookDelivery]:
     """Queue ``event_type`` for the subscribed endpoints of these
     organisations. ``data`` carries ids, references, statuses and public
     facts only: never the content of a sealed response."""
-    endpoints = selectors.webhook_endpoints_listening(event_type=event_type, provider_ids=provider_ids,
-                                                      agency_ids=agency_ids)
+    endpoints = selectors.webhook_endpoints_listening(
+        event_type=event_type, provider_ids=provider_ids, agency_ids=agency_ids
+    )
     return _deliveries_create(endpoints, event_type=event_type, event_id=event_id, data=data)
 
 
 def _tender_facts(tender: Tender) -> dict:
     return {
-        "id": tender.pk, "reference": tender.reference, "title": tender.title, "status": tender.status,
-        "status_reason": tender.status_reason, "category": tender.category, "cpv_code": tender.cpv_code,
-        "level": tender.level, "response_deadline": tender.response_deadline,
-        "published_at": tender.published_at, "closed_at": tender.closed_at, "decided_at": tender.decided_at,
+        "id": tender.pk,
+        "reference": tender.reference,
+        "title": tender.title,
+        "status": tender.status,
+        "status_reason": tender.status_reason,
+        "category": tender.category,
+        "cpv_code": tender.cpv_code,
+        "level": tender.level,
+        "response_deadline": tender.response_deadline,
+        "published_at": tender.published_at,
+        "closed_at": tender.closed_at,
+        "decided_at": tender.decided_at,
         "agency": {"id": tender.agency_id, "name": tender.agency.name},
         "url": f"/api/v1/tenders/{tender.pk}/",
     }
@@ -672,13 +941,19 @@ def _tender_facts(tender: Tender) -> dict:
 
 def _order_facts(order) -> dict:
     return {
-        "id": order.pk, "reference": order.reference, "status": order.status,
+        "id": order.pk,
+        "reference": order.reference,
+        "status": order.status,
         "status_reason": order.status_reason,
         "agency": {"id": order.agency_id, "name": order.agency.name},
         "provider": {"id": order.provider_id, "name": order.provider.name},
         "offer": {"id": order.offer_id, "name": order.offer.name},
-        "quantity": order.quantity, "duration_months": order.duration_months, "unit_price": order.unit_price,
-        "total": order.total, "placed_at": order.placed_at, "decided_at": order.decided_at,
+        "quantity": order.quantity,
+        "duration_months": order.duration_months,
+        "unit_price": order.unit_price,
+        "total": order.total,
+        "placed_at": order.placed_at,
+        "decided_at": order.decided_at,
         "url": f"/api/v1/orders/{order.pk}/",
     }
 
@@ -686,8 +961,9 @@ def _order_facts(order) -> dict:
 def _tender_participants(tender: Tender) -> set[int]:
     """Providers that responded to (even if they withdrew) or were invited
     to a tender: they hear of its decisions."""
-    return (set(TenderResponse.objects.filter(tender=tender).values_list("provider_id", flat=True))
-            | set(tender.invitations.values_list("provider_id", flat=True)))
+    return set(
+        TenderResponse.objects.filter(tender=tender).values_list("provider_id", flat=True)
+    ) | set(tender.invitations.values_list("provider_id", flat=True))
 
 
 # The demand side's actions that are webhook events. The "tender.awarded"
@@ -710,8 +986,9 @@ TENDER_WEBHOOK_EVENTS = {
 }
 
 
-def webhooks_on_tender_event(*, action: str, object_id: int, tender_id: int | None,
-                             audit_id: int) -> list[WebhookDelivery]:
+def webhooks_on_tender_event(
+    *, action: str, object_id: int, tender_id: int | None, audit_id: int
+) -> list[WebhookDelivery]:
     """Who hears of a demand-side event: the agency of its tenders and
     orders; the providers invited to or responding to a tender of its
     decisions, invitees and the asker of an answer, the provider of an
@@ -721,19 +998,28 @@ def webhooks_on_tender_event(*, action: str, object_id: int, tender_id: int | No
         return []
     if event_type.startswith("order."):
         order = Order.objects.select_related("agency", "provider", "offer").get(pk=object_id)
-        return webhook_event_emit(event_type=event_type, event_id=f"{event_type}:{order.pk}",
-                                  data={"order": _order_facts(order)},
-                                  provider_ids=[order.provider_id], agency_ids=[order.agency_id])
+        return webhook_event_emit(
+            event_type=event_type,
+            event_id=f"{event_type}:{order.pk}",
+            data={"order": _order_facts(order)},
+            provider_ids=[order.provider_id],
+            agency_ids=[order.agency_id],
+        )
     tender = Tender.objects.select_related("agency").get(pk=tender_id)
     data: dict = {"tender": _tender_facts(tender)}
     event_id = f"{event_type}:{tender.pk}"
     providers: set[int] = set()
     if event_type in ("tender.awarded", "tender.contract_signed"):
         award = Award.objects.select_related("response__provider", "response__offer").get(
-            **({"pk": object_id} if event_type == "tender.awarded" else {"tender_id": tender.pk}))
-        data["award"] = {"id": award.pk, "amount": award.amount, "awarded_at": award.awarded_at,
-                         "supplier": {"id": award.response.provider_id, "name": award.response.provider.name},
-                         "offer": {"id": award.response.offer_id, "name": award.response.offer.name}}
+            **({"pk": object_id} if event_type == "tender.awarded" else {"tender_id": tender.pk})
+        )
+        data["award"] = {
+            "id": award.pk,
+            "amount": award.amount,
+            "awarded_at": award.awarded_at,
+            "supplier": {"id": award.response.provider_id, "name": award.response.provider.name},
+            "offer": {"id": award.response.offer_id, "name": award.response.offer.name},
+        }
         if event_type == "tender.contract_signed":
             data["award"]["contract_signed_at"] = award.contract_signed_at
         elif WithdrawnAward.objects.filter(tender_id=tender.pk).exists():
@@ -742,7 +1028,11 @@ def webhooks_on_tender_event(*, action: str, object_id: int, tender_id: int | No
         providers = _tender_participants(tender)
     elif event_type == "tender.award_withdrawn":
         item = WithdrawnAward.objects.get(pk=object_id)
-        data["withdrawn_award"] = {"award_id": item.award_id, "reason": item.reason, "withdrawn_at": item.withdrawn_at}
+        data["withdrawn_award"] = {
+            "award_id": item.award_id,
+            "reason": item.reason,
+            "withdrawn_at": item.withdrawn_at,
+        }
         event_id = f"{event_type}:{tender.pk}:{item.award_id}"
         providers = _tender_participants(tender)
     elif event_type in ("tender.closed", "tender.unsuccessful", "tender.cancelled"):
@@ -750,30 +1040,50 @@ def webhooks_on_tender_event(*, action: str, object_id: int, tender_id: int | No
     elif event_type.startswith("clarification."):
         item = Clarification.objects.get(pk=object_id)
         # The asker is never named, as in the API.
-        data["clarification"] = {"id": item.pk, "question": item.question, "asked_at": item.created_at}
+        data["clarification"] = {
+            "id": item.pk,
+            "question": item.question,
+            "asked_at": item.created_at,
+        }
         event_id = f"{event_type}:{item.pk}"
         if event_type == "clarification.answered":
             data["clarification"].update(answer=item.answer, answered_at=item.answered_at)
             # An answer may be edited: each edit is an event of its own.
             event_id = f"{event_type}:{item.pk}:{audit_id}"
-            providers = set(tender.invitations.values_list("provider_id", flat=True)) | {item.provider_id}
-    return webhook_event_emit(event_type=event_type, event_id=event_id, data=data,
-                              provider_ids=providers, agency_ids=[tender.agency_id])
+            providers = set(tender.invitations.values_list("provider_id", flat=True)) | {
+                item.provider_id
+            }
+    return webhook_event_emit(
+        event_type=event_type,
+        event_id=event_id,
+        data=data,
+        provider_ids=providers,
+        agency_ids=[tender.agency_id],
+    )
 
 
 def webhooks_on_invitations(*, tender: Tender, provider_ids: list[int]) -> list[WebhookDelivery]:
     if not provider_ids or not selectors.webhook_anyone_listening("invitation.created"):
         return []
     offers: dict[int, list[int]] = {}
-    for provider_id, offer_id in (ShortlistEntry.objects.filter(tender=tender, offer__provider_id__in=provider_ids)
-                                  .order_by("rank").values_list("offer__provider_id", "offer_id")):
+    for provider_id, offer_id in (
+        ShortlistEntry.objects.filter(tender=tender, offer__provider_id__in=provider_ids)
+        .order_by("rank")
+        .values_list("offer__provider_id", "offer_id")
+    ):
         offers.setdefault(provider_id, []).append(offer_id)
     created = []
     for provider_id in provider_ids:
         created += webhook_event_emit(
-            event_type="invitation.created", event_id=f"invitation.created:{tender.pk}:{provider_id}",
-            data={"tender": _tender_facts(tender),
-                  "invitation": {"provider_id": provider_id, "offer_ids": offers.get(provider_id, [])}},
+            event_type="invitation.created",
+            event_id=f"invitation.created:{tender.pk}:{provider_id}",
+            data={
+                "tender": _tender_facts(tender),
+                "invitation": {
+                    "provider_id": provider_id,
+                    "offer_ids": offers.get(provider_id, []),
+                },
+            },
             provider_ids=[provider_id],
         )
     return created
@@ -787,7 +1097,9 @@ def webhooks_on_assessments(*, offer_ids: list[int]) -> list[WebhookDelivery]:
         return []
     created = []
     with transaction.atomic():
-        for offer in Offer.objects.filter(pk__in=offer_ids).select_related("assessment").order_by("pk"):
+        for offer in (
+            Offer.objects.filter(pk__in=offer_ids).select_related("assessment").order_by("pk")
+        ):
             created += _offer_assessed_emit(offer)
     return created
 
@@ -799,11 +1111,20 @@ def _offer_assessed_emit(offer: Offer) -> list[WebhookDelivery]:
     return webhook_event_emit(
         event_type="offer.assessed",
         event_id=f"offer.assessed:{offer.pk}:{assessment.inputs_digest[:16]}:{assessment.assessed_at.timestamp():.6f}",
-        data={"offer": {"id": offer.pk, "name": offer.name, "status": offer.status,
-                        "url": f"/api/v1/offers/{offer.pk}/"},
-              "assessment": {"level": assessment.level, "flags": list(assessment.flags),
-                             "policy_version": assessment.policy_version,
-                             "assessed_at": assessment.assessed_at}},
+        data={
+            "offer": {
+                "id": offer.pk,
+                "name": offer.name,
+                "status": offer.status,
+                "url": f"/api/v1/offers/{offer.pk}/",
+            },
+            "assessment": {
+                "level": assessment.level,
+                "flags": list(assessment.flags),
+                "policy_version": assessment.policy_version,
+                "assessed_at": assessment.assessed_at,
+            },
+        },
         provider_ids=[offer.provider_id],
     )
 
@@ -817,21 +1138,31 @@ CERTIFICATION_WEBHOOK_EVENTS = {
 }
 
 
-def webhooks_on_operator_decision(*, action: str, object_id: int, data: dict,
-                                  audit_id: int) -> list[WebhookDelivery]:
+def webhooks_on_operator_decision(
+    *, action: str, object_id: int, data: dict, audit_id: int
+) -> list[WebhookDelivery]:
     event_type = CERTIFICATION_WEBHOOK_EVENTS.get(action)
     if event_type is None or not selectors.webhook_anyone_listening(event_type):
         return []
     cert = Certification.objects.select_related("scheme").get(pk=object_id)
     return webhook_event_emit(
-        event_type=event_type, event_id=f"{event_type}:{cert.pk}:{audit_id}",
-        data={"certification": {
-            "id": cert.pk, "scheme": cert.scheme.code, "scheme_version": cert.scheme_version,
-            "reference": cert.reference, "status": cert.status, "verification": cert.verification,
-            "issued_on": cert.issued_on, "expires_on": cert.expires_on,
-            "offer_ids": sorted(cert.scope_offers.values_list("pk", flat=True)),
-            "url": f"/api/v1/certifications/{cert.pk}/",
-        }, "reason": (data or {}).get("reason", "")},
+        event_type=event_type,
+        event_id=f"{event_type}:{cert.pk}:{audit_id}",
+        data={
+            "certification": {
+                "id": cert.pk,
+                "scheme": cert.scheme.code,
+                "scheme_version": cert.scheme_version,
+                "reference": cert.reference,
+                "status": cert.status,
+                "verification": cert.verification,
+                "issued_on": cert.issued_on,
+                "expires_on": cert.expires_on,
+                "offer_ids": sorted(cert.scope_offers.values_list("pk", flat=True)),
+                "url": f"/api/v1/certifications/{cert.pk}/",
+            },
+            "reason": (data or {}).get("reason", ""),
+        },
         provider_ids=[cert.provider_id],
     )
 
@@ -840,11 +1171,21 @@ def webhooks_on_operator_decision(*, action: str, object_id: int, data: dict,
 def webhook_ping(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
     """Send a ``ping`` to one endpoint, subscribed or not, to test it."""
     if not endpoint.active:
-        raise BrokerError(_("This endpoint is inactive: activate it first."), code="inactive", http_status=409)
+        raise BrokerError(
+            _("This endpoint is inactive: activate it first."), code="inactive", http_status=409
+        )
     (delivery,) = _deliveries_create(
-        [endpoint], event_type=webhooks.PING, event_id=f"ping:{uuid.uuid4().hex}",
-        data={"endpoint": {"id": endpoint.pk, "url": endpoint.url, "event_types": endpoint.event_types},
-              "message": "Guichet Cloud can reach this endpoint."},
+        [endpoint],
+        event_type=webhooks.PING,
+        event_id=f"ping:{uuid.uuid4().hex}",
+        data={
+            "endpoint": {
+                "id": endpoint.pk,
+                "url": endpoint.url,
+                "event_types": endpoint.event_types,
+            },
+            "message": "Guichet Cloud can reach this endpoint.",
+        },
     )
     return delivery
 
@@ -853,9 +1194,13 @@ def webhook_ping(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
 def webhook_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
     """Send a delivery again now, as a new attempt with the same idempotency
     key, whatever its status; a failure goes on with the back-off."""
-    locked = WebhookDelivery.objects.select_for_update().select_related("endpoint").get(pk=delivery.pk)
+    locked = (
+        WebhookDelivery.objects.select_for_update().select_related("endpoint").get(pk=delivery.pk)
+    )
     if not locked.endpoint.active:
-        raise BrokerError(_("This endpoint is inactive: activate it first."), code="inactive", http_status=409)
+        raise BrokerError(
+            _("This endpoint is inactive: activate it first."), code="inactive", http_status=409
+        )
     locked.status = WebhookDelivery.Status.PENDING
     locked.next_attempt_at = timezone.now()
     locked.save(update_fields=["status", "next_attempt_at"])
@@ -888,7 +1233,9 @@ def webhook_attempt(*, delivery_id: int, attempt: int) -> AttemptOutcome | None:
     now = timezone.now()
     with transaction.atomic():
         claimed = WebhookDelivery.objects.filter(
-            pk=delivery_id, status=WebhookDelivery.Status.PENDING, attempts=attempt - 1,
+            pk=delivery_id,
+            status=WebhookDelivery.Status.PENDING,
+            attempts=attempt - 1,
         ).update(attempts=attempt, next_attempt_at=now + _lease())
         if not claimed:
             return None
@@ -901,34 +1248,53 @@ def webhook_attempt(*, delivery_id: int, attempt: int) -> AttemptOutcome | None:
     else:
         try:
             # Checked again at each send: the name may resolve elsewhere now.
-            target = webhooks.resolve(endpoint.url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS)
+            target = webhooks.resolve(
+                endpoint.url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS
+            )
         except webhooks.UnsafeUrl as exc:
             result = webhooks.SendResult(None, 0, f"Refused: {exc}")
         else:
             final = False
             body = webhooks.body_bytes(delivery.payload)
             key = str(delivery.idempotency_key)
-            result = webhooks.post(target, body, {
-                "Content-Type": "application/json",
-                "Guichet-Event": delivery.event_type,
-                "Guichet-Delivery": key,
-                "Idempotency-Key": key,
-                "Guichet-Attempt": str(attempt),
-                "Guichet-Signature": webhooks.signature(endpoint.secret, int(time.time()), body),
-            }, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
+            result = webhooks.post(
+                target,
+                body,
+                {
+                    "Content-Type": "application/json",
+                    "Guichet-Event": delivery.event_type,
+                    "Guichet-Delivery": key,
+                    "Idempotency-Key": key,
+                    "Guichet-Attempt": str(attempt),
+                    "Guichet-Signature": webhooks.signature(
+                        endpoint.secret, int(time.time()), body
+                    ),
+                },
+                timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+            )
     return _attempt_record(delivery, log, result, final=final or attempt >= webhooks.MAX_ATTEMPTS)
 
 
-def _attempt_record(delivery: WebhookDelivery, log: WebhookAttempt, result: webhooks.SendResult, *,
-                    final: bool) -> AttemptOutcome:
+def _attempt_record(
+    delivery: WebhookDelivery, log: WebhookAttempt, result: webhooks.SendResult, *, final: bool
+) -> AttemptOutcome:
     now = timezone.now()
-    log.status_code, log.duration_ms, log.error = result.status_code, result.duration_ms, result.error[:500]
+    log.status_code, log.duration_ms, log.error = (
+        result.status_code,
+        result.duration_ms,
+        result.error[:500],
+    )
     log.save(update_fields=["status_code", "duration_ms", "error"])
-    fields = {"last_status_code": result.status_code, "last_duration_ms": result.duration_ms,
-              "last_error": result.error[:500]}
+    fields = {
+        "last_status_code": result.status_code,
+        "last_duration_ms": result.duration_ms,
+        "last_error": result.error[:500],
+    }
     retry_in = None
     if result.ok:
-        fields.update(status=WebhookDelivery.Status.SUCCEEDED, delivered_at=now, next_attempt_at=None)
+        fields.update(
+            status=WebhookDelivery.Status.SUCCEEDED, delivered_at=now, next_attempt_at=None
+        )
     elif final:
         fields.update(status=WebhookDelivery.Status.FAILED, next_attempt_at=None)
     else:
@@ -938,17 +1304,27 @@ def _attempt_record(delivery: WebhookDelivery, log: WebhookAttempt, result: webh
     # its outcome, not this one, decides what follows.
     updated = WebhookDelivery.objects.filter(pk=delivery.pk, attempts=log.number).update(**fields)
     status = fields.get("status", WebhookDelivery.Status.PENDING)
-    return AttemptOutcome(delivery.pk, log.number, status, result.status_code, retry_in if updated else None)
+    return AttemptOutcome(
+        delivery.pk, log.number, status, result.status_code, retry_in if updated else None
+    )
 
 
-def webhook_deliveries_due(*, now=None, grace_seconds: int = 60, limit: int = 500) -> list[tuple[int, int]]:
+def webhook_deliveries_due(
+    *, now=None, grace_seconds: int = 60, limit: int = 500
+) -> list[tuple[int, int]]:
     """Pending deliveries whose next attempt is overdue by more than the
     grace (its task was lost: Redis down at commit, a worker killed), as
     ``(delivery id, next attempt number)``."""
     cutoff = (now or timezone.now()) - timedelta(seconds=grace_seconds)
-    return [(pk, attempts + 1) for pk, attempts in WebhookDelivery.objects.filter(
-        status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=cutoff,
-    ).order_by("next_attempt_at").values_list("pk", "attempts")[:limit]]
+    return [
+        (pk, attempts + 1)
+        for pk, attempts in WebhookDelivery.objects.filter(
+            status=WebhookDelivery.Status.PENDING,
+            next_attempt_at__lte=cutoff,
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", "attempts")[:limit]
+    ]
 
 
 # --------------------------------------------------------------------------
@@ -969,14 +1345,19 @@ def api_key_hash(key: str) -> str:
 
 def api_key_prefix_of(key: str) -> str | None:
     """The visible prefix of a well-formed key (``gc_live_xxxxxxxx_…``)."""
-    if (len(key) > API_KEY_PREFIX_LENGTH + 1 and key.startswith(API_KEY_PREFIX)
-            and key[API_KEY_PREFIX_LENGTH] == "_"):
+    if (
+        len(key) > API_KEY_PREFIX_LENGTH + 1
+        and key.startswith(API_KEY_PREFIX)
+        and key[API_KEY_PREFIX_LENGTH] == "_"
+    ):
         return key[:API_KEY_PREFIX_LENGTH]
     return None
 
 
 @transaction.atomic
-def api_key_create(*, organisation: Organisation, actor, name: str, scopes: str) -> tuple[ApiKey, str]:
+def api_key_create(
+    *, organisation: Organisation, actor, name: str, scopes: str
+) -> tuple[ApiKey, str]:
     """Create a key for the organisation; returns it with the full key,
     which is shown this once and stored only as its SHA-256."""
     _admins_only(organisation, _("Only an administrator of %(name)s can create API keys."))
@@ -984,21 +1365,44 @@ def api_key_create(*, organisation: Organisation, actor, name: str, scopes: str)
     if not name or len(name) > 100:
         raise _invalid("name", _("A name of 1 to 100 characters is required."))
     if scopes not in ApiKey.Scopes.values:
-        raise _invalid("scopes", _("Use one of %(names)s.") % {"names": ', '.join(ApiKey.Scopes.values)})
-    if ApiKey.objects.filter(organisation.rows, revoked_at__isnull=True).count() >= MAX_LIVE_API_KEYS:
-        raise BrokerError(_("An organisation has at most %(maximum)s live API keys; revoke one first.") % {"maximum": MAX_LIVE_API_KEYS},
-                          code="limit_reached", http_status=409)
+        raise _invalid(
+            "scopes", _("Use one of %(names)s.") % {"names": ", ".join(ApiKey.Scopes.values)}
+        )
+    if (
+        ApiKey.objects.filter(organisation.rows, revoked_at__isnull=True).count()
+        >= MAX_LIVE_API_KEYS
+    ):
+        raise BrokerError(
+            _("An organisation has at most %(maximum)s live API keys; revoke one first.")
+            % {"maximum": MAX_LIVE_API_KEYS},
+            code="limit_reached",
+            http_status=409,
+        )
     for _attempt in range(5):
         prefix = API_KEY_PREFIX + "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(8))
         if not ApiKey.objects.filter(prefix=prefix).exists():
             break
     else:  # 36^8 prefixes: five collisions in a row mean something else is wrong
-        raise BrokerError(_("Could not allocate a key prefix; try again."), code="conflict", http_status=409)
+        raise BrokerError(
+            _("Could not allocate a key prefix; try again."), code="conflict", http_status=409
+        )
     key = f"{prefix}_{secrets.token_urlsafe(32)}"
-    api_key = ApiKey.objects.create(**organisation.owner_fields, name=name, prefix=prefix,
-                                    key_hash=api_key_hash(key), scopes=scopes, created_by=actor)
-    audit_append(actor=actor, organisation=organisation.name, action="api_key.create", object_type="apikey",
-                 object_id=api_key.pk, data={"prefix": prefix, "name": name, "scopes": scopes})
+    api_key = ApiKey.objects.create(
+        **organisation.owner_fields,
+        name=name,
+        prefix=prefix,
+        key_hash=api_key_hash(key),
+        scopes=scopes,
+        created_by=actor,
+    )
+    audit_append(
+        actor=actor,
+        organisation=organisation.name,
+        action="api_key.create",
+        object_type="apikey",
+        object_id=api_key.pk,
+        data={"prefix": prefix, "name": name, "scopes": scopes},
+    )
     return api_key, key
 
 
@@ -1013,9 +1417,14 @@ def api_key_revoke(*, api_key: ApiKey, actor, organisation: Organisation | None 
     if locked.revoked_at is None:
         locked.revoked_at = timezone.now()
         locked.save(update_fields=["revoked_at"])
-        audit_append(actor=actor, organisation=organisation.name if organisation else "operator",
-                     action="api_key.revoke", object_type="apikey", object_id=locked.pk,
-                     data={"prefix": locked.prefix})
+        audit_append(
+            actor=actor,
+            organisation=organisation.name if organisation else "operator",
+            action="api_key.revoke",
+            object_type="apikey",
+            object_id=locked.pk,
+            data={"prefix": locked.prefix},
+        )
     return locked
 
 
@@ -1034,7 +1443,9 @@ def api_key_touch(*, api_key: ApiKey, now=None) -> None:
 # Sourcing files: the daily digest of open files
 
 
-def sourcing_digest_diff(previous: dict[str, dict], current: dict[str, dict]) -> tuple[list[dict], list[dict]]:
+def sourcing_digest_diff(
+    previous: dict[str, dict], current: dict[str, dict]
+) -> tuple[list[dict], list[dict]]:
     """Pure: the offers new to a saved search's result, and the listed
     offers that lost their eligibility — gone from the result (no longer
     matching: assessment lowered, certificate revoked, offer withdrawn) or
@@ -1052,15 +1463,28 @@ def _sourcing_digest_body(new: list[dict], lost: list[dict]) -> str:
     lines = []
     if new:
         lines.append(_("New offers matching the search:"))
-        lines += [_("- %(name)s (%(provider)s, level %(level)s)") % {
-            "name": o["name"], "provider": o["provider"], "level": o["level"] or "—"} for o in new]
+        lines += [
+            _("- %(name)s (%(provider)s, level %(level)s)")
+            % {"name": o["name"], "provider": o["provider"], "level": o["level"] or "—"}
+            for o in new
+        ]
     if lost:
         lines.append(_("Offers no longer eligible:"))
         for o in lost:
-            now = (_("level %(level)s") % {"level": o["now_level"]} if o["now_level"]
-                   else _("no longer matches the search"))
-            lines.append(_("- %(name)s (%(provider)s): level %(level)s → %(now)s") % {
-                "name": o["name"], "provider": o["provider"], "level": o["level"] or "—", "now": now})
+            now = (
+                _("level %(level)s") % {"level": o["now_level"]}
+                if o["now_level"]
+                else _("no longer matches the search")
+            )
+            lines.append(
+                _("- %(name)s (%(provider)s): level %(level)s → %(now)s")
+                % {
+                    "name": o["name"],
+                    "provider": o["provider"],
+                    "level": o["level"] or "—",
+                    "now": now,
+                }
+            )
     return "\n".join(lines)
 
 
@@ -1082,17 +1506,24 @@ def sourcing_digest_run(*, now=None) -> int:
         current = tender_selectors.sourcing_result_state(item.filters)
         new, lost = sourcing_digest_diff((item.digest_state or {}).get("offers", {}), current)
         with transaction.atomic():
-            if not tender_services.sourcing_file_digest_store(sourcing_file_id=item.pk, state={"offers": current},
-                                                              at=now):
+            if not tender_services.sourcing_file_digest_store(
+                sourcing_file_id=item.pk, state={"offers": current}, at=now
+            ):
                 continue  # locked meanwhile: a record has no alerts
             if new or lost:
-                sent += len(notify(
-                    users=agency_users(item.agency_id), kind="sourcing_digest",
-                    key=f"sourcing-digest:{item.pk}:{today.isoformat()}",
-                    message=lambda item=item, new=new, lost=lost: (
-                        _("Sourcing file “%(name)s”: %(new)s new offer(s), %(lost)s offer(s) no longer eligible")
-                        % {"name": item.name, "new": len(new), "lost": len(lost)},
-                        _sourcing_digest_body(new, lost)),
-                    url=reverse("agency-sourcing-file-detail", args=[item.pk]),
-                ))
+                sent += len(
+                    notify(
+                        users=agency_users(item.agency_id),
+                        kind="sourcing_digest",
+                        key=f"sourcing-digest:{item.pk}:{today.isoformat()}",
+                        message=lambda item=item, new=new, lost=lost: (
+                            _(
+                                "Sourcing file “%(name)s”: %(new)s new offer(s), %(lost)s offer(s) no longer eligible"
+                            )
+                            % {"name": item.name, "new": len(new), "lost": len(lost)},
+                            _sourcing_digest_body(new, lost),
+                        ),
+                        url=reverse("agency-sourcing-file-detail", args=[item.pk]),
+                    )
+                )
     return sent

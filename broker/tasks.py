@@ -73,9 +73,14 @@ def tenders_match_stale() -> dict:
     """Sweeper: a published tender whose matching stayed queued (the broker
     was down at publication) or died running is matched again."""
     cutoff = timezone.now() - timedelta(seconds=settings.MATCHING_STALE_AFTER_SECONDS)
-    stale = list(Tender.objects.filter(status=TenderStatus.PUBLISHED).filter(
-        matching_state__in=[MatchingState.QUEUED, MatchingState.RUNNING], matching_queued_at__lt=cutoff,
-    ).values_list("pk", flat=True))
+    stale = list(
+        Tender.objects.filter(status=TenderStatus.PUBLISHED)
+        .filter(
+            matching_state__in=[MatchingState.QUEUED, MatchingState.RUNNING],
+            matching_queued_at__lt=cutoff,
+        )
+        .values_list("pk", flat=True)
+    )
     for tender_id in stale:
         services.tender_match(tender_id=tender_id)
     return {"matched": stale}
@@ -126,12 +131,21 @@ def webhook_deliver(delivery_id: int, attempt: int = 1) -> dict:
         return {"delivery_id": delivery_id, "attempt": attempt, "status": "skipped"}
     if outcome.retry_in is not None:
         try:
-            webhook_deliver.apply_async(kwargs={"delivery_id": delivery_id, "attempt": attempt + 1},
-                                        countdown=outcome.retry_in)
+            webhook_deliver.apply_async(
+                kwargs={"delivery_id": delivery_id, "attempt": attempt + 1},
+                countdown=outcome.retry_in,
+            )
         except Exception:  # Redis down: the sweeper sends it when it is due
-            logger.exception("could not schedule attempt %s of webhook delivery %s", attempt + 1, delivery_id)
-    return {"delivery_id": delivery_id, "attempt": attempt, "status": outcome.status,
-            "status_code": outcome.status_code, "retry_in": outcome.retry_in}
+            logger.exception(
+                "could not schedule attempt %s of webhook delivery %s", attempt + 1, delivery_id
+            )
+    return {
+        "delivery_id": delivery_id,
+        "attempt": attempt,
+        "status": outcome.status,
+        "status_code": outcome.status_code,
+        "retry_in": outcome.retry_in,
+    }
 
 
 @shared_task(**RETRY)

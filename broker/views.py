@@ -28,8 +28,9 @@ from catalog.views.operator import operator_crumbs, operator_required, paginate
 def _safe_url(request, url: str) -> str:
     """Only links inside the marketplace: a stored URL is shown as a link,
     and a ``next`` is followed, only when it stays on this site."""
-    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
-                                               require_https=request.is_secure()):
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return url
     return ""
 
@@ -37,21 +38,34 @@ def _safe_url(request, url: str) -> str:
 @require_GET
 @login_required
 def inbox(request):
-    notifications = selectors.notifications_of(request.user).annotate(
-        unread_first=Case(When(read_at__isnull=True, then=Value(0)), default=Value(1),
-                          output_field=IntegerField())
-    ).order_by("unread_first", "-created_at", "-id")
+    notifications = (
+        selectors.notifications_of(request.user)
+        .annotate(
+            unread_first=Case(
+                When(read_at__isnull=True, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("unread_first", "-created_at", "-id")
+    )
     page = paginate(request, notifications, per_page=20)
     for notification in page:
         notification.link = _safe_url(request, notification.url)
-    return render(request, "broker/inbox.html", {
-        "page_obj": page,
-        "breadcrumb_data": {"links": [], "current": _("Notifications")},
-    })
+    return render(
+        request,
+        "broker/inbox.html",
+        {
+            "page_obj": page,
+            "breadcrumb_data": {"links": [], "current": _("Notifications")},
+        },
+    )
 
 
 def _back(request):
-    return redirect(_safe_url(request, request.POST.get("next", "")) or reverse("notification-inbox"))
+    return redirect(
+        _safe_url(request, request.POST.get("next", "")) or reverse("notification-inbox")
+    )
 
 
 @require_POST
@@ -68,8 +82,15 @@ def read(request, pk: int):
 def read_all(request):
     count = services.notifications_mark_all_read(user=request.user)
     if count:
-        messages.success(request, ngettext("%(count)d notification marked as read.",
-                                           "%(count)d notifications marked as read.", count) % {"count": count})
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d notification marked as read.",
+                "%(count)d notifications marked as read.",
+                count,
+            )
+            % {"count": count},
+        )
     return _back(request)
 
 
@@ -77,8 +98,9 @@ def read_all(request):
 # The audit log (operators only)
 
 CHAIN_REASONS = {
-    "its previous_hash does not match the event before it":
-        gettext_lazy("its link to the previous event does not match that event"),
+    "its previous_hash does not match the event before it": gettext_lazy(
+        "its link to the previous event does not match that event"
+    ),
     "its content does not match its hash": gettext_lazy("its content does not match its hash"),
 }
 
@@ -95,8 +117,9 @@ class AuditFilterForm(DsfrBaseForm):
 @require_GET
 @operator_required
 def audit(request):
-    object_types = list(AuditEvent.objects.order_by("object_type").values_list("object_type", flat=True)
-                        .distinct())
+    object_types = list(
+        AuditEvent.objects.order_by("object_type").values_list("object_type", flat=True).distinct()
+    )
     form = AuditFilterForm(request.GET, object_types=object_types)
     events = AuditEvent.objects.order_by("-id")
     if form.is_valid():
@@ -106,19 +129,28 @@ def audit(request):
             events = events.filter(tender_id=form.cleaned_data["tender"])
     page = paginate(request, events, per_page=50)
     for event in page:
-        event.data_text = json.dumps(event.data, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+        event.data_text = json.dumps(
+            event.data, ensure_ascii=False, sort_keys=True, separators=(", ", ": ")
+        )
     # The whole chain is recomputed on each visit: a check that is cached is
     # a check an attacker can outrun.
     report = services.audit_verify()
     broken_page = None
     if report.broken_at is not None:
         broken_page = AuditEvent.objects.filter(pk__gt=report.broken_at).count() // 50 + 1
-    return render(request, "broker/audit.html", {
-        "form": form, "page_obj": page, "report": report, "broken_page": broken_page,
-        "broken_reason": CHAIN_REASONS.get(report.reason, report.reason),
-        "operator_section": "audit",
-        "breadcrumb_data": operator_crumbs(_("Audit log")),
-    })
+    return render(
+        request,
+        "broker/audit.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "report": report,
+            "broken_page": broken_page,
+            "broken_reason": CHAIN_REASONS.get(report.reason, report.reason),
+            "operator_section": "audit",
+            "breadcrumb_data": operator_crumbs(_("Audit log")),
+        },
+    )
 
 
 urlpatterns = [

@@ -93,8 +93,15 @@ def _refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     # An IPv4 address written as IPv6 (::ffff:10.0.0.1) is judged as IPv4.
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
-    return (address.is_private or address.is_loopback or address.is_link_local or address.is_multicast
-            or address.is_reserved or address.is_unspecified or not address.is_global)
+    return (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        or not address.is_global
+    )
 
 
 def resolve(url: str, *, allow_private: bool) -> Target:
@@ -126,14 +133,21 @@ def resolve(url: str, *, allow_private: bool) -> Target:
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError):
-            raise UnsafeUrl(_("The host %(host)s could not be resolved.") % {"host": repr(host)}) from None
+            raise UnsafeUrl(
+                _("The host %(host)s could not be resolved.") % {"host": repr(host)}
+            ) from None
         addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
     if not addresses:
         raise UnsafeUrl(_("The host %(host)s could not be resolved.") % {"host": repr(host)})
     if not allow_private:
         for address in addresses:
             if _refused(address):
-                raise UnsafeUrl(_("The host %(host)s resolves to %(address)s, a private, loopback, link-local, multicast or reserved address: webhooks go to public addresses only.") % {"host": repr(host), "address": address})
+                raise UnsafeUrl(
+                    _(
+                        "The host %(host)s resolves to %(address)s, a private, loopback, link-local, multicast or reserved address: webhooks go to public addresses only."
+                    )
+                    % {"host": repr(host), "address": address}
+                )
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
@@ -188,7 +202,9 @@ def post(target: Target, body: bytes, headers: dict[str, str], *, timeout: float
     for address in target.addresses:
         connection = connection_class(target.host, target.port, address=address, timeout=timeout)
         try:
-            connection.request("POST", target.path, body=body, headers={"User-Agent": USER_AGENT, **headers})
+            connection.request(
+                "POST", target.path, body=body, headers={"User-Agent": USER_AGENT, **headers}
+            )
             response = connection.getresponse()
             text = response.read(MAX_RESPONSE_BYTES)
             code = response.status

@@ -32,7 +32,9 @@ from catalog.models import (
 
 
 class ReasonActionForm(ActionForm):
-    reason = forms.CharField(required=False, max_length=500, label="Reason (reject, revoke, suspend)")
+    reason = forms.CharField(
+        required=False, max_length=500, label="Reason (reject, revoke, suspend)"
+    )
 
 
 def _each(modeladmin, request, queryset, service, success: str, **kwargs):
@@ -55,12 +57,27 @@ def _each(modeladmin, request, queryset, service, success: str, **kwargs):
 class CertificationAdmin(admin.ModelAdmin):
     service_arg = "certification"
     action_form = ReasonActionForm
-    list_display = ["reference", "scheme", "scheme_version", "provider", "status", "verification",
-                    "expires_on", "verified_by", "verified_at"]
+    list_display = [
+        "reference",
+        "scheme",
+        "scheme_version",
+        "provider",
+        "status",
+        "verification",
+        "expires_on",
+        "verified_by",
+        "verified_at",
+    ]
     list_filter = ["verification", "status", "scheme"]
     search_fields = ["reference", "provider__name"]
-    readonly_fields = ["evidence_sha256", "verification", "verified_by", "verified_at",
-                       "verification_reason", "status"]
+    readonly_fields = [
+        "evidence_sha256",
+        "verification",
+        "verified_by",
+        "verified_at",
+        "verification_reason",
+        "status",
+    ]
     filter_horizontal = ["scope_offers"]
     actions = ["verify", "reject", "revoke", "suspend"]
     ordering = ["verification", "-created_at"]
@@ -74,18 +91,36 @@ class CertificationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Reject the evidence (give a reason)")
     def reject(self, request, queryset):
-        _each(self, request, queryset, services.certification_reject, "certificate(s) rejected",
-              reason=self._reason(request))
+        _each(
+            self,
+            request,
+            queryset,
+            services.certification_reject,
+            "certificate(s) rejected",
+            reason=self._reason(request),
+        )
 
     @admin.action(description="Revoke the selected certificates (give a reason)")
     def revoke(self, request, queryset):
-        _each(self, request, queryset, services.certification_revoke, "certificate(s) revoked",
-              reason=self._reason(request))
+        _each(
+            self,
+            request,
+            queryset,
+            services.certification_revoke,
+            "certificate(s) revoked",
+            reason=self._reason(request),
+        )
 
     @admin.action(description="Suspend the selected certificates (give a reason)")
     def suspend(self, request, queryset):
-        _each(self, request, queryset, services.certification_suspend, "certificate(s) suspended",
-              reason=self._reason(request))
+        _each(
+            self,
+            request,
+            queryset,
+            services.certification_suspend,
+            "certificate(s) suspended",
+            reason=self._reason(request),
+        )
 
     def save_related(self, request, form, formsets, change):
         # Direct edits by the operator still re-assess what they touch.
@@ -123,18 +158,31 @@ class ProviderAdmin(admin.ModelAdmin):
 
     @admin.action(description="Suspend the selected providers (give a reason)")
     def suspend(self, request, queryset):
-        _each(self, request, queryset, services.provider_suspend, "provider(s) suspended",
-              reason=request.POST.get("reason", ""))
+        _each(
+            self,
+            request,
+            queryset,
+            services.provider_suspend,
+            "provider(s) suspended",
+            reason=request.POST.get("reason", ""),
+        )
 
     @admin.action(description="Reactivate the selected providers")
     def reactivate(self, request, queryset):
-        _each(self, request, queryset, services.provider_reactivate, "provider(s) reactivated",
-              reason=request.POST.get("reason", ""))
+        _each(
+            self,
+            request,
+            queryset,
+            services.provider_reactivate,
+            "provider(s) reactivated",
+            reason=request.POST.get("reason", ""),
+        )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         services.assessment_request(
-            offer_ids=list(form.instance.offers.values_list("pk", flat=True)), reason="operator_edit"
+            offer_ids=list(form.instance.offers.values_list("pk", flat=True)),
+            reason="operator_edit",
         )
 
 
@@ -169,9 +217,17 @@ class OfferAdmin(admin.ModelAdmin):
         if not assessment:
             return "not assessed yet"
         return format_html_join(
-            "\n", "<div>{} {} — {}: {}</div>",
-            ((c.get("level") or c.get("flag"), "✔" if c["passed"] else "✘", c["rule"], check_reason(c))
-             for c in assessment.checks),
+            "\n",
+            "<div>{} {} — {}: {}</div>",
+            (
+                (
+                    c.get("level") or c.get("flag"),
+                    "✔" if c["passed"] else "✘",
+                    c["rule"],
+                    check_reason(c),
+                )
+                for c in assessment.checks
+            ),
         )
 
     def save_related(self, request, form, formsets, change):
@@ -216,7 +272,10 @@ class PolicyAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        self._bump(request, f"{'edit' if change else 'add'} {form.instance._meta.model_name} {form.instance}")
+        self._bump(
+            request,
+            f"{'edit' if change else 'add'} {form.instance._meta.model_name} {form.instance}",
+        )
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)

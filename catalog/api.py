@@ -65,9 +65,23 @@ class ProviderOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Provider
-        fields = ["id", "name", "slug", "siren", "vat_number", "registered_office_country",
-                  "central_administration_country", "main_establishment_country", "is_sme",
-                  "website", "description", "status", "stakes", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "siren",
+            "vat_number",
+            "registered_office_country",
+            "central_administration_country",
+            "main_establishment_country",
+            "is_sme",
+            "website",
+            "description",
+            "status",
+            "stakes",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class ProviderBrief(serializers.ModelSerializer):
@@ -79,9 +93,13 @@ class ProviderBrief(serializers.ModelSerializer):
 class SubcontractorSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     country = serializers.CharField(max_length=2)
-    role = serializers.ChoiceField(choices=Subcontractor.Role.choices, default=Subcontractor.Role.OTHER)
+    role = serializers.ChoiceField(
+        choices=Subcontractor.Role.choices, default=Subcontractor.Role.OTHER
+    )
     has_data_access = serializers.BooleanField(default=False)
-    catalog_offer = serializers.IntegerField(required=False, allow_null=True, source="catalog_offer_id")
+    catalog_offer = serializers.IntegerField(
+        required=False, allow_null=True, source="catalog_offer_id"
+    )
 
 
 class CertificationBrief(serializers.Serializer):
@@ -99,7 +117,9 @@ class CheckOutput(serializers.Serializer):
     flag = serializers.CharField(allow_null=True)
     rule = serializers.CharField()
     passed = serializers.BooleanField()
-    reason = serializers.CharField(help_text="In the request's language (Accept-Language: fr or en).")
+    reason = serializers.CharField(
+        help_text="In the request's language (Accept-Language: fr or en)."
+    )
     facts = serializers.DictField()
 
 
@@ -119,13 +139,17 @@ class AssessmentOutput(serializers.Serializer):
 class UsedByOutput(serializers.Serializer):
     name = serializers.CharField()
     slug = serializers.CharField()
-    since = serializers.DateField(help_text="Date of the body's first public award or accepted order of the offer.")
+    since = serializers.DateField(
+        help_text="Date of the body's first public award or accepted order of the offer."
+    )
 
 
 class OfferOutput(serializers.ModelSerializer):
     provider = ProviderBrief(read_only=True)
-    used_by = serializers.SerializerMethodField(help_text="Public bodies that awarded (award public) or ordered "
-                                                          "(order accepted) this offer.")
+    used_by = serializers.SerializerMethodField(
+        help_text="Public bodies that awarded (award public) or ordered "
+        "(order accepted) this offer."
+    )
     used_by_count = serializers.SerializerMethodField()
     normalised_price = serializers.SerializerMethodField()
     unit_price_incl_vat = serializers.SerializerMethodField()
@@ -136,18 +160,45 @@ class OfferOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Offer
-        fields = ["id", "provider", "name", "description", "category", "cpv_code", "unit",
-                  "unit_price", "unit_price_incl_vat", "price_is_illustrative", "normalised_price",
-                  "minimum_commitment", "minimum_months", "capacity", "sla_pct", "locations",
-                  "support_documented", "dr_support", "subcontractors", "certifications", "status",
-                  "assessment", "used_by", "used_by_count", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "provider",
+            "name",
+            "description",
+            "category",
+            "cpv_code",
+            "unit",
+            "unit_price",
+            "unit_price_incl_vat",
+            "price_is_illustrative",
+            "normalised_price",
+            "minimum_commitment",
+            "minimum_months",
+            "capacity",
+            "sla_pct",
+            "locations",
+            "support_documented",
+            "dr_support",
+            "subcontractors",
+            "certifications",
+            "status",
+            "assessment",
+            "used_by",
+            "used_by_count",
+            "created_at",
+            "updated_at",
+        ]
 
     def _used_by(self, offer) -> list[dict]:
         # Read for the whole list at once (the ListSerializer's rows), kept
         # in the serialization's context: two queries per page, not per row.
         known = self.context.setdefault("used_by", {})
         if offer.pk not in known:
-            rows = self.parent.instance if isinstance(self.parent, serializers.ListSerializer) else [offer]
+            rows = (
+                self.parent.instance
+                if isinstance(self.parent, serializers.ListSerializer)
+                else [offer]
+            )
             ids = [row.pk for row in rows if row.pk not in known] or [offer.pk]
             found = selectors.offers_used_by(ids)
             known.update({pk: found.get(pk, []) for pk in ids})
@@ -161,9 +212,13 @@ class OfferOutput(serializers.ModelSerializer):
         return len(self._used_by(offer))
 
     def get_normalised_price(self, offer) -> dict:
-        return {"amount": str(offer.normalised_price), "unit": offer.normalised_unit,
-                "label": units.NORMALISED_LABELS.get(offer.normalised_unit, offer.normalised_unit),
-                "currency": "EUR", "vat": "excluded"}
+        return {
+            "amount": str(offer.normalised_price),
+            "unit": offer.normalised_unit,
+            "label": units.NORMALISED_LABELS.get(offer.normalised_unit, offer.normalised_unit),
+            "currency": "EUR",
+            "vat": "excluded",
+        }
 
     def get_unit_price_incl_vat(self, offer) -> str:
         return str((offer.unit_price * (1 + settings.VAT_RATE)).quantize(Decimal("0.0001")))
@@ -185,18 +240,25 @@ class OfferOutput(serializers.ModelSerializer):
 # ``offer_list_render`` (no per-field serializer work: ~40 rendered check
 # sentences per row cost ~1.2 ms); these serializers only document it.
 
+
 class AssessmentSummaryOutput(serializers.Serializer):
     level = serializers.CharField()
     flags = serializers.ListField(child=serializers.CharField())
     policy_version = serializers.IntegerField()
     assessed_at = serializers.DateTimeField()
-    checks_passed = serializers.IntegerField(help_text="Checks passed; the offer's `url` explains each one.")
-    checks_failed = serializers.IntegerField(help_text="Checks failed (often those of higher levels).")
+    checks_passed = serializers.IntegerField(
+        help_text="Checks passed; the offer's `url` explains each one."
+    )
+    checks_failed = serializers.IntegerField(
+        help_text="Checks failed (often those of higher levels)."
+    )
 
 
 class OfferListOutput(serializers.ModelSerializer):
-    url = serializers.URLField(help_text="The offer's detail: its explained assessment, certificates, "
-                                         "subcontractors and the public bodies using it.")
+    url = serializers.URLField(
+        help_text="The offer's detail: its explained assessment, certificates, "
+        "subcontractors and the public bodies using it."
+    )
     provider = ProviderBrief(read_only=True)
     normalised_price = serializers.SerializerMethodField()
     unit_price_incl_vat = serializers.SerializerMethodField()
@@ -206,11 +268,32 @@ class OfferListOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Offer
-        fields = ["id", "url", "provider", "name", "description", "category", "cpv_code", "unit",
-                  "unit_price", "unit_price_incl_vat", "price_is_illustrative", "normalised_price",
-                  "minimum_commitment", "minimum_months", "capacity", "sla_pct", "locations",
-                  "support_documented", "dr_support", "status", "assessment", "used_by_count",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "url",
+            "provider",
+            "name",
+            "description",
+            "category",
+            "cpv_code",
+            "unit",
+            "unit_price",
+            "unit_price_incl_vat",
+            "price_is_illustrative",
+            "normalised_price",
+            "minimum_commitment",
+            "minimum_months",
+            "capacity",
+            "sla_pct",
+            "locations",
+            "support_documented",
+            "dr_support",
+            "status",
+            "assessment",
+            "used_by_count",
+            "created_at",
+            "updated_at",
+        ]
 
     get_normalised_price = OfferOutput.get_normalised_price
     get_unit_price_incl_vat = OfferOutput.get_unit_price_incl_vat
@@ -219,12 +302,34 @@ class OfferListOutput(serializers.ModelSerializer):
 
 _LOCATIONS = ("storage", "processing", "backup", "technical_data", "administration", "support")
 OFFER_LIST_VALUES = (
-    "id", "provider_id", "provider__name", "provider__slug", "provider__status", "name", "description",
-    "category", "cpv_code", "unit", "unit_price", "price_is_illustrative", "normalised_unit",
-    "normalised_price", "minimum_commitment", "minimum_months", "capacity", "sla_pct",
-    *(f"{loc}_countries" for loc in _LOCATIONS), "support_documented", "dr_support", "status",
-    "assessment__level", "assessment__flags", "assessment__policy_version", "assessment__assessed_at",
-    "created_at", "updated_at",
+    "id",
+    "provider_id",
+    "provider__name",
+    "provider__slug",
+    "provider__status",
+    "name",
+    "description",
+    "category",
+    "cpv_code",
+    "unit",
+    "unit_price",
+    "price_is_illustrative",
+    "normalised_unit",
+    "normalised_price",
+    "minimum_commitment",
+    "minimum_months",
+    "capacity",
+    "sla_pct",
+    *(f"{loc}_countries" for loc in _LOCATIONS),
+    "support_documented",
+    "dr_support",
+    "status",
+    "assessment__level",
+    "assessment__flags",
+    "assessment__policy_version",
+    "assessment__assessed_at",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -232,15 +337,34 @@ def offer_list_values(qs):
     """The list's columns only (no checks JSON, no search document, no
     prefetches): the passed checks and the bodies using each offer counted
     in SQL, for the page's rows: one query."""
-    return qs.prefetch_related(None).values(*OFFER_LIST_VALUES).annotate(
-        used_by_count=selectors.offers_used_by_count(),
-        checks_total=Coalesce(Func(F("assessment__checks"), function="jsonb_array_length",
-                                   output_field=IntegerField()), 0),
-        checks_passed=Coalesce(Func(
-            # the true "passed" values only, not copies of the check objects
-            # (half the server time of '$[*] ? (@.passed == true)' per row)
-            Func(F("assessment__checks"), Value("$[*].passed ? (@ == true)"), function="jsonb_path_query_array"),
-            function="jsonb_array_length", output_field=IntegerField()), 0),
+    return (
+        qs.prefetch_related(None)
+        .values(*OFFER_LIST_VALUES)
+        .annotate(
+            used_by_count=selectors.offers_used_by_count(),
+            checks_total=Coalesce(
+                Func(
+                    F("assessment__checks"),
+                    function="jsonb_array_length",
+                    output_field=IntegerField(),
+                ),
+                0,
+            ),
+            checks_passed=Coalesce(
+                Func(
+                    # the true "passed" values only, not copies of the check objects
+                    # (half the server time of '$[*] ? (@.passed == true)' per row)
+                    Func(
+                        F("assessment__checks"),
+                        Value("$[*].passed ? (@ == true)"),
+                        function="jsonb_path_query_array",
+                    ),
+                    function="jsonb_array_length",
+                    output_field=IntegerField(),
+                ),
+                0,
+            ),
+        )
     )
 
 
@@ -266,30 +390,54 @@ def offer_list_render(rows: list[dict], request) -> list[dict]:
     for r in rows:
         level = r["assessment__level"]
         unit = r["normalised_unit"]
-        out.append({
-            "id": r["id"], "url": f"{base}{r['id']}/",
-            "provider": {"id": r["provider_id"], "name": r["provider__name"], "slug": r["provider__slug"],
-                         "status": r["provider__status"]},
-            "name": r["name"], "description": r["description"], "category": r["category"],
-            "cpv_code": r["cpv_code"], "unit": r["unit"], "unit_price": _dec(r["unit_price"]),
-            "unit_price_incl_vat": str((r["unit_price"] * vat).quantize(cents)),
-            "price_is_illustrative": r["price_is_illustrative"],
-            "normalised_price": {"amount": str(r["normalised_price"]), "unit": unit,
-                                 "label": labels.get(unit, unit), "currency": "EUR", "vat": "excluded"},
-            "minimum_commitment": _dec(r["minimum_commitment"]), "minimum_months": r["minimum_months"],
-            "capacity": _dec(r["capacity"]), "sla_pct": _dec(r["sla_pct"]),
-            "locations": {loc: r[f"{loc}_countries"] for loc in _LOCATIONS},
-            "support_documented": r["support_documented"], "dr_support": r["dr_support"],
-            "status": r["status"],
-            "assessment": None if level is None else {
-                "level": level, "flags": r["assessment__flags"],
-                "policy_version": r["assessment__policy_version"],
-                "assessed_at": stamp(r["assessment__assessed_at"]),
-                "checks_passed": r["checks_passed"], "checks_failed": r["checks_total"] - r["checks_passed"],
-            },
-            "used_by_count": r["used_by_count"],
-            "created_at": stamp(r["created_at"]), "updated_at": stamp(r["updated_at"]),
-        })
+        out.append(
+            {
+                "id": r["id"],
+                "url": f"{base}{r['id']}/",
+                "provider": {
+                    "id": r["provider_id"],
+                    "name": r["provider__name"],
+                    "slug": r["provider__slug"],
+                    "status": r["provider__status"],
+                },
+                "name": r["name"],
+                "description": r["description"],
+                "category": r["category"],
+                "cpv_code": r["cpv_code"],
+                "unit": r["unit"],
+                "unit_price": _dec(r["unit_price"]),
+                "unit_price_incl_vat": str((r["unit_price"] * vat).quantize(cents)),
+                "price_is_illustrative": r["price_is_illustrative"],
+                "normalised_price": {
+                    "amount": str(r["normalised_price"]),
+                    "unit": unit,
+                    "label": labels.get(unit, unit),
+                    "currency": "EUR",
+                    "vat": "excluded",
+                },
+                "minimum_commitment": _dec(r["minimum_commitment"]),
+                "minimum_months": r["minimum_months"],
+                "capacity": _dec(r["capacity"]),
+                "sla_pct": _dec(r["sla_pct"]),
+                "locations": {loc: r[f"{loc}_countries"] for loc in _LOCATIONS},
+                "support_documented": r["support_documented"],
+                "dr_support": r["dr_support"],
+                "status": r["status"],
+                "assessment": None
+                if level is None
+                else {
+                    "level": level,
+                    "flags": r["assessment__flags"],
+                    "policy_version": r["assessment__policy_version"],
+                    "assessed_at": stamp(r["assessment__assessed_at"]),
+                    "checks_passed": r["checks_passed"],
+                    "checks_failed": r["checks_total"] - r["checks_passed"],
+                },
+                "used_by_count": r["used_by_count"],
+                "created_at": stamp(r["created_at"]),
+                "updated_at": stamp(r["updated_at"]),
+            }
+        )
     return out
 
 
@@ -301,10 +449,28 @@ class CertificationOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Certification
-        fields = ["id", "provider", "scheme", "scheme_version", "assurance", "reference", "status",
-                  "issued_on", "expires_on", "scope_offers", "scope_countries", "hds_activities",
-                  "evidence", "evidence_sha256", "evidence_url", "verification", "verified_at",
-                  "verification_reason", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "provider",
+            "scheme",
+            "scheme_version",
+            "assurance",
+            "reference",
+            "status",
+            "issued_on",
+            "expires_on",
+            "scope_offers",
+            "scope_countries",
+            "hds_activities",
+            "evidence",
+            "evidence_sha256",
+            "evidence_url",
+            "verification",
+            "verified_at",
+            "verification_reason",
+            "created_at",
+            "updated_at",
+        ]
 
     def get_scope_offers(self, cert) -> list[int]:
         return sorted(o.pk for o in cert.scope_offers.all())
@@ -338,7 +504,9 @@ class ProviderInput(serializers.Serializer):
     stakes = StakeSerializer(many=True, required=False)
 
 
-COUNTRY_LIST = serializers.ListField(child=serializers.CharField(max_length=2), required=False, max_length=60)
+COUNTRY_LIST = serializers.ListField(
+    child=serializers.CharField(max_length=2), required=False, max_length=60
+)
 
 
 class OfferInput(serializers.Serializer):
@@ -347,22 +515,47 @@ class OfferInput(serializers.Serializer):
     category = serializers.ChoiceField(choices=ServiceCategory.choices, required=False)
     cpv_code = serializers.CharField(max_length=10, required=False)
     unit = serializers.ChoiceField(choices=units.UNIT_CHOICES, required=False)
-    unit_price = serializers.DecimalField(max_digits=12, decimal_places=4, min_value=Decimal(0), required=False)
+    unit_price = serializers.DecimalField(
+        max_digits=12, decimal_places=4, min_value=Decimal(0), required=False
+    )
     price_is_illustrative = serializers.BooleanField(required=False)
-    minimum_commitment = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal(0), required=False)
+    minimum_commitment = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal(0), required=False
+    )
     minimum_months = serializers.IntegerField(min_value=0, max_value=120, required=False)
-    capacity = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0), required=False, allow_null=True)
-    sla_pct = serializers.DecimalField(max_digits=6, decimal_places=3, min_value=Decimal(0), max_value=Decimal(100), required=False, allow_null=True)
+    capacity = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=Decimal(0), required=False, allow_null=True
+    )
+    sla_pct = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=3,
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        required=False,
+        allow_null=True,
+    )
     storage_countries = COUNTRY_LIST
-    processing_countries = serializers.ListField(child=serializers.CharField(max_length=2), required=False, max_length=60)
-    backup_countries = serializers.ListField(child=serializers.CharField(max_length=2), required=False, max_length=60)
-    technical_data_countries = serializers.ListField(child=serializers.CharField(max_length=2), required=False, max_length=60)
-    administration_countries = serializers.ListField(child=serializers.CharField(max_length=2), required=False, max_length=60)
-    support_countries = serializers.ListField(child=serializers.CharField(max_length=2), required=False, max_length=60)
+    processing_countries = serializers.ListField(
+        child=serializers.CharField(max_length=2), required=False, max_length=60
+    )
+    backup_countries = serializers.ListField(
+        child=serializers.CharField(max_length=2), required=False, max_length=60
+    )
+    technical_data_countries = serializers.ListField(
+        child=serializers.CharField(max_length=2), required=False, max_length=60
+    )
+    administration_countries = serializers.ListField(
+        child=serializers.CharField(max_length=2), required=False, max_length=60
+    )
+    support_countries = serializers.ListField(
+        child=serializers.CharField(max_length=2), required=False, max_length=60
+    )
     support_documented = serializers.BooleanField(required=False)
     dr_support = serializers.BooleanField(required=False)
     subcontractors = SubcontractorSerializer(many=True, required=False)
-    status = serializers.ChoiceField(choices=[("draft", "draft"), ("published", "published")], required=False)
+    status = serializers.ChoiceField(
+        choices=[("draft", "draft"), ("published", "published")], required=False
+    )
 
 
 class CertificationInput(serializers.Serializer):
@@ -373,9 +566,15 @@ class CertificationInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=Certification.Status.choices, required=False)
     issued_on = serializers.DateField(required=False, allow_null=True)
     expires_on = serializers.DateField(required=False, allow_null=True)
-    scope_offers = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=1000)
-    scope_countries = serializers.ListField(child=serializers.CharField(max_length=2), required=False, max_length=60)
-    hds_activities = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=6)
+    scope_offers = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=1000
+    )
+    scope_countries = serializers.ListField(
+        child=serializers.CharField(max_length=2), required=False, max_length=60
+    )
+    hds_activities = serializers.ListField(
+        child=serializers.IntegerField(), required=False, max_length=6
+    )
     evidence = serializers.FileField(required=False)
     evidence_url = serializers.URLField(required=False, allow_blank=True)
 
@@ -390,10 +589,16 @@ class OfferFilter(serializers.Serializer):
     category = serializers.ChoiceField(choices=ServiceCategory.choices, required=False)
     location = serializers.CharField(required=False)
     certification = serializers.CharField(required=False)
-    min_price = serializers.DecimalField(max_digits=16, decimal_places=6, min_value=Decimal(0), required=False)
-    max_price = serializers.DecimalField(max_digits=16, decimal_places=6, min_value=Decimal(0), required=False)
+    min_price = serializers.DecimalField(
+        max_digits=16, decimal_places=6, min_value=Decimal(0), required=False
+    )
+    max_price = serializers.DecimalField(
+        max_digits=16, decimal_places=6, min_value=Decimal(0), required=False
+    )
     q = serializers.CharField(required=False, max_length=200)
-    ordering = serializers.ChoiceField(choices=["price", "-price", "name", "-name", "-id", "id"], required=False)
+    ordering = serializers.ChoiceField(
+        choices=["price", "-price", "name", "-name", "-id", "id"], required=False
+    )
     status = serializers.ChoiceField(choices=Offer.Status.choices, required=False)
 
     def validate_level(self, value):
@@ -415,7 +620,9 @@ class OfferFilter(serializers.Serializer):
         known = set(DataFlag.objects.values_list("code", flat=True))
         unknown = [f for f in flags if f not in known]
         if unknown:
-            raise serializers.ValidationError(f"Unknown flags {unknown}; use {', '.join(sorted(known))}.")
+            raise serializers.ValidationError(
+                f"Unknown flags {unknown}; use {', '.join(sorted(known))}."
+            )
         return flags
 
     def validate_location(self, value):
@@ -424,11 +631,17 @@ class OfferFilter(serializers.Serializer):
             try:
                 services._country("location", value)
             except services.CatalogError:
-                raise serializers.ValidationError("Use an ISO 3166-1 alpha-2 country code or EU.") from None
+                raise serializers.ValidationError(
+                    "Use an ISO 3166-1 alpha-2 country code or EU."
+                ) from None
         return value
 
     def validate(self, data):
-        if data.get("min_price") is not None and data.get("max_price") is not None and data["min_price"] > data["max_price"]:
+        if (
+            data.get("min_price") is not None
+            and data.get("max_price") is not None
+            and data["min_price"] > data["max_price"]
+        ):
             raise serializers.ValidationError({"max_price": ["Must not be below min_price."]})
         return data
 
@@ -441,22 +654,30 @@ class FeedInput(serializers.Serializer):
         try:
             selectors.feed_cursor_decode(value)
         except ValueError:
-            raise serializers.ValidationError("Not a cursor of this feed; start with since=0.") from None
+            raise serializers.ValidationError(
+                "Not a cursor of this feed; start with since=0."
+            ) from None
         return value
 
 
 FEED_PARAMETER = OpenApiParameter(
-    "since", str, description="Change feed: '0' for the beginning, then the `cursor` of the last page "
-                              "(or simply follow its `next` URL). Returns what changed after it, in "
-                              "commit order, each object once.")
+    "since",
+    str,
+    description="Change feed: '0' for the beginning, then the `cursor` of the last page "
+    "(or simply follow its `next` URL). Returns what changed after it, in "
+    "commit order, each object once.",
+)
 FEED_LIMIT_PARAMETER = OpenApiParameter("limit", int, description="Change feed page size (≤ 500).")
 
 
 def feed_page(request, *, entities: tuple[str, ...]) -> selectors.FeedPage:
     params = FeedInput(data=request.query_params)
     params.is_valid(raise_exception=True)
-    return selectors.changes_since(entities=entities, cursor=params.validated_data["since"],
-                                   limit=params.validated_data["limit"])
+    return selectors.changes_since(
+        entities=entities,
+        cursor=params.validated_data["since"],
+        limit=params.validated_data["limit"],
+    )
 
 
 def feed_response(request, page: selectors.FeedPage, results: list) -> Response:
@@ -467,22 +688,35 @@ def feed_response(request, page: selectors.FeedPage, results: list) -> Response:
     query = request.query_params.copy()
     query["since"] = page.cursor
     following = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-    return Response({"next": following, "previous": None, "results": results,
-                     "cursor": page.cursor, "has_more": page.has_more})
+    return Response(
+        {
+            "next": following,
+            "previous": None,
+            "results": results,
+            "cursor": page.cursor,
+            "has_more": page.has_more,
+        }
+    )
 
 
 def list_page_serializer(name: str, results: serializers.Field) -> type[serializers.Serializer]:
     """The schema of a list that is also a change feed (``?since=``): a
     cursor page, with ``cursor`` and ``has_more`` when it is the feed."""
     fields = {
-        "next": serializers.URLField(allow_null=True, help_text="The next page; in the change feed, "
-                                                                "the URL to poll next."),
-        "previous": serializers.URLField(allow_null=True, help_text="Always null in the change feed."),
+        "next": serializers.URLField(
+            allow_null=True, help_text="The next page; in the change feed, the URL to poll next."
+        ),
+        "previous": serializers.URLField(
+            allow_null=True, help_text="Always null in the change feed."
+        ),
         "results": results,
-        "cursor": serializers.CharField(required=False, help_text="Change feed only: the cursor to "
-                                                                  "pass as `since` next."),
-        "has_more": serializers.BooleanField(required=False, help_text="Change feed only: more changes "
-                                                                       "are waiting (poll `next` now)."),
+        "cursor": serializers.CharField(
+            required=False, help_text="Change feed only: the cursor to pass as `since` next."
+        ),
+        "has_more": serializers.BooleanField(
+            required=False,
+            help_text="Change feed only: more changes are waiting (poll `next` now).",
+        ),
     }
     return extend_schema_serializer(many=False)(type(name, (serializers.Serializer,), fields))
 
@@ -497,9 +731,15 @@ class OfferRemoved(serializers.Serializer):
 
 # A list page holds list rows; a change-feed page (``?since=``) the full
 # offers (mirrors keep the explained assessment) and the removed ones.
-OfferPage = list_page_serializer("OfferPage", PolymorphicProxySerializer(
-    component_name="OfferListOrFeedItem", serializers=[OfferListOutput, OfferOutput, OfferRemoved],
-    resource_type_field_name=None, many=True))
+OfferPage = list_page_serializer(
+    "OfferPage",
+    PolymorphicProxySerializer(
+        component_name="OfferListOrFeedItem",
+        serializers=[OfferListOutput, OfferOutput, OfferRemoved],
+        resource_type_field_name=None,
+        many=True,
+    ),
+)
 
 
 ORDERINGS = {
@@ -535,8 +775,13 @@ def _provider_or_403(user) -> Provider:
     return provider
 
 
-class ProviderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                      mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class ProviderViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Directory of providers. Members of a provider edit their own profile
     (identity, seats, ownership); anyone may read the active ones."""
 
@@ -567,7 +812,9 @@ class ProviderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
             raise PermissionDenied("Only an administrator of the provider can edit its profile.")
         data = ProviderInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        provider = services.provider_update(provider=provider, actor=request.user, **data.validated_data)
+        provider = services.provider_update(
+            provider=provider, actor=request.user, **data.validated_data
+        )
         return Response(ProviderOutput(provider).data)
 
 
@@ -575,18 +822,31 @@ OFFER_FILTER_PARAMETERS = [
     OpenApiParameter("level", str, description="Qualified for this level or higher (N0..N3)."),
     OpenApiParameter("flags", str, description="Comma-separated: HEALTH, PERSONAL_DATA."),
     OpenApiParameter("category", str, enum=ServiceCategory.values),
-    OpenApiParameter("location", str, description="Every data location within this country, or EU."),
-    OpenApiParameter("certification", str, description="Holds a valid verified certificate of this scheme covering the offer."),
+    OpenApiParameter(
+        "location", str, description="Every data location within this country, or EU."
+    ),
+    OpenApiParameter(
+        "certification",
+        str,
+        description="Holds a valid verified certificate of this scheme covering the offer.",
+    ),
     OpenApiParameter("min_price", float, description="Normalised price, EUR excl. VAT."),
     OpenApiParameter("max_price", float, description="Normalised price, EUR excl. VAT."),
-    OpenApiParameter("q", str, description="Full text over offer name, description and provider name."),
+    OpenApiParameter(
+        "q", str, description="Full text over offer name, description and provider name."
+    ),
     OpenApiParameter("ordering", str, enum=list(ORDERINGS)),
     OpenApiParameter("status", str, enum=Offer.Status.values),
 ]
 
 
-class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                   mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class OfferViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """The catalogue of offers. The list gives each offer's assessment as a
     summary and its ``url``; the detail explains every check."""
 
@@ -601,8 +861,10 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
             return selectors.offers_editable_by(self.request.user)
         return selectors.offers_visible_to(self.request.user)
 
-    @extend_schema(parameters=[*OFFER_FILTER_PARAMETERS, FEED_PARAMETER, FEED_LIMIT_PARAMETER],
-                   responses=OfferPage)
+    @extend_schema(
+        parameters=[*OFFER_FILTER_PARAMETERS, FEED_PARAMETER, FEED_LIMIT_PARAMETER],
+        responses=OfferPage,
+    )
     def list(self, request, *args, **kwargs):
         if "since" in request.query_params:
             return self._feed(request)
@@ -630,7 +892,9 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         subs = [dict(s) for s in values.pop("subcontractors", [])] or None
-        offer = services.offer_create(provider=provider, actor=request.user, subcontractors=subs, **values)
+        offer = services.offer_create(
+            provider=provider, actor=request.user, subcontractors=subs, **values
+        )
         return Response(self._render(offer.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=OfferInput, responses=OfferOutput)
@@ -643,8 +907,10 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         subs = values.pop("subcontractors", None)
         with transaction.atomic():
             offer = services.offer_update(
-                offer=offer, actor=request.user,
-                subcontractors=[dict(s) for s in subs] if subs is not None else None, **values,
+                offer=offer,
+                actor=request.user,
+                subcontractors=[dict(s) for s in subs] if subs is not None else None,
+                **values,
             )
             if target == Offer.Status.PUBLISHED:
                 services.offer_publish(offer=offer, actor=request.user)
@@ -653,7 +919,11 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @extend_schema(request=None, responses=OfferOutput)
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
-        offer = selectors.offers_editable_by(request.user).filter(pk=pk).first() if request.user.is_authenticated else None
+        offer = (
+            selectors.offers_editable_by(request.user).filter(pk=pk).first()
+            if request.user.is_authenticated
+            else None
+        )
         if offer is None:
             return self._missing(request)
         services.offer_publish(offer=offer, actor=request.user)
@@ -662,7 +932,11 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @extend_schema(request=None, responses=OfferOutput)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        offer = selectors.offers_editable_by(request.user).filter(pk=pk).first() if request.user.is_authenticated else None
+        offer = (
+            selectors.offers_editable_by(request.user).filter(pk=pk).first()
+            if request.user.is_authenticated
+            else None
+        )
         if offer is None:
             return self._missing(request)
         services.offer_withdraw(offer=offer, actor=request.user)
@@ -675,8 +949,12 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         page = feed_page(request, entities=("offer", "provider"))
         ids = selectors.offer_ids_of_changes(page.events)
         visible = {o.pk: o for o in self.get_queryset().filter(pk__in=ids)}
-        results = [OfferOutput(visible[i], context={"request": request}).data if i in visible
-                   else {"id": i, "removed": True} for i in ids]
+        results = [
+            OfferOutput(visible[i], context={"request": request}).data
+            if i in visible
+            else {"id": i, "removed": True}
+            for i in ids
+        ]
         return feed_response(request, page, results)
 
     def _missing(self, request):
@@ -689,8 +967,13 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         return OfferOutput(offer, context={"request": self.request}).data
 
 
-class CertificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                           mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class CertificationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Certificates: public once verified. Providers declare theirs with
     evidence (multipart upload); any edit sends it back to verification.
     Operators verify, reject or revoke."""
@@ -712,24 +995,34 @@ class CertificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mix
             plain = {k: data.get(k) for k in data}
             for key in ("scope_offers", "scope_countries", "hds_activities"):
                 if key in data:
-                    plain[key] = [v for item in data.getlist(key) for v in str(item).split(",") if v != ""]
+                    plain[key] = [
+                        v for item in data.getlist(key) for v in str(item).split(",") if v != ""
+                    ]
             data = plain
         parsed = CertificationInput(data=data, partial=partial)
         parsed.is_valid(raise_exception=True)
         return dict(parsed.validated_data)
 
-    @extend_schema(request={"multipart/form-data": CertificationInput, "application/json": CertificationInput},
-                   responses={201: CertificationOutput})
+    @extend_schema(
+        request={"multipart/form-data": CertificationInput, "application/json": CertificationInput},
+        responses={201: CertificationOutput},
+    )
     def create(self, request, *args, **kwargs):
         provider = _provider_or_403(request.user)
-        cert = services.certification_create(provider=provider, actor=request.user, **self._input(request, False))
+        cert = services.certification_create(
+            provider=provider, actor=request.user, **self._input(request, False)
+        )
         return Response(self._render(cert.pk), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request={"multipart/form-data": CertificationInput, "application/json": CertificationInput},
-                   responses=CertificationOutput)
+    @extend_schema(
+        request={"multipart/form-data": CertificationInput, "application/json": CertificationInput},
+        responses=CertificationOutput,
+    )
     def update(self, request, *args, **kwargs):
         cert = self.get_object()
-        cert = services.certification_update(certification=cert, actor=request.user, **self._input(request, True))
+        cert = services.certification_update(
+            certification=cert, actor=request.user, **self._input(request, True)
+        )
         return Response(self._render(cert.pk))
 
     def _operator_cert(self, request, pk) -> Certification:
@@ -742,7 +1035,9 @@ class CertificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mix
     @extend_schema(request=None, responses=CertificationOutput)
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
-        cert = services.certification_verify(certification=self._operator_cert(request, pk), actor=request.user)
+        cert = services.certification_verify(
+            certification=self._operator_cert(request, pk), actor=request.user
+        )
         return Response(self._render(cert.pk))
 
     @extend_schema(request=ReasonInput, responses=CertificationOutput)
@@ -751,7 +1046,9 @@ class CertificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mix
         cert = self._operator_cert(request, pk)
         reason = ReasonInput(data=request.data)
         reason.is_valid(raise_exception=True)
-        cert = services.certification_reject(certification=cert, actor=request.user, reason=reason.validated_data["reason"])
+        cert = services.certification_reject(
+            certification=cert, actor=request.user, reason=reason.validated_data["reason"]
+        )
         return Response(self._render(cert.pk))
 
     @extend_schema(request=ReasonInput, responses=CertificationOutput)
@@ -760,7 +1057,9 @@ class CertificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mix
         cert = self._operator_cert(request, pk)
         reason = ReasonInput(data=request.data)
         reason.is_valid(raise_exception=True)
-        cert = services.certification_revoke(certification=cert, actor=request.user, reason=reason.validated_data["reason"])
+        cert = services.certification_revoke(
+            certification=cert, actor=request.user, reason=reason.validated_data["reason"]
+        )
         return Response(self._render(cert.pk))
 
     def _render(self, cert_id: int) -> dict:
@@ -774,31 +1073,50 @@ class PolicyView(APIView):
 
     permission_classes = [IsAuthenticatedOrReadOnly]
 
-    @extend_schema(operation_id="policy_retrieve", responses=inline_serializer("Policy", fields={
-        "version": serializers.IntegerField(),
-        "levels": serializers.ListField(child=serializers.DictField()),
-        "flags": serializers.ListField(child=serializers.DictField()),
-    }))
+    @extend_schema(
+        operation_id="policy_retrieve",
+        responses=inline_serializer(
+            "Policy",
+            fields={
+                "version": serializers.IntegerField(),
+                "levels": serializers.ListField(child=serializers.DictField()),
+                "flags": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+    )
     def get(self, request):
         current = selectors.policy_current()
         lang = (get_language() or "fr")[:2]
-        labels = {lv.code: (lv.label_fr if lang == "fr" else lv.label_en) for lv in SensitivityLevel.objects.all()}
-        return Response({
-            "version": current.version,
-            "levels": [
-                {"code": lv.code, "rank": lv.rank, "label": labels.get(lv.code, lv.code),
-                 "grantable": lv.grantable, "data_zone": lv.data_zone,
-                 "administration_zone": lv.administration_zone, "support_zone": lv.support_zone,
-                 "requires_eu_control": lv.requires_eu_control,
-                 "max_non_eu_holder_pct": lv.max_non_eu_holder_pct,
-                 "max_non_eu_total_pct": lv.max_non_eu_total_pct,
-                 "forbid_non_eu_data_subcontractors": lv.forbid_non_eu_data_subcontractors,
-                 "requires_dr_support": lv.requires_dr_support,
-                 "certification_requirements": [r.__dict__ for r in lv.certification_requirements]}
-                for lv in current.levels
-            ],
-            "flags": [flag.__dict__ for flag in current.flags],
-        })
+        labels = {
+            lv.code: (lv.label_fr if lang == "fr" else lv.label_en)
+            for lv in SensitivityLevel.objects.all()
+        }
+        return Response(
+            {
+                "version": current.version,
+                "levels": [
+                    {
+                        "code": lv.code,
+                        "rank": lv.rank,
+                        "label": labels.get(lv.code, lv.code),
+                        "grantable": lv.grantable,
+                        "data_zone": lv.data_zone,
+                        "administration_zone": lv.administration_zone,
+                        "support_zone": lv.support_zone,
+                        "requires_eu_control": lv.requires_eu_control,
+                        "max_non_eu_holder_pct": lv.max_non_eu_holder_pct,
+                        "max_non_eu_total_pct": lv.max_non_eu_total_pct,
+                        "forbid_non_eu_data_subcontractors": lv.forbid_non_eu_data_subcontractors,
+                        "requires_dr_support": lv.requires_dr_support,
+                        "certification_requirements": [
+                            r.__dict__ for r in lv.certification_requirements
+                        ],
+                    }
+                    for lv in current.levels
+                ],
+                "flags": [flag.__dict__ for flag in current.flags],
+            }
+        )
 
 
 # --------------------------------------------------------------------------
@@ -813,16 +1131,34 @@ class DeclarationOutput(serializers.ModelSerializer):
 
     class Meta:
         model = SupplierDeclaration
-        fields = ["id", "provider", "grounds", "any_ground_applies", "comment", "signer_name", "signed_at",
-                  "valid_until", "content_sha256", "valid"]
+        fields = [
+            "id",
+            "provider",
+            "grounds",
+            "any_ground_applies",
+            "comment",
+            "signer_name",
+            "signed_at",
+            "valid_until",
+            "content_sha256",
+            "valid",
+        ]
 
     def get_valid(self, declaration) -> bool:
-        return not declaration.any_ground_applies and declaration.valid_until >= timezone.localdate()
+        return (
+            not declaration.any_ground_applies and declaration.valid_until >= timezone.localdate()
+        )
 
 
 class DeclarationInput(serializers.Serializer):
-    grounds = serializers.DictField(child=serializers.BooleanField(), help_text=(
-        "Every exclusion ground (" + ", ".join(ExclusionGround.values) + ") answered: true when it applies."))
+    grounds = serializers.DictField(
+        child=serializers.BooleanField(),
+        help_text=(
+            "Every exclusion ground ("
+            + ", ".join(ExclusionGround.values)
+            + ") answered: true when it applies."
+        ),
+    )
     signer_name = serializers.CharField(max_length=200)
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
 
@@ -834,8 +1170,18 @@ class AttestationOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Attestation
-        fields = ["id", "provider", "kind", "reference", "issued_on", "expires_on", "has_document",
-                  "document_sha256", "uploaded_at", "expired"]
+        fields = [
+            "id",
+            "provider",
+            "kind",
+            "reference",
+            "issued_on",
+            "expires_on",
+            "has_document",
+            "document_sha256",
+            "uploaded_at",
+            "expired",
+        ]
 
     def get_has_document(self, attestation) -> bool:
         return bool(attestation.document)
@@ -852,22 +1198,36 @@ class AttestationInput(serializers.Serializer):
     document = serializers.FileField(required=False)
 
 
-ComplianceOutput = inline_serializer("SupplierCompliance", fields={
-    "provider": ProviderBrief(),
-    "compliant": serializers.BooleanField(),
-    "problems": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
-    "declaration": DeclarationOutput(allow_null=True),
-    "attestations": AttestationOutput(many=True),
-})
+ComplianceOutput = inline_serializer(
+    "SupplierCompliance",
+    fields={
+        "provider": ProviderBrief(),
+        "compliant": serializers.BooleanField(),
+        "problems": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField())
+        ),
+        "declaration": DeclarationOutput(allow_null=True),
+        "attestations": AttestationOutput(many=True),
+    },
+)
 
 EXPIRING_PARAMETER = OpenApiParameter(
-    "expiring_within", int, description="Only the current documents expiring within this many days "
-                                        "(expired ones included), soonest first.")
-PROVIDER_PARAMETER = OpenApiParameter("provider", int, description="Operators: one provider's documents.")
+    "expiring_within",
+    int,
+    description="Only the current documents expiring within this many days "
+    "(expired ones included), soonest first.",
+)
+PROVIDER_PARAMETER = OpenApiParameter(
+    "provider", int, description="Operators: one provider's documents."
+)
 
 
-class _SupplierDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                               viewsets.GenericViewSet):
+class _SupplierDocumentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
     permission_classes = [IsAuthenticated]
     lookup_value_regex = r"\d+"
     visible = None  # selector
@@ -883,8 +1243,10 @@ class _SupplierDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         days = self.request.query_params.get("expiring_within", "")
         if self.action == "list" and days:
             if not days.isdigit() or int(days) > 3660:
-                raise services.CatalogError(_("A number of days (0 to 3660)."),
-                                            fields={"expiring_within": ["A number of days (0 to 3660)."]})
+                raise services.CatalogError(
+                    _("A number of days (0 to 3660)."),
+                    fields={"expiring_within": ["A number of days (0 to 3660)."]},
+                )
             qs = type(self).expiring(qs, within_days=int(days))
         return qs.order_by("-id")
 
@@ -907,7 +1269,9 @@ class DeclarationViewSet(_SupplierDocumentViewSet):
         provider = _provider_or_403(request.user)
         data = DeclarationInput(data=request.data)
         data.is_valid(raise_exception=True)
-        declaration = services.declaration_sign(provider=provider, actor=request.user, **data.validated_data)
+        declaration = services.declaration_sign(
+            provider=provider, actor=request.user, **data.validated_data
+        )
         return Response(DeclarationOutput(declaration).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(parameters=[PROVIDER_PARAMETER], responses=ComplianceOutput)
@@ -921,14 +1285,25 @@ class DeclarationViewSet(_SupplierDocumentViewSet):
             if provider is None:
                 raise NotFound()
         if provider is None:
-            raise PermissionDenied("Only members of a provider (or the operator, with ?provider=) can do this.")
+            raise PermissionDenied(
+                "Only members of a provider (or the operator, with ?provider=) can do this."
+            )
         problems = services.provider_compliance_problems(provider)
-        return Response({
-            "provider": ProviderBrief(provider).data, "compliant": not problems, "problems": problems,
-            "declaration": (DeclarationOutput(d).data if (d := selectors.declaration_current(provider)) else None),
-            "attestations": AttestationOutput(list(selectors.attestations_current(provider).values()),
-                                              many=True).data,
-        })
+        return Response(
+            {
+                "provider": ProviderBrief(provider).data,
+                "compliant": not problems,
+                "problems": problems,
+                "declaration": (
+                    DeclarationOutput(d).data
+                    if (d := selectors.declaration_current(provider))
+                    else None
+                ),
+                "attestations": AttestationOutput(
+                    list(selectors.attestations_current(provider).values()), many=True
+                ).data,
+            }
+        )
 
 
 class AttestationViewSet(_SupplierDocumentViewSet):
@@ -941,11 +1316,15 @@ class AttestationViewSet(_SupplierDocumentViewSet):
     expiring = staticmethod(selectors.attestations_expiring)
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    @extend_schema(request={"multipart/form-data": AttestationInput, "application/json": AttestationInput},
-                   responses={201: AttestationOutput})
+    @extend_schema(
+        request={"multipart/form-data": AttestationInput, "application/json": AttestationInput},
+        responses={201: AttestationOutput},
+    )
     def create(self, request, *args, **kwargs):
         provider = _provider_or_403(request.user)
         data = AttestationInput(data=request.data)
         data.is_valid(raise_exception=True)
-        attestation = services.attestation_create(provider=provider, actor=request.user, **data.validated_data)
+        attestation = services.attestation_create(
+            provider=provider, actor=request.user, **data.validated_data
+        )
         return Response(AttestationOutput(attestation).data, status=status.HTTP_201_CREATED)

@@ -26,4 +26,3 @@ CLOUD_CPV: dict[str, str] = {
 }
 
 CLOUD_CPV_CHOICES = [(code, f"{code} {label}") for code, label in CLOUD_CPV.items()]
-

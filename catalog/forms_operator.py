@@ -38,10 +38,12 @@ class CertificationFilterForm(DsfrBaseForm):
     """The queue shows pending certificates by default; the operator can
     also list verified ones (to revoke or suspend them later) or rejected."""
 
-    verification = forms.ChoiceField(label=_("Verification"), required=False,
-                                      choices=_any(CertificationVerification.choices))
-    status = forms.ChoiceField(label=_("Certificate status"), required=False,
-                               choices=_any(CertificationStatus.choices))
+    verification = forms.ChoiceField(
+        label=_("Verification"), required=False, choices=_any(CertificationVerification.choices)
+    )
+    status = forms.ChoiceField(
+        label=_("Certificate status"), required=False, choices=_any(CertificationStatus.choices)
+    )
     q = forms.CharField(label=_("Provider or reference"), required=False, max_length=100)
 
     def clean_q(self) -> str:
@@ -81,7 +83,9 @@ def decisions_open_to(certification: Certification) -> list[str]:
 class CertificationDecisionForm(DsfrBaseForm):
     decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect)
     reason = forms.CharField(
-        label=_("Reason"), required=False, max_length=500,
+        label=_("Reason"),
+        required=False,
+        max_length=500,
         help_text=_("Required to reject, suspend or revoke; the provider sees it."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -92,7 +96,9 @@ class CertificationDecisionForm(DsfrBaseForm):
 
 
 class ProviderFilterForm(DsfrBaseForm):
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=_any(ProviderStatus.choices))
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=_any(ProviderStatus.choices)
+    )
     q = forms.CharField(label=_("Name or SIREN"), required=False, max_length=100)
 
     def clean_q(self) -> str:
@@ -103,14 +109,17 @@ class ProviderStatusForm(DsfrBaseForm):
     """The action is posted explicitly, so that a second click on a stale
     page repeats the decision (a no-op) instead of undoing it."""
 
-    action = forms.ChoiceField(choices=[("suspend", "suspend"), ("reactivate", "reactivate")],
-                               widget=forms.HiddenInput)
-    reason = forms.CharField(label=_("Reason"), required=False, max_length=300,
-                             widget=forms.Textarea(attrs={"rows": 3}))
+    action = forms.ChoiceField(
+        choices=[("suspend", "suspend"), ("reactivate", "reactivate")], widget=forms.HiddenInput
+    )
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=300, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, suspending: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].help_text = (
             _("Required: the provider and its offers leave the marketplace until reactivated.")
-            if suspending else _("Optional: why the provider is back.")
+            if suspending
+            else _("Optional: why the provider is back.")
         )

@@ -51,9 +51,11 @@ def _data_countries() -> list[str]:
     # order_by() drops the model's ordering, which DISTINCT would otherwise
     # include (one row per offer and country instead of one per country).
     return sorted(
-        Offer.objects.filter(status=Offer.Status.PUBLISHED).order_by()
+        Offer.objects.filter(status=Offer.Status.PUBLISHED)
+        .order_by()
         .annotate(country=Func("data_countries", function="unnest"))
-        .values_list("country", flat=True).distinct()
+        .values_list("country", flat=True)
+        .distinct()
     )
 
 
@@ -62,7 +64,9 @@ def location_choices() -> list[tuple[str, str]]:
     data: a country nobody offers would only lead to an empty page."""
     key = f"catalog:public:data-countries:v2:{connection.settings_dict['NAME']}"
     present = cache.get_or_set(key, _data_countries, DATA_COUNTRIES_TTL)
-    named = sorted(((code, iso_countries.name(code) or code) for code in present if code), key=lambda c: c[1])
+    named = sorted(
+        ((code, iso_countries.name(code) or code) for code in present if code), key=lambda c: c[1]
+    )
     return [("", _("Anywhere")), ("EU", _("European Union (every data location)")), *named]
 
 
@@ -86,17 +90,33 @@ class LocationField(forms.ChoiceField):
 class OfferFilterForm(DsfrBaseForm):
     """The filters shared by the catalogue search and the price comparison."""
 
-    q = forms.CharField(label=_("Keywords"), required=False, max_length=200,
-                        help_text=_("Offer name, description or provider"))
+    q = forms.CharField(
+        label=_("Keywords"),
+        required=False,
+        max_length=200,
+        help_text=_("Offer name, description or provider"),
+    )
     level = forms.ChoiceField(label=_("Qualified at least for"), required=False)
-    flags = forms.MultipleChoiceField(label=_("Data with special requirements"), required=False,
-                                      widget=forms.CheckboxSelectMultiple)
-    category = forms.ChoiceField(label=_("Service category"), required=False,
-                                 choices=[("", _("All categories")), *ServiceCategory.choices])
-    location = LocationField(label=_("Data location"), required=False,
-                                 help_text=_("Every storage, processing, backup and technical-data location"))
-    certification = forms.ChoiceField(label=_("Certification held"), required=False,
-                                      help_text=_("Valid, verified and covering the offer"))
+    flags = forms.MultipleChoiceField(
+        label=_("Data with special requirements"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    category = forms.ChoiceField(
+        label=_("Service category"),
+        required=False,
+        choices=[("", _("All categories")), *ServiceCategory.choices],
+    )
+    location = LocationField(
+        label=_("Data location"),
+        required=False,
+        help_text=_("Every storage, processing, backup and technical-data location"),
+    )
+    certification = forms.ChoiceField(
+        label=_("Certification held"),
+        required=False,
+        help_text=_("Valid, verified and covering the offer"),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,8 +127,13 @@ class OfferFilterForm(DsfrBaseForm):
         if asked and asked not in dict(choices) and asked in iso_countries:
             choices.append((asked, iso_countries.name(asked)))
             self.fields["location"].choices = choices
-        self.fields["certification"].choices = [("", _("Any certification")), *(
-            (scheme.code, scheme.name) for scheme in CertificationScheme.objects.order_by("name"))]
+        self.fields["certification"].choices = [
+            ("", _("Any certification")),
+            *(
+                (scheme.code, scheme.name)
+                for scheme in CertificationScheme.objects.order_by("name")
+            ),
+        ]
 
     def offer_filters(self) -> dict:
         """Keyword arguments for ``offers_filter`` (call after is_valid)."""
@@ -124,20 +149,42 @@ class OfferFilterForm(DsfrBaseForm):
 
 
 class OfferSearchForm(OfferFilterForm):
-    unit = forms.ChoiceField(label=_("Priced per"), required=False,
-                             help_text=_("Normalised unit, so that prices compare"))
-    min_price = forms.DecimalField(label=_("Minimum price (€ excl. VAT per normalised unit)"), required=False,
-                                   min_value=Decimal(0), max_digits=16, decimal_places=6)
-    max_price = forms.DecimalField(label=_("Maximum price (€ excl. VAT per normalised unit)"), required=False,
-                                   min_value=Decimal(0), max_digits=16, decimal_places=6)
-    ordering = forms.ChoiceField(label=_("Sort by"), required=False, choices=[
-        ("", _("Relevance, then lowest price")), ("price", _("Lowest price first")),
-        ("-price", _("Highest price first")), ("name", _("Name"))])
+    unit = forms.ChoiceField(
+        label=_("Priced per"),
+        required=False,
+        help_text=_("Normalised unit, so that prices compare"),
+    )
+    min_price = forms.DecimalField(
+        label=_("Minimum price (€ excl. VAT per normalised unit)"),
+        required=False,
+        min_value=Decimal(0),
+        max_digits=16,
+        decimal_places=6,
+    )
+    max_price = forms.DecimalField(
+        label=_("Maximum price (€ excl. VAT per normalised unit)"),
+        required=False,
+        min_value=Decimal(0),
+        max_digits=16,
+        decimal_places=6,
+    )
+    ordering = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("", _("Relevance, then lowest price")),
+            ("price", _("Lowest price first")),
+            ("-price", _("Highest price first")),
+            ("name", _("Name")),
+        ],
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [("", _("Any unit")), *sorted(
-            units.NORMALISED_LABELS.items(), key=lambda item: item[1])]
+        self.fields["unit"].choices = [
+            ("", _("Any unit")),
+            *sorted(units.NORMALISED_LABELS.items(), key=lambda item: item[1]),
+        ]
 
     def clean(self):
         data = super().clean()
@@ -147,17 +194,35 @@ class OfferSearchForm(OfferFilterForm):
         return data
 
     def offer_filters(self) -> dict:
-        return {**super().offer_filters(), "min_price": self.cleaned_data.get("min_price"),
-                "max_price": self.cleaned_data.get("max_price")}
+        return {
+            **super().offer_filters(),
+            "min_price": self.cleaned_data.get("min_price"),
+            "max_price": self.cleaned_data.get("max_price"),
+        }
 
 
 class CompareForm(OfferFilterForm):
     """A need to price: how much, of what unit, for how long."""
 
-    field_order = ["quantity", "unit", "months", "category", "level", "flags", "location", "certification", "q"]
+    field_order = [
+        "quantity",
+        "unit",
+        "months",
+        "category",
+        "level",
+        "flags",
+        "location",
+        "certification",
+        "q",
+    ]
 
-    quantity = forms.DecimalField(label=_("Quantity"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2,
-                                  help_text=_("e.g. 10 for 10 TB"))
+    quantity = forms.DecimalField(
+        label=_("Quantity"),
+        min_value=Decimal("0.01"),
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("e.g. 10 for 10 TB"),
+    )
     unit = forms.ChoiceField(label=_("Unit"))
     months = forms.IntegerField(label=_("Duration (months)"), min_value=1, max_value=120)
 

@@ -75,7 +75,9 @@ class SchemeVersionSunset(models.Model):
     2026-05-16 (end of the transition to the HDS v2 referential, arrêté du
     26 avril 2024)."""
 
-    scheme = models.ForeignKey(CertificationScheme, on_delete=models.CASCADE, related_name="sunsets")
+    scheme = models.ForeignKey(
+        CertificationScheme, on_delete=models.CASCADE, related_name="sunsets"
+    )
     version_below = models.CharField(
         max_length=20, help_text=_("Versions strictly below this one stop counting.")
     )
@@ -155,7 +157,9 @@ class LevelCertificationRequirement(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["level", "scheme"], name="uniq_level_scheme_requirement")
+            models.UniqueConstraint(
+                fields=["level", "scheme"], name="uniq_level_scheme_requirement"
+            )
         ]
 
 
@@ -202,7 +206,6 @@ class ProviderStatus(models.TextChoices):
     SUSPENDED = "suspended", _("suspended")
 
 
-
 class Provider(models.Model):
     Status = ProviderStatus
 
@@ -228,7 +231,10 @@ class Provider(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=_choices_check("status", ProviderStatus.choices), name="provider_status_valid"),
+            models.CheckConstraint(
+                condition=_choices_check("status", ProviderStatus.choices),
+                name="provider_status_valid",
+            ),
             models.UniqueConstraint(
                 fields=["siren"], condition=~Q(siren=""), name="uniq_provider_siren"
             ),
@@ -251,7 +257,9 @@ class OwnershipStake(models.Model):
         ordering = ["-capital_pct", "holder_name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(capital_pct__gte=0, capital_pct__lte=100, voting_pct__gte=0, voting_pct__lte=100),
+                condition=Q(
+                    capital_pct__gte=0, capital_pct__lte=100, voting_pct__gte=0, voting_pct__lte=100
+                ),
                 name="stake_pct_range",
             )
         ]
@@ -275,7 +283,10 @@ class ProviderMembership(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=_choices_check("role", MemberRole.choices), name="provider_member_role_valid")
+            models.CheckConstraint(
+                condition=_choices_check("role", MemberRole.choices),
+                name="provider_member_role_valid",
+            )
         ]
 
 
@@ -301,7 +312,6 @@ class OfferStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("withdrawn")
 
 
-
 class Offer(models.Model):
     Status = OfferStatus
 
@@ -312,7 +322,9 @@ class Offer(models.Model):
     cpv_code = models.CharField(max_length=10, choices=CLOUD_CPV_CHOICES)
     unit = models.CharField(max_length=20, choices=units.UNIT_CHOICES)
     unit_price = models.DecimalField(
-        max_digits=12, decimal_places=4, validators=[MinValueValidator(Decimal("0"))],
+        max_digits=12,
+        decimal_places=4,
+        validators=[MinValueValidator(Decimal("0"))],
         help_text=_("EUR excl. VAT per unit of sale"),
     )
     price_is_illustrative = models.BooleanField(default=False)
@@ -320,17 +332,27 @@ class Offer(models.Model):
     normalised_unit = models.CharField(max_length=20, editable=False, default="")
     # 18 digits: the highest unit price the API accepts, sold per hour, is
     # 730 times larger per month (units.HOURS_PER_MONTH).
-    normalised_price = models.DecimalField(max_digits=18, decimal_places=6, editable=False, default=0)
+    normalised_price = models.DecimalField(
+        max_digits=18, decimal_places=6, editable=False, default=0
+    )
     minimum_commitment = models.DecimalField(
-        max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(Decimal("0"))],
+        max_digits=12,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(Decimal("0"))],
         help_text=_("Minimum quantity, in units of sale"),
     )
     minimum_months = models.PositiveSmallIntegerField(default=0)
     capacity = models.DecimalField(
-        max_digits=14, decimal_places=2, null=True, blank=True,
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text=_("Maximum quantity that can be ordered, in units of sale; empty for no limit"),
     )
-    sla_pct = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True, validators=PERCENT)
+    sla_pct = models.DecimalField(
+        max_digits=6, decimal_places=3, null=True, blank=True, validators=PERCENT
+    )
     storage_countries = ArrayField(models.CharField(max_length=2), default=list, blank=True)
     processing_countries = ArrayField(models.CharField(max_length=2), default=list, blank=True)
     backup_countries = ArrayField(models.CharField(max_length=2), default=list, blank=True)
@@ -354,10 +376,13 @@ class Offer(models.Model):
     class Meta:
         ordering = ["name", "id"]
         constraints = [
-            models.CheckConstraint(condition=_choices_check("status", OfferStatus.choices), name="offer_status_valid"),
+            models.CheckConstraint(
+                condition=_choices_check("status", OfferStatus.choices), name="offer_status_valid"
+            ),
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="offer_price_non_negative"),
             models.CheckConstraint(
-                condition=Q(capacity__isnull=True) | Q(capacity__gte=models.F("minimum_commitment")),
+                condition=Q(capacity__isnull=True)
+                | Q(capacity__gte=models.F("minimum_commitment")),
                 name="offer_capacity_above_minimum",
             ),
         ]
@@ -370,10 +395,19 @@ class Offer(models.Model):
             # then what it scores, so that the offers of a category are read
             # from the index alone (index-only scan) rather than from the
             # wide offer rows (issue 6).
-            models.Index(fields=["category", "status", "unit", "minimum_months"],
-                         include=["id", "provider", "normalised_price", "sla_pct", "minimum_commitment", "capacity",
-                                  "data_countries"],
-                         name="offer_matching_idx"),
+            models.Index(
+                fields=["category", "status", "unit", "minimum_months"],
+                include=[
+                    "id",
+                    "provider",
+                    "normalised_price",
+                    "sla_pct",
+                    "minimum_commitment",
+                    "capacity",
+                    "data_countries",
+                ],
+                name="offer_matching_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -399,7 +433,6 @@ class SubcontractorRole(models.TextChoices):
     OTHER = "other", _("other")
 
 
-
 class Subcontractor(models.Model):
     Role = SubcontractorRole
 
@@ -417,7 +450,10 @@ class Subcontractor(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.CheckConstraint(condition=_choices_check("role", SubcontractorRole.choices), name="subcontractor_role_valid"),
+            models.CheckConstraint(
+                condition=_choices_check("role", SubcontractorRole.choices),
+                name="subcontractor_role_valid",
+            ),
             models.CheckConstraint(
                 condition=Q(catalog_offer__isnull=True) | ~Q(catalog_offer=models.F("offer")),
                 name="subcontractor_not_self",
@@ -442,12 +478,10 @@ class CertificationStatus(models.TextChoices):
     EXPIRED = "expired", _("expired")
 
 
-
 class CertificationVerification(models.TextChoices):
     PENDING = "pending", _("pending")
     VERIFIED = "verified", _("verified")
     REJECTED = "rejected", _("rejected")
-
 
 
 class Certification(models.Model):
@@ -456,7 +490,9 @@ class Certification(models.Model):
     Verification = CertificationVerification
 
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="certifications")
-    scheme = models.ForeignKey(CertificationScheme, on_delete=models.PROTECT, related_name="certifications")
+    scheme = models.ForeignKey(
+        CertificationScheme, on_delete=models.PROTECT, related_name="certifications"
+    )
     scheme_version = models.CharField(max_length=20, blank=True)
     assurance = models.CharField(
         max_length=20, blank=True, help_text=_("e.g. C5 'type2', EUCS 'substantial' or 'high'")
@@ -470,7 +506,9 @@ class Certification(models.Model):
     hds_activities = ArrayField(models.PositiveSmallIntegerField(), default=list, blank=True)
     evidence = models.FileField(upload_to="evidence/%Y/%m/", blank=True)
     evidence_sha256 = models.CharField(max_length=64, blank=True, editable=False)
-    evidence_url = models.URLField(blank=True, help_text=_("Public register entry, e.g. ANSSI or ANS"))
+    evidence_url = models.URLField(
+        blank=True, help_text=_("Public register entry, e.g. ANSSI or ANS")
+    )
     verification = models.CharField(
         max_length=10, choices=Verification.choices, default=Verification.PENDING
     )
@@ -485,16 +523,23 @@ class Certification(models.Model):
     class Meta:
         ordering = ["scheme__code", "-expires_on"]
         constraints = [
-            models.CheckConstraint(condition=_choices_check("status", CertificationStatus.choices), name="certification_status_valid"),
+            models.CheckConstraint(
+                condition=_choices_check("status", CertificationStatus.choices),
+                name="certification_status_valid",
+            ),
             models.CheckConstraint(
                 condition=_choices_check("verification", CertificationVerification.choices),
                 name="certification_verification_valid",
             ),
             models.CheckConstraint(
-                condition=Q(issued_on__isnull=True) | Q(expires_on__isnull=True) | Q(expires_on__gt=models.F("issued_on")),
+                condition=Q(issued_on__isnull=True)
+                | Q(expires_on__isnull=True)
+                | Q(expires_on__gt=models.F("issued_on")),
                 name="certification_expires_after_issue",
             ),
-            models.UniqueConstraint(fields=["scheme", "reference"], name="uniq_certification_reference"),
+            models.UniqueConstraint(
+                fields=["scheme", "reference"], name="uniq_certification_reference"
+            ),
         ]
         indexes = [models.Index(fields=["status", "expires_on"])]
 
@@ -508,7 +553,9 @@ class OperatorAction(models.Model):
     The append-only, hash-chained audit log of the broker subsumes this; this
     table keeps the catalogue's own record readable in the admin."""
 
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     action = models.CharField(max_length=40)
     object_type = models.CharField(max_length=40)
     object_id = models.BigIntegerField()
@@ -550,7 +597,11 @@ class OfferAssessment(models.Model):
             # checks), so a selective need (N3 health data: ~1 % of the
             # assessments) is read from ~1,200 index entries, not ~1,100
             # heap blocks (issue 6).
-            models.Index(fields=["level_rank"], include=["offer", "level", "flags"], name="assessment_matching_idx"),
+            models.Index(
+                fields=["level_rank"],
+                include=["offer", "level", "flags"],
+                name="assessment_matching_idx",
+            ),
             GinIndex(fields=["flags"]),
         ]
 
@@ -598,18 +649,38 @@ class ExclusionGround(models.TextChoices):
     supplier show it has remedied a ground (self-cleaning, art. 57(6)): the
     window leaves that to the buyer, so any ground ticked excludes."""
 
-    CRIMINAL_CONVICTION = "criminal_conviction", _("final conviction for fraud, corruption, terrorism, "
-                                                   "money laundering, trafficking (L2141-1)")
+    CRIMINAL_CONVICTION = (
+        "criminal_conviction",
+        _(
+            "final conviction for fraud, corruption, terrorism, "
+            "money laundering, trafficking (L2141-1)"
+        ),
+    )
     TAXES_SOCIAL = "taxes_social", _("taxes or social contributions unpaid (L2141-2, L2141-5)")
-    INSOLVENCY = "insolvency", _("liquidation, insolvency or receivership without authorisation to continue "
-                                 "(L2141-3)")
-    ILLEGAL_WORK = "illegal_work", _("conviction for illegal work or breach of labour law (L2141-4)")
-    PROFESSIONAL_MISCONDUCT = "professional_misconduct", _("serious professional misconduct or an earlier "
-                                                           "contract terminated for breach (L2141-7)")
-    MISREPRESENTATION = "misrepresentation", _("misrepresentation or undue influence on a procedure "
-                                               "(L2141-8)")
-    DISTORTION_OF_COMPETITION = "distortion_of_competition", _("agreement distorting competition (L2141-9)")
-    CONFLICT_OF_INTEREST = "conflict_of_interest", _("conflict of interest that cannot be remedied (L2141-10)")
+    INSOLVENCY = (
+        "insolvency",
+        _("liquidation, insolvency or receivership without authorisation to continue (L2141-3)"),
+    )
+    ILLEGAL_WORK = (
+        "illegal_work",
+        _("conviction for illegal work or breach of labour law (L2141-4)"),
+    )
+    PROFESSIONAL_MISCONDUCT = (
+        "professional_misconduct",
+        _("serious professional misconduct or an earlier contract terminated for breach (L2141-7)"),
+    )
+    MISREPRESENTATION = (
+        "misrepresentation",
+        _("misrepresentation or undue influence on a procedure (L2141-8)"),
+    )
+    DISTORTION_OF_COMPETITION = (
+        "distortion_of_competition",
+        _("agreement distorting competition (L2141-9)"),
+    )
+    CONFLICT_OF_INTEREST = (
+        "conflict_of_interest",
+        _("conflict of interest that cannot be remedied (L2141-10)"),
+    )
 
 
 class SupplierDeclaration(models.Model):
@@ -622,7 +693,9 @@ class SupplierDeclaration(models.Model):
     grounds = models.JSONField()
     comment = models.TextField(blank=True)
     signer_name = models.CharField(max_length=200)
-    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     signed_at = models.DateTimeField()
     valid_until = models.DateField()
     # SHA-256 of the canonical declared content (catalog.services.declaration_digest).
@@ -631,8 +704,9 @@ class SupplierDeclaration(models.Model):
     class Meta:
         ordering = ["-signed_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(content_sha256__regex=r"^[0-9a-f]{64}$"),
-                                   name="declaration_sha256_hex"),
+            models.CheckConstraint(
+                condition=Q(content_sha256__regex=r"^[0-9a-f]{64}$"), name="declaration_sha256_hex"
+            ),
         ]
         indexes = [models.Index(fields=["provider", "-signed_at"])]
 
@@ -665,16 +739,24 @@ class Attestation(models.Model):
     expires_on = models.DateField()
     document = models.FileField(upload_to="attestations/%Y/%m/", blank=True)
     document_sha256 = models.CharField(max_length=64, blank=True, editable=False)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["kind", "-expires_on", "-id"]
         constraints = [
-            models.CheckConstraint(condition=_choices_check("kind", AttestationKind.choices),
-                                   name="attestation_kind_valid"),
-            models.CheckConstraint(condition=Q(expires_on__gt=models.F("issued_on")),
-                                   name="attestation_expires_after_issue"),
+            models.CheckConstraint(
+                condition=_choices_check("kind", AttestationKind.choices),
+                name="attestation_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_on__gt=models.F("issued_on")),
+                name="attestation_expires_after_issue",
+            ),
         ]
-        indexes = [models.Index(fields=["provider", "kind", "-expires_on"]), models.Index(fields=["expires_on"])]
+        indexes = [
+            models.Index(fields=["provider", "kind", "-expires_on"]),
+            models.Index(fields=["expires_on"]),
+        ]

@@ -203,8 +203,13 @@ class Check:
     flag: str | None = None
 
     def as_dict(self) -> dict:
-        return {"level": self.level, "flag": self.flag, "rule": self.rule,
-                "passed": self.passed, "facts": self.facts}
+        return {
+            "level": self.level,
+            "flag": self.flag,
+            "rule": self.rule,
+            "passed": self.passed,
+            "facts": self.facts,
+        }
 
 
 @dataclass
@@ -311,7 +316,7 @@ def _certification_check(
     ]
     rejected = []
     # Prefer the certificate that lasts longest: it carries the fewest warnings.
-    for cert in sorted(offer.certifications, key=lambda c: (c.expires_on or date.max), reverse=True):
+    for cert in sorted(offer.certifications, key=lambda c: c.expires_on or date.max, reverse=True):
         matching = [r for r in requirements if _satisfies(cert, r, policy)]
         if not matching:
             # A certificate of a required scheme but too old a version is
@@ -321,18 +326,25 @@ def _certification_check(
             continue
         refusal = cert_refusal(cert, policy, today)
         if refusal is None:
-            return Check(rule="certification", passed=True,
-                         facts={"certificate": _cert_ref(cert)}, **where), cert
+            return Check(
+                rule="certification", passed=True, facts={"certificate": _cert_ref(cert)}, **where
+            ), cert
         rejected.append({**_cert_ref(cert), "why": refusal})
-    return Check(rule="certification", passed=False,
-                 facts={"required": required, "rejected": rejected}, **where), None
+    return Check(
+        rule="certification",
+        passed=False,
+        facts={"required": required, "rejected": rejected},
+        **where,
+    ), None
 
 
 # --------------------------------------------------------------------------
 # Rules
 
 
-def _level_checks(offer: OfferFacts, lv: LevelPolicy, policy: Policy, today: date) -> tuple[list[Check], CertFacts | None]:
+def _level_checks(
+    offer: OfferFacts, lv: LevelPolicy, policy: Policy, today: date
+) -> tuple[list[Check], CertFacts | None]:
     at = {"level": lv.code}
     checks: list[Check] = []
     relied: CertFacts | None = None
@@ -344,52 +356,82 @@ def _level_checks(offer: OfferFacts, lv: LevelPolicy, policy: Policy, today: dat
         for role in DATA_ROLES:
             countries = list(offer.locations.get(role, ()))
             outside = _outside(countries, lv.data_zone)
-            checks.append(Check(
-                rule="data_location", passed=bool(countries) and not outside,
-                facts={"role": role, "countries": countries, "zone": lv.data_zone, "outside": outside},
-                **at,
-            ))
+            checks.append(
+                Check(
+                    rule="data_location",
+                    passed=bool(countries) and not outside,
+                    facts={
+                        "role": role,
+                        "countries": countries,
+                        "zone": lv.data_zone,
+                        "outside": outside,
+                    },
+                    **at,
+                )
+            )
     if lv.administration_zone != "ANY":
         countries = list(offer.locations.get("administration", ()))
         outside = _outside(countries, lv.administration_zone)
-        checks.append(Check(
-            rule="administration_location", passed=bool(countries) and not outside,
-            facts={"countries": countries, "zone": lv.administration_zone, "outside": outside},
-            **at,
-        ))
+        checks.append(
+            Check(
+                rule="administration_location",
+                passed=bool(countries) and not outside,
+                facts={"countries": countries, "zone": lv.administration_zone, "outside": outside},
+                **at,
+            )
+        )
     if lv.support_zone != "ANY":
         countries = list(offer.locations.get("support", ()))
         outside = _outside(countries, lv.support_zone)
-        checks.append(Check(
-            rule="support_location", passed=not outside or offer.support_documented,
-            facts={"countries": countries, "zone": lv.support_zone, "outside": outside,
-                   "documented": offer.support_documented},
-            **at,
-        ))
+        checks.append(
+            Check(
+                rule="support_location",
+                passed=not outside or offer.support_documented,
+                facts={
+                    "countries": countries,
+                    "zone": lv.support_zone,
+                    "outside": outside,
+                    "documented": offer.support_documented,
+                },
+                **at,
+            )
+        )
 
     if lv.requires_eu_control:
         checks.extend(_control_checks(offer.provider, lv, at))
 
     if lv.forbid_non_eu_data_subcontractors:
         offending = sorted(
-            f"{s.name} ({s.country})" for s in offer.subcontractors
+            f"{s.name} ({s.country})"
+            for s in offer.subcontractors
             if s.has_data_access and s.country not in EU
         )
-        checks.append(Check(rule="non_eu_subcontractor_access", passed=not offending,
-                            facts={"subcontractors": offending}, **at))
+        checks.append(
+            Check(
+                rule="non_eu_subcontractor_access",
+                passed=not offending,
+                facts={"subcontractors": offending},
+                **at,
+            )
+        )
 
     chained = [s for s in offer.subcontractors if s.in_catalog]
     if chained and lv.rank > 0:
         weakest = min(chained, key=lambda s: -1 if s.chain_rank is None else s.chain_rank)
         weakest_rank = -1 if weakest.chain_rank is None else weakest.chain_rank
-        checks.append(Check(
-            rule="subcontractor_chain", passed=weakest_rank >= lv.rank,
-            facts={"subcontractor": weakest.name, "subcontractor_level": weakest.chain_level},
-            **at,
-        ))
+        checks.append(
+            Check(
+                rule="subcontractor_chain",
+                passed=weakest_rank >= lv.rank,
+                facts={"subcontractor": weakest.name, "subcontractor_level": weakest.chain_level},
+                **at,
+            )
+        )
 
     if lv.certification_requirements:
-        check, relied = _certification_check(offer, lv.certification_requirements, policy, today, **at)
+        check, relied = _certification_check(
+            offer, lv.certification_requirements, policy, today, **at
+        )
         checks.append(check)
 
     if lv.requires_dr_support:
@@ -408,38 +450,61 @@ def _control_checks(provider: ProviderFacts, lv: LevelPolicy, at: dict) -> list[
         "main_establishment": provider.main_establishment_country,
     }
     outside = sorted(name for name, country in seats.items() if country not in EU)
-    checks.append(Check(rule="provider_seats", passed=not outside,
-                        facts={"seats": seats, "outside": outside}, **at))
+    checks.append(
+        Check(
+            rule="provider_seats",
+            passed=not outside,
+            facts={"seats": seats, "outside": outside},
+            **at,
+        )
+    )
 
     non_eu = [s for s in provider.stakes if s.country not in EU]
     if lv.max_non_eu_holder_pct is not None:
         largest = max(non_eu, key=lambda s: max(s.capital_pct, s.voting_pct), default=None)
         pct = max(largest.capital_pct, largest.voting_pct) if largest else Decimal(0)
-        checks.append(Check(
-            rule="non_eu_holder_max", passed=pct <= lv.max_non_eu_holder_pct,
-            facts={"holder": largest.holder if largest else None,
-                   "country": largest.country if largest else None,
-                   "pct": _pct(pct), "limit": _pct(lv.max_non_eu_holder_pct)},
-            **at,
-        ))
+        checks.append(
+            Check(
+                rule="non_eu_holder_max",
+                passed=pct <= lv.max_non_eu_holder_pct,
+                facts={
+                    "holder": largest.holder if largest else None,
+                    "country": largest.country if largest else None,
+                    "pct": _pct(pct),
+                    "limit": _pct(lv.max_non_eu_holder_pct),
+                },
+                **at,
+            )
+        )
     if lv.max_non_eu_total_pct is not None:
         capital = sum((s.capital_pct for s in non_eu), Decimal(0))
         voting = sum((s.voting_pct for s in non_eu), Decimal(0))
         total = max(capital, voting)
-        checks.append(Check(
-            rule="non_eu_ownership_total", passed=total <= lv.max_non_eu_total_pct,
-            facts={"total": _pct(total), "capital": _pct(capital), "voting": _pct(voting),
-                   "limit": _pct(lv.max_non_eu_total_pct)},
-            **at,
-        ))
+        checks.append(
+            Check(
+                rule="non_eu_ownership_total",
+                passed=total <= lv.max_non_eu_total_pct,
+                facts={
+                    "total": _pct(total),
+                    "capital": _pct(capital),
+                    "voting": _pct(voting),
+                    "limit": _pct(lv.max_non_eu_total_pct),
+                },
+                **at,
+            )
+        )
     vetoes = sorted(f"{s.holder} ({s.country})" for s in non_eu if s.has_veto)
     checks.append(Check(rule="non_eu_veto", passed=not vetoes, facts={"holders": vetoes}, **at))
     boards = sorted(f"{s.holder} ({s.country})" for s in non_eu if s.has_board_majority)
-    checks.append(Check(rule="non_eu_board_majority", passed=not boards, facts={"holders": boards}, **at))
+    checks.append(
+        Check(rule="non_eu_board_majority", passed=not boards, facts={"holders": boards}, **at)
+    )
     return checks
 
 
-def _flag_checks(offer: OfferFacts, flag: FlagPolicy, policy: Policy, today: date) -> tuple[list[Check], CertFacts | None]:
+def _flag_checks(
+    offer: OfferFacts, flag: FlagPolicy, policy: Policy, today: date
+) -> tuple[list[Check], CertFacts | None]:
     at = {"flag": flag.code}
     checks: list[Check] = []
     relied = None
@@ -447,25 +512,39 @@ def _flag_checks(offer: OfferFacts, flag: FlagPolicy, policy: Policy, today: dat
         req = CertRequirement(scheme=flag.required_scheme, min_version=flag.required_min_version)
         check, relied = _certification_check(offer, [req], policy, today, **at)
         checks.append(check)
-        needed = HDS_ACTIVITIES_NEEDED.get(offer.category, frozenset()) if flag.required_scheme == "HDS" else ()
+        needed = (
+            HDS_ACTIVITIES_NEEDED.get(offer.category, frozenset())
+            if flag.required_scheme == "HDS"
+            else ()
+        )
         if relied is not None and needed:
             missing = sorted(set(needed) - set(relied.hds_activities))
-            checks.append(Check(
-                rule="hds_activities", passed=not missing,
-                facts={"category": offer.category, "needed": sorted(needed),
-                       "covered": sorted(relied.hds_activities), "missing": missing},
-                **at,
-            ))
+            checks.append(
+                Check(
+                    rule="hds_activities",
+                    passed=not missing,
+                    facts={
+                        "category": offer.category,
+                        "needed": sorted(needed),
+                        "covered": sorted(relied.hds_activities),
+                        "missing": missing,
+                    },
+                    **at,
+                )
+            )
             if missing:
                 relied = None
     if flag.storage_zone != "ANY":
         countries = list(offer.locations.get("storage", ()))
         outside = _outside(countries, flag.storage_zone)
-        checks.append(Check(
-            rule="storage_location", passed=bool(countries) and not outside,
-            facts={"countries": countries, "zone": flag.storage_zone, "outside": outside},
-            **at,
-        ))
+        checks.append(
+            Check(
+                rule="storage_location",
+                passed=bool(countries) and not outside,
+                facts={"countries": countries, "zone": flag.storage_zone, "outside": outside},
+                **at,
+            )
+        )
     return checks, relied
 
 
@@ -474,6 +553,7 @@ class LevelsOutcome:
     """The level rules' part of an assessment: every level's checks, the
     highest level granted (None: not even the lowest) and the certificates
     relied on for the granted levels."""
+
     checks: tuple[Check, ...]
     granted: LevelPolicy | None
     relied: tuple[dict, ...]
@@ -527,9 +607,13 @@ def assessment_of(levels: LevelsOutcome, flags: FlagsOutcome) -> Assessment:
         # Only possible when the operator gives the lowest level rules of its
         # own: the offer then qualifies for nothing, not even open data.
         return Assessment(level="", level_rank=-1, flags=list(flags.flags), checks=checks)
-    return Assessment(level=levels.granted.code, level_rank=levels.granted.rank,
-                      flags=list(flags.flags), checks=checks,
-                      relied_certificates=[*levels.relied, *flags.relied])
+    return Assessment(
+        level=levels.granted.code,
+        level_rank=levels.granted.rank,
+        flags=list(flags.flags),
+        checks=checks,
+        relied_certificates=[*levels.relied, *flags.relied],
+    )
 
 
 def assess(offer: OfferFacts, policy: Policy, today: date) -> Assessment:

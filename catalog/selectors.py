@@ -66,7 +66,9 @@ def provider_of(user) -> Provider | None:
     """The provider a user acts for, or None (anonymous, agency, operator)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    membership = ProviderMembership.objects.select_related("provider").filter(user_id=user.pk).first()
+    membership = (
+        ProviderMembership.objects.select_related("provider").filter(user_id=user.pk).first()
+    )
     return membership.provider if membership else None
 
 
@@ -102,8 +104,16 @@ def _offer_shape(qs: QuerySet[Offer]) -> QuerySet[Offer]:
         Prefetch(
             "certifications",
             queryset=Certification.objects.select_related("scheme").only(
-                "id", "scheme__code", "scheme__name", "scheme_version", "reference", "status",
-                "verification", "issued_on", "expires_on", "provider_id",
+                "id",
+                "scheme__code",
+                "scheme__name",
+                "scheme_version",
+                "reference",
+                "status",
+                "verification",
+                "issued_on",
+                "expires_on",
+                "provider_id",
             ),
         ),
     )
@@ -156,14 +166,16 @@ def offers_filter(
         qs = qs.filter(data_countries__contained_by=countries).exclude(data_countries=[])
     if certification:
         today = timezone.localdate()
-        qs = qs.filter(Exists(
-            Certification.objects.filter(
-                scope_offers=OuterRef("pk"),
-                scheme__code=certification,
-                status=Certification.Status.VALID,
-                verification=Certification.Verification.VERIFIED,
-            ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
-        ))
+        qs = qs.filter(
+            Exists(
+                Certification.objects.filter(
+                    scope_offers=OuterRef("pk"),
+                    scheme__code=certification,
+                    status=Certification.Status.VALID,
+                    verification=Certification.Verification.VERIFIED,
+                ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+            )
+        )
     if min_price is not None:
         qs = qs.filter(normalised_price__gte=min_price)
     if max_price is not None:
@@ -188,8 +200,9 @@ def certifications_visible_to(user) -> QuerySet[Certification]:
     )
     if is_operator(user):
         return qs
-    visible = Q(verification=Certification.Verification.VERIFIED,
-                provider__status=Provider.Status.ACTIVE)
+    visible = Q(
+        verification=Certification.Verification.VERIFIED, provider__status=Provider.Status.ACTIVE
+    )
     own = provider_of(user)
     if own:
         visible |= Q(provider_id=own.pk)
@@ -200,9 +213,11 @@ def certifications_editable_by(user) -> QuerySet[Certification]:
     own = provider_of(user)
     if own is None:
         return Certification.objects.none()
-    return Certification.objects.select_related("scheme", "provider").prefetch_related(
-        "scope_offers"
-    ).filter(provider_id=own.pk)
+    return (
+        Certification.objects.select_related("scheme", "provider")
+        .prefetch_related("scope_offers")
+        .filter(provider_id=own.pk)
+    )
 
 
 # --------------------------------------------------------------------------
@@ -256,8 +271,11 @@ def policy_current() -> policy.Policy:
         for s in SchemeVersionSunset.objects.select_related("scheme")
     )
     return policy.Policy(
-        version=policy_version_current(), levels=levels, flags=flags,
-        equivalences=equivalences, sunsets=sunsets,
+        version=policy_version_current(),
+        levels=levels,
+        flags=flags,
+        equivalences=equivalences,
+        sunsets=sunsets,
     )
 
 
@@ -316,13 +334,29 @@ class FactsReader:
             scopes.setdefault(offer_id, []).append(cert_id)
         subcontractors: dict[int, list[policy.SubcontractorFacts]] = {}
         for offer_id, name, country, access, chain_id, level, rank in subcontractor_rows:
-            subcontractors.setdefault(offer_id, []).append(policy.SubcontractorFacts(
-                name=name, country=country, has_data_access=access, in_catalog=chain_id is not None,
-                chain_level=level, chain_rank=rank,
-            ))
+            subcontractors.setdefault(offer_id, []).append(
+                policy.SubcontractorFacts(
+                    name=name,
+                    country=country,
+                    has_data_access=access,
+                    in_catalog=chain_id is not None,
+                    chain_level=level,
+                    chain_rank=rank,
+                )
+            )
         return [
-            (pk, (provider_id, places, documented, dr,
-                  frozenset(scopes.get(pk, ())), tuple(subcontractors.get(pk, ())), category))
+            (
+                pk,
+                (
+                    provider_id,
+                    places,
+                    documented,
+                    dr,
+                    frozenset(scopes.get(pk, ())),
+                    tuple(subcontractors.get(pk, ())),
+                    category,
+                ),
+            )
             for pk, provider_id, places, documented, dr, category in rows
         ]
 
@@ -330,29 +364,54 @@ class FactsReader:
         if not provider_ids:
             return
         stakes: dict[int, list[policy.Stake]] = {}
-        for provider_id, *stake in OwnershipStake.objects.filter(provider_id__in=provider_ids).values_list(
-            "provider_id", "holder_name", "holder_country", "capital_pct", "voting_pct", "has_veto",
+        for provider_id, *stake in OwnershipStake.objects.filter(
+            provider_id__in=provider_ids
+        ).values_list(
+            "provider_id",
+            "holder_name",
+            "holder_country",
+            "capital_pct",
+            "voting_pct",
+            "has_veto",
             "has_board_majority",
         ):
             stakes.setdefault(provider_id, []).append(policy.Stake(*stake))
         certs: dict[int, list[tuple]] = {}
         # The model's order (scheme, latest expiry first), then the id: the
         # engine prefers, among equals, the certificate it meets first.
-        for provider_id, *cert in Certification.objects.filter(provider_id__in=provider_ids).order_by(
-            "scheme__code", "-expires_on", "pk"
-        ).values_list(
-            "provider_id", "pk", "scheme__code", "reference", "scheme_version", "assurance", "status",
-            "verification", "issued_on", "expires_on", "hds_activities",
+        for provider_id, *cert in (
+            Certification.objects.filter(provider_id__in=provider_ids)
+            .order_by("scheme__code", "-expires_on", "pk")
+            .values_list(
+                "provider_id",
+                "pk",
+                "scheme__code",
+                "reference",
+                "scheme_version",
+                "assurance",
+                "status",
+                "verification",
+                "issued_on",
+                "expires_on",
+                "hds_activities",
+            )
         ):
             certs.setdefault(provider_id, []).append(tuple(cert))
-        for pk, name, registered, central, main in Provider.objects.filter(pk__in=provider_ids).values_list(
-            "pk", "name", "registered_office_country", "central_administration_country",
+        for pk, name, registered, central, main in Provider.objects.filter(
+            pk__in=provider_ids
+        ).values_list(
+            "pk",
+            "name",
+            "registered_office_country",
+            "central_administration_country",
             "main_establishment_country",
         ):
             self._providers[pk] = (
                 policy.ProviderFacts(
-                    name=name, registered_office_country=registered,
-                    central_administration_country=central, main_establishment_country=main,
+                    name=name,
+                    registered_office_country=registered,
+                    central_administration_country=central,
+                    main_establishment_country=main,
                     stakes=tuple(stakes.get(pk, ())),
                 ),
                 tuple(certs.get(pk, ())),
@@ -373,13 +432,19 @@ class FactsReader:
             dr_support=dr,
             certifications=tuple(
                 policy.CertFacts(
-                    id=pk, scheme=scheme, reference=reference, version=version, assurance=assurance,
-                    status=status, verification=verification, issued_on=issued_on,
-                    expires_on=expires_on, covers_offer=pk in scope,
+                    id=pk,
+                    scheme=scheme,
+                    reference=reference,
+                    version=version,
+                    assurance=assurance,
+                    status=status,
+                    verification=verification,
+                    issued_on=issued_on,
+                    expires_on=expires_on,
+                    covers_offer=pk in scope,
                     hds_activities=tuple(activities),
                 )
-                for pk, scheme, reference, version, assurance, status, verification, issued_on,
-                expires_on, activities in certs
+                for pk, scheme, reference, version, assurance, status, verification, issued_on, expires_on, activities in certs
             ),
             subcontractors=subcontractors,
             category=category,
@@ -408,7 +473,8 @@ def offers_depending_on(offer_ids: Iterable[int]) -> list[int]:
     """Offers that use one of these offers as a subcontractor."""
     return list(
         Offer.objects.filter(subcontractors__catalog_offer_id__in=list(offer_ids))
-        .values_list("pk", flat=True).distinct()
+        .values_list("pk", flat=True)
+        .distinct()
     )
 
 
@@ -467,8 +533,11 @@ def changes_since(*, entities: Iterable[str], cursor: str, limit: int) -> FeedPa
         rows = [FeedEvent(*row) for row in db.fetchall()]
     page, has_more = rows[:limit], len(rows) > limit
     last = page[-1] if page else None
-    return FeedPage(events=page, has_more=has_more,
-                    cursor=feed_cursor_encode(last.txid, last.id) if last else cursor or "0")
+    return FeedPage(
+        events=page,
+        has_more=has_more,
+        cursor=feed_cursor_encode(last.txid, last.id) if last else cursor or "0",
+    )
 
 
 def offer_ids_of_changes(events: list[FeedEvent]) -> list[int]:
@@ -477,11 +546,15 @@ def offer_ids_of_changes(events: list[FeedEvent]) -> list[int]:
     provider_ids = [e.entity_id for e in events if e.entity == "provider"]
     offers_of = {}
     if provider_ids:
-        for offer_id, provider_id in Offer.objects.filter(provider_id__in=provider_ids).values_list("pk", "provider_id"):
+        for offer_id, provider_id in Offer.objects.filter(provider_id__in=provider_ids).values_list(
+            "pk", "provider_id"
+        ):
             offers_of.setdefault(provider_id, []).append(offer_id)
     ordered: dict[int, None] = {}
     for event in events:
-        ids = offers_of.get(event.entity_id, []) if event.entity == "provider" else [event.entity_id]
+        ids = (
+            offers_of.get(event.entity_id, []) if event.entity == "provider" else [event.entity_id]
+        )
         for offer_id in ids:
             ordered.pop(offer_id, None)
             ordered[offer_id] = None
@@ -494,13 +567,17 @@ def offer_ids_of_changes(events: list[FeedEvent]) -> list[int]:
 
 
 def declaration_current(provider: Provider) -> SupplierDeclaration | None:
-    return SupplierDeclaration.objects.filter(provider=provider).order_by("-signed_at", "-id").first()
+    return (
+        SupplierDeclaration.objects.filter(provider=provider).order_by("-signed_at", "-id").first()
+    )
 
 
 def attestations_current(provider: Provider) -> dict[str, Attestation]:
     """The attestation that counts for each kind: the one expiring last."""
     latest: dict[str, Attestation] = {}
-    for attestation in Attestation.objects.filter(provider=provider).order_by("kind", "-expires_on", "-id"):
+    for attestation in Attestation.objects.filter(provider=provider).order_by(
+        "kind", "-expires_on", "-id"
+    ):
         latest.setdefault(attestation.kind, attestation)
     return latest
 
@@ -524,23 +601,34 @@ def attestations_visible_to(user) -> QuerySet[Attestation]:
 def _latest_only(qs: QuerySet, *, partition: tuple[str, ...], order: tuple[str, ...]) -> QuerySet:
     """Rows that are the latest of their partition (a newer one supersedes)."""
     model = qs.model
-    newest = model.objects.filter(**{f: OuterRef(f) for f in partition}).order_by(*order).values("pk")[:1]
+    newest = (
+        model.objects.filter(**{f: OuterRef(f) for f in partition})
+        .order_by(*order)
+        .values("pk")[:1]
+    )
     return qs.filter(pk=Subquery(newest))
 
 
-def declarations_expiring(qs: QuerySet[SupplierDeclaration], *, within_days: int,
-                          today=None) -> QuerySet[SupplierDeclaration]:
+def declarations_expiring(
+    qs: QuerySet[SupplierDeclaration], *, within_days: int, today=None
+) -> QuerySet[SupplierDeclaration]:
     """Current declarations whose validity ends within ``within_days``
     (already expired ones included: they need a signature just as much)."""
     today = today or timezone.localdate()
     qs = _latest_only(qs, partition=("provider",), order=("-signed_at", "-id"))
-    return qs.filter(valid_until__lte=today + timedelta(days=within_days)).order_by("valid_until", "id")
+    return qs.filter(valid_until__lte=today + timedelta(days=within_days)).order_by(
+        "valid_until", "id"
+    )
 
 
-def attestations_expiring(qs: QuerySet[Attestation], *, within_days: int, today=None) -> QuerySet[Attestation]:
+def attestations_expiring(
+    qs: QuerySet[Attestation], *, within_days: int, today=None
+) -> QuerySet[Attestation]:
     today = today or timezone.localdate()
     qs = _latest_only(qs, partition=("provider", "kind"), order=("-expires_on", "-id"))
-    return qs.filter(expires_on__lte=today + timedelta(days=within_days)).order_by("expires_on", "id")
+    return qs.filter(expires_on__lte=today + timedelta(days=within_days)).order_by(
+        "expires_on", "id"
+    )
 
 
 # --------------------------------------------------------------------------

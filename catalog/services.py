@@ -53,8 +53,14 @@ class DomainError(Exception):
     errors in HTML views. It lives here, in the lowest app of the ladder, so
     that every app can share it."""
 
-    def __init__(self, message: str, *, code: str = "invalid", http_status: int = 400,
-                 fields: dict[str, list[str]] | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "invalid",
+        http_status: int = 400,
+        fields: dict[str, list[str]] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.code = code
@@ -131,7 +137,9 @@ def vat_valid(vat: str, siren: str = "") -> bool:
 def _country(field: str, code: str) -> str:
     code = (code or "").strip().upper()
     if code not in iso_countries:
-        raise _invalid(field, _("'%(code)s' is not an ISO 3166-1 alpha-2 country code.") % {"code": code})
+        raise _invalid(
+            field, _("'%(code)s' is not an ISO 3166-1 alpha-2 country code.") % {"code": code}
+        )
     return code
 
 
@@ -141,8 +149,13 @@ def _countries(field: str, codes: Iterable[str]) -> list[str]:
     return sorted({_country(field, code) for code in codes})
 
 
-def _decimal(field: str, value: Any, *, minimum: Decimal | None = Decimal("0"),
-             maximum: Decimal | None = None) -> Decimal:
+def _decimal(
+    field: str,
+    value: Any,
+    *,
+    minimum: Decimal | None = Decimal("0"),
+    maximum: Decimal | None = None,
+) -> Decimal:
     try:
         result = Decimal(str(value))
     except (InvalidOperation, ValueError):
@@ -156,14 +169,24 @@ def _decimal(field: str, value: Any, *, minimum: Decimal | None = Decimal("0"),
     return result
 
 
-def _operator_record(*, actor, action: str, obj, reason: str = "", data: dict | None = None) -> None:
+def _operator_record(
+    *, actor, action: str, obj, reason: str = "", data: dict | None = None
+) -> None:
     OperatorAction.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None, action=action,
-        object_type=obj._meta.model_name, object_id=obj.pk, reason=reason, data=data or {},
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        object_type=obj._meta.model_name,
+        object_id=obj.pk,
+        reason=reason,
+        data=data or {},
     )
     signals.operator_decided.send(
-        sender=type(obj), actor=actor, action=action, object_type=obj._meta.model_name,
-        object_id=obj.pk, data={"reason": reason, **(data or {})},
+        sender=type(obj),
+        actor=actor,
+        action=action,
+        object_type=obj._meta.model_name,
+        object_id=obj.pk,
+        data={"reason": reason, **(data or {})},
     )
 
 
@@ -177,18 +200,28 @@ def assessment_request(*, offer_ids: list[int] | None, reason: str) -> None:
 
 
 PROVIDER_FIELDS = {
-    "name", "siren", "vat_number", "registered_office_country", "central_administration_country",
-    "main_establishment_country", "is_sme", "website", "description",
+    "name",
+    "siren",
+    "vat_number",
+    "registered_office_country",
+    "central_administration_country",
+    "main_establishment_country",
+    "is_sme",
+    "website",
+    "description",
 }
 # Fields the §19.6 control rules read: changing one re-assesses every offer.
-CONTROL_FIELDS = {"registered_office_country", "central_administration_country",
-                  "main_establishment_country"}
+CONTROL_FIELDS = {
+    "registered_office_country",
+    "central_administration_country",
+    "main_establishment_country",
+}
 
 
 def _provider_clean(data: dict[str, Any], *, instance: Provider | None = None) -> dict[str, Any]:
     unknown = set(data) - PROVIDER_FIELDS - {"stakes"}
     if unknown:
-        raise CatalogError(_("Unknown fields: %(names)s.") % {"names": ', '.join(sorted(unknown))})
+        raise CatalogError(_("Unknown fields: %(names)s.") % {"names": ", ".join(sorted(unknown))})
     clean = dict(data)
     if "name" in clean:
         clean["name"] = (clean["name"] or "").strip()
@@ -206,8 +239,12 @@ def _provider_clean(data: dict[str, Any], *, instance: Provider | None = None) -
     if clean.get("vat_number"):
         clean["vat_number"] = clean["vat_number"].replace(" ", "").upper()
         if not vat_valid(clean["vat_number"], siren or ""):
-            raise _invalid("vat_number", _("Not a valid intra-EU VAT number for this SIREN.") if siren
-                           else _("Not a valid intra-EU VAT number."))
+            raise _invalid(
+                "vat_number",
+                _("Not a valid intra-EU VAT number for this SIREN.")
+                if siren
+                else _("Not a valid intra-EU VAT number."),
+            )
     return clean
 
 
@@ -217,20 +254,31 @@ def _stakes_clean(stakes: list[dict]) -> list[dict]:
         name = (stake.get("holder_name") or "").strip()
         if not name:
             raise _invalid(f"stakes[{index}].holder_name", _("A holder name is required."))
-        clean.append({
-            "holder_name": name,
-            "holder_country": _country(f"stakes[{index}].holder_country", stake.get("holder_country", "")),
-            "capital_pct": _decimal(f"stakes[{index}].capital_pct", stake.get("capital_pct", 0),
-                                    maximum=Decimal(100)),
-            "voting_pct": _decimal(f"stakes[{index}].voting_pct",
-                                   stake.get("voting_pct", stake.get("capital_pct", 0)),
-                                   maximum=Decimal(100)),
-            "has_veto": bool(stake.get("has_veto", False)),
-            "has_board_majority": bool(stake.get("has_board_majority", False)),
-        })
+        clean.append(
+            {
+                "holder_name": name,
+                "holder_country": _country(
+                    f"stakes[{index}].holder_country", stake.get("holder_country", "")
+                ),
+                "capital_pct": _decimal(
+                    f"stakes[{index}].capital_pct",
+                    stake.get("capital_pct", 0),
+                    maximum=Decimal(100),
+                ),
+                "voting_pct": _decimal(
+                    f"stakes[{index}].voting_pct",
+                    stake.get("voting_pct", stake.get("capital_pct", 0)),
+                    maximum=Decimal(100),
+                ),
+                "has_veto": bool(stake.get("has_veto", False)),
+                "has_board_majority": bool(stake.get("has_board_majority", False)),
+            }
+        )
     for key in ("capital_pct", "voting_pct"):
         if sum(s[key] for s in clean) > 100:
-            raise _invalid("stakes", _("Stakes add up to more than 100 %% (%(key)s).") % {"key": key})
+            raise _invalid(
+                "stakes", _("Stakes add up to more than 100 %% (%(key)s).") % {"key": key}
+            )
     return clean
 
 
@@ -243,14 +291,22 @@ def _unique_slug(name: str) -> str:
 
 
 @transaction.atomic
-def provider_create(*, actor, stakes: list[dict] | None = None, slug: str = "",
-                    **data: Any) -> Provider:
+def provider_create(
+    *, actor, stakes: list[dict] | None = None, slug: str = "", **data: Any
+) -> Provider:
     """Register a provider; the acting user (if any) becomes its admin."""
-    if actor is not None and getattr(actor, "pk", None) and (
-        ProviderMembership.objects.filter(user=actor).exists() or hasattr(actor, "agency_membership")
+    if (
+        actor is not None
+        and getattr(actor, "pk", None)
+        and (
+            ProviderMembership.objects.filter(user=actor).exists()
+            or hasattr(actor, "agency_membership")
+        )
     ):
         # A user acts for one organisation (DESIGN §1).
-        raise CatalogError(_("You already act for an organisation."), code="conflict", http_status=409)
+        raise CatalogError(
+            _("You already act for an organisation."), code="conflict", http_status=409
+        )
     for required in ("name", *sorted(CONTROL_FIELDS)):
         if not data.get(required):
             raise _invalid(required, _("This field is required."))
@@ -271,16 +327,23 @@ def provider_create(*, actor, stakes: list[dict] | None = None, slug: str = "",
 def provider_update(*, provider: Provider, actor, **data: Any) -> Provider:
     stakes = data.pop("stakes", None)
     clean = _provider_clean(data, instance=provider)
-    if clean.get("siren") and Provider.objects.filter(siren=clean["siren"]).exclude(pk=provider.pk).exists():
+    if (
+        clean.get("siren")
+        and Provider.objects.filter(siren=clean["siren"]).exclude(pk=provider.pk).exists()
+    ):
         raise _invalid("siren", _("A provider with this SIREN is already registered."))
-    control_changed = any(getattr(provider, f) != v for f, v in clean.items() if f in CONTROL_FIELDS)
+    control_changed = any(
+        getattr(provider, f) != v for f, v in clean.items() if f in CONTROL_FIELDS
+    )
     for field, value in clean.items():
         setattr(provider, field, value)
     provider.save()
     if stakes is not None:
         provider_stakes_set(provider=provider, actor=actor, stakes=stakes)
     elif control_changed:
-        assessment_request(offer_ids=list(provider.offers.values_list("pk", flat=True)), reason="provider_control")
+        assessment_request(
+            offer_ids=list(provider.offers.values_list("pk", flat=True)), reason="provider_control"
+        )
     if "name" in clean:
         _search_refresh(Offer.objects.filter(provider=provider))
     return provider
@@ -294,22 +357,42 @@ def provider_stakes_set(*, provider: Provider, actor, stakes: list[dict]) -> lis
 
     def key(rows):
         return sorted(
-            (r["holder_name"], r["holder_country"], r["capital_pct"], r["voting_pct"],
-             r["has_veto"], r["has_board_majority"]) for r in rows
+            (
+                r["holder_name"],
+                r["holder_country"],
+                r["capital_pct"],
+                r["voting_pct"],
+                r["has_veto"],
+                r["has_board_majority"],
+            )
+            for r in rows
         )
 
-    current = list(provider.stakes.values(
-        "holder_name", "holder_country", "capital_pct", "voting_pct", "has_veto", "has_board_majority"
-    ))
+    current = list(
+        provider.stakes.values(
+            "holder_name",
+            "holder_country",
+            "capital_pct",
+            "voting_pct",
+            "has_veto",
+            "has_board_majority",
+        )
+    )
     if key(current) == key(clean):
         return list(provider.stakes.all())
     provider.stakes.all().delete()
-    created = OwnershipStake.objects.bulk_create(OwnershipStake(provider=provider, **s) for s in clean)
-    assessment_request(offer_ids=list(provider.offers.values_list("pk", flat=True)), reason="ownership")
+    created = OwnershipStake.objects.bulk_create(
+        OwnershipStake(provider=provider, **s) for s in clean
+    )
+    assessment_request(
+        offer_ids=list(provider.offers.values_list("pk", flat=True)), reason="ownership"
+    )
     return created
 
 
-def _provider_set_status(provider: Provider, status: str, *, actor, action: str, reason: str) -> Provider:
+def _provider_set_status(
+    provider: Provider, status: str, *, actor, action: str, reason: str
+) -> Provider:
     provider = Provider.objects.select_for_update().get(pk=provider.pk)
     if provider.status == status:
         return provider
@@ -320,33 +403,62 @@ def _provider_set_status(provider: Provider, status: str, *, actor, action: str,
     provider.save()
     _operator_record(actor=actor, action=action, obj=provider, reason=reason)
     # Its published offers enter or leave every open tender's shortlist.
-    for offer_id in provider.offers.filter(status=Offer.Status.PUBLISHED).values_list("pk", flat=True):
+    for offer_id in provider.offers.filter(status=Offer.Status.PUBLISHED).values_list(
+        "pk", flat=True
+    ):
         signals.offer_status_changed.send(sender=Offer, offer_id=offer_id, status=action)
     return provider
 
 
 @transaction.atomic
 def provider_suspend(*, provider: Provider, actor, reason: str) -> Provider:
-    return _provider_set_status(provider, Provider.Status.SUSPENDED, actor=actor, action="provider.suspend",
-                                reason=_required_reason(reason, _("A reason is required to suspend a provider.")))
+    return _provider_set_status(
+        provider,
+        Provider.Status.SUSPENDED,
+        actor=actor,
+        action="provider.suspend",
+        reason=_required_reason(reason, _("A reason is required to suspend a provider.")),
+    )
 
 
 @transaction.atomic
 def provider_reactivate(*, provider: Provider, actor, reason: str = "") -> Provider:
-    return _provider_set_status(provider, Provider.Status.ACTIVE, actor=actor, action="provider.reactivate",
-                                reason=(reason or "").strip())
+    return _provider_set_status(
+        provider,
+        Provider.Status.ACTIVE,
+        actor=actor,
+        action="provider.reactivate",
+        reason=(reason or "").strip(),
+    )
 
 
 # --------------------------------------------------------------------------
 # Offers
 
-LOCATION_FIELDS = ("storage_countries", "processing_countries", "backup_countries",
-                   "technical_data_countries", "administration_countries", "support_countries")
+LOCATION_FIELDS = (
+    "storage_countries",
+    "processing_countries",
+    "backup_countries",
+    "technical_data_countries",
+    "administration_countries",
+    "support_countries",
+)
 DATA_LOCATION_FIELDS = LOCATION_FIELDS[:4]
 OFFER_FIELDS = {
-    "name", "description", "category", "cpv_code", "unit", "unit_price", "price_is_illustrative",
-    "minimum_commitment", "minimum_months", "capacity", "sla_pct", "support_documented",
-    "dr_support", *LOCATION_FIELDS,
+    "name",
+    "description",
+    "category",
+    "cpv_code",
+    "unit",
+    "unit_price",
+    "price_is_illustrative",
+    "minimum_commitment",
+    "minimum_months",
+    "capacity",
+    "sla_pct",
+    "support_documented",
+    "dr_support",
+    *LOCATION_FIELDS,
 }
 # Editing these changes what the policy engine reads.
 ASSESSED_FIELDS = {*LOCATION_FIELDS, "support_documented", "dr_support"}
@@ -355,22 +467,35 @@ ASSESSED_FIELDS = {*LOCATION_FIELDS, "support_documented", "dr_support"}
 def _offer_clean(data: dict[str, Any], *, instance: Offer | None) -> dict[str, Any]:
     unknown = set(data) - OFFER_FIELDS
     if unknown:
-        raise CatalogError(_("Unknown fields: %(names)s.") % {"names": ', '.join(sorted(unknown))})
+        raise CatalogError(_("Unknown fields: %(names)s.") % {"names": ", ".join(sorted(unknown))})
     clean = dict(data)
     if "name" in clean:
         clean["name"] = (clean["name"] or "").strip()
         if not clean["name"]:
             raise _invalid("name", _("A name is required."))
     if "category" in clean and clean["category"] not in ServiceCategory.values:
-        raise _invalid("category", _("Unknown category; choose one of %(names)s.") % {"names": ', '.join(ServiceCategory.values)})
+        raise _invalid(
+            "category",
+            _("Unknown category; choose one of %(names)s.")
+            % {"names": ", ".join(ServiceCategory.values)},
+        )
     if "cpv_code" in clean and clean["cpv_code"] not in CLOUD_CPV:
-        raise _invalid("cpv_code", _("Not a CPV code of the cloud list (e.g. 72317000-0 data storage services)."))
+        raise _invalid(
+            "cpv_code",
+            _("Not a CPV code of the cloud list (e.g. 72317000-0 data storage services)."),
+        )
     if "unit" in clean and clean["unit"] not in units.UNITS:
-        raise _invalid("unit", _("Unknown unit; choose one of %(names)s.") % {"names": ', '.join(units.UNITS)})
+        raise _invalid(
+            "unit", _("Unknown unit; choose one of %(names)s.") % {"names": ", ".join(units.UNITS)}
+        )
     if "unit_price" in clean:
-        clean["unit_price"] = _decimal("unit_price", clean["unit_price"], maximum=Decimal("99999999"))
+        clean["unit_price"] = _decimal(
+            "unit_price", clean["unit_price"], maximum=Decimal("99999999")
+        )
     if "minimum_commitment" in clean:
-        clean["minimum_commitment"] = _decimal("minimum_commitment", clean["minimum_commitment"] or 0)
+        clean["minimum_commitment"] = _decimal(
+            "minimum_commitment", clean["minimum_commitment"] or 0
+        )
     if clean.get("capacity") not in (None, ""):
         clean["capacity"] = _decimal("capacity", clean["capacity"])
     elif "capacity" in clean:
@@ -386,7 +511,9 @@ def _offer_clean(data: dict[str, Any], *, instance: Offer | None) -> dict[str, A
     for field in LOCATION_FIELDS:
         if field in clean:
             clean[field] = _countries(field, clean[field] or [])
-    minimum = clean.get("minimum_commitment", instance.minimum_commitment if instance else Decimal(0))
+    minimum = clean.get(
+        "minimum_commitment", instance.minimum_commitment if instance else Decimal(0)
+    )
     capacity = clean.get("capacity", instance.capacity if instance else None)
     if capacity is not None and capacity < minimum:
         raise _invalid("capacity", _("Capacity cannot be below the minimum commitment."))
@@ -394,7 +521,9 @@ def _offer_clean(data: dict[str, Any], *, instance: Offer | None) -> dict[str, A
 
 
 def _offer_derive(offer: Offer) -> None:
-    offer.normalised_unit, offer.normalised_price = units.normalise_price(offer.unit, offer.unit_price)
+    offer.normalised_unit, offer.normalised_price = units.normalise_price(
+        offer.unit, offer.unit_price
+    )
     offer.data_countries = sorted(
         {c for field in DATA_LOCATION_FIELDS for c in getattr(offer, field)}
     )
@@ -403,12 +532,26 @@ def _offer_derive(offer: Offer) -> None:
 def _search_refresh(offers) -> None:
     """Rebuild the stored full-text document from accent-folded text (name
     weighs most, then the provider, then the description)."""
-    for offer in offers.select_related("provider").only("id", "name", "description", "provider__name"):
-        Offer.objects.filter(pk=offer.pk).update(search_document=(
-            SearchVector(Value(selectors.fold(offer.name)), weight="A", config=selectors.SEARCH_CONFIG)
-            + SearchVector(Value(selectors.fold(offer.provider.name)), weight="B", config=selectors.SEARCH_CONFIG)
-            + SearchVector(Value(selectors.fold(offer.description)), weight="C", config=selectors.SEARCH_CONFIG)
-        ))
+    for offer in offers.select_related("provider").only(
+        "id", "name", "description", "provider__name"
+    ):
+        Offer.objects.filter(pk=offer.pk).update(
+            search_document=(
+                SearchVector(
+                    Value(selectors.fold(offer.name)), weight="A", config=selectors.SEARCH_CONFIG
+                )
+                + SearchVector(
+                    Value(selectors.fold(offer.provider.name)),
+                    weight="B",
+                    config=selectors.SEARCH_CONFIG,
+                )
+                + SearchVector(
+                    Value(selectors.fold(offer.description)),
+                    weight="C",
+                    config=selectors.SEARCH_CONFIG,
+                )
+            )
+        )
 
 
 @transaction.atomic
@@ -418,7 +561,8 @@ def offer_refresh_derived(*, offer: Offer) -> Offer:
     ``offer_update``, e.g. in the operator's admin."""
     _offer_derive(offer)
     Offer.objects.filter(pk=offer.pk).update(
-        normalised_unit=offer.normalised_unit, normalised_price=offer.normalised_price,
+        normalised_unit=offer.normalised_unit,
+        normalised_price=offer.normalised_price,
         data_countries=offer.data_countries,
     )
     _search_refresh(Offer.objects.filter(pk=offer.pk))
@@ -426,8 +570,14 @@ def offer_refresh_derived(*, offer: Offer) -> Offer:
 
 
 @transaction.atomic
-def offer_create(*, provider: Provider, actor, subcontractors: list[dict] | None = None,
-                 status: str = Offer.Status.DRAFT, **data: Any) -> Offer:
+def offer_create(
+    *,
+    provider: Provider,
+    actor,
+    subcontractors: list[dict] | None = None,
+    status: str = Offer.Status.DRAFT,
+    **data: Any,
+) -> Offer:
     for required in ("name", "category", "cpv_code", "unit", "unit_price"):
         if data.get(required) in (None, ""):
             raise _invalid(required, _("This field is required."))
@@ -445,7 +595,9 @@ def offer_create(*, provider: Provider, actor, subcontractors: list[dict] | None
 
 
 @transaction.atomic
-def offer_update(*, offer: Offer, actor, subcontractors: list[dict] | None = None, **data: Any) -> Offer:
+def offer_update(
+    *, offer: Offer, actor, subcontractors: list[dict] | None = None, **data: Any
+) -> Offer:
     offer = Offer.objects.select_for_update().get(pk=offer.pk)
     clean = _offer_clean(data, instance=offer)
     assessed = any(getattr(offer, f) != v for f, v in clean.items() if f in ASSESSED_FIELDS)
@@ -454,7 +606,10 @@ def offer_update(*, offer: Offer, actor, subcontractors: list[dict] | None = Non
     _offer_derive(offer)
     offer.save()
     if subcontractors is not None:
-        assessed = offer_subcontractors_set(offer=offer, actor=actor, subcontractors=subcontractors) or assessed
+        assessed = (
+            offer_subcontractors_set(offer=offer, actor=actor, subcontractors=subcontractors)
+            or assessed
+        )
     if {"name", "description"} & set(clean):
         _search_refresh(Offer.objects.filter(pk=offer.pk))
     if assessed:
@@ -474,18 +629,27 @@ def _subcontractors_clean(offer: Offer, rows: list[dict]) -> list[dict]:
             raise _invalid(f"subcontractors[{index}].name", _("A name is required."))
         role = row.get("role") or Subcontractor.Role.OTHER
         if role not in Subcontractor.Role.values:
-            raise _invalid(f"subcontractors[{index}].role", _("Unknown role; choose one of %(names)s.") % {"names": ', '.join(Subcontractor.Role.values)})
+            raise _invalid(
+                f"subcontractors[{index}].role",
+                _("Unknown role; choose one of %(names)s.")
+                % {"names": ", ".join(Subcontractor.Role.values)},
+            )
         chain_id = row.get("catalog_offer") or row.get("catalog_offer_id")
         if chain_id is not None:
             if chain_id == offer.pk or not Offer.objects.filter(pk=chain_id).exists():
-                raise _invalid(f"subcontractors[{index}].catalog_offer", _("Not another offer of the catalogue."))
-        clean.append({
-            "name": name,
-            "country": _country(f"subcontractors[{index}].country", row.get("country", "")),
-            "role": role,
-            "has_data_access": bool(row.get("has_data_access", False)),
-            "catalog_offer_id": chain_id,
-        })
+                raise _invalid(
+                    f"subcontractors[{index}].catalog_offer",
+                    _("Not another offer of the catalogue."),
+                )
+        clean.append(
+            {
+                "name": name,
+                "country": _country(f"subcontractors[{index}].country", row.get("country", "")),
+                "role": role,
+                "has_data_access": bool(row.get("has_data_access", False)),
+                "catalog_offer_id": chain_id,
+            }
+        )
     return clean
 
 
@@ -502,23 +666,36 @@ def _chain_guard(offer: Offer, chain_ids: list[int]) -> None:
     seen, frontier = set(), set(chain_ids)
     while frontier:
         if offer.pk in frontier:
-            raise _invalid("subcontractors", _("This subcontracting chain would loop back to the offer itself."))
+            raise _invalid(
+                "subcontractors",
+                _("This subcontracting chain would loop back to the offer itself."),
+            )
         seen |= frontier
-        frontier = set(
-            Subcontractor.objects.filter(offer_id__in=frontier, catalog_offer__isnull=False)
-            .values_list("catalog_offer_id", flat=True)
-        ) - seen
+        frontier = (
+            set(
+                Subcontractor.objects.filter(
+                    offer_id__in=frontier, catalog_offer__isnull=False
+                ).values_list("catalog_offer_id", flat=True)
+            )
+            - seen
+        )
 
 
 @transaction.atomic
 def offer_subcontractors_set(*, offer: Offer, actor, subcontractors: list[dict]) -> bool:
     """Replace the subcontractor list; True when it changed."""
     clean = _subcontractors_clean(offer, subcontractors)
-    current = list(offer.subcontractors.values("name", "country", "role", "has_data_access", "catalog_offer_id"))
+    current = list(
+        offer.subcontractors.values(
+            "name", "country", "role", "has_data_access", "catalog_offer_id"
+        )
+    )
 
     def key(rows):
-        return sorted((r["name"], r["country"], r["role"], r["has_data_access"], r["catalog_offer_id"] or 0)
-                      for r in rows)
+        return sorted(
+            (r["name"], r["country"], r["role"], r["has_data_access"], r["catalog_offer_id"] or 0)
+            for r in rows
+        )
 
     if key(current) == key(clean):
         return False
@@ -539,8 +716,12 @@ def _offer_transition(offer: Offer, target: str) -> Offer:
     if offer.status == target:
         return offer
     if target not in OFFER_TRANSITIONS[offer.status]:
-        raise CatalogError(_("An offer cannot go from %(status)s to %(target)s.") % {"status": OfferStatus(offer.status).label, "target": OfferStatus(target).label},
-                           code="conflict", http_status=409)
+        raise CatalogError(
+            _("An offer cannot go from %(status)s to %(target)s.")
+            % {"status": OfferStatus(offer.status).label, "target": OfferStatus(target).label},
+            code="conflict",
+            http_status=409,
+        )
     offer.status = target
     offer.save(update_fields=["status", "updated_at"])
     signals.offer_status_changed.send(sender=Offer, offer_id=offer.pk, status=target)
@@ -550,7 +731,9 @@ def _offer_transition(offer: Offer, target: str) -> Offer:
 @transaction.atomic
 def offer_publish(*, offer: Offer, actor) -> Offer:
     if offer.provider.status != Provider.Status.ACTIVE:
-        raise CatalogError(_("A suspended provider cannot publish offers."), code="forbidden", http_status=403)
+        raise CatalogError(
+            _("A suspended provider cannot publish offers."), code="forbidden", http_status=403
+        )
     return _offer_transition(offer, Offer.Status.PUBLISHED)
 
 
@@ -562,9 +745,20 @@ def offer_withdraw(*, offer: Offer, actor) -> Offer:
 # --------------------------------------------------------------------------
 # Certifications
 
-CERT_FIELDS = {"scheme", "scheme_version", "assurance", "reference", "status", "issued_on",
-               "expires_on", "scope_offers", "scope_countries", "hds_activities", "evidence",
-               "evidence_url"}
+CERT_FIELDS = {
+    "scheme",
+    "scheme_version",
+    "assurance",
+    "reference",
+    "status",
+    "issued_on",
+    "expires_on",
+    "scope_offers",
+    "scope_countries",
+    "hds_activities",
+    "evidence",
+    "evidence_url",
+}
 # A provider may declare these statuses; suspension, revocation and expiry
 # come from the issuer through the operator or from the calendar.
 PROVIDER_DECLARABLE_STATUSES = {"j0", "j1", "j2", "valid"}
@@ -589,10 +783,12 @@ def _evidence_digest(evidence) -> str:
     return digest.hexdigest()
 
 
-def _cert_clean(provider: Provider, data: dict[str, Any], *, instance: Certification | None) -> dict[str, Any]:
+def _cert_clean(
+    provider: Provider, data: dict[str, Any], *, instance: Certification | None
+) -> dict[str, Any]:
     unknown = set(data) - CERT_FIELDS
     if unknown:
-        raise CatalogError(_("Unknown fields: %(names)s.") % {"names": ', '.join(sorted(unknown))})
+        raise CatalogError(_("Unknown fields: %(names)s.") % {"names": ", ".join(sorted(unknown))})
     clean = dict(data)
     if "scheme" in clean:
         scheme = clean["scheme"]
@@ -606,8 +802,13 @@ def _cert_clean(provider: Provider, data: dict[str, Any], *, instance: Certifica
         if not clean["reference"]:
             raise _invalid("reference", _("The certificate reference is required."))
     if "status" in clean and clean["status"] not in PROVIDER_DECLARABLE_STATUSES:
-        raise _invalid("status", _("A provider declares a certificate as in progress (j0, j1, j2) or valid; "
-                                 "suspension, revocation and expiry are recorded by the operator."))
+        raise _invalid(
+            "status",
+            _(
+                "A provider declares a certificate as in progress (j0, j1, j2) or valid; "
+                "suspension, revocation and expiry are recorded by the operator."
+            ),
+        )
     for field in ("issued_on", "expires_on"):
         if field in clean:
             clean[field] = _date(field, clean[field])
@@ -620,10 +821,15 @@ def _cert_clean(provider: Provider, data: dict[str, Any], *, instance: Certifica
         raise _invalid("expires_on", _("A valid certificate has an expiry date."))
     if "scope_offers" in clean:
         ids = [o.pk if isinstance(o, Offer) else int(o) for o in clean["scope_offers"] or []]
-        owned = set(Offer.objects.filter(provider=provider, pk__in=ids).values_list("pk", flat=True))
+        owned = set(
+            Offer.objects.filter(provider=provider, pk__in=ids).values_list("pk", flat=True)
+        )
         foreign = [i for i in ids if i not in owned]
         if foreign:
-            raise _invalid("scope_offers", _("Offers %(foreign)s are not offers of this provider.") % {"foreign": foreign})
+            raise _invalid(
+                "scope_offers",
+                _("Offers %(foreign)s are not offers of this provider.") % {"foreign": foreign},
+            )
         clean["scope_offers"] = sorted(owned)
     if "scope_countries" in clean:
         clean["scope_countries"] = _countries("scope_countries", clean["scope_countries"] or [])
@@ -643,10 +849,15 @@ def upload_check(field: str, upload) -> None:
     attachment): at most EVIDENCE_MAX_BYTES, a PDF or an image checked by
     its magic bytes, not by its name."""
     if upload.size > settings.EVIDENCE_MAX_BYTES:
-        raise _invalid(field, _("The file exceeds %(maximum)s bytes.") % {"maximum": settings.EVIDENCE_MAX_BYTES})
+        raise _invalid(
+            field,
+            _("The file exceeds %(maximum)s bytes.") % {"maximum": settings.EVIDENCE_MAX_BYTES},
+        )
     head = upload.read(8)
     upload.seek(0)
-    if not (head.startswith(b"%PDF-") or head.startswith(b"\x89PNG") or head.startswith(b"\xff\xd8\xff")):
+    if not (
+        head.startswith(b"%PDF-") or head.startswith(b"\x89PNG") or head.startswith(b"\xff\xd8\xff")
+    ):
         raise _invalid(field, _("The file must be a PDF, PNG or JPEG file."))
 
 
@@ -657,7 +868,9 @@ def upload_store_name(upload) -> str:
 
     head = upload.read(8)
     upload.seek(0)
-    extension = ".pdf" if head.startswith(b"%PDF-") else ".png" if head.startswith(b"\x89PNG") else ".jpg"
+    extension = (
+        ".pdf" if head.startswith(b"%PDF-") else ".png" if head.startswith(b"\x89PNG") else ".jpg"
+    )
     return f"{uuid.uuid4().hex}{extension}"
 
 
@@ -719,8 +932,15 @@ def certification_update(*, certification: Certification, actor, **data: Any) ->
     return cert
 
 
-def _cert_decide(certification: Certification, *, actor, action: str, reason: str = "",
-                 verification: str | None = None, status: str | None = None) -> Certification:
+def _cert_decide(
+    certification: Certification,
+    *,
+    actor,
+    action: str,
+    reason: str = "",
+    verification: str | None = None,
+    status: str | None = None,
+) -> Certification:
     cert = Certification.objects.select_for_update().get(pk=certification.pk)
     if verification is not None:
         cert.verification = verification
@@ -731,8 +951,13 @@ def _cert_decide(certification: Certification, *, actor, action: str, reason: st
         cert.status = status
         cert.verification_reason = reason or cert.verification_reason
     cert.save()
-    _operator_record(actor=actor, action=action, obj=cert, reason=reason,
-                     data={"status": cert.status, "verification": cert.verification})
+    _operator_record(
+        actor=actor,
+        action=action,
+        obj=cert,
+        reason=reason,
+        data={"status": cert.status, "verification": cert.verification},
+    )
     assessment_request(offer_ids=_cert_affected_offers(cert), reason=action)
     return cert
 
@@ -740,9 +965,15 @@ def _cert_decide(certification: Certification, *, actor, action: str, reason: st
 @transaction.atomic
 def certification_verify(*, certification: Certification, actor) -> Certification:
     if certification.status in {"revoked"}:
-        raise CatalogError(_("A revoked certificate cannot be verified."), code="conflict", http_status=409)
-    return _cert_decide(certification, actor=actor, action="certification.verify",
-                        verification=Certification.Verification.VERIFIED)
+        raise CatalogError(
+            _("A revoked certificate cannot be verified."), code="conflict", http_status=409
+        )
+    return _cert_decide(
+        certification,
+        actor=actor,
+        action="certification.verify",
+        verification=Certification.Verification.VERIFIED,
+    )
 
 
 def _required_reason(reason: str, missing: str) -> str:
@@ -754,23 +985,35 @@ def _required_reason(reason: str, missing: str) -> str:
 
 @transaction.atomic
 def certification_reject(*, certification: Certification, actor, reason: str) -> Certification:
-    return _cert_decide(certification, actor=actor, action="certification.reject",
-                        reason=_required_reason(reason, _("A reason is required to reject evidence.")),
-                        verification=Certification.Verification.REJECTED)
+    return _cert_decide(
+        certification,
+        actor=actor,
+        action="certification.reject",
+        reason=_required_reason(reason, _("A reason is required to reject evidence.")),
+        verification=Certification.Verification.REJECTED,
+    )
 
 
 @transaction.atomic
 def certification_revoke(*, certification: Certification, actor, reason: str) -> Certification:
-    return _cert_decide(certification, actor=actor, action="certification.revoke",
-                        reason=_required_reason(reason, _("A reason is required to revoke a certificate.")),
-                        status=Certification.Status.REVOKED)
+    return _cert_decide(
+        certification,
+        actor=actor,
+        action="certification.revoke",
+        reason=_required_reason(reason, _("A reason is required to revoke a certificate.")),
+        status=Certification.Status.REVOKED,
+    )
 
 
 @transaction.atomic
 def certification_suspend(*, certification: Certification, actor, reason: str) -> Certification:
-    return _cert_decide(certification, actor=actor, action="certification.suspend",
-                        reason=_required_reason(reason, _("A reason is required to suspend a certificate.")),
-                        status=Certification.Status.SUSPENDED)
+    return _cert_decide(
+        certification,
+        actor=actor,
+        action="certification.suspend",
+        reason=_required_reason(reason, _("A reason is required to suspend a certificate.")),
+        status=Certification.Status.SUSPENDED,
+    )
 
 
 def certifications_expire_due(*, today: date | None = None) -> list[int]:
@@ -779,15 +1022,23 @@ def certifications_expire_due(*, today: date | None = None) -> list[int]:
     today = today or timezone.localdate()
     expired = []
     with transaction.atomic():
-        due = list(Certification.objects.select_for_update(skip_locked=True).filter(
-            status=Certification.Status.VALID, expires_on__lt=today
-        ))
+        due = list(
+            Certification.objects.select_for_update(skip_locked=True).filter(
+                status=Certification.Status.VALID, expires_on__lt=today
+            )
+        )
         for cert in due:
             cert.status = Certification.Status.EXPIRED
             cert.save(update_fields=["status", "updated_at"])
-            _operator_record(actor=None, action="certification.expire", obj=cert,
-                             data={"expires_on": cert.expires_on.isoformat()})
-            assessment_request(offer_ids=_cert_affected_offers(cert), reason="certification_expired")
+            _operator_record(
+                actor=None,
+                action="certification.expire",
+                obj=cert,
+                data={"expires_on": cert.expires_on.isoformat()},
+            )
+            assessment_request(
+                offer_ids=_cert_affected_offers(cert), reason="certification_expired"
+            )
             expired.append(cert.pk)
     return expired
 
@@ -816,8 +1067,9 @@ def checks_json(checks: Iterable[policy.Check]) -> list[str]:
     return [json.dumps(c.as_dict(), sort_keys=True, default=str) for c in checks]
 
 
-def assessment_json(result: policy.Assessment, version: int,
-                    check_texts: list[str] | None = None) -> tuple[str, str, str, str]:
+def assessment_json(
+    result: policy.Assessment, version: int, check_texts: list[str] | None = None
+) -> tuple[str, str, str, str]:
     """An assessment's stored JSON — checks, relied certificates, flags —
     and the text its ``inputs_digest`` hashes, each list encoded once. That
     text is ``json.dumps({"level", "flags", "checks", "relied", "policy"},
@@ -830,8 +1082,10 @@ def assessment_json(result: policy.Assessment, version: int,
     checks = "[" + ", ".join(check_texts) + "]"
     relied = json.dumps(result.relied_certificates, sort_keys=True, default=str)
     flags = json.dumps(result.flags, sort_keys=True, default=str)
-    payload = (f'{{"checks": {checks}, "flags": {flags}, "level": {json.dumps(result.level)}, '
-               f'"policy": {json.dumps(version)}, "relied": {relied}}}')
+    payload = (
+        f'{{"checks": {checks}, "flags": {flags}, "level": {json.dumps(result.level)}, '
+        f'"policy": {json.dumps(version)}, "relied": {relied}}}'
+    )
     return checks, relied, flags, payload
 
 
@@ -845,8 +1099,9 @@ def _digest(result: policy.Assessment, version: int) -> str:
     return hashlib.sha256(digest_payload(result, version).encode()).hexdigest()
 
 
-def offers_assess(*, offer_ids: Iterable[int] | None = None, today: date | None = None,
-                  batch_size: int = 2000) -> AssessRun:
+def offers_assess(
+    *, offer_ids: Iterable[int] | None = None, today: date | None = None, batch_size: int = 2000
+) -> AssessRun:
     """Run the policy engine for these offers (None: all) and store what
     changed. Idempotent: an unchanged result is not written again. Offers
     that run on a re-assessed offer (subcontracting chain) follow."""
@@ -869,7 +1124,7 @@ def offers_assess(*, offer_ids: Iterable[int] | None = None, today: date | None 
     passes: dict[int, int] = {}
     start = 0
     while start < len(pending):
-        batch, start = pending[start:start + batch_size], start + batch_size
+        batch, start = pending[start : start + batch_size], start + batch_size
         for pk in batch:
             passes[pk] = passes.get(pk, 0) + 1
         if len(results) > RESULTS_KEPT:
@@ -878,7 +1133,9 @@ def offers_assess(*, offer_ids: Iterable[int] | None = None, today: date | None 
         assessed += len(batch)
         changed.update(batch_changed)
         if batch_changed:
-            dependents = [pk for pk in selectors.offers_depending_on(batch_changed) if passes.get(pk, 0) < 10]
+            dependents = [
+                pk for pk in selectors.offers_depending_on(batch_changed) if passes.get(pk, 0) < 10
+            ]
             if dependents:
                 pending, start = sorted(set(pending[start:]) | set(dependents)), 0
     if changed:
@@ -893,8 +1150,13 @@ RESULTS_KEPT = 20_000
 
 
 @transaction.atomic
-def _assess_batch(offer_ids: list[int], current_policy: policy.Policy, today: date,
-                  reader: selectors.FactsReader, results: dict[tuple, tuple]) -> list[int]:
+def _assess_batch(
+    offer_ids: list[int],
+    current_policy: policy.Policy,
+    today: date,
+    reader: selectors.FactsReader,
+    results: dict[tuple, tuple],
+) -> list[int]:
     inputs = reader.inputs(offer_ids)
     # Not locked: the upsert locks the rows it writes and skips a row whose
     # digest another run has meanwhile made equal (locking every row up
@@ -925,9 +1187,16 @@ def _assess_batch(offer_ids: list[int], current_policy: policy.Policy, today: da
             flags = policy.assess_flags(facts, current_policy, today)
             result = policy.assessment_of(levels[0], flags)
             checks, relied, flag_list, payload = assessment_json(
-                result, current_policy.version, [*levels[1], *checks_json(flags.checks)])
-            done = results[key] = (result.level, result.level_rank, flag_list,
-                                   hashlib.sha256(payload.encode()).hexdigest(), checks, relied)
+                result, current_policy.version, [*levels[1], *checks_json(flags.checks)]
+            )
+            done = results[key] = (
+                result.level,
+                result.level_rank,
+                flag_list,
+                hashlib.sha256(payload.encode()).hexdigest(),
+                checks,
+                relied,
+            )
         if existing.get(offer_id) == done[3]:
             continue
         rows.append((offer_id, done))
@@ -1012,32 +1281,51 @@ def _add_months(day: date, months: int) -> date:
 
     years, month0 = divmod(day.month - 1 + months, 12)
     year, month = day.year + years, month0 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
 
 
-def declaration_digest(*, provider_id: int, grounds: dict[str, bool], comment: str, signer_name: str,
-                       signed_at, valid_until: date) -> str:
+def declaration_digest(
+    *,
+    provider_id: int,
+    grounds: dict[str, bool],
+    comment: str,
+    signer_name: str,
+    signed_at,
+    valid_until: date,
+) -> str:
     """SHA-256 of the canonical declared content (sorted-key JSON, UTC
     time): anyone holding the declaration can recompute it."""
     from datetime import UTC
 
-    canonical = json.dumps({
-        "provider": provider_id, "grounds": {k: bool(v) for k, v in sorted(grounds.items())},
-        "comment": comment, "signer_name": signer_name,
-        "signed_at": signed_at.astimezone(UTC).isoformat(), "valid_until": valid_until.isoformat(),
-    }, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    canonical = json.dumps(
+        {
+            "provider": provider_id,
+            "grounds": {k: bool(v) for k, v in sorted(grounds.items())},
+            "comment": comment,
+            "signer_name": signer_name,
+            "signed_at": signed_at.astimezone(UTC).isoformat(),
+            "valid_until": valid_until.isoformat(),
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _require_provider_admin(provider: Provider, actor) -> None:
-    if not ProviderMembership.objects.filter(user_id=getattr(actor, "pk", None), provider=provider,
-                                             role=MemberRole.ADMIN).exists():
+    if not ProviderMembership.objects.filter(
+        user_id=getattr(actor, "pk", None), provider=provider, role=MemberRole.ADMIN
+    ).exists():
         raise _forbidden(_("Only an administrator of the provider signs its declaration."))
 
 
 @transaction.atomic
-def declaration_sign(*, provider: Provider, actor, grounds: dict[str, Any], signer_name: str,
-                     comment: str = "") -> SupplierDeclaration:
+def declaration_sign(
+    *, provider: Provider, actor, grounds: dict[str, Any], signer_name: str, comment: str = ""
+) -> SupplierDeclaration:
     """Sign a declaration on honour of every exclusion ground; valid for
     ``SUPPLIER_DECLARATION_VALIDITY_MONTHS``. Signing again supersedes it."""
     _require_provider_admin(provider, actor)
@@ -1046,10 +1334,15 @@ def declaration_sign(*, provider: Provider, actor, grounds: dict[str, Any], sign
         raise _invalid("grounds", _("Answer every exclusion ground with true or false."))
     unknown = sorted(set(grounds) - codes)
     if unknown:
-        raise _invalid("grounds", _("Unknown exclusion grounds: %(names)s.") % {"names": ', '.join(unknown)})
+        raise _invalid(
+            "grounds", _("Unknown exclusion grounds: %(names)s.") % {"names": ", ".join(unknown)}
+        )
     missing = sorted(codes - set(grounds))
     if missing:
-        raise _invalid("grounds", _("Answer every exclusion ground; missing: %(names)s.") % {"names": ', '.join(missing)})
+        raise _invalid(
+            "grounds",
+            _("Answer every exclusion ground; missing: %(names)s.") % {"names": ", ".join(missing)},
+        )
     if any(not isinstance(v, bool) for v in grounds.values()):
         raise _invalid("grounds", _("Answer every exclusion ground with true or false."))
     signer_name = (signer_name or "").strip()
@@ -1057,25 +1350,48 @@ def declaration_sign(*, provider: Provider, actor, grounds: dict[str, Any], sign
         raise _invalid("signer_name", _("The signatory's full name is required."))
     comment = (comment or "").strip()
     now = timezone.now()
-    valid_until = _add_months(timezone.localdate(now), settings.SUPPLIER_DECLARATION_VALIDITY_MONTHS)
+    valid_until = _add_months(
+        timezone.localdate(now), settings.SUPPLIER_DECLARATION_VALIDITY_MONTHS
+    )
     clean = {code: grounds[code] for code in sorted(codes)}
     declaration = SupplierDeclaration.objects.create(
-        provider=provider, grounds=clean, comment=comment, signer_name=signer_name, signed_by=actor,
-        signed_at=now, valid_until=valid_until,
-        content_sha256=declaration_digest(provider_id=provider.pk, grounds=clean, comment=comment,
-                                          signer_name=signer_name, signed_at=now, valid_until=valid_until),
+        provider=provider,
+        grounds=clean,
+        comment=comment,
+        signer_name=signer_name,
+        signed_by=actor,
+        signed_at=now,
+        valid_until=valid_until,
+        content_sha256=declaration_digest(
+            provider_id=provider.pk,
+            grounds=clean,
+            comment=comment,
+            signer_name=signer_name,
+            signed_at=now,
+            valid_until=valid_until,
+        ),
     )
     return declaration
 
 
 @transaction.atomic
-def attestation_create(*, provider: Provider, actor, kind: str, reference: str, issued_on: Any,
-                       expires_on: Any = None, document=None) -> Attestation:
+def attestation_create(
+    *,
+    provider: Provider,
+    actor,
+    kind: str,
+    reference: str,
+    issued_on: Any,
+    expires_on: Any = None,
+    document=None,
+) -> Attestation:
     """Record an attestation. Its expiry is the issuer's, capped at the
     kind's longest validity (six months for the URSSAF one); by default
     that longest validity."""
     if kind not in AttestationKind.values:
-        raise _invalid("kind", _("Use one of %(names)s.") % {"names": ', '.join(AttestationKind.values)})
+        raise _invalid(
+            "kind", _("Use one of %(names)s.") % {"names": ", ".join(AttestationKind.values)}
+        )
     reference = (reference or "").strip()
     if not reference:
         raise _invalid("reference", _("The attestation's number or verification code is required."))
@@ -1090,11 +1406,21 @@ def attestation_create(*, provider: Provider, actor, kind: str, reference: str, 
     if expires <= issued:
         raise _invalid("expires_on", _("The expiry date must be after the issue date."))
     if expires > longest:
-        raise _invalid("expires_on", _("An attestation of this kind is valid %(months)s months at most (until %(until)s).") % {"months": ATTESTATION_MAX_MONTHS[kind], "until": longest.isoformat()})
+        raise _invalid(
+            "expires_on",
+            _("An attestation of this kind is valid %(months)s months at most (until %(until)s).")
+            % {"months": ATTESTATION_MAX_MONTHS[kind], "until": longest.isoformat()},
+        )
     if expires < today:
         raise _invalid("expires_on", _("This attestation has already expired."))
-    attestation = Attestation(provider=provider, kind=kind, reference=reference, issued_on=issued,
-                              expires_on=expires, uploaded_by=actor if getattr(actor, "pk", None) else None)
+    attestation = Attestation(
+        provider=provider,
+        kind=kind,
+        reference=reference,
+        issued_on=issued,
+        expires_on=expires,
+        uploaded_by=actor if getattr(actor, "pk", None) else None,
+    )
     if document:
         upload_check("document", document)
         attestation.document_sha256 = _evidence_digest(document)
@@ -1104,21 +1430,29 @@ def attestation_create(*, provider: Provider, actor, kind: str, reference: str, 
     return attestation
 
 
-def provider_compliance_problems(provider: Provider, *, today: date | None = None) -> dict[str, list[str]]:
+def provider_compliance_problems(
+    provider: Provider, *, today: date | None = None
+) -> dict[str, list[str]]:
     """What stops this provider from responding or accepting an order now,
     as field messages ({} when nothing does)."""
     today = today or timezone.localdate()
     problems: dict[str, list[str]] = {}
     current = selectors.declaration_current(provider)
     if current is None:
-        problems["declaration"] = ["No signed declaration of the exclusion grounds (DUME): an administrator "
-                                   "of the provider must sign one."]
+        problems["declaration"] = [
+            "No signed declaration of the exclusion grounds (DUME): an administrator "
+            "of the provider must sign one."
+        ]
     elif current.valid_until < today:
-        problems["declaration"] = [f"The declaration of the exclusion grounds expired on "
-                                   f"{current.valid_until.isoformat()}: sign a new one."]
+        problems["declaration"] = [
+            f"The declaration of the exclusion grounds expired on "
+            f"{current.valid_until.isoformat()}: sign a new one."
+        ]
     elif current.any_ground_applies:
-        problems["declaration"] = ["The declaration states that an exclusion ground applies "
-                                   "(Code de la commande publique L2141-1 to L2141-10)."]
+        problems["declaration"] = [
+            "The declaration states that an exclusion ground applies "
+            "(Code de la commande publique L2141-1 to L2141-10)."
+        ]
     latest = selectors.attestations_current(provider)
     for kind, label in AttestationKind.choices:
         attestation = latest.get(kind)
@@ -1126,7 +1460,8 @@ def provider_compliance_problems(provider: Provider, *, today: date | None = Non
             problems.setdefault("attestations", []).append(f"Missing attestation: {label}.")
         elif attestation.expires_on < today:
             problems.setdefault("attestations", []).append(
-                f"Expired attestation ({attestation.expires_on.isoformat()}): {label}.")
+                f"Expired attestation ({attestation.expires_on.isoformat()}): {label}."
+            )
     return problems
 
 
@@ -1134,20 +1469,37 @@ def provider_compliance_require(provider: Provider) -> None:
     """Raise a CatalogError (409) listing what is missing or expired."""
     problems = provider_compliance_problems(provider)
     if problems:
-        raise CatalogError(_("A valid declaration of the exclusion grounds and valid attestations are required "
-                           "to respond to a tender or accept an order."), code="supplier_documents_required",
-                           http_status=409, fields=problems)
+        raise CatalogError(
+            _(
+                "A valid declaration of the exclusion grounds and valid attestations are required "
+                "to respond to a tender or accept an order."
+            ),
+            code="supplier_documents_required",
+            http_status=409,
+            fields=problems,
+        )
 
 
 # --------------------------------------------------------------------------
 # Bulk import of offers (``manage.py import_offers FILE``)
 
 IMPORT_DECIMALS = {  # field: (max digits, decimal places), as the offer API (OfferInput)
-    "unit_price": (12, 4), "minimum_commitment": (12, 2), "capacity": (14, 2), "sla_pct": (6, 3),
+    "unit_price": (12, 4),
+    "minimum_commitment": (12, 2),
+    "capacity": (14, 2),
+    "sla_pct": (6, 3),
 }
 IMPORT_TEXT_LIMITS = {"name": 200, "description": 10000}
 IMPORT_REQUIRED = ("name", "category", "cpv_code", "unit", "unit_price")
-IMPORT_BOOLEANS = {"": False, "0": False, "false": False, "no": False, "1": True, "true": True, "yes": True}
+IMPORT_BOOLEANS = {
+    "": False,
+    "0": False,
+    "false": False,
+    "no": False,
+    "1": True,
+    "true": True,
+    "yes": True,
+}
 
 
 def _import_bool(field: str, value: Any) -> bool:
@@ -1183,7 +1535,10 @@ def _import_decimal(field: str, value: Any) -> Any:
     if after > places:
         raise _invalid(field, _("At most %(places)s decimal places.") % {"places": places})
     if before > digits - places:
-        raise _invalid(field, _("At most %(digits)s digits before the decimal point.") % {"digits": digits - places})
+        raise _invalid(
+            field,
+            _("At most %(digits)s digits before the decimal point.") % {"digits": digits - places},
+        )
     return number
 
 
@@ -1191,7 +1546,9 @@ def _import_text(field: str, value: Any) -> Any:
     if isinstance(value, str):
         value = value.strip()
         if len(value) > IMPORT_TEXT_LIMITS.get(field, len(value)):
-            raise _invalid(field, _("At most %(limit)s characters.") % {"limit": IMPORT_TEXT_LIMITS[field]})
+            raise _invalid(
+                field, _("At most %(limit)s characters.") % {"limit": IMPORT_TEXT_LIMITS[field]}
+            )
     return value
 
 
@@ -1202,7 +1559,9 @@ IMPORT_CONVERT = {
 }
 
 
-def _import_row(row: dict[str, Any], countries: frozenset[str], categories: frozenset[str]) -> dict[str, Any]:
+def _import_row(
+    row: dict[str, Any], countries: frozenset[str], categories: frozenset[str]
+) -> dict[str, Any]:
     """One row (text cells as a CSV gives them, or typed values), validated
     as the offer API and ``offer_create`` validate an offer. Country lists
     and the category are checked against snapshots (``countries``,
@@ -1221,7 +1580,10 @@ def _import_row(row: dict[str, Any], countries: frozenset[str], categories: froz
             located[field] = sorted(codes)
             continue
         if field not in OFFER_FIELDS:
-            raise _invalid(field, _("Unknown field; use %(names)s.") % {"names": ", ".join(sorted(OFFER_FIELDS))})
+            raise _invalid(
+                field,
+                _("Unknown field; use %(names)s.") % {"names": ", ".join(sorted(OFFER_FIELDS))},
+            )
         typed[field] = IMPORT_CONVERT.get(field, _import_text)(field, value)
     for required in IMPORT_REQUIRED:
         if typed.get(required) in (None, ""):
@@ -1243,7 +1605,12 @@ def _copy_text(value: Any) -> str:
         return "t" if value else "f"
     if isinstance(value, str):
         if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-            value = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+            value = (
+                value.replace("\\", "\\\\")
+                .replace("\t", "\\t")
+                .replace("\n", "\\n")
+                .replace("\r", "\\r")
+            )
         return value
     if isinstance(value, list):  # country codes: two letters, nothing to quote
         return "{" + ",".join(value) + "}"
@@ -1282,15 +1649,27 @@ def offers_import(*, provider: Provider, actor, rows: Iterable[dict[str, Any]]) 
             for field, messages in (error.fields or {"row": [str(error.message)]}).items():
                 errors[f"rows[{index}].{field}"] = [str(m) for m in messages]
             continue
-        offer = {**defaults, **clean, "provider_id": provider.pk, "created_at": now, "updated_at": now}
+        offer = {
+            **defaults,
+            **clean,
+            "provider_id": provider.pk,
+            "created_at": now,
+            "updated_at": now,
+        }
         # _offer_derive, on the row
-        offer["normalised_unit"], offer["normalised_price"] = units.normalise_price(offer["unit"], offer["unit_price"])
-        offer["data_countries"] = sorted({c for field in DATA_LOCATION_FIELDS for c in offer[field]})
+        offer["normalised_unit"], offer["normalised_price"] = units.normalise_price(
+            offer["unit"], offer["unit_price"]
+        )
+        offer["data_countries"] = sorted(
+            {c for field in DATA_LOCATION_FIELDS for c in offer[field]}
+        )
         offers.append(offer)
     if errors:
-        raise CatalogError(_("%(count)s of %(total)s rows are invalid; nothing was imported.")
-                           % {"count": len({key.split(".")[0] for key in errors}), "total": total},
-                           fields=errors)
+        raise CatalogError(
+            _("%(count)s of %(total)s rows are invalid; nothing was imported.")
+            % {"count": len({key.split(".")[0] for key in errors}), "total": total},
+            fields=errors,
+        )
     if not offers:
         return []
     fields = [f for f in Offer._meta.concrete_fields if f.name not in ("id", "search_document")]
@@ -1300,8 +1679,10 @@ def offers_import(*, provider: Provider, actor, rows: Iterable[dict[str, Any]]) 
         # Ids from the table's own sequence, and each row's search document
         # computed by the server exactly as _search_refresh computes it: the
         # rows then go straight into the table with one COPY.
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                       [table, len(offers)])
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(offers)],
+        )
         ids = [row[0] for row in cursor.fetchall()]
         cursor.execute(
             """SELECT (setweight(to_tsvector(%(config)s::regconfig, t.name), 'A')
@@ -1309,17 +1690,29 @@ def offers_import(*, provider: Provider, actor, rows: Iterable[dict[str, Any]]) 
                        || setweight(to_tsvector(%(config)s::regconfig, t.description), 'C'))::text
                FROM unnest(%(names)s::text[], %(descriptions)s::text[]) WITH ORDINALITY AS t(name, description, i)
                ORDER BY t.i""",
-            {"config": selectors.SEARCH_CONFIG, "provider": selectors.fold(provider.name),
-             "names": [selectors.fold(o["name"]) for o in offers],
-             "descriptions": [selectors.fold(o["description"]) for o in offers]}, binary=True)
+            {
+                "config": selectors.SEARCH_CONFIG,
+                "provider": selectors.fold(provider.name),
+                "names": [selectors.fold(o["name"]) for o in offers],
+                "descriptions": [selectors.fold(o["description"]) for o in offers],
+            },
+            binary=True,
+        )
         documents = [row[0] for row in cursor.fetchall()]
         attnames = [f.attname for f in fields]
         columns = ", ".join(["id", *(f.column for f in fields), "search_document"])
         with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # noqa: S608
             lines = []
             for offer_id, offer, document in zip(ids, offers, documents, strict=True):
-                lines.append("\t".join([str(offer_id), *(_copy_text(offer[a]) for a in attnames),
-                                        _copy_text(document)]))
+                lines.append(
+                    "\t".join(
+                        [
+                            str(offer_id),
+                            *(_copy_text(offer[a]) for a in attnames),
+                            _copy_text(document),
+                        ]
+                    )
+                )
                 if len(lines) == 2000:
                     copy.write("\n".join(lines) + "\n")
                     lines = []

@@ -31,9 +31,17 @@ UNITS: dict[str, Unit] = {
         Unit("TB_MONTH", "TB-month", "GB_MONTH", Decimal("1000"), "storage", Decimal("1000")),
         Unit("VCPU_HOUR", "vCPU-hour", "VCPU_MONTH", Decimal("1") / HOURS_PER_MONTH, "compute"),
         Unit("VCPU_MONTH", "vCPU-month", "VCPU_MONTH", Decimal("1"), "compute"),
-        Unit("GB_RAM_HOUR", "GB-RAM-hour", "GB_RAM_MONTH", Decimal("1") / HOURS_PER_MONTH, "memory"),
+        Unit(
+            "GB_RAM_HOUR", "GB-RAM-hour", "GB_RAM_MONTH", Decimal("1") / HOURS_PER_MONTH, "memory"
+        ),
         Unit("GB_RAM_MONTH", "GB-RAM-month", "GB_RAM_MONTH", Decimal("1"), "memory"),
-        Unit("INSTANCE_HOUR", "instance-hour", "INSTANCE_MONTH", Decimal("1") / HOURS_PER_MONTH, "instance"),
+        Unit(
+            "INSTANCE_HOUR",
+            "instance-hour",
+            "INSTANCE_MONTH",
+            Decimal("1") / HOURS_PER_MONTH,
+            "instance",
+        ),
         Unit("INSTANCE_MONTH", "instance-month", "INSTANCE_MONTH", Decimal("1"), "instance"),
         Unit("USER_MONTH", "user-month", "USER_MONTH", Decimal("1"), "user"),
         Unit("SITE_MONTH", "site-month", "SITE_MONTH", Decimal("1"), "site"),
@@ -48,7 +56,9 @@ NORMALISED_LABELS = {u.normalised: UNITS[u.normalised].label for u in UNITS.valu
 def normalise_price(unit: str, unit_price: Decimal) -> tuple[str, Decimal]:
     """Price per normalised unit, e.g. 0.01 €/vCPU-hour → 7.30 €/vCPU-month."""
     spec = UNITS[unit]
-    price = (Decimal(unit_price) / spec.factor).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+    price = (Decimal(unit_price) / spec.factor).quantize(
+        Decimal("0.000001"), rounding=ROUND_HALF_UP
+    )
     return spec.normalised, price
 
 
@@ -56,7 +66,9 @@ def units_compatible(unit_a: str, unit_b: str) -> bool:
     return UNITS[unit_a].normalised == UNITS[unit_b].normalised
 
 
-def estimated_cost(*, normalised_price: Decimal, quantity: Decimal, unit: str, months: int) -> Decimal:
+def estimated_cost(
+    *, normalised_price: Decimal, quantity: Decimal, unit: str, months: int
+) -> Decimal:
     """Total excl. VAT of ``quantity`` ``unit`` for ``months`` months at a
     normalised price, e.g. 10 TB for 12 months at 0.02 €/GB-month = 2,400 €."""
     spec = UNITS[unit]

@@ -36,17 +36,26 @@ def _error(code: str, message: str, http_status: int, fields: dict | None = None
 
 def _flatten(detail) -> dict:
     if isinstance(detail, dict):
-        return {key: [str(item) for item in (value if isinstance(value, list) else [value])]
-                if not isinstance(value, dict) else _flatten(value)
-                for key, value in detail.items()}
-    return {"non_field_errors": [str(item) for item in (detail if isinstance(detail, list) else [detail])]}
+        return {
+            key: [str(item) for item in (value if isinstance(value, list) else [value])]
+            if not isinstance(value, dict)
+            else _flatten(value)
+            for key, value in detail.items()
+        }
+    return {
+        "non_field_errors": [
+            str(item) for item in (detail if isinstance(detail, list) else [detail])
+        ]
+    }
 
 
 def exception_handler(exc, context):
     if hasattr(exc, "http_status") and hasattr(exc, "code"):
         return _error(exc.code, str(exc.message), exc.http_status, getattr(exc, "fields", None))
     if isinstance(exc, DjangoValidationError):
-        fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        fields = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
         return _error("invalid", "Invalid input.", status.HTTP_400_BAD_REQUEST, fields)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

@@ -28,11 +28,15 @@ def frame(request) -> dict:
     if user is None:
         return {}
     organisation = organisation_of(user) if user.is_authenticated else None
-    unread = notifications_of(user).filter(read_at__isnull=True).count() if user.is_authenticated else 0
+    unread = (
+        notifications_of(user).filter(read_at__isnull=True).count() if user.is_authenticated else 0
+    )
     path = request.path
     menu = _menu(user, organisation)
     for item in menu:
-        item["current"] = path == item["url"] or (item["url"] != "/" and path.startswith(item["url"]))
+        item["current"] = path == item["url"] or (
+            item["url"] != "/" and path.startswith(item["url"])
+        )
     return {
         "frame_organisation": organisation,
         "frame_operator": user.is_authenticated and is_operator(user),

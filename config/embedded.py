@@ -102,8 +102,9 @@ def _pg_create_database(socket_dir: Path) -> None:
         check=True,
     ).stdout.strip()
     if exists != "1":
-        subprocess.run([*psql, "-c", f'CREATE DATABASE "{DATABASE_NAME}"'], check=True,
-                       capture_output=True)
+        subprocess.run(
+            [*psql, "-c", f'CREATE DATABASE "{DATABASE_NAME}"'], check=True, capture_output=True
+        )
 
 
 def postgres_stop() -> None:
@@ -158,15 +159,24 @@ def redis_ensure() -> tuple[str, bool]:
         server = Path(shutil.which("redis-server") or "")
     args = [
         str(server),
-        "--port", "0",
-        "--unixsocket", str(sock),
-        "--unixsocketperm", "700",
-        "--dir", str(REDIS_DIR),
-        "--daemonize", "yes",
-        "--pidfile", str(REDIS_DIR / "redis.pid"),
-        "--logfile", str(REDIS_DIR / "redis.log"),
-        "--save", "60 1",
-        "--dbfilename", "dump.rdb",
+        "--port",
+        "0",
+        "--unixsocket",
+        str(sock),
+        "--unixsocketperm",
+        "700",
+        "--dir",
+        str(REDIS_DIR),
+        "--daemonize",
+        "yes",
+        "--pidfile",
+        str(REDIS_DIR / "redis.pid"),
+        "--logfile",
+        str(REDIS_DIR / "redis.log"),
+        "--save",
+        "60 1",
+        "--dbfilename",
+        "dump.rdb",
     ]
     subprocess.run(args, check=True, capture_output=True)
     for _ in range(100):

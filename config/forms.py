@@ -12,14 +12,27 @@ class LoginForm(DsfrBaseForm, auth_forms.AuthenticationForm):
 
 
 class PasswordResetForm(DsfrBaseForm, auth_forms.PasswordResetForm):
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
-                  html_email_template_name=None):
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
         """The e-mail goes out in the language its recipient chose, like
         their notifications; in the page's language if they never chose."""
         language = preferred_language(context["user"]) or translation.get_language()
         with translation.override(language):
-            super().send_mail(subject_template_name, email_template_name, context, from_email, to_email,
-                              html_email_template_name)
+            super().send_mail(
+                subject_template_name,
+                email_template_name,
+                context,
+                from_email,
+                to_email,
+                html_email_template_name,
+            )
 
 
 class SetPasswordForm(DsfrBaseForm, auth_forms.SetPasswordForm):

@@ -96,16 +96,64 @@ def run() -> int:
         manage("migrate", "--noinput", "-v", "0")
         manage("seed_demo", "--if-empty")
         spawn = {"start_new_session": True, "cwd": ROOT}
-        children.append(subprocess.Popen(
-            [PY, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", os.environ.get("WEB_CONCURRENCY", "2"), "--threads", "4",
-             "--access-logfile", "-", "--graceful-timeout", "5", "--no-control-socket"], **spawn))
-        children.append(subprocess.Popen(
-            [PY, "-m", "celery", "-A", "config", "worker", "-l", "info",
-             "--concurrency", os.environ.get("CELERY_CONCURRENCY", "2"), "-n", "worker@%h"], **spawn))
-        children.append(subprocess.Popen(
-            [PY, "-m", "celery", "-A", "config", "beat", "-l", "info",
-             "-s", str(embedded.DATA_DIR / "celerybeat-schedule")], **spawn))
+        children.append(
+            subprocess.Popen(
+                [
+                    PY,
+                    "-m",
+                    "gunicorn",
+                    "config.wsgi:application",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    os.environ.get("WEB_CONCURRENCY", "2"),
+                    "--threads",
+                    "4",
+                    "--access-logfile",
+                    "-",
+                    "--graceful-timeout",
+                    "5",
+                    "--no-control-socket",
+                ],
+                **spawn,
+            )
+        )
+        children.append(
+            subprocess.Popen(
+                [
+                    PY,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "-l",
+                    "info",
+                    "--concurrency",
+                    os.environ.get("CELERY_CONCURRENCY", "2"),
+                    "-n",
+                    "worker@%h",
+                ],
+                **spawn,
+            )
+        )
+        children.append(
+            subprocess.Popen(
+                [
+                    PY,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "beat",
+                    "-l",
+                    "info",
+                    "-s",
+                    str(embedded.DATA_DIR / "celerybeat-schedule"),
+                ],
+                **spawn,
+            )
+        )
         _say(f"Guichet Cloud is up: http://127.0.0.1:{port}/")
         _say(f"  API: http://127.0.0.1:{port}/api/v1/   docs: http://127.0.0.1:{port}/api/docs/")
         _say(f"  admin: http://127.0.0.1:{port}/admin/   health: http://127.0.0.1:{port}/healthz")

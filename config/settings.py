@@ -32,7 +32,9 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if value in {"0", "false", "no", "off"}:
         return False
-    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use 1/0, true/false, yes/no, on/off)")
+    raise ImproperlyConfigured(
+        f"{name}={raw!r} is not a boolean (use 1/0, true/false, yes/no, on/off)"
+    )
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
@@ -168,11 +170,15 @@ if not REDIS_URL:
     REDIS_URL = embedded.redis_url(_redis_socket, db=1 if TESTING else 0)
 
 try:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    }
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-    raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL (postgres:// or postgresql://)")
+    raise ImproperlyConfigured(
+        "DATABASE_URL must point to PostgreSQL (postgres:// or postgresql://)"
+    )
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": env_str("DATABASE_TEST_NAME", "test_guichet")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -268,8 +274,11 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # Behind the production reverse proxy the client address is the last hop it
 # appends to X-Forwarded-For.
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env_bool(
-    "DJANGO_BEHIND_PROXY", False) else ["REMOTE_ADDR"]
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    if env_bool("DJANGO_BEHIND_PROXY", False)
+    else ["REMOTE_ADDR"]
+)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -321,7 +330,9 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Guichet Cloud <ne-pas-repondre@guichet-cloud.example>")
+DEFAULT_FROM_EMAIL = env_str(
+    "DEFAULT_FROM_EMAIL", "Guichet Cloud <ne-pas-repondre@guichet-cloud.example>"
+)
 
 # --------------------------------------------------------------------------
 # Security (production passes `manage.py check --deploy` with no warning)
@@ -360,8 +371,10 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # Powerful browser features this site never uses (config.middleware).
-PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
-                      "microphone=(), payment=(), usb=(), interest-cohort=()")
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
 
 # --------------------------------------------------------------------------
 # REST API
@@ -381,7 +394,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "config.api.DefaultCursorPagination",
-    "DEFAULT_RENDERER_CLASSES": ["config.renderers.FastJSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "config.renderers.FastJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 20, minimum=1),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
@@ -448,7 +464,10 @@ from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE = {
     # Nightly: certificates past their date stop counting, offers re-assessed.
-    "certifications-expire": {"task": "broker.tasks.certifications_expire", "schedule": crontab(hour=1, minute=5)},
+    "certifications-expire": {
+        "task": "broker.tasks.certifications_expire",
+        "schedule": crontab(hour=1, minute=5),
+    },
 }
 
 # --------------------------------------------------------------------------
@@ -459,7 +478,9 @@ CELERY_BEAT_SCHEDULE = {
 DIRECT_PURCHASE_THRESHOLD = env_decimal("DIRECT_PURCHASE_THRESHOLD", "40000")
 ADAPTED_PROCEDURE_THRESHOLD = env_decimal("ADAPTED_PROCEDURE_THRESHOLD", "140000")
 if ADAPTED_PROCEDURE_THRESHOLD < DIRECT_PURCHASE_THRESHOLD:
-    raise ImproperlyConfigured("ADAPTED_PROCEDURE_THRESHOLD must not be below DIRECT_PURCHASE_THRESHOLD")
+    raise ImproperlyConfigured(
+        "ADAPTED_PROCEDURE_THRESHOLD must not be below DIRECT_PURCHASE_THRESHOLD"
+    )
 # Minimum time between publication and the response deadline.
 TENDER_MIN_RESPONSE_HOURS = env_int("TENDER_MIN_RESPONSE_HOURS", 24 * 7, minimum=0)
 TENDER_REFERENCE_PREFIX = env_str("TENDER_REFERENCE_PREFIX", "GC")
@@ -478,26 +499,35 @@ if not re.fullmatch(r"ocds-[a-z0-9]{6}", OCDS_OCID_PREFIX):
     )
 # Supplier declarations (DUME) stay valid this long after their signature;
 # providers hear of a declaration or attestation expiring within the window.
-SUPPLIER_DECLARATION_VALIDITY_MONTHS = env_int("SUPPLIER_DECLARATION_VALIDITY_MONTHS", 12, minimum=1)
+SUPPLIER_DECLARATION_VALIDITY_MONTHS = env_int(
+    "SUPPLIER_DECLARATION_VALIDITY_MONTHS", 12, minimum=1
+)
 SUPPLIER_DOCUMENTS_WARNING_DAYS = env_int("SUPPLIER_DOCUMENTS_WARNING_DAYS", 30, minimum=1)
 # Standstill between the award decision and the contract's signature
 # (« délai de suspension », Code de la commande publique R2182-1: 11 days
 # when the decision is sent electronically).
 STANDSTILL_DAYS = env_int("STANDSTILL_DAYS", 11, minimum=0)
 CELERY_BEAT_SCHEDULE["supplier-documents-warn-expiry"] = {
-    "task": "broker.tasks.supplier_documents_warn_expiry", "schedule": crontab(hour=7, minute=10),
+    "task": "broker.tasks.supplier_documents_warn_expiry",
+    "schedule": crontab(hour=7, minute=10),
 }
-CELERY_BEAT_SCHEDULE["tenders-close-due"] = {"task": "broker.tasks.tenders_close_due", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["tenders-close-due"] = {
+    "task": "broker.tasks.tenders_close_due",
+    "schedule": 60.0,
+}
 CELERY_BEAT_SCHEDULE["certifications-warn-expiry"] = {
-    "task": "broker.tasks.certifications_warn_expiry", "schedule": crontab(hour=7, minute=0),
+    "task": "broker.tasks.certifications_warn_expiry",
+    "schedule": crontab(hour=7, minute=0),
 }
 # Sweeper: a published tender whose matching stayed queued (Redis down at
 # publication: the tender row itself is the outbox) or died running, this
 # long ago, is matched again; the beat looks every MATCHING_SWEEP_SECONDS.
 MATCHING_STALE_AFTER_SECONDS = env_int("MATCHING_STALE_AFTER_SECONDS", 120, minimum=1)
 MATCHING_SWEEP_SECONDS = env_int("MATCHING_SWEEP_SECONDS", 60, minimum=1)
-CELERY_BEAT_SCHEDULE["tenders-match-stale"] = {"task": "broker.tasks.tenders_match_stale",
-                                               "schedule": float(MATCHING_SWEEP_SECONDS)}
+CELERY_BEAT_SCHEDULE["tenders-match-stale"] = {
+    "task": "broker.tasks.tenders_match_stale",
+    "schedule": float(MATCHING_SWEEP_SECONDS),
+}
 
 # --------------------------------------------------------------------------
 # Webhooks (broker.webhooks, docs/webhooks.md). Deliveries go to public
@@ -509,8 +539,12 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5, minimum=1)
 # The first retry waits this long, each next one twice as long (broker.webhooks.backoff).
 WEBHOOK_BACKOFF_BASE_SECONDS = env_int("WEBHOOK_BACKOFF_BASE_SECONDS", 30, minimum=1)
 # Sweeper: re-sends pending deliveries whose retry task was lost.
-CELERY_BEAT_SCHEDULE["webhooks-retry-due"] = {"task": "broker.tasks.webhooks_retry_due", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["webhooks-retry-due"] = {
+    "task": "broker.tasks.webhooks_retry_due",
+    "schedule": 60.0,
+}
 # Daily digest of the agencies' open sourcing files (new offers, lost eligibility).
 CELERY_BEAT_SCHEDULE["sourcing-files-digest"] = {
-    "task": "broker.tasks.sourcing_files_digest", "schedule": crontab(hour=7, minute=15),
+    "task": "broker.tasks.sourcing_files_digest",
+    "schedule": crontab(hour=7, minute=15),
 }

@@ -37,14 +37,33 @@ class ShortlistInline(admin.TabularInline):
 
 @admin.register(Tender)
 class TenderAdmin(admin.ModelAdmin):
-    list_display = ["reference", "title", "agency", "level", "status", "matching_state", "response_deadline"]
+    list_display = [
+        "reference",
+        "title",
+        "agency",
+        "level",
+        "status",
+        "matching_state",
+        "response_deadline",
+    ]
     list_filter = ["status", "level", "matching_state"]
     search_fields = ["reference", "title"]
     inlines = [ShortlistInline]
     # The lifecycle goes through tenders.services only.
-    readonly_fields = ["status", "status_reason", "published_at", "closed_at", "decided_at", "matching_state",
-                       "matching_queued_at", "matching_started_at", "matching_finished_at", "matching_error",
-                       "procedure", "reference"]
+    readonly_fields = [
+        "status",
+        "status_reason",
+        "published_at",
+        "closed_at",
+        "decided_at",
+        "matching_state",
+        "matching_queued_at",
+        "matching_started_at",
+        "matching_finished_at",
+        "matching_error",
+        "procedure",
+        "reference",
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         # Once published, a tender is a public commitment: nothing changes
@@ -67,8 +86,11 @@ class TenderResponseAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         # Sealed for the operator too until the deadline closes the tender
         # (tenders.selectors.responses_sealed): neither listed nor counted.
-        return super().get_queryset(request).exclude(
-            Q(tender__status__in=SEALED_STATUSES) | Q(tender__closed_at__isnull=True))
+        return (
+            super()
+            .get_queryset(request)
+            .exclude(Q(tender__status__in=SEALED_STATUSES) | Q(tender__closed_at__isnull=True))
+        )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -111,6 +133,13 @@ class SourcingFileAdmin(ReadOnlyAdmin):
     """Read only: a locked file is a procurement record (the database
     refuses any change of it anyway)."""
 
-    list_display = ["name", "agency", "created_at", "locked_at", "policy_version", "snapshot_sha256"]
+    list_display = [
+        "name",
+        "agency",
+        "created_at",
+        "locked_at",
+        "policy_version",
+        "snapshot_sha256",
+    ]
     list_filter = [("locked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "agency__name", "snapshot_sha256"]

@@ -80,16 +80,46 @@ class TenderOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Tender
-        fields = ["id", "reference", "agency", "title", "description", "category", "cpv_code", "level",
-                  "required_level", "flags", "location_constraint", "quantity", "unit", "duration_months",
-                  "estimated_value", "procedure", "response_deadline", "weight_price", "weight_technical",
-                  "weight_other", "status", "status_reason", "published_at", "closed_at", "decided_at",
-                  "matching", "sourcing_file", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "reference",
+            "agency",
+            "title",
+            "description",
+            "category",
+            "cpv_code",
+            "level",
+            "required_level",
+            "flags",
+            "location_constraint",
+            "quantity",
+            "unit",
+            "duration_months",
+            "estimated_value",
+            "procedure",
+            "response_deadline",
+            "weight_price",
+            "weight_technical",
+            "weight_other",
+            "status",
+            "status_reason",
+            "published_at",
+            "closed_at",
+            "decided_at",
+            "matching",
+            "sourcing_file",
+            "created_at",
+            "updated_at",
+        ]
 
     def get_matching(self, tender) -> dict:
-        return {"state": tender.matching_state or None, "queued_at": tender.matching_queued_at,
-                "started_at": tender.matching_started_at, "finished_at": tender.matching_finished_at,
-                "error": tender.matching_error or None}
+        return {
+            "state": tender.matching_state or None,
+            "queued_at": tender.matching_queued_at,
+            "started_at": tender.matching_started_at,
+            "finished_at": tender.matching_finished_at,
+            "error": tender.matching_error or None,
+        }
 
     def get_required_level(self, tender) -> str:
         """The stated level, raised to N2 for State bodies' health data."""
@@ -97,8 +127,12 @@ class TenderOutput(serializers.ModelSerializer):
         # the rows of a list).
         if "levels" not in self.context:
             self.context["levels"] = selectors.levels_by_code()
-        return selectors.required_level(agency=tender.agency, level=tender.level, flags=list(tender.flags),
-                                        levels=self.context["levels"]).code
+        return selectors.required_level(
+            agency=tender.agency,
+            level=tender.level,
+            flags=list(tender.flags),
+            levels=self.context["levels"],
+        ).code
 
 
 class ShortlistRow(serializers.Serializer):
@@ -106,8 +140,9 @@ class ShortlistRow(serializers.Serializer):
     offer = serializers.SerializerMethodField()
     score = serializers.DecimalField(max_digits=7, decimal_places=3)
     estimated_cost = serializers.DecimalField(max_digits=16, decimal_places=2)
-    reasons = serializers.SerializerMethodField(help_text="Why this offer: {rule, facts, reason}, reason in the "
-                                                          "request's language.")
+    reasons = serializers.SerializerMethodField(
+        help_text="Why this offer: {rule, facts, reason}, reason in the request's language."
+    )
     warnings = serializers.SerializerMethodField()
     computed_at = serializers.DateTimeField()
 
@@ -118,8 +153,11 @@ class ShortlistRow(serializers.Serializer):
         return messages.with_reasons(entry.warnings)
 
     def get_offer(self, entry) -> dict:
-        return {"id": entry.offer_id, "name": entry.offer.name,
-                "provider": {"id": entry.offer.provider_id, "name": entry.offer.provider.name}}
+        return {
+            "id": entry.offer_id,
+            "name": entry.offer.name,
+            "provider": {"id": entry.offer.provider_id, "name": entry.offer.provider.name},
+        }
 
 
 class ClarificationOutput(serializers.ModelSerializer):
@@ -143,8 +181,21 @@ class ResponseOutput(serializers.ModelSerializer):
 
     class Meta:
         model = TenderResponse
-        fields = ["id", "tender", "provider", "offer", "total_price", "technical_answer", "attachment_sha256",
-                  "status", "submitted_at", "withdrawn_at", "technical_score", "other_score", "receipt"]
+        fields = [
+            "id",
+            "tender",
+            "provider",
+            "offer",
+            "total_price",
+            "technical_answer",
+            "attachment_sha256",
+            "status",
+            "submitted_at",
+            "withdrawn_at",
+            "technical_score",
+            "other_score",
+            "receipt",
+        ]
 
     def get_provider(self, response) -> dict:
         return {"id": response.provider_id, "name": response.provider.name}
@@ -159,14 +210,25 @@ class ResponseOutput(serializers.ModelSerializer):
 class AwardOutput(serializers.ModelSerializer):
     tender = serializers.SerializerMethodField()
     supplier = serializers.SerializerMethodField()
-    status = serializers.SerializerMethodField(help_text=(
-        "awarded (standstill running or over, not signed), contract_signed, or withdrawn (before signature; "
-        "in the ?since= feed only, the award's facts kept under its id)"))
+    status = serializers.SerializerMethodField(
+        help_text=(
+            "awarded (standstill running or over, not signed), contract_signed, or withdrawn (before signature; "
+            "in the ?since= feed only, the award's facts kept under its id)"
+        )
+    )
 
     class Meta:
         model = Award
-        fields = ["id", "tender", "supplier", "amount", "awarded_at", "standstill_ends_at", "contract_signed_at",
-                  "status"]
+        fields = [
+            "id",
+            "tender",
+            "supplier",
+            "amount",
+            "awarded_at",
+            "standstill_ends_at",
+            "contract_signed_at",
+            "status",
+        ]
 
     def get_status(self, award) -> str:
         if isinstance(award, WithdrawnAward):
@@ -176,21 +238,36 @@ class AwardOutput(serializers.ModelSerializer):
     def to_representation(self, award):
         if isinstance(award, WithdrawnAward):
             # The history row speaks for the award it was, under that award's id.
-            return {"id": award.award_id, "tender": self.get_tender(award), "supplier": self.get_supplier(award),
-                    "amount": str(award.amount), "awarded_at": serializers.DateTimeField().to_representation(
-                        award.awarded_at),
-                    "standstill_ends_at": serializers.DateTimeField().to_representation(award.standstill_ends_at)
-                    if award.standstill_ends_at else None,
-                    "contract_signed_at": None, "status": "withdrawn"}
+            return {
+                "id": award.award_id,
+                "tender": self.get_tender(award),
+                "supplier": self.get_supplier(award),
+                "amount": str(award.amount),
+                "awarded_at": serializers.DateTimeField().to_representation(award.awarded_at),
+                "standstill_ends_at": serializers.DateTimeField().to_representation(
+                    award.standstill_ends_at
+                )
+                if award.standstill_ends_at
+                else None,
+                "contract_signed_at": None,
+                "status": "withdrawn",
+            }
         return super().to_representation(award)
 
     def get_tender(self, award) -> dict:
-        return {"id": award.tender_id, "reference": award.tender.reference, "title": award.tender.title,
-                "agency": award.tender.agency.name}
+        return {
+            "id": award.tender_id,
+            "reference": award.tender.reference,
+            "title": award.tender.title,
+            "agency": award.tender.agency.name,
+        }
 
     def get_supplier(self, award) -> dict:
-        return {"id": award.response.provider_id, "name": award.response.provider.name,
-                "offer": {"id": award.response.offer_id, "name": award.response.offer.name}}
+        return {
+            "id": award.response.provider_id,
+            "name": award.response.provider.name,
+            "offer": {"id": award.response.offer_id, "name": award.response.offer.name},
+        }
 
 
 class OrderOutput(serializers.ModelSerializer):
@@ -201,9 +278,26 @@ class OrderOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Order
-        fields = ["id", "reference", "agency", "provider", "offer", "quantity", "duration_months", "unit_price",
-                  "normalised_price", "total", "total_incl_vat", "level", "flags", "status", "status_reason",
-                  "placed_at", "decided_at", "sourcing_file"]
+        fields = [
+            "id",
+            "reference",
+            "agency",
+            "provider",
+            "offer",
+            "quantity",
+            "duration_months",
+            "unit_price",
+            "normalised_price",
+            "total",
+            "total_incl_vat",
+            "level",
+            "flags",
+            "status",
+            "status_reason",
+            "placed_at",
+            "decided_at",
+            "sourcing_file",
+        ]
 
     def get_offer(self, order) -> dict:
         return {"id": order.offer_id, "name": order.offer.name, "unit": order.offer.unit}
@@ -215,26 +309,40 @@ class OrderOutput(serializers.ModelSerializer):
 TenderPage = list_page_serializer("TenderPage", TenderOutput(many=True))
 AwardPage = list_page_serializer("AwardPage", AwardOutput(many=True))
 
-ShortlistOutput = inline_serializer("Shortlist", fields={
-    "matching": serializers.DictField(help_text="state, queued_at, started_at, finished_at, error"),
-    "results": ShortlistRow(many=True),
-})
-WhyNotOutput = inline_serializer("WhyNot", fields={
-    "offer": serializers.IntegerField(),
-    "eligible": serializers.BooleanField(),
-    "estimated_cost": serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True),
-    "failures": serializers.ListField(child=serializers.DictField()),
-})
-RankingOutput = inline_serializer("RankingRow", many=True, fields={
-    "rank": serializers.IntegerField(),
-    "response": serializers.IntegerField(),
-    "provider": serializers.CharField(),
-    "total_price": serializers.DecimalField(max_digits=16, decimal_places=2),
-    "price_score": serializers.DecimalField(max_digits=7, decimal_places=3),
-    "technical_score": serializers.DecimalField(max_digits=7, decimal_places=3),
-    "other_score": serializers.DecimalField(max_digits=7, decimal_places=3),
-    "total": serializers.DecimalField(max_digits=7, decimal_places=3),
-})
+ShortlistOutput = inline_serializer(
+    "Shortlist",
+    fields={
+        "matching": serializers.DictField(
+            help_text="state, queued_at, started_at, finished_at, error"
+        ),
+        "results": ShortlistRow(many=True),
+    },
+)
+WhyNotOutput = inline_serializer(
+    "WhyNot",
+    fields={
+        "offer": serializers.IntegerField(),
+        "eligible": serializers.BooleanField(),
+        "estimated_cost": serializers.DecimalField(
+            max_digits=16, decimal_places=2, allow_null=True
+        ),
+        "failures": serializers.ListField(child=serializers.DictField()),
+    },
+)
+RankingOutput = inline_serializer(
+    "RankingRow",
+    many=True,
+    fields={
+        "rank": serializers.IntegerField(),
+        "response": serializers.IntegerField(),
+        "provider": serializers.CharField(),
+        "total_price": serializers.DecimalField(max_digits=16, decimal_places=2),
+        "price_score": serializers.DecimalField(max_digits=7, decimal_places=3),
+        "technical_score": serializers.DecimalField(max_digits=7, decimal_places=3),
+        "other_score": serializers.DecimalField(max_digits=7, decimal_places=3),
+        "total": serializers.DecimalField(max_digits=7, decimal_places=3),
+    },
+)
 
 
 # --------------------------------------------------------------------------
@@ -247,12 +355,18 @@ class TenderInput(serializers.Serializer):
     category = serializers.ChoiceField(choices=ServiceCategory.choices, required=False)
     cpv_code = serializers.CharField(max_length=10, required=False)
     level = serializers.CharField(max_length=2, required=False)
-    flags = serializers.ListField(child=serializers.CharField(max_length=20), required=False, max_length=10)
+    flags = serializers.ListField(
+        child=serializers.CharField(max_length=20), required=False, max_length=10
+    )
     location_constraint = serializers.CharField(max_length=2, required=False, allow_blank=True)
-    quantity = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"), required=False)
+    quantity = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=Decimal("0.01"), required=False
+    )
     unit = serializers.ChoiceField(choices=units.UNIT_CHOICES, required=False)
     duration_months = serializers.IntegerField(min_value=1, max_value=120, required=False)
-    estimated_value = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("1"), required=False)
+    estimated_value = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=Decimal("1"), required=False
+    )
     response_deadline = serializers.DateTimeField(required=False)
     weight_price = serializers.IntegerField(min_value=0, max_value=100, required=False)
     weight_technical = serializers.IntegerField(min_value=0, max_value=100, required=False)
@@ -266,10 +380,14 @@ class SourcingFileRef(serializers.IntegerField):
 
 
 class TenderCreateInput(TenderInput):
-    sourcing_file = SourcingFileRef(min_value=1, required=False, allow_null=True,
-                                    help_text="A locked sourcing file of your agency this tender starts from; "
-                                              "its filters give the category, level, flags and location by "
-                                              "default.")
+    sourcing_file = SourcingFileRef(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        help_text="A locked sourcing file of your agency this tender starts from; "
+        "its filters give the category, level, flags and location by "
+        "default.",
+    )
 
 
 class DecisionReasonInput(serializers.Serializer):
@@ -294,16 +412,20 @@ class AnswerInput(serializers.Serializer):
 
 class ResponseInput(serializers.Serializer):
     offer = serializers.IntegerField(min_value=1)
-    total_price = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=Decimal("0.01"))
+    total_price = serializers.DecimalField(
+        max_digits=16, decimal_places=2, min_value=Decimal("0.01")
+    )
     technical_answer = serializers.CharField(max_length=50000)
     attachment = serializers.FileField(required=False)
 
 
 class ScoreInput(serializers.Serializer):
-    technical_score = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=Decimal(0),
-                                               max_value=Decimal(100), required=False)
-    other_score = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=Decimal(0),
-                                           max_value=Decimal(100), required=False)
+    technical_score = serializers.DecimalField(
+        max_digits=6, decimal_places=2, min_value=Decimal(0), max_value=Decimal(100), required=False
+    )
+    other_score = serializers.DecimalField(
+        max_digits=6, decimal_places=2, min_value=Decimal(0), max_value=Decimal(100), required=False
+    )
 
 
 class OrderInput(serializers.Serializer):
@@ -311,10 +433,15 @@ class OrderInput(serializers.Serializer):
     quantity = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
     duration_months = serializers.IntegerField(min_value=1, max_value=120)
     level = serializers.CharField(max_length=2, default="N0")
-    flags = serializers.ListField(child=serializers.CharField(max_length=20), required=False, max_length=10)
-    sourcing_file = SourcingFileRef(min_value=1, required=False, allow_null=True,
-                                    help_text="A locked sourcing file of your agency whose result holds "
-                                              "this offer.")
+    flags = serializers.ListField(
+        child=serializers.CharField(max_length=20), required=False, max_length=10
+    )
+    sourcing_file = SourcingFileRef(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        help_text="A locked sourcing file of your agency whose result holds this offer.",
+    )
 
 
 def _parse(serializer_class, data, **kwargs) -> dict:
@@ -341,7 +468,9 @@ def _sourcing_file_of(request, pk: int | None) -> SourcingFile | None:
         return None
     item = selectors.sourcing_files_of(request.user).filter(pk=pk).first()
     if item is None:
-        raise services.TenderError(_("Unknown sourcing file."), fields={"sourcing_file": ["Unknown sourcing file."]})
+        raise services.TenderError(
+            _("Unknown sourcing file."), fields={"sourcing_file": ["Unknown sourcing file."]}
+        )
     return item
 
 
@@ -363,8 +492,19 @@ class ComplaintOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Complaint
-        fields = ["id", "tender", "award_ref", "provider", "text", "has_attachment", "attachment_sha256", "status",
-                  "filed_at", "answer", "answered_at"]
+        fields = [
+            "id",
+            "tender",
+            "award_ref",
+            "provider",
+            "text",
+            "has_attachment",
+            "attachment_sha256",
+            "status",
+            "filed_at",
+            "answer",
+            "answered_at",
+        ]
 
     def get_provider(self, item) -> dict:
         return {"id": item.provider_id, "name": item.provider.name}
@@ -386,38 +526,71 @@ class ComplaintAnswerInput(serializers.Serializer):
 def _ranked(row) -> dict | None:
     if row is None:
         return None
-    return {"rank": row.rank, "response": row.response.pk, "provider": row.response.provider.name,
-            "price_score": str(row.price_score), "technical_score": str(row.technical_score),
-            "other_score": str(row.other_score), "total": str(row.total)}
+    return {
+        "rank": row.rank,
+        "response": row.response.pk,
+        "provider": row.response.provider.name,
+        "price_score": str(row.price_score),
+        "technical_score": str(row.technical_score),
+        "other_score": str(row.other_score),
+        "total": str(row.total),
+    }
 
 
 def decision_body(notice: selectors.DecisionNotice) -> dict:
     award = notice.award
     return {
-        "tender": notice.tender.pk, "status": notice.tender.status,
-        "award": None if award is None else {
-            "id": award.pk, "supplier": award.response.provider.name, "amount": str(award.amount),
-            "awarded_at": award.awarded_at, "standstill_ends_at": award.standstill_ends_at,
-            "contract_signed_at": award.contract_signed_at},
+        "tender": notice.tender.pk,
+        "status": notice.tender.status,
+        "award": None
+        if award is None
+        else {
+            "id": award.pk,
+            "supplier": award.response.provider.name,
+            "amount": str(award.amount),
+            "awarded_at": award.awarded_at,
+            "standstill_ends_at": award.standstill_ends_at,
+            "contract_signed_at": award.contract_signed_at,
+        },
         "standstill_running": notice.standstill_running,
-        "withdrawn_awards": [{"award_id": w.award_id, "supplier": w.response.provider.name,
-                              "awarded_at": w.awarded_at, "withdrawn_at": w.withdrawn_at, "reason": w.reason}
-                             for w in notice.withdrawn],
-        "own": _ranked(notice.own), "winner": _ranked(notice.winner),
+        "withdrawn_awards": [
+            {
+                "award_id": w.award_id,
+                "supplier": w.response.provider.name,
+                "awarded_at": w.awarded_at,
+                "withdrawn_at": w.withdrawn_at,
+                "reason": w.reason,
+            }
+            for w in notice.withdrawn
+        ],
+        "own": _ranked(notice.own),
+        "winner": _ranked(notice.winner),
         "ranking": [_ranked(r) for r in notice.ranking],
     }
 
 
-DecisionOutput = inline_serializer("DecisionNotice", fields={
-    "tender": serializers.IntegerField(), "status": serializers.CharField(),
-    "award": serializers.DictField(allow_null=True, help_text="id, supplier, amount, awarded_at, "
-                                                               "standstill_ends_at, contract_signed_at"),
-    "standstill_running": serializers.BooleanField(),
-    "withdrawn_awards": serializers.ListField(child=serializers.DictField()),
-    "own": serializers.DictField(allow_null=True, help_text="The reader's rank and scores (a tenderer)."),
-    "winner": serializers.DictField(allow_null=True, help_text="The winner's rank and scores (tenderers, buyer)."),
-    "ranking": serializers.ListField(child=serializers.DictField(), help_text="Every response (buyer only)."),
-})
+DecisionOutput = inline_serializer(
+    "DecisionNotice",
+    fields={
+        "tender": serializers.IntegerField(),
+        "status": serializers.CharField(),
+        "award": serializers.DictField(
+            allow_null=True,
+            help_text="id, supplier, amount, awarded_at, standstill_ends_at, contract_signed_at",
+        ),
+        "standstill_running": serializers.BooleanField(),
+        "withdrawn_awards": serializers.ListField(child=serializers.DictField()),
+        "own": serializers.DictField(
+            allow_null=True, help_text="The reader's rank and scores (a tenderer)."
+        ),
+        "winner": serializers.DictField(
+            allow_null=True, help_text="The winner's rank and scores (tenderers, buyer)."
+        ),
+        "ranking": serializers.ListField(
+            child=serializers.DictField(), help_text="Every response (buyer only)."
+        ),
+    },
+)
 
 
 class StandstillMixin:
@@ -433,9 +606,11 @@ class StandstillMixin:
         return Response(decision_body(selectors.decision_notice(request.user, tender)))
 
     @extend_schema(methods=["GET"], responses=ComplaintOutput(many=True))
-    @extend_schema(methods=["POST"], request={"multipart/form-data": ComplaintInput,
-                                              "application/json": ComplaintInput},
-                   responses={201: ComplaintOutput})
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": ComplaintInput, "application/json": ComplaintInput},
+        responses={201: ComplaintOutput},
+    )
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     def complaints(self, request, pk=None):
         """Tenderers file a complaint during the standstill; the buyer reads
@@ -445,10 +620,17 @@ class StandstillMixin:
         if request.method == "POST":
             provider = _provider_or_403(request)
             data = _parse(ComplaintInput, request.data)
-            item = services.complaint_file(tender=tender, provider=provider, actor=request.user, text=data["text"],
-                                           attachment=data.get("attachment"))
+            item = services.complaint_file(
+                tender=tender,
+                provider=provider,
+                actor=request.user,
+                text=data["text"],
+                attachment=data.get("attachment"),
+            )
             return Response(ComplaintOutput(item).data, status=status.HTTP_201_CREATED)
-        return Response(ComplaintOutput(selectors.complaints_visible_to(request.user, tender), many=True).data)
+        return Response(
+            ComplaintOutput(selectors.complaints_visible_to(request.user, tender), many=True).data
+        )
 
     @extend_schema(request=ComplaintAnswerInput, responses=ComplaintOutput)
     @action(detail=True, methods=["post"], url_path=r"complaints/(?P<complaint_id>\d+)/answer")
@@ -459,7 +641,9 @@ class StandstillMixin:
             raise NotFound()
         data = _parse(ComplaintAnswerInput, request.data)
         item = services.complaint_answer(complaint=item, actor=request.user, **data)
-        return Response(ComplaintOutput(Complaint.objects.select_related("provider").get(pk=item.pk)).data)
+        return Response(
+            ComplaintOutput(Complaint.objects.select_related("provider").get(pk=item.pk)).data
+        )
 
     @extend_schema(request=DecisionReasonInput, responses=TenderOutput)
     @action(detail=True, methods=["post"], url_path="withdraw-award")
@@ -490,8 +674,14 @@ class AgencyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     queryset = Agency.objects.select_related("buyer_category").order_by("-id")
 
 
-class TenderViewSet(StandstillMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                    mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class TenderViewSet(
+    StandstillMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Tenders: public once published; agencies manage their own."""
 
     permission_classes = [IsAuthenticatedOrReadOnly]
@@ -522,11 +712,18 @@ class TenderViewSet(StandstillMixin, mixins.ListModelMixin, mixins.RetrieveModel
         return services.tender_close_if_due(tender=tender)
 
     def _render(self, tender: Tender, http_status=status.HTTP_200_OK) -> Response:
-        return Response(TenderOutput(selectors.tender_for_output(tender.pk)).data, status=http_status)
+        return Response(
+            TenderOutput(selectors.tender_for_output(tender.pk)).data, status=http_status
+        )
 
-    @extend_schema(parameters=[FEED_PARAMETER, FEED_LIMIT_PARAMETER,
-                               OpenApiParameter("status", str, enum=TenderStatus.values)],
-                   responses=TenderPage)
+    @extend_schema(
+        parameters=[
+            FEED_PARAMETER,
+            FEED_LIMIT_PARAMETER,
+            OpenApiParameter("status", str, enum=TenderStatus.values),
+        ],
+        responses=TenderPage,
+    )
     def list(self, request, *args, **kwargs):
         # Nothing waits for the beat: tenders past their deadline are closed
         # before they are listed (one cheap query when none is due).
@@ -536,7 +733,9 @@ class TenderViewSet(StandstillMixin, mixins.ListModelMixin, mixins.RetrieveModel
             page = feed_page(request, entities=("tender",))
             ids = list(dict.fromkeys(reversed([e.entity_id for e in page.events])))[::-1]
             visible = {t.pk: t for t in self.get_queryset().filter(pk__in=ids)}
-            return feed_response(request, page, [TenderOutput(visible[i]).data for i in ids if i in visible])
+            return feed_response(
+                request, page, [TenderOutput(visible[i]).data for i in ids if i in visible]
+            )
         return super().list(request, *args, **kwargs)
 
     def retrieve(self, request, *args, **kwargs):
@@ -547,14 +746,17 @@ class TenderViewSet(StandstillMixin, mixins.ListModelMixin, mixins.RetrieveModel
         agency = _agency_or_403(request)
         data = _parse(TenderCreateInput, request.data)
         sourcing_file = _sourcing_file_of(request, data.pop("sourcing_file", None))
-        tender = services.tender_create(agency=agency, actor=request.user, sourcing_file=sourcing_file, **data)
+        tender = services.tender_create(
+            agency=agency, actor=request.user, sourcing_file=sourcing_file, **data
+        )
         return self._render(tender, status.HTTP_201_CREATED)
 
     @extend_schema(request=TenderInput, responses=TenderOutput)
     def update(self, request, *args, **kwargs):
         tender = self._managed(kwargs["pk"])
-        tender = services.tender_update(tender=tender, actor=request.user,
-                                        **_parse(TenderInput, request.data, partial=True))
+        tender = services.tender_update(
+            tender=tender, actor=request.user, **_parse(TenderInput, request.data, partial=True)
+        )
         return self._render(tender)
 
     @extend_schema(request=None, responses=TenderOutput)
@@ -567,14 +769,18 @@ class TenderViewSet(StandstillMixin, mixins.ListModelMixin, mixins.RetrieveModel
     def cancel(self, request, pk=None):
         tender = self._managed(pk)
         reason = _parse(DecisionReasonInput, request.data)["reason"]
-        return self._render(services.tender_cancel(tender=tender, actor=request.user, reason=reason))
+        return self._render(
+            services.tender_cancel(tender=tender, actor=request.user, reason=reason)
+        )
 
     @extend_schema(request=DecisionReasonInput, responses=TenderOutput)
     @action(detail=True, methods=["post"])
     def unsuccessful(self, request, pk=None):
         tender = self._managed(pk)
         reason = _parse(DecisionReasonInput, request.data)["reason"]
-        return self._render(services.tender_declare_unsuccessful(tender=tender, actor=request.user, reason=reason))
+        return self._render(
+            services.tender_declare_unsuccessful(tender=tender, actor=request.user, reason=reason)
+        )
 
     @extend_schema(request=AwardInput, responses={201: AwardOutput})
     @action(detail=True, methods=["post"])
@@ -583,9 +789,13 @@ class TenderViewSet(StandstillMixin, mixins.ListModelMixin, mixins.RetrieveModel
         response_id = _parse(AwardInput, request.data)["response"]
         response = TenderResponse.objects.filter(pk=response_id, tender=tender).first()
         if response is None:
-            raise services.TenderError(_("No such response for this tender."), fields={"response": ["Unknown response."]})
+            raise services.TenderError(
+                _("No such response for this tender."), fields={"response": ["Unknown response."]}
+            )
         award = services.tender_award(tender=tender, actor=request.user, response=response)
-        award = Award.objects.select_related("tender__agency", "response__provider", "response__offer").get(pk=award.pk)
+        award = Award.objects.select_related(
+            "tender__agency", "response__provider", "response__offer"
+        ).get(pk=award.pk)
         return Response(AwardOutput(award).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=ShortlistOutput)
@@ -594,10 +804,16 @@ class TenderViewSet(StandstillMixin, mixins.ListModelMixin, mixins.RetrieveModel
         """Matching state and the shortlist with "why this offer"."""
         tender = self._visible(pk)
         rows = selectors.shortlist_of(tender)
-        return Response({"matching": TenderOutput().get_matching(tender),
-                         "results": ShortlistRow(rows, many=True).data})
+        return Response(
+            {
+                "matching": TenderOutput().get_matching(tender),
+                "results": ShortlistRow(rows, many=True).data,
+            }
+        )
 
-    @extend_schema(parameters=[OpenApiParameter("offer", int, required=True)], responses=WhyNotOutput)
+    @extend_schema(
+        parameters=[OpenApiParameter("offer", int, required=True)], responses=WhyNotOutput
+    )
     @action(detail=True, methods=["get"], url_path="why-not", pagination_class=None)
     def why_not(self, request, pk=None):
         """For one of the caller's offers: every requirement it fails, rule by rule."""
@@ -606,7 +822,9 @@ class TenderViewSet(StandstillMixin, mixins.ListModelMixin, mixins.RetrieveModel
         try:
             offer_id = int(request.query_params.get("offer", ""))
         except ValueError:
-            raise services.TenderError(_("An offer id is required."), fields={"offer": ["An offer id is required."]}) from None
+            raise services.TenderError(
+                _("An offer id is required."), fields={"offer": ["An offer id is required."]}
+            ) from None
         offer = Offer.objects.filter(pk=offer_id, provider=provider).first()
         if offer is None:
             raise NotFound()
@@ -615,9 +833,14 @@ class TenderViewSet(StandstillMixin, mixins.ListModelMixin, mixins.RetrieveModel
         for failure in failures:
             for check in failure["facts"].get("failed_checks", []):
                 check["reason"] = check_reason(check, lang)
-        return Response({"offer": offer_id, "eligible": not failures,
-                         "estimated_cost": str(cost) if cost is not None else None,
-                         "failures": messages.with_reasons(failures, lang)})
+        return Response(
+            {
+                "offer": offer_id,
+                "eligible": not failures,
+                "estimated_cost": str(cost) if cost is not None else None,
+                "failures": messages.with_reasons(failures, lang),
+            }
+        )
 
     @extend_schema(methods=["GET"], responses=ClarificationOutput(many=True))
     @extend_schema(methods=["POST"], request=QuestionInput, responses={201: ClarificationOutput})
@@ -628,30 +851,46 @@ class TenderViewSet(StandstillMixin, mixins.ListModelMixin, mixins.RetrieveModel
         if request.method == "POST":
             provider = _provider_or_403(request)
             question = _parse(QuestionInput, request.data)["question"]
-            item = services.clarification_ask(tender=tender, provider=provider, actor=request.user, question=question)
-            return Response(ClarificationOutput(item, context={"provider": provider}).data, status=status.HTTP_201_CREATED)
+            item = services.clarification_ask(
+                tender=tender, provider=provider, actor=request.user, question=question
+            )
+            return Response(
+                ClarificationOutput(item, context={"provider": provider}).data,
+                status=status.HTTP_201_CREATED,
+            )
         items = selectors.clarifications_of(tender)
         agency = selectors.agency_of(request.user)
         if not (agency and agency.pk == tender.agency_id):
             # Others see answered questions, and a provider its own pending ones.
-            items = items.exclude(answer="") if provider is None else items.filter(
-                ~Q(answer="") | Q(provider_id=provider.pk))
+            items = (
+                items.exclude(answer="")
+                if provider is None
+                else items.filter(~Q(answer="") | Q(provider_id=provider.pk))
+            )
         return Response(ClarificationOutput(items, many=True, context={"provider": provider}).data)
 
     @extend_schema(request=AnswerInput, responses=ClarificationOutput)
-    @action(detail=True, methods=["post"], url_path=r"clarifications/(?P<clarification_id>\d+)/answer")
+    @action(
+        detail=True, methods=["post"], url_path=r"clarifications/(?P<clarification_id>\d+)/answer"
+    )
     def answer(self, request, pk=None, clarification_id=None):
         tender = self._managed(pk)
         item = Clarification.objects.filter(pk=clarification_id, tender=tender).first()
         if item is None:
             raise NotFound()
-        item = services.clarification_answer(clarification=item, actor=request.user,
-                                             answer=_parse(AnswerInput, request.data)["answer"])
+        item = services.clarification_answer(
+            clarification=item,
+            actor=request.user,
+            answer=_parse(AnswerInput, request.data)["answer"],
+        )
         return Response(ClarificationOutput(item).data)
 
     @extend_schema(methods=["GET"], responses=ResponseOutput(many=True))
-    @extend_schema(methods=["POST"], request={"multipart/form-data": ResponseInput, "application/json": ResponseInput},
-                   responses={201: ResponseOutput})
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": ResponseInput, "application/json": ResponseInput},
+        responses={201: ResponseOutput},
+    )
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     def responses(self, request, pk=None):
         """Providers submit (or replace) their own sealed response; the agency
@@ -662,32 +901,53 @@ class TenderViewSet(StandstillMixin, mixins.ListModelMixin, mixins.RetrieveModel
             data = _parse(ResponseInput, request.data)
             offer = Offer.objects.filter(pk=data["offer"], provider=provider).first()
             if offer is None:
-                raise services.TenderError(_("Respond with one of your own offers."),
-                                           fields={"offer": ["Not one of your offers."]})
+                raise services.TenderError(
+                    _("Respond with one of your own offers."),
+                    fields={"offer": ["Not one of your offers."]},
+                )
             response = services.response_submit(
-                tender=tender, provider=provider, actor=request.user, offer=offer,
-                total_price=data["total_price"], technical_answer=data["technical_answer"],
-                attachment=data.get("attachment"))
+                tender=tender,
+                provider=provider,
+                actor=request.user,
+                offer=offer,
+                total_price=data["total_price"],
+                technical_answer=data["technical_answer"],
+                attachment=data.get("attachment"),
+            )
             return Response(ResponseOutput(response).data, status=status.HTTP_201_CREATED)
         _require_user(request)
         if catalog_selectors.provider_of(request.user) is None:
             if selectors.responses_sealed(tender):
                 # The same answer whether there are zero responses or fifty.
                 deadline = timezone.localtime(tender.response_deadline)
-                raise services.TenderError(_("Responses are sealed until the deadline (%(deadline)s).") % {"deadline": format(deadline, '%Y-%m-%d %H:%M %Z')},
-                                           code="sealed", http_status=403)
+                raise services.TenderError(
+                    _("Responses are sealed until the deadline (%(deadline)s).")
+                    % {"deadline": format(deadline, "%Y-%m-%d %H:%M %Z")},
+                    code="sealed",
+                    http_status=403,
+                )
             agency = selectors.agency_of(request.user)
-            if not ((agency and agency.pk == tender.agency_id) or catalog_selectors.is_operator(request.user)):
+            if not (
+                (agency and agency.pk == tender.agency_id)
+                or catalog_selectors.is_operator(request.user)
+            ):
                 raise PermissionDenied("Only the buyer reads the responses.")
         responses = selectors.responses_visible_to(request.user, tender)
         return Response(ResponseOutput(responses, many=True).data)
 
     @extend_schema(responses=ResponseOutput)
-    @action(detail=True, methods=["get"], url_path=r"responses/(?P<response_id>\d+)", pagination_class=None)
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"responses/(?P<response_id>\d+)",
+        pagination_class=None,
+    )
     def response_detail(self, request, pk=None, response_id=None):
         _require_user(request)
         tender = self._visible(pk)
-        response = selectors.responses_visible_to(request.user, tender).filter(pk=response_id).first()
+        response = (
+            selectors.responses_visible_to(request.user, tender).filter(pk=response_id).first()
+        )
         if response is None:
             raise NotFound()
         return Response(ResponseOutput(response).data)
@@ -699,11 +959,16 @@ class TenderViewSet(StandstillMixin, mixins.ListModelMixin, mixins.RetrieveModel
         tender = self._visible(pk)
         # Only the provider's own response exists for it; for anyone else it is a 404.
         provider = catalog_selectors.provider_of(request.user)
-        response = (TenderResponse.objects.filter(pk=response_id, tender=tender, provider=provider).first()
-                    if provider else None)
+        response = (
+            TenderResponse.objects.filter(pk=response_id, tender=tender, provider=provider).first()
+            if provider
+            else None
+        )
         if response is None:
             raise NotFound()
-        return Response(ResponseOutput(services.response_withdraw(response=response, actor=request.user)).data)
+        return Response(
+            ResponseOutput(services.response_withdraw(response=response, actor=request.user)).data
+        )
 
     @extend_schema(request=ScoreInput, responses=ResponseOutput)
     @action(detail=True, methods=["post"], url_path=r"responses/(?P<response_id>\d+)/score")
@@ -712,7 +977,9 @@ class TenderViewSet(StandstillMixin, mixins.ListModelMixin, mixins.RetrieveModel
         response = TenderResponse.objects.filter(pk=response_id, tender=tender).first()
         if response is None:
             raise NotFound()
-        scored = services.response_score(response=response, actor=request.user, **_parse(ScoreInput, request.data))
+        scored = services.response_score(
+            response=response, actor=request.user, **_parse(ScoreInput, request.data)
+        )
         return Response(ResponseOutput(scored).data)
 
     @extend_schema(responses=RankingOutput)
@@ -722,19 +989,36 @@ class TenderViewSet(StandstillMixin, mixins.ListModelMixin, mixins.RetrieveModel
         tender = self._managed(pk)
         tender = services.tender_close_if_due(tender=tender)
         if selectors.responses_sealed(tender):
-            raise services.TenderError(_("Responses are sealed until the deadline."), code="sealed", http_status=403)
-        ranked = selectors.ranking(list(selectors.responses_visible_to(request.user, tender)), tender)
-        return Response([{"rank": r.rank, "response": r.response.pk, "provider": r.response.provider.name,
-                          "total_price": str(r.response.total_price), "price_score": str(r.price_score),
-                          "technical_score": str(r.technical_score), "other_score": str(r.other_score),
-                          "total": str(r.total)} for r in ranked])
+            raise services.TenderError(
+                _("Responses are sealed until the deadline."), code="sealed", http_status=403
+            )
+        ranked = selectors.ranking(
+            list(selectors.responses_visible_to(request.user, tender)), tender
+        )
+        return Response(
+            [
+                {
+                    "rank": r.rank,
+                    "response": r.response.pk,
+                    "provider": r.response.provider.name,
+                    "total_price": str(r.response.total_price),
+                    "price_score": str(r.price_score),
+                    "technical_score": str(r.technical_score),
+                    "other_score": str(r.other_score),
+                    "total": str(r.total),
+                }
+                for r in ranked
+            ]
+        )
 
 
 class AwardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Public awards; `?since=` is their change feed."""
 
     serializer_class = AwardOutput
-    queryset = Award.objects.select_related("tender__agency", "response__provider", "response__offer").order_by("-id")
+    queryset = Award.objects.select_related(
+        "tender__agency", "response__provider", "response__offer"
+    ).order_by("-id")
     lookup_value_regex = r"\d+"
 
     @extend_schema(parameters=[FEED_PARAMETER, FEED_LIMIT_PARAMETER], responses=AwardPage)
@@ -744,14 +1028,26 @@ class AwardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             ids = list(dict.fromkeys(e.entity_id for e in page.events))
             found = {a.pk: a for a in self.get_queryset().filter(pk__in=ids)}
             # An award withdrawn before signature: its history row, same id.
-            found.update({w.award_id: w for w in WithdrawnAward.objects.filter(award_id__in=set(ids) - set(found))
-                          .select_related("tender__agency", "response__provider", "response__offer")})
-            return feed_response(request, page, [AwardOutput(found[i]).data for i in ids if i in found])
+            found.update(
+                {
+                    w.award_id: w
+                    for w in WithdrawnAward.objects.filter(
+                        award_id__in=set(ids) - set(found)
+                    ).select_related("tender__agency", "response__provider", "response__offer")
+                }
+            )
+            return feed_response(
+                request, page, [AwardOutput(found[i]).data for i in ids if i in found]
+            )
         return super().list(request, *args, **kwargs)
 
 
-class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                   viewsets.GenericViewSet):
+class OrderViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Direct purchases below the threshold: agencies order, providers
     accept or decline."""
 
@@ -768,13 +1064,18 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     def create(self, request, *args, **kwargs):
         agency = _agency_or_403(request)
         data = _parse(OrderInput, request.data)
-        offer = catalog_selectors.offers_visible_to(request.user).filter(pk=data.pop("offer")).first()
+        offer = (
+            catalog_selectors.offers_visible_to(request.user).filter(pk=data.pop("offer")).first()
+        )
         if offer is None:
             raise services.TenderError(_("Unknown offer."), fields={"offer": ["Unknown offer."]})
         sourcing_file = _sourcing_file_of(request, data.pop("sourcing_file", None))
-        order = services.order_place(agency=agency, actor=request.user, offer=offer, sourcing_file=sourcing_file,
-                                     **data)
-        return Response(OrderOutput(self.get_queryset().get(pk=order.pk)).data, status=status.HTTP_201_CREATED)
+        order = services.order_place(
+            agency=agency, actor=request.user, offer=offer, sourcing_file=sourcing_file, **data
+        )
+        return Response(
+            OrderOutput(self.get_queryset().get(pk=order.pk)).data, status=status.HTTP_201_CREATED
+        )
 
     def _party(self, pk, *, side: str) -> Order:
         """An order of the caller's organisation (else 404) on which ``side``
@@ -802,7 +1103,11 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
         order = self._party(pk, side="provider")
-        order = services.order_decline(order=order, actor=request.user, reason=_parse(DecisionReasonInput, request.data)["reason"])
+        order = services.order_decline(
+            order=order,
+            actor=request.user,
+            reason=_parse(DecisionReasonInput, request.data)["reason"],
+        )
         return Response(OrderOutput(self.get_queryset().get(pk=order.pk)).data)
 
     @extend_schema(request=OptionalReasonInput, responses=OrderOutput)
@@ -820,9 +1125,14 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
 
 class SourcingFileInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    filters = serializers.DictField(required=False, default=dict, help_text=(
-        "The parameters of GET /api/v1/offers/: level, flags (a list or a comma-separated string), category, "
-        "location, certification, min_price, max_price, q, ordering. Stored normalised."))
+    filters = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text=(
+            "The parameters of GET /api/v1/offers/: level, flags (a list or a comma-separated string), category, "
+            "location, certification, min_price, max_price, q, ordering. Stored normalised."
+        ),
+    )
 
 
 class SourcingOfferBrief(serializers.Serializer):
@@ -853,15 +1163,28 @@ class SourcingOfferBrief(serializers.Serializer):
 
 class SourcingFileOutput(serializers.ModelSerializer):
     status = serializers.SerializerMethodField()
-    verified = serializers.SerializerMethodField(help_text="Locked files: the SHA-256 recomputed from the stored "
-                                                           "snapshot matches the one recorded at lock time.")
+    verified = serializers.SerializerMethodField(
+        help_text="Locked files: the SHA-256 recomputed from the stored "
+        "snapshot matches the one recorded at lock time."
+    )
     tenders = serializers.SerializerMethodField()
     orders = serializers.SerializerMethodField()
 
     class Meta:
         model = SourcingFile
-        fields = ["id", "name", "filters", "status", "created_at", "locked_at", "policy_version", "snapshot_sha256",
-                  "verified", "tenders", "orders"]
+        fields = [
+            "id",
+            "name",
+            "filters",
+            "status",
+            "created_at",
+            "locked_at",
+            "policy_version",
+            "snapshot_sha256",
+            "verified",
+            "tenders",
+            "orders",
+        ]
 
     def get_status(self, item) -> str:
         return "locked" if item.is_locked else "open"
@@ -870,31 +1193,43 @@ class SourcingFileOutput(serializers.ModelSerializer):
         return selectors.sourcing_file_verify(item) if item.is_locked else None
 
     def get_tenders(self, item) -> list[dict]:
-        return [{"id": t.pk, "reference": t.reference, "title": t.title, "status": t.status}
-                for t in item.tenders.all()]
+        return [
+            {"id": t.pk, "reference": t.reference, "title": t.title, "status": t.status}
+            for t in item.tenders.all()
+        ]
 
     def get_orders(self, item) -> list[dict]:
-        return [{"id": o.pk, "reference": o.reference, "offer": o.offer_id, "status": o.status}
-                for o in item.orders.all()]
+        return [
+            {"id": o.pk, "reference": o.reference, "offer": o.offer_id, "status": o.status}
+            for o in item.orders.all()
+        ]
 
 
 SOURCING_LIVE_LIMIT = 200
 
 
 class SourcingFileDetail(SourcingFileOutput):
-    live_results = serializers.SerializerMethodField(help_text=(
-        f"Open files: what the search returns now (at most {SOURCING_LIVE_LIMIT} offers). Null once locked."))
+    live_results = serializers.SerializerMethodField(
+        help_text=(
+            f"Open files: what the search returns now (at most {SOURCING_LIVE_LIMIT} offers). Null once locked."
+        )
+    )
     live_results_count = serializers.SerializerMethodField()
-    snapshot = serializers.SerializerMethodField(help_text=(
-        "Locked files: the frozen document whose canonical JSON the SHA-256 digests; each check also carries "
-        "its `reason` in the request's language (not part of the digest). Null while open."))
+    snapshot = serializers.SerializerMethodField(
+        help_text=(
+            "Locked files: the frozen document whose canonical JSON the SHA-256 digests; each check also carries "
+            "its `reason` in the request's language (not part of the digest). Null while open."
+        )
+    )
 
     class Meta(SourcingFileOutput.Meta):
         fields = [*SourcingFileOutput.Meta.fields, "live_results", "live_results_count", "snapshot"]
 
     def _live(self, item):
         if "live" not in self.context:
-            self.context["live"] = selectors.sourcing_results(item.filters).select_related("assessment")
+            self.context["live"] = selectors.sourcing_results(item.filters).select_related(
+                "assessment"
+            )
         return self.context["live"]
 
     @extend_schema_field(SourcingOfferBrief(many=True, allow_null=True))
@@ -912,8 +1247,13 @@ class SourcingFileDetail(SourcingFileOutput):
         return {**item.snapshot, "offers": selectors.sourcing_snapshot_offers(item)}
 
 
-class SourcingFileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                          mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class SourcingFileViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
     """An agency's saved catalogue searches ("sourcing files"). Open files
     show their live results and feed the daily digest; a locked file is a
     frozen, SHA-256-digested procurement record (audit chain), exported as
@@ -926,11 +1266,17 @@ class SourcingFileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         if getattr(self, "swagger_fake_view", False):
             return SourcingFile.objects.none()
         _agency_or_403(self.request)
-        return selectors.sourcing_files_of(self.request.user).prefetch_related("tenders", "orders").order_by("-id")
+        return (
+            selectors.sourcing_files_of(self.request.user)
+            .prefetch_related("tenders", "orders")
+            .order_by("-id")
+        )
 
     def _render(self, item: SourcingFile, http_status=status.HTTP_200_OK) -> Response:
         item = self.get_queryset().get(pk=item.pk)
-        return Response(SourcingFileDetail(item, context={"request": self.request}).data, status=http_status)
+        return Response(
+            SourcingFileDetail(item, context={"request": self.request}).data, status=http_status
+        )
 
     @extend_schema(responses=SourcingFileDetail)
     def retrieve(self, request, *args, **kwargs):
@@ -940,8 +1286,9 @@ class SourcingFileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
     def create(self, request, *args, **kwargs):
         agency = _agency_or_403(request)
         data = _parse(SourcingFileInput, request.data)
-        item = services.sourcing_file_save(agency=agency, actor=request.user, name=data["name"],
-                                           filters=data["filters"])
+        item = services.sourcing_file_save(
+            agency=agency, actor=request.user, name=data["name"], filters=data["filters"]
+        )
         return self._render(item, status.HTTP_201_CREATED)
 
     def destroy(self, request, *args, **kwargs):
@@ -953,8 +1300,9 @@ class SourcingFileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
     def lock(self, request, pk=None):
         """Freeze the result now (offers, assessments, prices, policy
         version), digest it (SHA-256) and record it in the audit chain."""
-        return self._render(services.sourcing_file_lock(sourcing_file=self.get_object(), actor=request.user))
-
+        return self._render(
+            services.sourcing_file_lock(sourcing_file=self.get_object(), actor=request.user)
+        )
 
 
 class SourcingFileExportView(APIView):
@@ -962,7 +1310,9 @@ class SourcingFileExportView(APIView):
     result as CSV, one row per offer (columns documented in
     tenders.sourcing_export); 409 while the file is open."""
 
-    @extend_schema(operation_id="sourcing_files_export_csv", responses={(200, "text/csv"): OpenApiTypes.STR})
+    @extend_schema(
+        operation_id="sourcing_files_export_csv", responses={(200, "text/csv"): OpenApiTypes.STR}
+    )
     def get(self, request, pk: int):
         _agency_or_403(request)
         item = selectors.sourcing_files_of(request.user).filter(pk=pk).first()

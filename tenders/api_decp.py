@@ -24,16 +24,22 @@ MAX_PAGE_SIZE = 1000
 
 
 class DecpFeedInput(serializers.Serializer):
-    since = serializers.CharField(required=False, max_length=200,
-                                  help_text="Cursor from a previous X-Next-Cursor header; omit to start at the beginning.")
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=PAGE_SIZE)
+    since = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text="Cursor from a previous X-Next-Cursor header; omit to start at the beginning.",
+    )
+    limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=PAGE_SIZE
+    )
 
 
 class DecpMarchesOutput(serializers.Serializer):
     marche = serializers.ListField(
         child=serializers.DictField(),
         help_text="Entries valid against the official DECP 2.0.3 schema "
-                  "(https://github.com/139bercy/format-commande-publique), in publication order.")
+        "(https://github.com/139bercy/format-commande-publique), in publication order.",
+    )
 
 
 class DecpDocumentOutput(serializers.Serializer):
@@ -50,11 +56,21 @@ class DecpMarchesView(APIView):
         operation_id="decp_marches",
         parameters=[
             DecpFeedInput,
-            OpenApiParameter("X-Next-Cursor", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200],
-                             description="Cursor of the last entry returned (or the one given, on an empty "
-                                         "page): pass it as ?since= to get what was published after it."),
-            OpenApiParameter("X-Has-More", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200],
-                             description="\"true\" when more entries follow this page."),
+            OpenApiParameter(
+                "X-Next-Cursor",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description="Cursor of the last entry returned (or the one given, on an empty "
+                "page): pass it as ?since= to get what was published after it.",
+            ),
+            OpenApiParameter(
+                "X-Has-More",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description='"true" when more entries follow this page.',
+            ),
         ],
         responses={200: DecpDocumentOutput},
     )
@@ -62,9 +78,13 @@ class DecpMarchesView(APIView):
         query = DecpFeedInput(data=request.query_params)
         query.is_valid(raise_exception=True)
         try:
-            page = decp.decp_feed(since=query.validated_data.get("since"), limit=query.validated_data["limit"])
+            page = decp.decp_feed(
+                since=query.validated_data.get("since"), limit=query.validated_data["limit"]
+            )
         except ValueError:
-            raise ValidationError({"since": ["Unknown cursor: use a value of the X-Next-Cursor header."]}) from None
+            raise ValidationError(
+                {"since": ["Unknown cursor: use a value of the X-Next-Cursor header."]}
+            ) from None
         response = Response(page.document)
         if page.next_cursor:
             response["X-Next-Cursor"] = page.next_cursor

@@ -11,4 +11,6 @@ class TendersConfig(AppConfig):
         from catalog import selectors as catalog_selectors
         from tenders import selectors
 
-        catalog_selectors.offer_usage_register(selectors.offers_used_by, count_sql=selectors.offer_usage_count_sql)
+        catalog_selectors.offer_usage_register(
+            selectors.offers_used_by, count_sql=selectors.offer_usage_count_sql
+        )

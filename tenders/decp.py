@@ -194,7 +194,9 @@ def holder_identifier(holder: Holder) -> dict | None:
     return None
 
 
-def publication_blocker(*, amount: Decimal, holders: tuple[Holder, ...], threshold: Decimal) -> str | None:
+def publication_blocker(
+    *, amount: Decimal, holders: tuple[Holder, ...], threshold: Decimal
+) -> str | None:
     """Why a concluded contract stays out of the DECP, or None. The feed
     query applies the same rule in SQL (``_publishable``)."""
     if amount < threshold:
@@ -339,18 +341,35 @@ def cursor_decode(token: str) -> Position:
 def _awards() -> QuerySet[Award]:
     """Awards of AWARDED tenders (nothing exists before the award), with the
     offers received and whether the winning offer declares subcontractors."""
-    live = (TenderResponse.objects.filter(tender_id=OuterRef("tender_id"), status=ResponseStatus.SUBMITTED)
-            .order_by().values("tender_id").annotate(n=Count("pk")).values("n"))
-    return (Award.objects.filter(tender__status=TenderStatus.CONTRACT_SIGNED, contract_signed_at__isnull=False)
-            .select_related("tender__agency", "response__provider")
-            .annotate(offers_received=Coalesce(Subquery(live), 0),
-                      subcontracted=Exists(Subcontractor.objects.filter(offer_id=OuterRef("response__offer_id")))))
+    live = (
+        TenderResponse.objects.filter(
+            tender_id=OuterRef("tender_id"), status=ResponseStatus.SUBMITTED
+        )
+        .order_by()
+        .values("tender_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Award.objects.filter(
+            tender__status=TenderStatus.CONTRACT_SIGNED, contract_signed_at__isnull=False
+        )
+        .select_related("tender__agency", "response__provider")
+        .annotate(
+            offers_received=Coalesce(Subquery(live), 0),
+            subcontracted=Exists(
+                Subcontractor.objects.filter(offer_id=OuterRef("response__offer_id"))
+            ),
+        )
+    )
 
 
 def _accepted_orders() -> QuerySet[Order]:
-    return (Order.objects.filter(status=OrderStatus.ACCEPTED, decided_at__isnull=False)
-            .select_related("agency", "provider", "offer")
-            .annotate(subcontracted=Exists(Subcontractor.objects.filter(offer_id=OuterRef("offer_id")))))
+    return (
+        Order.objects.filter(status=OrderStatus.ACCEPTED, decided_at__isnull=False)
+        .select_related("agency", "provider", "offer")
+        .annotate(subcontracted=Exists(Subcontractor.objects.filter(offer_id=OuterRef("offer_id"))))
+    )
 
 
 def _holder(provider) -> Holder:
@@ -360,9 +379,16 @@ def _holder(provider) -> Holder:
 def contract_from_award(award: Award) -> Contract:
     tender = award.tender
     return Contract(
-        kind=TENDER, pk=award.pk, reference=tender.reference, buyer_siret=tender.agency.siret,
-        subject=tender.title, cpv_code=tender.cpv_code, procedure=tender.procedure,
-        duration_months=tender.duration_months, amount=award.amount, published_at=award.contract_signed_at,
+        kind=TENDER,
+        pk=award.pk,
+        reference=tender.reference,
+        buyer_siret=tender.agency.siret,
+        subject=tender.title,
+        cpv_code=tender.cpv_code,
+        procedure=tender.procedure,
+        duration_months=tender.duration_months,
+        amount=award.amount,
+        published_at=award.contract_signed_at,
         holders=(_holder(award.response.provider),),
         offers_received=max(getattr(award, "offers_received", 1), 1),
         subcontracting_declared=bool(getattr(award, "subcontracted", False)),
@@ -375,10 +401,17 @@ def _order_subject(order: Order) -> str:
 
 def contract_from_order(order: Order) -> Contract:
     return Contract(
-        kind=ORDER, pk=order.pk, reference=order.reference, buyer_siret=order.agency.siret,
-        subject=_order_subject(order), cpv_code=order.offer.cpv_code,
-        procedure=Procedure.DIRECT, duration_months=order.duration_months, amount=order.total,
-        published_at=order.decided_at, holders=(_holder(order.provider),),
+        kind=ORDER,
+        pk=order.pk,
+        reference=order.reference,
+        buyer_siret=order.agency.siret,
+        subject=_order_subject(order),
+        cpv_code=order.offer.cpv_code,
+        procedure=Procedure.DIRECT,
+        duration_months=order.duration_months,
+        amount=order.total,
+        published_at=order.decided_at,
+        holders=(_holder(order.provider),),
         subcontracting_declared=bool(getattr(order, "subcontracted", False)),
     )
 
@@ -399,8 +432,9 @@ def _after(field: str, kind: str, position: Position) -> Q:
     return later
 
 
-def _publishable(*, agency: Agency | None, after: Position | None,
-                 threshold: Decimal | None) -> tuple[QuerySet[Award], QuerySet[Order]]:
+def _publishable(
+    *, agency: Agency | None, after: Position | None, threshold: Decimal | None
+) -> tuple[QuerySet[Award], QuerySet[Order]]:
     threshold = settings.DECP_THRESHOLD if threshold is None else threshold
     awards = _awards().filter(_identified("response__provider"), amount__gte=threshold)
     orders = _accepted_orders().filter(_identified("provider"), total__gte=threshold)
@@ -413,8 +447,13 @@ def _publishable(*, agency: Agency | None, after: Position | None,
     return awards.order_by("contract_signed_at", "pk"), orders.order_by("decided_at", "pk")
 
 
-def publishable_contracts(*, agency: Agency | None = None, after: Position | None = None,
-                          limit: int | None = None, threshold: Decimal | None = None) -> list[Contract]:
+def publishable_contracts(
+    *,
+    agency: Agency | None = None,
+    after: Position | None = None,
+    limit: int | None = None,
+    threshold: Decimal | None = None,
+) -> list[Contract]:
     """Contracts in the DECP, in publication order, strictly after ``after``;
     at most ``limit`` of them. Two queries whatever the count."""
     awards, orders = _publishable(agency=agency, after=after, threshold=threshold)
@@ -490,17 +529,35 @@ def _decp_state(amount: Decimal, holders: tuple[Holder, ...], threshold: Decimal
 
 
 def _tender_row(tender: Tender, threshold: Decimal) -> AgencyContractRow:
-    award = getattr(tender, "award", None) if tender.status == TenderStatus.CONTRACT_SIGNED else None
+    award = (
+        getattr(tender, "award", None) if tender.status == TenderStatus.CONTRACT_SIGNED else None
+    )
     if award is None:
         ended = tender.status in (TenderStatus.UNSUCCESSFUL, TenderStatus.CANCELLED)
-        return AgencyContractRow(TENDER, tender.reference, tender.title, tender.status,
-                                 Procedure(tender.procedure).label, "", None,
-                                 NO_CONTRACT if ended else NOT_AWARDED, None)
+        return AgencyContractRow(
+            TENDER,
+            tender.reference,
+            tender.title,
+            tender.status,
+            Procedure(tender.procedure).label,
+            "",
+            None,
+            NO_CONTRACT if ended else NOT_AWARDED,
+            None,
+        )
     holder = award.response.provider
     state = _decp_state(award.amount, (_holder(holder),), threshold)
-    return AgencyContractRow(TENDER, tender.reference, tender.title, tender.status, Procedure(tender.procedure).label,
-                             holder.name, award.amount, state,
-                             timezone.localdate(award.contract_signed_at) if state == PUBLISHED else None)
+    return AgencyContractRow(
+        TENDER,
+        tender.reference,
+        tender.title,
+        tender.status,
+        Procedure(tender.procedure).label,
+        holder.name,
+        award.amount,
+        state,
+        timezone.localdate(award.contract_signed_at) if state == PUBLISHED else None,
+    )
 
 
 def _order_row(order: Order, threshold: Decimal) -> AgencyContractRow:
@@ -508,11 +565,29 @@ def _order_row(order: Order, threshold: Decimal) -> AgencyContractRow:
     subject = _order_subject(order)
     if order.status != OrderStatus.ACCEPTED:
         state = NOT_AWARDED if order.status == OrderStatus.PLACED else NO_CONTRACT
-        return AgencyContractRow(ORDER, order.reference, subject, order.status, procedure,
-                                 order.provider.name, order.total, state, None)
+        return AgencyContractRow(
+            ORDER,
+            order.reference,
+            subject,
+            order.status,
+            procedure,
+            order.provider.name,
+            order.total,
+            state,
+            None,
+        )
     state = _decp_state(order.total, (_holder(order.provider),), threshold)
-    return AgencyContractRow(ORDER, order.reference, subject, order.status, procedure, order.provider.name,
-                             order.total, state, timezone.localdate(order.decided_at) if state == PUBLISHED else None)
+    return AgencyContractRow(
+        ORDER,
+        order.reference,
+        subject,
+        order.status,
+        procedure,
+        order.provider.name,
+        order.total,
+        state,
+        timezone.localdate(order.decided_at) if state == PUBLISHED else None,
+    )
 
 
 def agency_contract_rows(*, agency: Agency, user) -> list[AgencyContractRow]:
@@ -521,12 +596,19 @@ def agency_contract_rows(*, agency: Agency, user) -> list[AgencyContractRow]:
     accepted orders — concluded contracts, public like awards — plus the
     pending and refused orders the reader may already see."""
     threshold = settings.DECP_THRESHOLD
-    tenders = (selectors.tenders_visible_to(user).filter(agency=agency)
-               .select_related("award__response__provider").order_by("-created_at", "-id"))
+    tenders = (
+        selectors.tenders_visible_to(user)
+        .filter(agency=agency)
+        .select_related("award__response__provider")
+        .order_by("-created_at", "-id")
+    )
     visible_orders = selectors.orders_visible_to(user).filter(agency=agency).values("pk")
-    orders = (Order.objects.filter(agency=agency)
-              .filter(Q(status=OrderStatus.ACCEPTED) | Q(pk__in=visible_orders))
-              .select_related("provider", "offer").order_by("-placed_at", "-id"))
+    orders = (
+        Order.objects.filter(agency=agency)
+        .filter(Q(status=OrderStatus.ACCEPTED) | Q(pk__in=visible_orders))
+        .select_related("provider", "offer")
+        .order_by("-placed_at", "-id")
+    )
     return [_tender_row(t, threshold) for t in tenders] + [_order_row(o, threshold) for o in orders]
 
 

@@ -59,11 +59,25 @@ def failures(need: Need, offer: OfferSnapshot) -> list[dict]:
     if not offer.provider_active:
         out.append({"rule": "provider_suspended", "facts": {}})
     if need.category and offer.category != need.category:
-        out.append({"rule": "category", "facts": {"required": need.category, "offer": offer.category}})
+        out.append(
+            {"rule": "category", "facts": {"required": need.category, "offer": offer.category}}
+        )
     if offer.level_rank is None or offer.level_rank < need.level_rank:
-        blocking = [c for c in offer.failed_checks if c.get("level") and _rank(c["level"]) <= need.level_rank]
-        out.append({"rule": "level", "facts": {"required": need.level, "granted": offer.level,
-                                               "failed_checks": blocking}})
+        blocking = [
+            c
+            for c in offer.failed_checks
+            if c.get("level") and _rank(c["level"]) <= need.level_rank
+        ]
+        out.append(
+            {
+                "rule": "level",
+                "facts": {
+                    "required": need.level,
+                    "granted": offer.level,
+                    "failed_checks": blocking,
+                },
+            }
+        )
     missing = sorted(set(need.flags) - set(offer.flags))
     if missing:
         flag_checks = [c for c in offer.failed_checks if c.get("flag") in missing]
@@ -72,18 +86,36 @@ def failures(need: Need, offer: OfferSnapshot) -> list[dict]:
     if allowed is not None:
         outside = sorted(set(offer.data_countries) - allowed)
         if outside or not offer.data_countries:
-            out.append({"rule": "location", "facts": {"required": need.location, "outside": outside}})
+            out.append(
+                {"rule": "location", "facts": {"required": need.location, "outside": outside}}
+            )
     if not units.units_compatible(need.unit, offer.unit):
         out.append({"rule": "unit", "facts": {"required": need.unit, "offer": offer.unit}})
     else:
-        quantity = units.quantity_in_unit(quantity=need.quantity, from_unit=need.unit, to_unit=offer.unit)
+        quantity = units.quantity_in_unit(
+            quantity=need.quantity, from_unit=need.unit, to_unit=offer.unit
+        )
         if quantity < offer.minimum_commitment:
-            out.append({"rule": "minimum_commitment",
-                        "facts": {"quantity": str(quantity), "minimum": str(offer.minimum_commitment)}})
+            out.append(
+                {
+                    "rule": "minimum_commitment",
+                    "facts": {"quantity": str(quantity), "minimum": str(offer.minimum_commitment)},
+                }
+            )
         if offer.capacity is not None and quantity > offer.capacity:
-            out.append({"rule": "capacity", "facts": {"quantity": str(quantity), "capacity": str(offer.capacity)}})
+            out.append(
+                {
+                    "rule": "capacity",
+                    "facts": {"quantity": str(quantity), "capacity": str(offer.capacity)},
+                }
+            )
     if need.months is not None and need.months < offer.minimum_months:
-        out.append({"rule": "minimum_months", "facts": {"months": need.months, "minimum": offer.minimum_months}})
+        out.append(
+            {
+                "rule": "minimum_months",
+                "facts": {"months": need.months, "minimum": offer.minimum_months},
+            }
+        )
     return out
 
 

@@ -19,20 +19,32 @@ from catalog.units import UNIT_CHOICES
 
 # Plain words for each data flag (the policy table holds labels, not help).
 FLAG_HELP = {
-    "HEALTH": _("Personal health data. The host must hold an HDS v2 certificate covering the hosting "
-                "activities you need, and the data stays in the European Economic Area. For State "
-                "bodies, health data is at least level N2."),
-    "PERSONAL_DATA": _("Data about identifiable people (GDPR). It may be stored outside the European Economic "
-                       "Area only in a country with an adequacy decision."),
+    "HEALTH": _(
+        "Personal health data. The host must hold an HDS v2 certificate covering the hosting "
+        "activities you need, and the data stays in the European Economic Area. For State "
+        "bodies, health data is at least level N2."
+    ),
+    "PERSONAL_DATA": _(
+        "Data about identifiable people (GDPR). It may be stored outside the European Economic "
+        "Area only in a country with an adequacy decision."
+    ),
 }
 LEVEL_HELP = {
     "N0": _("Anyone may read it: data location, administration and certification do not matter."),
-    "N1": _("Data in the EEA (or an adequacy country), with an ISO/IEC 27001, BSI C5 type 2, EUCS "
-            "substantial or SecNumCloud certificate."),
-    "N2": _("SecNumCloud 3.2 qualified offers only: data and administration in the EU, provider controlled "
-            "from the EU (non-EU holders at most 24 % each, 39 % together)."),
-    "N3": _("As N2, data in France, and the offer supports your Diffusion Restreinte homologation."),
-    "N4": _("Secret and Top Secret information is out of scope: no offer of this window may hold it."),
+    "N1": _(
+        "Data in the EEA (or an adequacy country), with an ISO/IEC 27001, BSI C5 type 2, EUCS "
+        "substantial or SecNumCloud certificate."
+    ),
+    "N2": _(
+        "SecNumCloud 3.2 qualified offers only: data and administration in the EU, provider controlled "
+        "from the EU (non-EU holders at most 24 % each, 39 % together)."
+    ),
+    "N3": _(
+        "As N2, data in France, and the offer supports your Diffusion Restreinte homologation."
+    ),
+    "N4": _(
+        "Secret and Top Secret information is out of scope: no offer of this window may hold it."
+    ),
 }
 LOCATION_CHOICES = [
     ("", _("No constraint beyond the sensitivity level")),
@@ -70,10 +82,18 @@ class HintedCheckboxSelectMultiple(_Hinted, forms.CheckboxSelectMultiple):
 def level_field(**kwargs) -> forms.ChoiceField:
     levels = list(SensitivityLevel.objects.order_by("rank"))
     choices = [(lv.code, f"{lv.code} — {_localised(lv, 'label')}") for lv in levels]
-    hints = {lv.code: " ".join(filter(None, [_localised(lv, "description"), str(LEVEL_HELP.get(lv.code, ""))]))
-             for lv in levels}
-    field = forms.ChoiceField(label=_("Sensitivity of the data"), choices=choices,
-                              widget=HintedRadioSelect(hints=hints), **kwargs)
+    hints = {
+        lv.code: " ".join(
+            filter(None, [_localised(lv, "description"), str(LEVEL_HELP.get(lv.code, ""))])
+        )
+        for lv in levels
+    }
+    field = forms.ChoiceField(
+        label=_("Sensitivity of the data"),
+        choices=choices,
+        widget=HintedRadioSelect(hints=hints),
+        **kwargs,
+    )
     field.template_name = "dsfr/form_field_snippets/radioselect_snippet.html"
     return field
 
@@ -81,10 +101,15 @@ def level_field(**kwargs) -> forms.ChoiceField:
 def flags_field(**kwargs) -> forms.MultipleChoiceField:
     flags = list(DataFlag.objects.order_by("code"))
     field = forms.MultipleChoiceField(
-        label=_("Kinds of data"), required=False,
+        label=_("Kinds of data"),
+        required=False,
         help_text=_("Tick every kind the service will hold; each adds requirements."),
         choices=[(f.code, _localised(f, "label")) for f in flags],
-        widget=HintedCheckboxSelectMultiple(hints={f.code: FLAG_HELP.get(f.code, "") for f in flags}), **kwargs)
+        widget=HintedCheckboxSelectMultiple(
+            hints={f.code: FLAG_HELP.get(f.code, "") for f in flags}
+        ),
+        **kwargs,
+    )
     field.template_name = "dsfr/form_field_snippets/checkboxselectmultiple_snippet.html"
     return field
 
@@ -92,7 +117,9 @@ def flags_field(**kwargs) -> forms.MultipleChoiceField:
 def grantable_level(code: str) -> None:
     level = SensitivityLevel.objects.filter(code=code).first()
     if level is not None and not level.grantable:
-        raise forms.ValidationError(_("Classified data is out of scope: no offer of this window may hold it."))
+        raise forms.ValidationError(
+            _("Classified data is out of scope: no offer of this window may hold it.")
+        )
 
 
 # --------------------------------------------------------------------------
@@ -100,19 +127,32 @@ def grantable_level(code: str) -> None:
 
 
 class TenderNeedForm(DsfrBaseForm):
-    title = forms.CharField(label=_("Title"), max_length=200,
-                            help_text=_("What you buy, in a few words, e.g. “Object storage for the archives”."))
-    description = forms.CharField(label=_("Description of the need"), required=False, max_length=20000,
-                                  widget=forms.Textarea(attrs={"rows": 5}))
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=200,
+        help_text=_("What you buy, in a few words, e.g. “Object storage for the archives”."),
+    )
+    description = forms.CharField(
+        label=_("Description of the need"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
     category = forms.ChoiceField(label=_("Service category"), choices=ServiceCategory.choices)
-    cpv_code = forms.ChoiceField(label=_("CPV code"), choices=CLOUD_CPV_CHOICES,
-                                 help_text=_("The common procurement vocabulary code of the notice."))
+    cpv_code = forms.ChoiceField(
+        label=_("CPV code"),
+        choices=CLOUD_CPV_CHOICES,
+        help_text=_("The common procurement vocabulary code of the notice."),
+    )
 
 
 class TenderSensitivityForm(DsfrBaseForm):
     location_constraint = forms.ChoiceField(
-        label=_("Where the data must stay"), choices=LOCATION_CHOICES, required=False,
-        help_text=_("Storage, processing, backup and technical data must all be in this zone."))
+        label=_("Where the data must stay"),
+        choices=LOCATION_CHOICES,
+        required=False,
+        help_text=_("Storage, processing, backup and technical data must all be in this zone."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -126,39 +166,65 @@ class TenderSensitivityForm(DsfrBaseForm):
 
 
 class TenderQuantityForm(DsfrBaseForm):
-    quantity = forms.DecimalField(label=_("Quantity"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2,
-                                  help_text=_("How many units, e.g. 200 for 200 TB."))
-    unit = forms.ChoiceField(label=_("Unit"), choices=UNIT_CHOICES,
-                             help_text=_("The unit must fit the category (storage in GB or TB, compute in vCPU…)."))
-    duration_months = forms.IntegerField(label=_("Contract duration (months)"), min_value=1, max_value=120)
-    estimated_value = forms.DecimalField(label=_("Budget: estimated value in euros excl. VAT"), min_value=Decimal("1"),
-                                         max_digits=14, decimal_places=2)
+    quantity = forms.DecimalField(
+        label=_("Quantity"),
+        min_value=Decimal("0.01"),
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("How many units, e.g. 200 for 200 TB."),
+    )
+    unit = forms.ChoiceField(
+        label=_("Unit"),
+        choices=UNIT_CHOICES,
+        help_text=_("The unit must fit the category (storage in GB or TB, compute in vCPU…)."),
+    )
+    duration_months = forms.IntegerField(
+        label=_("Contract duration (months)"), min_value=1, max_value=120
+    )
+    estimated_value = forms.DecimalField(
+        label=_("Budget: estimated value in euros excl. VAT"),
+        min_value=Decimal("1"),
+        max_digits=14,
+        decimal_places=2,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["estimated_value"].help_text = _(
             "It sets the procedure: direct purchase below %(direct)s €, adapted procedure below %(adapted)s €, "
             "open procedure above. Offers over budget are left off the shortlist."
-        ) % {"direct": settings.DIRECT_PURCHASE_THRESHOLD, "adapted": settings.ADAPTED_PROCEDURE_THRESHOLD}
+        ) % {
+            "direct": settings.DIRECT_PURCHASE_THRESHOLD,
+            "adapted": settings.ADAPTED_PROCEDURE_THRESHOLD,
+        }
 
 
 class TenderDeadlineForm(DsfrBaseForm):
     response_deadline = forms.DateTimeField(
         label=_("Response deadline (Paris time)"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
-    weight_price = forms.IntegerField(label=_("Weight of the price (%)"), min_value=0, max_value=100, initial=60)
-    weight_technical = forms.IntegerField(label=_("Weight of the technical value (%)"), min_value=0, max_value=100,
-                                          initial=40)
-    weight_other = forms.IntegerField(label=_("Weight of other criteria (%)"), min_value=0, max_value=100, initial=0,
-                                      help_text=_("The three weights must add up to 100."))
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    weight_price = forms.IntegerField(
+        label=_("Weight of the price (%)"), min_value=0, max_value=100, initial=60
+    )
+    weight_technical = forms.IntegerField(
+        label=_("Weight of the technical value (%)"), min_value=0, max_value=100, initial=40
+    )
+    weight_other = forms.IntegerField(
+        label=_("Weight of other criteria (%)"),
+        min_value=0,
+        max_value=100,
+        initial=0,
+        help_text=_("The three weights must add up to 100."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         hours = settings.TENDER_MIN_RESPONSE_HOURS
         self.fields["response_deadline"].help_text = _(
-            "Providers need at least %(hours)s hours (%(days)s days) to respond after publication.") % {
-            "hours": hours, "days": round(hours / 24, 1)}
+            "Providers need at least %(hours)s hours (%(days)s days) to respond after publication."
+        ) % {"hours": hours, "days": round(hours / 24, 1)}
 
     @staticmethod
     def default_deadline() -> str:
@@ -170,15 +236,21 @@ class TenderDeadlineForm(DsfrBaseForm):
         if deadline <= timezone.now() + timedelta(hours=settings.TENDER_MIN_RESPONSE_HOURS):
             raise forms.ValidationError(
                 _("The deadline must leave at least %(hours)s hours to respond.")
-                % {"hours": settings.TENDER_MIN_RESPONSE_HOURS})
+                % {"hours": settings.TENDER_MIN_RESPONSE_HOURS}
+            )
         return deadline
 
     def clean(self):
         cleaned = super().clean()
-        weights = [cleaned.get(name) for name in ("weight_price", "weight_technical", "weight_other")]
+        weights = [
+            cleaned.get(name) for name in ("weight_price", "weight_technical", "weight_other")
+        ]
         if all(w is not None for w in weights) and sum(weights) != 100:
-            self.add_error("weight_other", _("The weights add up to %(total)s; they must add up to 100.")
-                           % {"total": sum(weights)})
+            self.add_error(
+                "weight_other",
+                _("The weights add up to %(total)s; they must add up to 100.")
+                % {"total": sum(weights)},
+            )
         return cleaned
 
 
@@ -187,31 +259,55 @@ class TenderDeadlineForm(DsfrBaseForm):
 
 
 class AnswerForm(DsfrBaseForm):
-    answer = forms.CharField(label=_("Your answer (published to every provider)"), max_length=10000,
-                             widget=forms.Textarea(attrs={"rows": 3}))
+    answer = forms.CharField(
+        label=_("Your answer (published to every provider)"),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     def __init__(self, *args, clarification_id: int | None = None, **kwargs):
-        super().__init__(*args, prefix=f"q{clarification_id}" if clarification_id else None, **kwargs)
+        super().__init__(
+            *args, prefix=f"q{clarification_id}" if clarification_id else None, **kwargs
+        )
 
 
 class ScoreForm(DsfrBaseForm):
-    technical_score = forms.DecimalField(label=_("Technical score (out of 100)"), min_value=0, max_value=100,
-                                         max_digits=6, decimal_places=2, required=False)
-    other_score = forms.DecimalField(label=_("Other criteria score (out of 100)"), min_value=0, max_value=100,
-                                     max_digits=6, decimal_places=2, required=False)
+    technical_score = forms.DecimalField(
+        label=_("Technical score (out of 100)"),
+        min_value=0,
+        max_value=100,
+        max_digits=6,
+        decimal_places=2,
+        required=False,
+    )
+    other_score = forms.DecimalField(
+        label=_("Other criteria score (out of 100)"),
+        min_value=0,
+        max_value=100,
+        max_digits=6,
+        decimal_places=2,
+        required=False,
+    )
 
     def __init__(self, *args, response_id: int | None = None, **kwargs):
         super().__init__(*args, prefix=f"r{response_id}" if response_id else None, **kwargs)
 
 
 class ReasonForm(DsfrBaseForm):
-    reason = forms.CharField(label=_("Reason (published with the decision)"), max_length=500,
-                             widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason (published with the decision)"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class OptionalReasonForm(DsfrBaseForm):
-    reason = forms.CharField(label=_("Reason (optional)"), max_length=500, required=False,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 # --------------------------------------------------------------------------
@@ -219,8 +315,12 @@ class OptionalReasonForm(DsfrBaseForm):
 
 
 class OrderForm(DsfrBaseForm):
-    quantity = forms.DecimalField(label=_("Quantity"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2)
-    duration_months = forms.IntegerField(label=_("Duration (months)"), min_value=1, max_value=120, initial=12)
+    quantity = forms.DecimalField(
+        label=_("Quantity"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2
+    )
+    duration_months = forms.IntegerField(
+        label=_("Duration (months)"), min_value=1, max_value=120, initial=12
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

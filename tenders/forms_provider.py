@@ -21,15 +21,21 @@ class ResponseForm(DsfrBaseForm):
 
     offer = OfferChoiceField(label=_("Offer you respond with"), queryset=None, empty_label=None)
     total_price = forms.DecimalField(
-        label=_("Total price, euros excl. VAT"), min_value=0, max_digits=16,
+        label=_("Total price, euros excl. VAT"),
+        min_value=0,
+        max_digits=16,
         help_text=_("For the whole contract term; at most two decimals."),
     )
     technical_answer = forms.CharField(
-        label=_("Technical answer"), widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_("How your offer meets the need: architecture, security, reversibility, support."),
+        label=_("Technical answer"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "How your offer meets the need: architecture, security, reversibility, support."
+        ),
     )
     attachment = forms.FileField(
-        label=_("Attachment"), required=False,
+        label=_("Attachment"),
+        required=False,
         help_text=_("One PDF file; its SHA-256 is part of your receipt."),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
     )
@@ -54,13 +60,17 @@ class WhyNotForm(DsfrBaseForm):
 
 class QuestionForm(DsfrBaseForm):
     question = forms.CharField(
-        label=_("Your question"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000,
+        label=_("Your question"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
         help_text=_("The buyer publishes its answer to every provider; your name is never shown."),
     )
 
 
 class DeclineForm(DsfrBaseForm):
     reason = forms.CharField(
-        label=_("Reason for declining"), widget=forms.Textarea(attrs={"rows": 2}), max_length=500,
+        label=_("Reason for declining"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=500,
         help_text=_("The buyer reads it."),
     )

@@ -32,37 +32,61 @@ def _list(items, lang: str) -> str:
 SENTENCES = {
     # Why this offer (shortlist reasons)
     "level": (
-        lambda f: f"Niveau requis {f['required']}, l'offre est qualifiée {f['granted']}."
-        if f.get("granted") else f"Niveau requis {f['required']} : l'offre n'est qualifiée pour aucun niveau suffisant.",
-        lambda f: f"Required level {f['required']}, the offer is qualified {f['granted']}."
-        if f.get("granted") else f"Required level {f['required']}: the offer is not qualified high enough.",
+        lambda f: (
+            f"Niveau requis {f['required']}, l'offre est qualifiée {f['granted']}."
+            if f.get("granted")
+            else f"Niveau requis {f['required']} : l'offre n'est qualifiée pour aucun niveau suffisant."
+        ),
+        lambda f: (
+            f"Required level {f['required']}, the offer is qualified {f['granted']}."
+            if f.get("granted")
+            else f"Required level {f['required']}: the offer is not qualified high enough."
+        ),
     ),
     "flags": (
-        lambda f: ("Exigences satisfaites : " + _list(f.get("required", []), "fr") + "."
-                   if "missing" not in f else "Exigences non satisfaites : " + _list(f["missing"], "fr") + "."),
-        lambda f: ("Requirements met: " + _list(f.get("required", []), "en") + "."
-                   if "missing" not in f else "Requirements not met: " + _list(f["missing"], "en") + "."),
+        lambda f: (
+            "Exigences satisfaites : " + _list(f.get("required", []), "fr") + "."
+            if "missing" not in f
+            else "Exigences non satisfaites : " + _list(f["missing"], "fr") + "."
+        ),
+        lambda f: (
+            "Requirements met: " + _list(f.get("required", []), "en") + "."
+            if "missing" not in f
+            else "Requirements not met: " + _list(f["missing"], "en") + "."
+        ),
     ),
     "location": (
-        lambda f: (f"Données hors de la zone exigée ({_place(f['required'], 'fr')}) : {_list(f['outside'], 'fr')}."
-                   if "required" in f else
-                   f"Localisation des données : {_list(f['countries'], 'fr')} (contrainte : {_place(f['constraint'], 'fr')})."),
-        lambda f: (f"Data outside the required zone ({_place(f['required'], 'en')}): {_list(f['outside'], 'en')}."
-                   if "required" in f else
-                   f"Data locations: {_list(f['countries'], 'en')} (constraint: {_place(f['constraint'], 'en')})."),
+        lambda f: (
+            f"Données hors de la zone exigée ({_place(f['required'], 'fr')}) : {_list(f['outside'], 'fr')}."
+            if "required" in f
+            else f"Localisation des données : {_list(f['countries'], 'fr')} (contrainte : {_place(f['constraint'], 'fr')})."
+        ),
+        lambda f: (
+            f"Data outside the required zone ({_place(f['required'], 'en')}): {_list(f['outside'], 'en')}."
+            if "required" in f
+            else f"Data locations: {_list(f['countries'], 'en')} (constraint: {_place(f['constraint'], 'en')})."
+        ),
     ),
     "cost": (
-        lambda f: (f"Coût estimé {f['estimated_cost']} € HT pour un budget de {f['budget']} € HT "
-                   f"({f['normalised_price']} € par unité normalisée × {f['quantity']} × {f['months']} mois)."),
-        lambda f: (f"Estimated cost {f['estimated_cost']} € excl. VAT for a budget of {f['budget']} € "
-                   f"({f['normalised_price']} € per normalised unit × {f['quantity']} × {f['months']} months)."),
+        lambda f: (
+            f"Coût estimé {f['estimated_cost']} € HT pour un budget de {f['budget']} € HT "
+            f"({f['normalised_price']} € par unité normalisée × {f['quantity']} × {f['months']} mois)."
+        ),
+        lambda f: (
+            f"Estimated cost {f['estimated_cost']} € excl. VAT for a budget of {f['budget']} € "
+            f"({f['normalised_price']} € per normalised unit × {f['quantity']} × {f['months']} months)."
+        ),
     ),
     # Warnings
     "certificate_expires_before_contract_end": (
-        lambda f: (f"Le certificat {f['scheme']} n° {f['reference']} expire le {f['expires_on']}, "
-                   f"avant la fin du contrat ({f['contract_end']})."),
-        lambda f: (f"Certificate {f['scheme']} {f['reference']} expires on {f['expires_on']}, "
-                   f"before the contract ends ({f['contract_end']})."),
+        lambda f: (
+            f"Le certificat {f['scheme']} n° {f['reference']} expire le {f['expires_on']}, "
+            f"avant la fin du contrat ({f['contract_end']})."
+        ),
+        lambda f: (
+            f"Certificate {f['scheme']} {f['reference']} expires on {f['expires_on']}, "
+            f"before the contract ends ({f['contract_end']})."
+        ),
     ),
     # Why not (eligibility failures)
     "offer_not_published": (
@@ -79,23 +103,35 @@ SENTENCES = {
     ),
     "unit": (
         lambda f: f"Unité demandée {_unit(f['required'])}, incompatible avec {_unit(f['offer'])}.",
-        lambda f: f"Unit {_unit(f['required'])} is required, not compatible with {_unit(f['offer'])}.",
+        lambda f: (
+            f"Unit {_unit(f['required'])} is required, not compatible with {_unit(f['offer'])}."
+        ),
     ),
     "minimum_commitment": (
-        lambda f: f"Quantité {f['quantity']} sous l'engagement minimal de l'offre ({f['minimum']}).",
-        lambda f: f"Quantity {f['quantity']} is below the offer's minimum commitment ({f['minimum']}).",
+        lambda f: (
+            f"Quantité {f['quantity']} sous l'engagement minimal de l'offre ({f['minimum']})."
+        ),
+        lambda f: (
+            f"Quantity {f['quantity']} is below the offer's minimum commitment ({f['minimum']})."
+        ),
     ),
     "capacity": (
         lambda f: f"Quantité {f['quantity']} au-delà de la capacité de l'offre ({f['capacity']}).",
         lambda f: f"Quantity {f['quantity']} exceeds the offer's capacity ({f['capacity']}).",
     ),
     "minimum_months": (
-        lambda f: f"Durée de {f.get('months', '?')} mois sous la durée minimale de l'offre ({f.get('minimum', '?')} mois).",
-        lambda f: f"A {f.get('months', '?')}-month term is below the offer's minimum ({f.get('minimum', '?')} months).",
+        lambda f: (
+            f"Durée de {f.get('months', '?')} mois sous la durée minimale de l'offre ({f.get('minimum', '?')} mois)."
+        ),
+        lambda f: (
+            f"A {f.get('months', '?')}-month term is below the offer's minimum ({f.get('minimum', '?')} months)."
+        ),
     ),
     "budget": (
         lambda f: f"Coût estimé {f['estimated_cost']} € HT au-delà du budget ({f['budget']} € HT).",
-        lambda f: f"Estimated cost {f['estimated_cost']} € excl. VAT exceeds the budget ({f['budget']} €).",
+        lambda f: (
+            f"Estimated cost {f['estimated_cost']} € excl. VAT exceeds the budget ({f['budget']} €)."
+        ),
     ),
 }
 

@@ -51,7 +51,9 @@ class AgencyMembership(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=_in("role", MemberRole.choices), name="agency_member_role_valid")
+            models.CheckConstraint(
+                condition=_in("role", MemberRole.choices), name="agency_member_role_valid"
+            )
         ]
 
 
@@ -95,43 +97,63 @@ class Tender(models.Model):
     flags = ArrayField(models.CharField(max_length=20), default=list, blank=True)
     # "" (no constraint), "EU", or an ISO country every data location must be in.
     location_constraint = models.CharField(max_length=2, blank=True)
-    quantity = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    quantity = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
     unit = models.CharField(max_length=20, choices=UNIT_CHOICES)
     duration_months = models.PositiveSmallIntegerField()
-    estimated_value = models.DecimalField(max_digits=14, decimal_places=2, help_text=_("EUR excl. VAT"))
+    estimated_value = models.DecimalField(
+        max_digits=14, decimal_places=2, help_text=_("EUR excl. VAT")
+    )
     procedure = models.CharField(max_length=10, choices=Procedure.choices)
     response_deadline = models.DateTimeField()
     weight_price = models.PositiveSmallIntegerField(default=60)
     weight_technical = models.PositiveSmallIntegerField(default=40)
     weight_other = models.PositiveSmallIntegerField(default=0)
-    status = models.CharField(max_length=20, choices=TenderStatus.choices, default=TenderStatus.DRAFT)
+    status = models.CharField(
+        max_length=20, choices=TenderStatus.choices, default=TenderStatus.DRAFT
+    )
     status_reason = models.CharField(max_length=500, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    matching_state = models.CharField(max_length=10, choices=MatchingState.choices, blank=True, default="")
+    matching_state = models.CharField(
+        max_length=10, choices=MatchingState.choices, blank=True, default=""
+    )
     matching_queued_at = models.DateTimeField(null=True, blank=True)
     matching_started_at = models.DateTimeField(null=True, blank=True)
     matching_finished_at = models.DateTimeField(null=True, blank=True)
     matching_error = models.CharField(max_length=500, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # The locked sourcing file this tender started from (procurement record).
-    sourcing_file = models.ForeignKey("SourcingFile", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="tenders")
+    sourcing_file = models.ForeignKey(
+        "SourcingFile", null=True, blank=True, on_delete=models.PROTECT, related_name="tenders"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=_in("status", TenderStatus.choices), name="tender_status_valid"),
-            models.CheckConstraint(condition=_in("procedure", Procedure.choices), name="tender_procedure_valid"),
-            models.CheckConstraint(condition=_in("matching_state", MatchingState.choices), name="tender_matching_state_valid"),
+            models.CheckConstraint(
+                condition=_in("status", TenderStatus.choices), name="tender_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=_in("procedure", Procedure.choices), name="tender_procedure_valid"
+            ),
+            models.CheckConstraint(
+                condition=_in("matching_state", MatchingState.choices),
+                name="tender_matching_state_valid",
+            ),
             models.CheckConstraint(
                 condition=Exact(F("weight_price") + F("weight_technical") + F("weight_other"), 100),
                 name="tender_weights_sum_100",
             ),
-            models.CheckConstraint(condition=Q(duration_months__gte=1), name="tender_duration_positive"),
+            models.CheckConstraint(
+                condition=Q(duration_months__gte=1), name="tender_duration_positive"
+            ),
             models.CheckConstraint(condition=~Q(level="N4"), name="tender_never_classified"),
         ]
         indexes = [models.Index(fields=["status", "response_deadline"])]
@@ -174,17 +196,23 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["tender", "provider"], name="uniq_invitation")]
+        constraints = [
+            models.UniqueConstraint(fields=["tender", "provider"], name="uniq_invitation")
+        ]
 
 
 class Clarification(models.Model):
     tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="clarifications")
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="+")
-    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     question = models.TextField()
     answer = models.TextField(blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -206,14 +234,20 @@ class TenderResponse(models.Model):
     tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="responses")
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="responses")
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="responses")
-    total_price = models.DecimalField(max_digits=16, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    total_price = models.DecimalField(
+        max_digits=16, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
     technical_answer = models.TextField()
     attachment = models.FileField(upload_to="responses/%Y/%m/", blank=True)
     attachment_sha256 = models.CharField(max_length=64, blank=True)
-    status = models.CharField(max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.SUBMITTED)
+    status = models.CharField(
+        max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.SUBMITTED
+    )
     submitted_at = models.DateTimeField()
     receipt_sha256 = models.CharField(max_length=64)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     technical_score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     other_score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
@@ -221,10 +255,14 @@ class TenderResponse(models.Model):
     class Meta:
         ordering = ["submitted_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=_in("status", ResponseStatus.choices), name="response_status_valid"),
+            models.CheckConstraint(
+                condition=_in("status", ResponseStatus.choices), name="response_status_valid"
+            ),
             # One live response per provider and tender.
             models.UniqueConstraint(
-                fields=["tender", "provider"], condition=Q(status="submitted"), name="uniq_live_response"
+                fields=["tender", "provider"],
+                condition=Q(status="submitted"),
+                name="uniq_live_response",
             ),
             models.CheckConstraint(condition=Q(total_price__gt=0), name="response_price_positive"),
         ]
@@ -238,19 +276,25 @@ class Award(models.Model):
     response = models.OneToOneField(TenderResponse, on_delete=models.PROTECT, related_name="award")
     amount = models.DecimalField(max_digits=16, decimal_places=2)
     awarded_at = models.DateTimeField()
-    awarded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    awarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # No signature before this instant (standstill, R2182-1); null for
     # awards made before standstills existed.
     standstill_ends_at = models.DateTimeField(null=True, blank=True)
     contract_signed_at = models.DateTimeField(null=True, blank=True)
-    contract_signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                           on_delete=models.SET_NULL, related_name="+")
+    contract_signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(contract_signed_at__isnull=True) | Q(standstill_ends_at__isnull=True)
-                                   | Q(contract_signed_at__gte=F("standstill_ends_at")),
-                                   name="award_signed_after_standstill"),
+            models.CheckConstraint(
+                condition=Q(contract_signed_at__isnull=True)
+                | Q(standstill_ends_at__isnull=True)
+                | Q(contract_signed_at__gte=F("standstill_ends_at")),
+                name="award_signed_after_standstill",
+            ),
         ]
 
 
@@ -263,20 +307,27 @@ class WithdrawnAward(models.Model):
 
     award_id = models.BigIntegerField(unique=True)
     tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="withdrawn_awards")
-    response = models.ForeignKey(TenderResponse, on_delete=models.PROTECT, related_name="withdrawn_awards")
+    response = models.ForeignKey(
+        TenderResponse, on_delete=models.PROTECT, related_name="withdrawn_awards"
+    )
     amount = models.DecimalField(max_digits=16, decimal_places=2)
     awarded_at = models.DateTimeField()
-    awarded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    awarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     standstill_ends_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField()
-    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reason = models.CharField(max_length=2000)
 
     class Meta:
         ordering = ["withdrawn_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(withdrawn_at__gte=F("awarded_at")), name="withdrawn_after_award"),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__gte=F("awarded_at")), name="withdrawn_after_award"
+            ),
         ]
 
 
@@ -302,25 +353,37 @@ class Complaint(models.Model):
     text = models.TextField()
     attachment = models.FileField(upload_to="complaints/%Y/%m/", blank=True)
     attachment_sha256 = models.CharField(max_length=64, blank=True)
-    status = models.CharField(max_length=10, choices=ComplaintStatus.choices, default=ComplaintStatus.OPEN)
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(
+        max_length=10, choices=ComplaintStatus.choices, default=ComplaintStatus.OPEN
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     filed_at = models.DateTimeField()
     answer = models.TextField(blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["filed_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=_in("status", ComplaintStatus.choices), name="complaint_status_valid"),
+            models.CheckConstraint(
+                condition=_in("status", ComplaintStatus.choices), name="complaint_status_valid"
+            ),
             # A decided complaint carries the buyer's answer.
-            models.CheckConstraint(condition=Q(status="open") | (~Q(answer="") & Q(answered_at__isnull=False)),
-                                   name="complaint_answered_when_decided"),
+            models.CheckConstraint(
+                condition=Q(status="open") | (~Q(answer="") & Q(answered_at__isnull=False)),
+                name="complaint_answered_when_decided",
+            ),
             # One open complaint per tenderer and award: more arguments go in
             # the same complaint's text, not in a flood of rows.
-            models.UniqueConstraint(fields=["award_ref", "provider"], condition=Q(status="open"),
-                                    name="uniq_open_complaint"),
+            models.UniqueConstraint(
+                fields=["award_ref", "provider"],
+                condition=Q(status="open"),
+                name="uniq_open_complaint",
+            ),
         ]
         indexes = [models.Index(fields=["tender", "status"])]
 
@@ -341,29 +404,42 @@ class Order(models.Model):
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="orders")
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="orders")
     reference = models.CharField(max_length=30, unique=True)
-    quantity = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    quantity = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
     duration_months = models.PositiveSmallIntegerField()
     unit_price = models.DecimalField(max_digits=12, decimal_places=4)
     normalised_price = models.DecimalField(max_digits=18, decimal_places=6)
     total = models.DecimalField(max_digits=16, decimal_places=2)
     level = models.CharField(max_length=2)
     flags = ArrayField(models.CharField(max_length=20), default=list, blank=True)
-    status = models.CharField(max_length=10, choices=OrderStatus.choices, default=OrderStatus.PLACED)
+    status = models.CharField(
+        max_length=10, choices=OrderStatus.choices, default=OrderStatus.PLACED
+    )
     status_reason = models.CharField(max_length=500, blank=True)
-    placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     placed_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # The locked sourcing file this purchase started from (procurement record).
-    sourcing_file = models.ForeignKey("SourcingFile", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="orders")
+    sourcing_file = models.ForeignKey(
+        "SourcingFile", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
 
     class Meta:
         ordering = ["-placed_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=_in("status", OrderStatus.choices), name="order_status_valid"),
+            models.CheckConstraint(
+                condition=_in("status", OrderStatus.choices), name="order_status_valid"
+            ),
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_non_negative"),
-            models.CheckConstraint(condition=Q(duration_months__gte=1), name="order_duration_positive"),
+            models.CheckConstraint(
+                condition=Q(duration_months__gte=1), name="order_duration_positive"
+            ),
         ]
 
 
@@ -380,11 +456,14 @@ class SourcingFile(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="sourcing_files")
     name = models.CharField(max_length=200)
     filters = models.JSONField(default=dict, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     locked_at = models.DateTimeField(null=True, blank=True)
-    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     policy_version = models.PositiveIntegerField(null=True, blank=True)
     snapshot = models.JSONField(null=True, blank=True)
     snapshot_sha256 = models.CharField(max_length=64, blank=True)
@@ -399,8 +478,14 @@ class SourcingFile(models.Model):
         constraints = [
             # Locked means frozen, completely: the time, the snapshot and its digest together.
             models.CheckConstraint(
-                condition=(Q(locked_at__isnull=True, snapshot__isnull=True, snapshot_sha256="")
-                           | Q(locked_at__isnull=False, snapshot__isnull=False, snapshot_sha256__regex=r"^[0-9a-f]{64}$")),
+                condition=(
+                    Q(locked_at__isnull=True, snapshot__isnull=True, snapshot_sha256="")
+                    | Q(
+                        locked_at__isnull=False,
+                        snapshot__isnull=False,
+                        snapshot_sha256__regex=r"^[0-9a-f]{64}$",
+                    )
+                ),
                 name="sourcing_file_lock_complete",
             ),
         ]

@@ -152,7 +152,9 @@ def award_stage(pk: int) -> AwardStage:
 
 
 def award_cancelled_stage(pk: int) -> AwardStage:
-    return AwardStage(f"award-{pk}-cancelled", ("awardUpdate",), "active", True, award_pk=pk, cancelled=True)
+    return AwardStage(
+        f"award-{pk}-cancelled", ("awardUpdate",), "active", True, award_pk=pk, cancelled=True
+    )
 
 
 def stage_for(suffix: str) -> Stage:
@@ -365,8 +367,10 @@ def _tender(
         if tenderers:
             tender["tenderers"] = [_reference(org) for org in tenderers]
         award_period = {"startDate": rfc3339(t.closed_at)}
-        if stage is UNSUCCESSFUL or stage is CONTRACT or (
-            isinstance(stage, AwardStage) and not stage.cancelled
+        if (
+            stage is UNSUCCESSFUL
+            or stage is CONTRACT
+            or (isinstance(stage, AwardStage) and not stage.cancelled)
         ):
             award_period["endDate"] = rfc3339(at)
         tender["awardPeriod"] = award_period
@@ -395,7 +399,9 @@ def _period(t: TenderFacts, start: datetime) -> dict:
     }
 
 
-def _award(t: TenderFacts, ocid: str, award: AwardFacts | WithdrawnAwardFacts, *, cancelled: bool) -> dict:
+def _award(
+    t: TenderFacts, ocid: str, award: AwardFacts | WithdrawnAwardFacts, *, cancelled: bool
+) -> dict:
     data = {
         "id": f"{ocid}-award-{award.pk}",
         "status": "cancelled" if cancelled else "active",
@@ -754,7 +760,9 @@ def _index(*, after: Position | None, before: datetime) -> QuerySet:
         (
             CONTRACT,
             "award__contract_signed_at",
-            base.filter(status=TenderStatus.CONTRACT_SIGNED, award__contract_signed_at__isnull=False),
+            base.filter(
+                status=TenderStatus.CONTRACT_SIGNED, award__contract_signed_at__isnull=False
+            ),
         ),
     )
     award_id = Cast("award__id", CharField())

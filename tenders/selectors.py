@@ -32,15 +32,25 @@ from tenders.models import (
     TenderStatus,
 )
 
-PUBLIC_STATUSES = (TenderStatus.PUBLISHED, TenderStatus.CLOSED, TenderStatus.AWARDED,
-                   TenderStatus.CONTRACT_SIGNED, TenderStatus.UNSUCCESSFUL, TenderStatus.CANCELLED)
+PUBLIC_STATUSES = (
+    TenderStatus.PUBLISHED,
+    TenderStatus.CLOSED,
+    TenderStatus.AWARDED,
+    TenderStatus.CONTRACT_SIGNED,
+    TenderStatus.UNSUCCESSFUL,
+    TenderStatus.CANCELLED,
+)
 SEALED_STATUSES = (TenderStatus.DRAFT, TenderStatus.PUBLISHED)
 
 
 def agency_membership_of(user) -> AgencyMembership | None:
     if not getattr(user, "is_authenticated", False):
         return None
-    return AgencyMembership.objects.select_related("agency__buyer_category").filter(user_id=user.pk).first()
+    return (
+        AgencyMembership.objects.select_related("agency__buyer_category")
+        .filter(user_id=user.pk)
+        .first()
+    )
 
 
 def agency_of(user) -> Agency | None:
@@ -108,8 +118,11 @@ def responses_of_provider(user) -> QuerySet[TenderResponse]:
     provider = catalog_selectors.provider_of(user)
     if provider is None:
         return TenderResponse.objects.none()
-    return (TenderResponse.objects.select_related("tender__agency", "offer")
-            .filter(provider_id=provider.pk).order_by("-submitted_at", "-id"))
+    return (
+        TenderResponse.objects.select_related("tender__agency", "offer")
+        .filter(provider_id=provider.pk)
+        .order_by("-submitted_at", "-id")
+    )
 
 
 def opportunities_of(user) -> QuerySet[Tender]:
@@ -119,15 +132,20 @@ def opportunities_of(user) -> QuerySet[Tender]:
     provider = catalog_selectors.provider_of(user)
     if provider is None:
         return Tender.objects.none()
-    shortlisted = ShortlistEntry.objects.filter(tender_id=OuterRef("pk"), offer__provider_id=provider.pk)
+    shortlisted = ShortlistEntry.objects.filter(
+        tender_id=OuterRef("pk"), offer__provider_id=provider.pk
+    )
     invited = Invitation.objects.filter(tender_id=OuterRef("pk"), provider_id=provider.pk)
-    live = TenderResponse.objects.filter(tender_id=OuterRef("pk"), provider_id=provider.pk,
-                                         status=TenderResponse.Status.SUBMITTED)
-    return (tenders_visible_to(user)
-            .filter(status=TenderStatus.PUBLISHED, response_deadline__gt=timezone.now())
-            .filter(Exists(shortlisted) | Exists(invited))
-            .annotate(responded=Exists(live))
-            .order_by("response_deadline", "pk"))
+    live = TenderResponse.objects.filter(
+        tender_id=OuterRef("pk"), provider_id=provider.pk, status=TenderResponse.Status.SUBMITTED
+    )
+    return (
+        tenders_visible_to(user)
+        .filter(status=TenderStatus.PUBLISHED, response_deadline__gt=timezone.now())
+        .filter(Exists(shortlisted) | Exists(invited))
+        .annotate(responded=Exists(live))
+        .order_by("response_deadline", "pk")
+    )
 
 
 def clarifications_of(tender: Tender) -> QuerySet[Clarification]:
@@ -135,7 +153,11 @@ def clarifications_of(tender: Tender) -> QuerySet[Clarification]:
 
 
 def shortlist_of(tender: Tender) -> QuerySet[ShortlistEntry]:
-    return ShortlistEntry.objects.filter(tender=tender).select_related("offer__provider").order_by("rank")
+    return (
+        ShortlistEntry.objects.filter(tender=tender)
+        .select_related("offer__provider")
+        .order_by("rank")
+    )
 
 
 def orders_visible_to(user) -> QuerySet[Order]:
@@ -159,30 +181,62 @@ def levels_by_code() -> dict[str, SensitivityLevel]:
     return {level.code: level for level in SensitivityLevel.objects.all()}
 
 
-def required_level(*, agency: Agency, level: str, flags: list[str],
-                   levels: dict[str, SensitivityLevel] | None = None) -> SensitivityLevel:
+def required_level(
+    *,
+    agency: Agency,
+    level: str,
+    flags: list[str],
+    levels: dict[str, SensitivityLevel] | None = None,
+) -> SensitivityLevel:
     """The level a need demands: the stated one, raised for health data of
     State bodies (doctrine « cloud au centre »: health data is N2 for them).
     ``levels`` (from ``levels_by_code``) spares a query per tender in lists."""
-    stated = levels[level] if levels and level in levels else SensitivityLevel.objects.get(code=level)
+    stated = (
+        levels[level] if levels and level in levels else SensitivityLevel.objects.get(code=level)
+    )
     floor = agency.buyer_category.health_min_level if "HEALTH" in flags else None
     if floor is not None and floor.rank > stated.rank:
         return floor
     return stated
 
 
-def need_for(*, agency: Agency, level: str, flags: list[str], category: str | None, location: str,
-             unit: str, quantity: Decimal, months: int | None = None,
-             levels: dict[str, SensitivityLevel] | None = None) -> Need:
+def need_for(
+    *,
+    agency: Agency,
+    level: str,
+    flags: list[str],
+    category: str | None,
+    location: str,
+    unit: str,
+    quantity: Decimal,
+    months: int | None = None,
+    levels: dict[str, SensitivityLevel] | None = None,
+) -> Need:
     required = required_level(agency=agency, level=level, flags=flags, levels=levels)
-    return Need(level=required.code, level_rank=required.rank, flags=tuple(sorted(flags)),
-                category=category, location=location, unit=unit, quantity=Decimal(quantity), months=months)
+    return Need(
+        level=required.code,
+        level_rank=required.rank,
+        flags=tuple(sorted(flags)),
+        category=category,
+        location=location,
+        unit=unit,
+        quantity=Decimal(quantity),
+        months=months,
+    )
 
 
 def need_of(tender: Tender, levels: dict[str, SensitivityLevel] | None = None) -> Need:
-    return need_for(agency=tender.agency, level=tender.level, flags=list(tender.flags),
-                    category=tender.category, location=tender.location_constraint,
-                    unit=tender.unit, quantity=tender.quantity, months=tender.duration_months, levels=levels)
+    return need_for(
+        agency=tender.agency,
+        level=tender.level,
+        flags=list(tender.flags),
+        category=tender.category,
+        location=tender.location_constraint,
+        unit=tender.unit,
+        quantity=tender.quantity,
+        months=tender.duration_months,
+        levels=levels,
+    )
 
 
 def offer_snapshot(offer_id: int, *, live: bool = False) -> OfferSnapshot:
@@ -195,7 +249,12 @@ def offer_snapshot(offer_id: int, *, live: bool = False) -> OfferSnapshot:
     if live:
         facts = catalog_selectors.offer_facts([offer_id])
         result = policy.assess(facts[0], catalog_selectors.policy_current(), timezone.localdate())
-        level, rank, flags, checks = result.level or None, result.level_rank, result.flags, result.checks_data()
+        level, rank, flags, checks = (
+            result.level or None,
+            result.level_rank,
+            result.flags,
+            result.checks_data(),
+        )
         if level is None:
             rank = None
     else:
@@ -205,11 +264,19 @@ def offer_snapshot(offer_id: int, *, live: bool = False) -> OfferSnapshot:
         flags = assessment.flags if assessment else []
         checks = assessment.checks if assessment else []
     return OfferSnapshot(
-        id=offer.pk, status=offer.status, provider_active=offer.provider.status == Provider.Status.ACTIVE,
-        category=offer.category, unit=offer.unit, data_countries=tuple(offer.data_countries),
-        minimum_commitment=offer.minimum_commitment, capacity=offer.capacity,
-        level=level, level_rank=rank, flags=tuple(flags),
-        failed_checks=tuple(c for c in checks if not c["passed"]), minimum_months=offer.minimum_months,
+        id=offer.pk,
+        status=offer.status,
+        provider_active=offer.provider.status == Provider.Status.ACTIVE,
+        category=offer.category,
+        unit=offer.unit,
+        data_countries=tuple(offer.data_countries),
+        minimum_commitment=offer.minimum_commitment,
+        capacity=offer.capacity,
+        level=level,
+        level_rank=rank,
+        flags=tuple(flags),
+        failed_checks=tuple(c for c in checks if not c["passed"]),
+        minimum_months=offer.minimum_months,
     )
 
 
@@ -236,10 +303,16 @@ def ranking(responses: list[TenderResponse], tender: Tender) -> list[RankedRespo
     rows = []
     for r in responses:
         price = (lowest / r.total_price * tender.weight_price).quantize(Decimal("0.01"))
-        technical = ((r.technical_score or 0) * tender.weight_technical / 100)
-        other = ((r.other_score or 0) * tender.weight_other / 100)
-        rows.append((r, price, Decimal(technical).quantize(Decimal("0.01")),
-                     Decimal(other).quantize(Decimal("0.01"))))
+        technical = (r.technical_score or 0) * tender.weight_technical / 100
+        other = (r.other_score or 0) * tender.weight_other / 100
+        rows.append(
+            (
+                r,
+                price,
+                Decimal(technical).quantize(Decimal("0.01")),
+                Decimal(other).quantize(Decimal("0.01")),
+            )
+        )
     rows.sort(key=lambda row: (-(row[1] + row[2] + row[3]), row[0].total_price, row[0].pk))
     return [RankedResponse(r, p, t, o, p + t + o, i + 1) for i, (r, p, t, o) in enumerate(rows)]
 
@@ -253,8 +326,12 @@ def offer_why_not(tender: Tender, offer: Offer) -> tuple[list[dict], Decimal | N
     cost = estimated_cost_for(tender, offer)
     if cost is not None and cost > tender.estimated_value:
         # Eligible or not, an offer over the budget is left off the shortlist.
-        failures.append({"rule": "budget", "facts": {"estimated_cost": str(cost),
-                                                     "budget": str(tender.estimated_value)}})
+        failures.append(
+            {
+                "rule": "budget",
+                "facts": {"estimated_cost": str(cost), "budget": str(tender.estimated_value)},
+            }
+        )
     return failures, cost
 
 
@@ -263,9 +340,15 @@ def estimated_cost_for(tender: Tender, offer: Offer) -> Decimal | None:
     quantity × months), or None when their units do not compare."""
     if not units.units_compatible(tender.unit, offer.unit):
         return None
-    quantity = units.quantity_in_unit(quantity=tender.quantity, from_unit=tender.unit, to_unit=offer.unit)
-    return units.estimated_cost(normalised_price=offer.normalised_price, quantity=quantity, unit=offer.unit,
-                                months=tender.duration_months)
+    quantity = units.quantity_in_unit(
+        quantity=tender.quantity, from_unit=tender.unit, to_unit=offer.unit
+    )
+    return units.estimated_cost(
+        normalised_price=offer.normalised_price,
+        quantity=quantity,
+        unit=offer.unit,
+        months=tender.duration_months,
+    )
 
 
 # --------------------------------------------------------------------------
@@ -278,7 +361,9 @@ def sourcing_files_of(user) -> QuerySet[SourcingFile]:
     agency = agency_of(user)
     if agency is None:
         return SourcingFile.objects.none()
-    return SourcingFile.objects.filter(agency_id=agency.pk).select_related("agency", "created_by", "locked_by")
+    return SourcingFile.objects.filter(agency_id=agency.pk).select_related(
+        "agency", "created_by", "locked_by"
+    )
 
 
 def sourcing_results(filters: dict) -> QuerySet[Offer]:
@@ -292,7 +377,9 @@ def sourcing_results(filters: dict) -> QuerySet[Offer]:
     for key in ("min_price", "max_price"):
         if kwargs.get(key) is not None:
             kwargs[key] = Decimal(kwargs[key])
-    qs = catalog_selectors.offers_filter(catalog_selectors.offers_visible_to(AnonymousUser()), **kwargs)
+    qs = catalog_selectors.offers_filter(
+        catalog_selectors.offers_visible_to(AnonymousUser()), **kwargs
+    )
     ordering = filters.get("ordering") or ("price" if not filters.get("q") else "-id")
     return qs.order_by(*ORDERINGS[ordering])
 
@@ -301,16 +388,25 @@ def sourcing_result_state(filters: dict) -> dict[str, dict]:
     """The result as the daily digest compares it: per offer id (a string,
     as JSON keys are), its name, provider and assessed level."""
     rows = sourcing_results(filters).values_list(
-        "pk", "name", "provider__name", "assessment__level", "assessment__level_rank")
-    return {str(pk): {"name": name, "provider": provider, "level": level or "",
-                      "rank": rank if rank is not None else -1}
-            for pk, name, provider, level, rank in rows}
+        "pk", "name", "provider__name", "assessment__level", "assessment__level_rank"
+    )
+    return {
+        str(pk): {
+            "name": name,
+            "provider": provider,
+            "level": level or "",
+            "rank": rank if rank is not None else -1,
+        }
+        for pk, name, provider, level, rank in rows
+    }
 
 
 def sourcing_file_uses(sourcing_file: SourcingFile) -> tuple[list[Tender], list[Order]]:
     """The tenders and direct purchases that started from this file."""
-    return (list(sourcing_file.tenders.order_by("-id")),
-            list(sourcing_file.orders.select_related("offer", "provider").order_by("-id")))
+    return (
+        list(sourcing_file.tenders.order_by("-id")),
+        list(sourcing_file.orders.select_related("offer", "provider").order_by("-id")),
+    )
 
 
 def sourcing_file_verify(sourcing_file: SourcingFile) -> bool:
@@ -335,7 +431,9 @@ def sourcing_snapshot_offers(sourcing_file: SourcingFile) -> list[dict]:
     offers = []
     for offer in (sourcing_file.snapshot or {}).get("offers", []):
         assessment = offer.get("assessment") or {}
-        checks = [{**check, "reason": check_reason(check, lang)} for check in assessment.get("checks", [])]
+        checks = [
+            {**check, "reason": check_reason(check, lang)} for check in assessment.get("checks", [])
+        ]
         offers.append({**offer, "assessment": {**assessment, "checks": checks}})
     return offers
 
@@ -368,22 +466,35 @@ def offers_used_by(offer_ids) -> dict[int, list[dict]]:
         if agency_id not in seen or day < seen[agency_id]["since"]:
             seen[agency_id] = {"name": name, "slug": slug, "since": day}
 
-    awards = Award.objects.filter(response__offer_id__in=ids, tender__status__in=_award_public_statuses())
-    for row in awards.values_list("response__offer_id", "tender__agency_id", "tender__agency__name",
-                                  "tender__agency__slug", "awarded_at"):
+    awards = Award.objects.filter(
+        response__offer_id__in=ids, tender__status__in=_award_public_statuses()
+    )
+    for row in awards.values_list(
+        "response__offer_id",
+        "tender__agency_id",
+        "tender__agency__name",
+        "tender__agency__slug",
+        "awarded_at",
+    ):
         add(*row)
     orders = Order.objects.filter(offer_id__in=ids, status=OrderStatus.ACCEPTED)
-    for row in orders.values_list("offer_id", "agency_id", "agency__name", "agency__slug", "decided_at"):
+    for row in orders.values_list(
+        "offer_id", "agency_id", "agency__name", "agency__slug", "decided_at"
+    ):
         add(*row)
-    return {offer_id: sorted(bodies.values(), key=lambda b: (b["since"], b["name"]))
-            for offer_id, bodies in first.items()}
+    return {
+        offer_id: sorted(bodies.values(), key=lambda b: (b["since"], b["name"]))
+        for offer_id, bodies in first.items()
+    }
 
 
 def offer_usage_count_sql(offer_id_column: str) -> tuple[str, list]:
     """``len(offers_used_by(...)[offer])`` as a correlated SQL subquery on
     ``offer_id_column``: the catalogue list counts the bodies in its page
     query (two index probes per row) instead of reading them."""
-    award, response, tender, order = (m._meta.db_table for m in (Award, TenderResponse, Tender, Order))
+    award, response, tender, order = (
+        m._meta.db_table for m in (Award, TenderResponse, Tender, Order)
+    )
     statuses = _award_public_statuses()
     sql = (
         f"SELECT count(DISTINCT u.agency_id) FROM ("  # noqa: S608 (the models' tables; statuses are parameters)
@@ -437,24 +548,41 @@ def complaints_visible_to(user, tender: Tender) -> QuerySet:
 def decision_notice(user, tender: Tender) -> DecisionNotice:
     from tenders.models import Award, WithdrawnAward
 
-    award = (Award.objects.select_related("response__provider", "response__offer")
-             .filter(tender_id=tender.pk).first())
-    withdrawn = list(WithdrawnAward.objects.filter(tender_id=tender.pk).select_related("response__provider"))
+    award = (
+        Award.objects.select_related("response__provider", "response__offer")
+        .filter(tender_id=tender.pk)
+        .first()
+    )
+    withdrawn = list(
+        WithdrawnAward.objects.filter(tender_id=tender.pk).select_related("response__provider")
+    )
     agency = agency_of(user)
     is_buyer = bool(agency and agency.pk == tender.agency_id) or catalog_selectors.is_operator(user)
     provider = catalog_selectors.provider_of(user)
     ranked: list[RankedResponse] = []
     if not responses_sealed(tender):
-        live = list(TenderResponse.objects.filter(tender=tender, status=TenderResponse.Status.SUBMITTED)
-                    .select_related("provider", "offer"))
+        live = list(
+            TenderResponse.objects.filter(
+                tender=tender, status=TenderResponse.Status.SUBMITTED
+            ).select_related("provider", "offer")
+        )
         ranked = ranking(live, tender)
     own = next((r for r in ranked if provider and r.response.provider_id == provider.pk), None)
     winner = next((r for r in ranked if award and r.response.pk == award.response_id), None)
     return DecisionNotice(
-        tender=tender, award=award, withdrawn=withdrawn, ranking=ranked if is_buyer else [], own=own,
+        tender=tender,
+        award=award,
+        withdrawn=withdrawn,
+        ranking=ranked if is_buyer else [],
+        own=own,
         winner=winner if (is_buyer or own) else None,
         complaints=list(complaints_visible_to(user, tender)),
-        standstill_running=bool(award and award.standstill_ends_at and tender.status == TenderStatus.AWARDED
-                                and timezone.now() < award.standstill_ends_at),
-        is_buyer=is_buyer, is_tenderer=own is not None,
+        standstill_running=bool(
+            award
+            and award.standstill_ends_at
+            and tender.status == TenderStatus.AWARDED
+            and timezone.now() < award.standstill_ends_at
+        ),
+        is_buyer=is_buyer,
+        is_tenderer=own is not None,
     )

@@ -64,9 +64,15 @@ def _require_supplier_documents(provider) -> None:
     exclusion grounds and valid attestations (CCP L2141-1 to L2141-11)."""
     problems = catalog_services.provider_compliance_problems(provider)
     if problems:
-        raise TenderError(_("A valid declaration of the exclusion grounds and valid attestations are required "
-                          "to respond to a tender or accept an order."), code="supplier_documents_required",
-                          http_status=409, fields=problems)
+        raise TenderError(
+            _(
+                "A valid declaration of the exclusion grounds and valid attestations are required "
+                "to respond to a tender or accept an order."
+            ),
+            code="supplier_documents_required",
+            http_status=409,
+            fields=problems,
+        )
 
 
 def _invalid(field: str, message: str) -> TenderError:
@@ -77,12 +83,24 @@ def _conflict(message: str, code: str = "conflict") -> TenderError:
     return TenderError(message, code=code, http_status=409)
 
 
-def _event(action: str, *, actor, obj, organisation: str = "", data: dict | None = None,
-           tender_id: int | None = None) -> None:
+def _event(
+    action: str,
+    *,
+    actor,
+    obj,
+    organisation: str = "",
+    data: dict | None = None,
+    tender_id: int | None = None,
+) -> None:
     signals.tender_event.send(
-        sender=type(obj), action=action, actor=actor if getattr(actor, "pk", None) else None,
-        organisation=organisation, object_type=obj._meta.model_name, object_id=obj.pk,
-        data=data or {}, tender_id=tender_id,
+        sender=type(obj),
+        action=action,
+        actor=actor if getattr(actor, "pk", None) else None,
+        organisation=organisation,
+        object_type=obj._meta.model_name,
+        object_id=obj.pk,
+        data=data or {},
+        tender_id=tender_id,
     )
 
 
@@ -91,8 +109,9 @@ def _event(action: str, *, actor, obj, organisation: str = "", data: dict | None
 
 
 @transaction.atomic
-def agency_create(*, name: str, siret: str, buyer_category: str, slug: str = "",
-                  admin=None) -> Agency:
+def agency_create(
+    *, name: str, siret: str, buyer_category: str, slug: str = "", admin=None
+) -> Agency:
     name = (name or "").strip()
     if not name:
         raise _invalid("name", _("A name is required."))
@@ -104,8 +123,9 @@ def agency_create(*, name: str, siret: str, buyer_category: str, slug: str = "",
         raise _invalid("buyer_category", _("Unknown buyer category."))
     if Agency.objects.filter(siret=siret).exists():
         raise _invalid("siret", _("An agency with this SIRET is already registered."))
-    agency = Agency.objects.create(name=name, siret=siret, buyer_category=category,
-                                   slug=slug or slugify(name)[:80])
+    agency = Agency.objects.create(
+        name=name, siret=siret, buyer_category=category, slug=slug or slugify(name)[:80]
+    )
     if admin is not None:
         agency_member_add(agency=agency, user=admin, role=MemberRole.ADMIN)
     return agency
@@ -113,24 +133,44 @@ def agency_create(*, name: str, siret: str, buyer_category: str, slug: str = "",
 
 def agency_member_add(*, agency: Agency, user, role: str = MemberRole.MEMBER) -> AgencyMembership:
     if role not in MemberRole.values:
-        raise _invalid("role", _("Use one of %(names)s.") % {"names": ', '.join(MemberRole.values)})
+        raise _invalid("role", _("Use one of %(names)s.") % {"names": ", ".join(MemberRole.values)})
     # Asked of the database, not of the user instance (its cached relations
     # may predate a membership added elsewhere).
     if ProviderMembership.objects.filter(user_id=user.pk).exists():
-        raise TenderError(_("A user acts for one organisation: this user is a provider member."),
-                          code="conflict", http_status=409)
+        raise TenderError(
+            _("A user acts for one organisation: this user is a provider member."),
+            code="conflict",
+            http_status=409,
+        )
     if AgencyMembership.objects.filter(user_id=user.pk).exists():
-        raise TenderError(_("A user acts for one organisation: this user already belongs to an agency."),
-                          code="conflict", http_status=409)
+        raise TenderError(
+            _("A user acts for one organisation: this user already belongs to an agency."),
+            code="conflict",
+            http_status=409,
+        )
     return AgencyMembership.objects.create(agency=agency, user=user, role=role)
 
 
 # --------------------------------------------------------------------------
 # Tenders: validation
 
-TENDER_FIELDS = {"title", "description", "category", "cpv_code", "level", "flags",
-                 "location_constraint", "quantity", "unit", "duration_months", "estimated_value",
-                 "response_deadline", "weight_price", "weight_technical", "weight_other"}
+TENDER_FIELDS = {
+    "title",
+    "description",
+    "category",
+    "cpv_code",
+    "level",
+    "flags",
+    "location_constraint",
+    "quantity",
+    "unit",
+    "duration_months",
+    "estimated_value",
+    "response_deadline",
+    "weight_price",
+    "weight_technical",
+    "weight_other",
+}
 # Units a category may be bought in (the quantity must fit the category).
 CATEGORY_MEASURES = {
     ServiceCategory.IAAS_COMPUTE: {"compute", "memory", "instance"},
@@ -175,15 +215,18 @@ def _decimal(field: str, value: Any, *, minimum: Decimal = Decimal("0"), column=
     if not result.is_finite() or result < minimum:
         raise _invalid(field, _("Must be a number of at least %(minimum)s.") % {"minimum": minimum})
     if column is not None and result >= Decimal(10) ** (column.max_digits - column.decimal_places):
-        raise _invalid(field, _("Must be less than %(limit)s.") % {
-            "limit": Decimal(10) ** (column.max_digits - column.decimal_places)})
+        raise _invalid(
+            field,
+            _("Must be less than %(limit)s.")
+            % {"limit": Decimal(10) ** (column.max_digits - column.decimal_places)},
+        )
     return result
 
 
 def _tender_clean(data: dict[str, Any], *, instance: Tender | None) -> dict[str, Any]:
     unknown = set(data) - TENDER_FIELDS
     if unknown:
-        raise TenderError(_("Unknown fields: %(names)s.") % {"names": ', '.join(sorted(unknown))})
+        raise TenderError(_("Unknown fields: %(names)s.") % {"names": ", ".join(sorted(unknown))})
     clean = dict(data)
     if "title" in clean:
         clean["title"] = clean["title"].strip() if isinstance(clean["title"], str) else ""
@@ -192,20 +235,27 @@ def _tender_clean(data: dict[str, Any], *, instance: Tender | None) -> dict[str,
     if "category" in clean and clean["category"] not in ServiceCategory.values:
         raise _invalid("category", _("Unknown category."))
     if "cpv_code" in clean and clean["cpv_code"] not in CLOUD_CPV:
-        raise _invalid("cpv_code", _("Not a CPV code of the cloud list (e.g. 72317000-0 data storage services)."))
+        raise _invalid(
+            "cpv_code",
+            _("Not a CPV code of the cloud list (e.g. 72317000-0 data storage services)."),
+        )
     if "level" in clean:
         level = SensitivityLevel.objects.filter(code=clean["level"]).first()
         if level is None:
             raise _invalid("level", _("Unknown sensitivity level."))
         if not level.grantable:
-            raise _invalid("level", _("Classified data is out of scope: no offer of this window may hold it."))
+            raise _invalid(
+                "level", _("Classified data is out of scope: no offer of this window may hold it.")
+            )
     if "flags" in clean:
         from catalog.models import DataFlag
 
         flags = sorted({str(f).upper() for f in clean["flags"] or []})
         known = set(DataFlag.objects.values_list("code", flat=True))
         if set(flags) - known:
-            raise _invalid("flags", _("Unknown flags; use %(names)s.") % {"names": ', '.join(sorted(known))})
+            raise _invalid(
+                "flags", _("Unknown flags; use %(names)s.") % {"names": ", ".join(sorted(known))}
+            )
         clean["flags"] = flags
     if "location_constraint" in clean:
         loc = (clean["location_constraint"] or "").strip().upper()
@@ -213,19 +263,29 @@ def _tender_clean(data: dict[str, Any], *, instance: Tender | None) -> dict[str,
             from django_countries import countries
 
             if loc not in countries:
-                raise _invalid("location_constraint", _("Use EU, an ISO 3166-1 country code, or nothing."))
+                raise _invalid(
+                    "location_constraint", _("Use EU, an ISO 3166-1 country code, or nothing.")
+                )
         clean["location_constraint"] = loc
     if "quantity" in clean:
-        clean["quantity"] = _decimal("quantity", clean["quantity"], minimum=Decimal("0.01"),
-                                     column=Tender._meta.get_field("quantity"))
+        clean["quantity"] = _decimal(
+            "quantity",
+            clean["quantity"],
+            minimum=Decimal("0.01"),
+            column=Tender._meta.get_field("quantity"),
+        )
     if "unit" in clean and clean["unit"] not in units.UNITS:
         raise _invalid("unit", _("Unknown unit."))
     if "duration_months" in clean:
         if not _whole(clean["duration_months"], 1, 120):
             raise _invalid("duration_months", _("A whole number of months between 1 and 120."))
     if "estimated_value" in clean:
-        clean["estimated_value"] = _decimal("estimated_value", clean["estimated_value"], minimum=Decimal("1"),
-                                            column=Tender._meta.get_field("estimated_value"))
+        clean["estimated_value"] = _decimal(
+            "estimated_value",
+            clean["estimated_value"],
+            minimum=Decimal("1"),
+            column=Tender._meta.get_field("estimated_value"),
+        )
         clean["procedure"] = procedure_for(clean["estimated_value"])
     if "response_deadline" in clean:
         deadline = clean["response_deadline"]
@@ -252,10 +312,22 @@ def _tender_clean(data: dict[str, Any], *, instance: Tender | None) -> dict[str,
 
     weights = [current("weight_price"), current("weight_technical"), current("weight_other")]
     if all(w is not None for w in weights) and sum(weights) != 100:
-        raise _invalid("weight_price", _("Evaluation weights must add up to 100 (they add up to %(value)s).") % {"value": sum(weights)})
+        raise _invalid(
+            "weight_price",
+            _("Evaluation weights must add up to 100 (they add up to %(value)s).")
+            % {"value": sum(weights)},
+        )
     category, unit = current("category"), current("unit")
-    if category and unit and units.UNITS[unit].measure not in CATEGORY_MEASURES.get(category, set()):
-        raise _invalid("unit", _("A %(label)s quantity does not fit the category %(category)s.") % {"label": units.UNITS[unit].label, "category": category})
+    if (
+        category
+        and unit
+        and units.UNITS[unit].measure not in CATEGORY_MEASURES.get(category, set())
+    ):
+        raise _invalid(
+            "unit",
+            _("A %(label)s quantity does not fit the category %(category)s.")
+            % {"label": units.UNITS[unit].label, "category": category},
+        )
     return clean
 
 
@@ -268,8 +340,12 @@ def _next_reference(prefix: str, model) -> str:
     stem = f"{prefix}-{year}-"
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(stem.encode())])
-    last = (model.objects.filter(reference__startswith=stem).order_by("-reference")
-            .values_list("reference", flat=True).first())
+    last = (
+        model.objects.filter(reference__startswith=stem)
+        .order_by("-reference")
+        .values_list("reference", flat=True)
+        .first()
+    )
     number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return f"{stem}{number:05d}"
 
@@ -290,17 +366,23 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-def _tender_transition(tender: Tender, target: str, *, actor, reason: str = "",
-                       data: dict | None = None, **fields: Any) -> Tender:
+def _tender_transition(
+    tender: Tender, target: str, *, actor, reason: str = "", data: dict | None = None, **fields: Any
+) -> Tender:
     """The one place a tender changes status: lock, check the table, record
     the event, save. Raises a 409 TenderError for a move the table forbids."""
     # The tender row only (`of`): locking its agency's row too deadlocked
     # with a tender being created for that agency, which holds the audit
     # lock and checks its foreign key to the agency at commit (make loadtest).
-    locked = Tender.objects.select_for_update(of=("self",)).select_related("agency").get(pk=tender.pk)
+    locked = (
+        Tender.objects.select_for_update(of=("self",)).select_related("agency").get(pk=tender.pk)
+    )
     if target not in TRANSITIONS[locked.status]:
-        raise _conflict(_("A %(status)s tender cannot become %(target)s.") % {"status": TenderStatus(locked.status).label,
-                                                                   "target": TenderStatus(target).label}, code="transition_not_allowed")
+        raise _conflict(
+            _("A %(status)s tender cannot become %(target)s.")
+            % {"status": TenderStatus(locked.status).label, "target": TenderStatus(target).label},
+            code="transition_not_allowed",
+        )
     previous = locked.status
     locked.status = target
     if reason:
@@ -308,33 +390,68 @@ def _tender_transition(tender: Tender, target: str, *, actor, reason: str = "",
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.save()
-    _event(f"tender.{target}", actor=actor, obj=locked, organisation=locked.agency.name,
-           data={"from": previous, "to": target, "reason": reason, **(data or {})}, tender_id=locked.pk)
+    _event(
+        f"tender.{target}",
+        actor=actor,
+        obj=locked,
+        organisation=locked.agency.name,
+        data={"from": previous, "to": target, "reason": reason, **(data or {})},
+        tender_id=locked.pk,
+    )
     return locked
 
 
 @transaction.atomic
-def tender_create(*, agency: Agency, actor, sourcing_file: SourcingFile | None = None, **data: Any) -> Tender:
+def tender_create(
+    *, agency: Agency, actor, sourcing_file: SourcingFile | None = None, **data: Any
+) -> Tender:
     """Create a draft. Started from a locked ``sourcing_file``, the tender
     stays linked to it and takes its filters (category, level, flags,
     location) as defaults."""
-    defaults = {"flags": [], "location_constraint": "", "weight_price": 60, "weight_technical": 40,
-                "weight_other": 0, "description": ""}
+    defaults = {
+        "flags": [],
+        "location_constraint": "",
+        "weight_price": 60,
+        "weight_technical": 40,
+        "weight_other": 0,
+        "description": "",
+    }
     if sourcing_file is not None:
         _sourcing_file_usable(sourcing_file, agency)
         defaults.update(_sourcing_tender_defaults(sourcing_file.filters))
     values = {**defaults, **data}
-    for required in ("title", "category", "cpv_code", "level", "quantity", "unit", "duration_months",
-                     "estimated_value", "response_deadline"):
+    for required in (
+        "title",
+        "category",
+        "cpv_code",
+        "level",
+        "quantity",
+        "unit",
+        "duration_months",
+        "estimated_value",
+        "response_deadline",
+    ):
         if values.get(required) in (None, ""):
             raise _invalid(required, _("This field is required."))
     clean = _tender_clean(values, instance=None)
-    tender = Tender.objects.create(agency=agency, created_by=actor if getattr(actor, "pk", None) else None,
-                                   reference=_next_reference(settings.TENDER_REFERENCE_PREFIX, Tender),
-                                   sourcing_file=sourcing_file, **clean)
-    _event("tender.create", actor=actor, obj=tender, organisation=agency.name, tender_id=tender.pk,
-           data={"reference": tender.reference,
-                 **({"sourcing_file_id": sourcing_file.pk} if sourcing_file is not None else {})})
+    tender = Tender.objects.create(
+        agency=agency,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        reference=_next_reference(settings.TENDER_REFERENCE_PREFIX, Tender),
+        sourcing_file=sourcing_file,
+        **clean,
+    )
+    _event(
+        "tender.create",
+        actor=actor,
+        obj=tender,
+        organisation=agency.name,
+        tender_id=tender.pk,
+        data={
+            "reference": tender.reference,
+            **({"sourcing_file_id": sourcing_file.pk} if sourcing_file is not None else {}),
+        },
+    )
     return tender
 
 
@@ -357,14 +474,24 @@ def tender_publish(*, tender: Tender, actor) -> Tender:
     minimum = timedelta(hours=settings.TENDER_MIN_RESPONSE_HOURS)
     # Locked before the deadline is read: an edit cannot slip in between.
     current = Tender.objects.select_for_update().get(pk=tender.pk)
-    if current.status == TenderStatus.DRAFT and (current.response_deadline <= now
-                                                 or current.response_deadline < now + minimum):
-        raise _invalid("response_deadline",
-                       _("The deadline must be in the future and leave at least %(hours)s hours to respond.") % {"hours": settings.TENDER_MIN_RESPONSE_HOURS})
+    if current.status == TenderStatus.DRAFT and (
+        current.response_deadline <= now or current.response_deadline < now + minimum
+    ):
+        raise _invalid(
+            "response_deadline",
+            _("The deadline must be in the future and leave at least %(hours)s hours to respond.")
+            % {"hours": settings.TENDER_MIN_RESPONSE_HOURS},
+        )
     return _tender_transition(
-        current, TenderStatus.PUBLISHED, actor=actor, published_at=now,
-        matching_state=MatchingState.QUEUED, matching_queued_at=now, matching_started_at=None,
-        matching_finished_at=None, matching_error="",
+        current,
+        TenderStatus.PUBLISHED,
+        actor=actor,
+        published_at=now,
+        matching_state=MatchingState.QUEUED,
+        matching_queued_at=now,
+        matching_started_at=None,
+        matching_finished_at=None,
+        matching_error="",
     )
 
 
@@ -375,8 +502,13 @@ def tender_cancel(*, tender: Tender, actor, reason: str) -> Tender:
     # A published tender past its deadline is closed first, so the history
     # (and the responders) see the close before the cancellation.
     tender = tender_close_if_due(tender=tender)
-    return _tender_transition(tender, TenderStatus.CANCELLED, actor=actor, reason=reason.strip(),
-                              decided_at=timezone.now())
+    return _tender_transition(
+        tender,
+        TenderStatus.CANCELLED,
+        actor=actor,
+        reason=reason.strip(),
+        decided_at=timezone.now(),
+    )
 
 
 def deadline_passed(tender: Tender, now: datetime | None = None) -> bool:
@@ -407,14 +539,18 @@ def tenders_close_due(*, now: datetime | None = None) -> list[int]:
 def _require_closed(tender: Tender) -> Tender:
     tender = tender_close_if_due(tender=tender)
     if tender.status != TenderStatus.CLOSED:
-        raise _conflict(_("Responses are evaluated once the tender is closed; it is %(status)s.") % {"status": TenderStatus(tender.status).label},
-                        code="not_closed")
+        raise _conflict(
+            _("Responses are evaluated once the tender is closed; it is %(status)s.")
+            % {"status": TenderStatus(tender.status).label},
+            code="not_closed",
+        )
     return tender
 
 
 @transaction.atomic
-def response_score(*, response: TenderResponse, actor, technical_score: Any = None,
-                   other_score: Any = None) -> TenderResponse:
+def response_score(
+    *, response: TenderResponse, actor, technical_score: Any = None, other_score: Any = None
+) -> TenderResponse:
     _require_closed(response.tender)
     locked = TenderResponse.objects.select_for_update().get(pk=response.pk)
     if locked.status != TenderResponse.Status.SUBMITTED:
@@ -440,19 +576,43 @@ def tender_award(*, tender: Tender, actor, response: TenderResponse) -> Award:
     # The transition locks the tender row: a second, concurrent award waits
     # here, then finds the tender AWARDED and gets a 409. The unique
     # constraint on Award.tender is the last line of defence.
-    locked = _tender_transition(tender, TenderStatus.AWARDED, actor=actor, decided_at=now,
-                                data={"response_id": response.pk, "provider_id": response.provider_id,
-                                      "amount": str(response.total_price)})
+    locked = _tender_transition(
+        tender,
+        TenderStatus.AWARDED,
+        actor=actor,
+        decided_at=now,
+        data={
+            "response_id": response.pk,
+            "provider_id": response.provider_id,
+            "amount": str(response.total_price),
+        },
+    )
     try:
         with transaction.atomic():
-            award = Award.objects.create(tender=locked, response=response, amount=response.total_price,
-                                         awarded_at=now, awarded_by=actor if getattr(actor, "pk", None) else None,
-                                         standstill_ends_at=now + timedelta(days=settings.STANDSTILL_DAYS))
+            award = Award.objects.create(
+                tender=locked,
+                response=response,
+                amount=response.total_price,
+                awarded_at=now,
+                awarded_by=actor if getattr(actor, "pk", None) else None,
+                standstill_ends_at=now + timedelta(days=settings.STANDSTILL_DAYS),
+            )
     except IntegrityError:
-        raise _conflict(_("This tender has already been awarded."), code="already_awarded") from None
-    _event("award.create", actor=actor, obj=award, organisation=locked.agency.name, tender_id=locked.pk,
-           data={"response_id": response.pk, "provider_id": response.provider_id,
-                 "amount": str(award.amount)})
+        raise _conflict(
+            _("This tender has already been awarded."), code="already_awarded"
+        ) from None
+    _event(
+        "award.create",
+        actor=actor,
+        obj=award,
+        organisation=locked.agency.name,
+        tender_id=locked.pk,
+        data={
+            "response_id": response.pk,
+            "provider_id": response.provider_id,
+            "amount": str(award.amount),
+        },
+    )
     return award
 
 
@@ -461,8 +621,13 @@ def tender_declare_unsuccessful(*, tender: Tender, actor, reason: str) -> Tender
     if not (reason or "").strip():
         raise _invalid("reason", _("A reason is required."))
     _require_closed(tender)
-    return _tender_transition(tender, TenderStatus.UNSUCCESSFUL, actor=actor, reason=reason.strip(),
-                              decided_at=timezone.now())
+    return _tender_transition(
+        tender,
+        TenderStatus.UNSUCCESSFUL,
+        actor=actor,
+        reason=reason.strip(),
+        decided_at=timezone.now(),
+    )
 
 
 # --------------------------------------------------------------------------
@@ -532,8 +697,10 @@ def shortlist_store(*, tender_id: int, rows: list[dict]) -> list[int]:
     # shortlist's reasons in Python.
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE tender_id = %b AND NOT (offer_id = ANY(%b::bigint[]))",  # noqa: S608
-                       [tender_id, list(wanted)])
+        cursor.execute(
+            f"DELETE FROM {table} WHERE tender_id = %b AND NOT (offer_id = ANY(%b::bigint[]))",  # noqa: S608
+            [tender_id, list(wanted)],
+        )
         if wanted:
             values = list(wanted.values())
             cursor.execute(
@@ -543,21 +710,31 @@ def shortlist_store(*, tender_id: int, rows: list[dict]) -> list[int]:
                     FROM unnest(%b::bigint[], %b::int[], %b::numeric[], %b::numeric[], %b::text[], %b::text[])
                          AS t(o, r, s, c, re, w)
                     {_SHORTLIST_UPSERT}""",  # noqa: S608
-                [tender_id, timezone.now(), list(wanted), [row["rank"] for row in values],
-                 [row["score"] for row in values], [row["estimated_cost"] for row in values],
-                 [json.dumps(row["reasons"]) for row in values], [json.dumps(row["warnings"]) for row in values]],
+                [
+                    tender_id,
+                    timezone.now(),
+                    list(wanted),
+                    [row["rank"] for row in values],
+                    [row["score"] for row in values],
+                    [row["estimated_cost"] for row in values],
+                    [json.dumps(row["reasons"]) for row in values],
+                    [json.dumps(row["warnings"]) for row in values],
+                ],
             )
     providers = set(Offer.objects.filter(pk__in=list(wanted)).values_list("provider_id", flat=True))
     already = set(tender.invitations.values_list("provider_id", flat=True))
     new = sorted(providers - already)
     from tenders.models import Invitation
 
-    Invitation.objects.bulk_create([Invitation(tender=tender, provider_id=pk) for pk in new],
-                                   ignore_conflicts=True)
+    Invitation.objects.bulk_create(
+        [Invitation(tender=tender, provider_id=pk) for pk in new], ignore_conflicts=True
+    )
     return new
 
 
-def shortlist_replace(*, tender: Tender, select: tuple[str, list], finish: bool = False) -> tuple[int, list[int]]:
+def shortlist_replace(
+    *, tender: Tender, select: tuple[str, list], finish: bool = False
+) -> tuple[int, list[int]]:
     """``shortlist_store`` for a shortlist computed in the database:
     ``select`` (SQL and parameters for Django's cursor) gives ``offer_id``,
     ``provider_id``, ``rank``, ``score``, ``estimated_cost``, ``reasons``,
@@ -601,7 +778,18 @@ def shortlist_replace(*, tender: Tender, select: tuple[str, list], finish: bool 
                                                         matching_error = ''
                     WHERE id = %s AND %s)
                 SELECT (SELECT count(*) FROM scored), array(SELECT provider_id FROM invited ORDER BY 1)""",  # noqa: S608
-            [*params, tender.pk, tender.pk, now, tender.pk, now, MatchingState.DONE, now, tender.pk, finish],
+            [
+                *params,
+                tender.pk,
+                tender.pk,
+                now,
+                tender.pk,
+                now,
+                MatchingState.DONE,
+                now,
+                tender.pk,
+                finish,
+            ],
         )
         count, invited = cursor.fetchone()
     return count, list(invited)
@@ -618,9 +806,15 @@ def clarification_ask(*, tender: Tender, provider, actor, question: str) -> Clar
         raise _invalid("question", _("A question is required."))
     tender = tender_close_if_due(tender=tender)
     if tender.status != TenderStatus.PUBLISHED:
-        raise _conflict(_("Questions are asked while the tender is published."), code="not_published")
-    item = Clarification.objects.create(tender=tender, provider=provider, asked_by=actor, question=question)
-    _event("clarification.ask", actor=actor, obj=item, organisation=provider.name, tender_id=tender.pk)
+        raise _conflict(
+            _("Questions are asked while the tender is published."), code="not_published"
+        )
+    item = Clarification.objects.create(
+        tender=tender, provider=provider, asked_by=actor, question=question
+    )
+    _event(
+        "clarification.ask", actor=actor, obj=item, organisation=provider.name, tender_id=tender.pk
+    )
     return item
 
 
@@ -629,15 +823,24 @@ def clarification_answer(*, clarification: Clarification, actor, answer: str) ->
     answer = (answer or "").strip()
     if not answer:
         raise _invalid("answer", _("An answer is required."))
-    item = Clarification.objects.select_for_update().select_related("tender__agency").get(pk=clarification.pk)
+    item = (
+        Clarification.objects.select_for_update()
+        .select_related("tender__agency")
+        .get(pk=clarification.pk)
+    )
     if item.tender.status not in (TenderStatus.PUBLISHED, TenderStatus.CLOSED):
         raise _conflict(_("This tender no longer takes clarifications."))
     item.answer = answer
     item.answered_at = timezone.now()
     item.answered_by = actor
     item.save()
-    _event("clarification.answer", actor=actor, obj=item, organisation=item.tender.agency.name,
-           tender_id=item.tender_id)
+    _event(
+        "clarification.answer",
+        actor=actor,
+        obj=item,
+        organisation=item.tender.agency.name,
+        tender_id=item.tender_id,
+    )
     return item
 
 
@@ -645,16 +848,32 @@ def clarification_answer(*, clarification: Clarification, actor, answer: str) ->
 # Sealed responses
 
 
-def receipt_digest(*, tender: Tender, provider_id: int, offer_id: int, total_price: Decimal,
-                   technical_answer: str, attachment_sha256: str, submitted_at: datetime) -> str:
+def receipt_digest(
+    *,
+    tender: Tender,
+    provider_id: int,
+    offer_id: int,
+    total_price: Decimal,
+    technical_answer: str,
+    attachment_sha256: str,
+    submitted_at: datetime,
+) -> str:
     """SHA-256 of the canonical content: sorted-key JSON, prices as
     strings, time in UTC ISO 8601. The provider can recompute it."""
-    canonical = json.dumps({
-        "tender": tender.reference, "provider": provider_id, "offer": offer_id,
-        "total_price": str(Decimal(total_price).quantize(CENT)),
-        "technical_answer": technical_answer, "attachment_sha256": attachment_sha256,
-        "submitted_at": submitted_at.astimezone(UTC).isoformat(),
-    }, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    canonical = json.dumps(
+        {
+            "tender": tender.reference,
+            "provider": provider_id,
+            "offer": offer_id,
+            "total_price": str(Decimal(total_price).quantize(CENT)),
+            "technical_answer": technical_answer,
+            "attachment_sha256": attachment_sha256,
+            "submitted_at": submitted_at.astimezone(UTC).isoformat(),
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -667,14 +886,25 @@ def _open_for_responses(tender: Tender) -> Tender:
     if locked.status in (TenderStatus.PUBLISHED, TenderStatus.CLOSED) and deadline_passed(locked):
         raise _conflict(_("The response deadline has passed."), code="deadline_passed")
     if locked.status != TenderStatus.PUBLISHED:
-        raise _conflict(_("The tender is %(status)s: no response can be submitted, replaced or withdrawn.") % {"status": TenderStatus(locked.status).label},
-                        code="not_published")
+        raise _conflict(
+            _("The tender is %(status)s: no response can be submitted, replaced or withdrawn.")
+            % {"status": TenderStatus(locked.status).label},
+            code="not_published",
+        )
     return locked
 
 
 @transaction.atomic
-def response_submit(*, tender: Tender, provider, actor, offer: Offer, total_price: Any,
-                    technical_answer: str, attachment=None) -> TenderResponse:
+def response_submit(
+    *,
+    tender: Tender,
+    provider,
+    actor,
+    offer: Offer,
+    total_price: Any,
+    technical_answer: str,
+    attachment=None,
+) -> TenderResponse:
     locked = _open_for_responses(tender)
     if offer.provider_id != provider.pk:
         raise _invalid("offer", _("Respond with one of your own offers."))
@@ -682,10 +912,17 @@ def response_submit(*, tender: Tender, provider, actor, offer: Offer, total_pric
     need = selectors.need_of(locked)
     failed = eligibility.failures(need, selectors.offer_snapshot(offer.pk, live=True))
     if failed:
-        raise TenderError(_("This offer is not eligible for this tender now."), code="not_eligible",
-                          fields={"offer": [f["rule"] for f in failed]})
-    price = _decimal("total_price", total_price, minimum=Decimal("0.01"),
-                     column=TenderResponse._meta.get_field("total_price"))
+        raise TenderError(
+            _("This offer is not eligible for this tender now."),
+            code="not_eligible",
+            fields={"offer": [f["rule"] for f in failed]},
+        )
+    price = _decimal(
+        "total_price",
+        total_price,
+        minimum=Decimal("0.01"),
+        column=TenderResponse._meta.get_field("total_price"),
+    )
     if price != price.quantize(CENT):
         raise _invalid("total_price", _("A price in euros and cents (two decimals at most)."))
     # In cents from here on: the receipt, the audit and the stored row agree.
@@ -712,17 +949,32 @@ def response_submit(*, tender: Tender, provider, actor, offer: Offer, total_pric
     # before the deadline must not be stamped (and accepted) after it.
     if deadline_passed(locked, now):
         raise _conflict(_("The response deadline has passed."), code="deadline_passed")
-    replaced = list(TenderResponse.objects.select_for_update().filter(
-        tender=locked, provider=provider, status=TenderResponse.Status.SUBMITTED))
+    replaced = list(
+        TenderResponse.objects.select_for_update().filter(
+            tender=locked, provider=provider, status=TenderResponse.Status.SUBMITTED
+        )
+    )
     for old in replaced:
         old.status = TenderResponse.Status.REPLACED
         old.save(update_fields=["status"])
     response = TenderResponse(
-        tender=locked, provider=provider, offer=offer, total_price=price, technical_answer=answer,
-        attachment_sha256=digest, submitted_at=now, submitted_by=actor,
-        receipt_sha256=receipt_digest(tender=locked, provider_id=provider.pk, offer_id=offer.pk,
-                                      total_price=price, technical_answer=answer,
-                                      attachment_sha256=digest, submitted_at=now),
+        tender=locked,
+        provider=provider,
+        offer=offer,
+        total_price=price,
+        technical_answer=answer,
+        attachment_sha256=digest,
+        submitted_at=now,
+        submitted_by=actor,
+        receipt_sha256=receipt_digest(
+            tender=locked,
+            provider_id=provider.pk,
+            offer_id=offer.pk,
+            total_price=price,
+            technical_answer=answer,
+            attachment_sha256=digest,
+            submitted_at=now,
+        ),
     )
     if attachment:
         # Stored under a random name: the uploaded name would make the file
@@ -731,9 +983,18 @@ def response_submit(*, tender: Tender, provider, actor, offer: Offer, total_pric
         response.attachment = attachment
     response.save()
     # The audit records the receipt, never the content.
-    _event("response.submit", actor=actor, obj=response, organisation=provider.name, tender_id=locked.pk,
-           data={"receipt_sha256": response.receipt_sha256, "submitted_at": now.isoformat(),
-                 "replaces": [r.pk for r in replaced]})
+    _event(
+        "response.submit",
+        actor=actor,
+        obj=response,
+        organisation=provider.name,
+        tender_id=locked.pk,
+        data={
+            "receipt_sha256": response.receipt_sha256,
+            "submitted_at": now.isoformat(),
+            "replaces": [r.pk for r in replaced],
+        },
+    )
     return response
 
 
@@ -746,8 +1007,14 @@ def response_withdraw(*, response: TenderResponse, actor) -> TenderResponse:
     locked.status = TenderResponse.Status.WITHDRAWN
     locked.withdrawn_at = timezone.now()
     locked.save(update_fields=["status", "withdrawn_at"])
-    _event("response.withdraw", actor=actor, obj=locked, organisation=locked.provider.name,
-           tender_id=locked.tender_id, data={"receipt_sha256": locked.receipt_sha256})
+    _event(
+        "response.withdraw",
+        actor=actor,
+        obj=locked,
+        organisation=locked.provider.name,
+        tender_id=locked.tender_id,
+        data={"receipt_sha256": locked.receipt_sha256},
+    )
     return locked
 
 
@@ -762,26 +1029,44 @@ ORDER_TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-def _order_transition(order: Order, target: str, *, actor, organisation: str, reason: str = "") -> Order:
+def _order_transition(
+    order: Order, target: str, *, actor, organisation: str, reason: str = ""
+) -> Order:
     locked = Order.objects.select_for_update().get(pk=order.pk)
     if target not in ORDER_TRANSITIONS[locked.status]:
-        raise _conflict(_("A %(status)s order cannot become %(target)s.") % {"status": OrderStatus(locked.status).label,
-                                                                  "target": OrderStatus(target).label}, code="transition_not_allowed")
+        raise _conflict(
+            _("A %(status)s order cannot become %(target)s.")
+            % {"status": OrderStatus(locked.status).label, "target": OrderStatus(target).label},
+            code="transition_not_allowed",
+        )
     previous = locked.status
     locked.status = target
     locked.status_reason = reason
     locked.decided_at = timezone.now()
     locked.decided_by = actor if getattr(actor, "pk", None) else None
     locked.save()
-    _event(f"order.{target}", actor=actor, obj=locked, organisation=organisation,
-           data={"from": previous, "to": target, "reason": reason})
+    _event(
+        f"order.{target}",
+        actor=actor,
+        obj=locked,
+        organisation=organisation,
+        data={"from": previous, "to": target, "reason": reason},
+    )
     return locked
 
 
 @transaction.atomic
-def order_place(*, agency: Agency, actor, offer: Offer, quantity: Any, duration_months: int,
-                level: str = "N0", flags: list[str] | None = None,
-                sourcing_file: SourcingFile | None = None) -> Order:
+def order_place(
+    *,
+    agency: Agency,
+    actor,
+    offer: Offer,
+    quantity: Any,
+    duration_months: int,
+    level: str = "N0",
+    flags: list[str] | None = None,
+    sourcing_file: SourcingFile | None = None,
+) -> Order:
     """Order an eligible catalogue offer directly, below the threshold; the
     eligibility is re-checked now, against the stated sensitivity. Started
     from a locked ``sourcing_file``, the offer must be one of its frozen
@@ -790,59 +1075,119 @@ def order_place(*, agency: Agency, actor, offer: Offer, quantity: Any, duration_
         _sourcing_file_usable(sourcing_file, agency)
         if offer.pk not in sourcing_file_offer_ids(sourcing_file):
             raise _invalid("offer", _("This offer is not in the sourcing file's locked result."))
-    quantity = _decimal("quantity", quantity, minimum=Decimal("0.01"), column=Order._meta.get_field("quantity"))
+    quantity = _decimal(
+        "quantity", quantity, minimum=Decimal("0.01"), column=Order._meta.get_field("quantity")
+    )
     if not _whole(duration_months, 1, 120):
         raise _invalid("duration_months", _("A whole number of months between 1 and 120."))
     clean = _tender_clean({"level": level, "flags": flags or []}, instance=None)
     offer = Offer.objects.select_related("provider").get(pk=offer.pk)
-    need = selectors.need_for(agency=agency, level=clean["level"], flags=clean["flags"], category=None,
-                              location="", unit=offer.unit, quantity=quantity, months=duration_months)
+    need = selectors.need_for(
+        agency=agency,
+        level=clean["level"],
+        flags=clean["flags"],
+        category=None,
+        location="",
+        unit=offer.unit,
+        quantity=quantity,
+        months=duration_months,
+    )
     failed = eligibility.failures(need, selectors.offer_snapshot(offer.pk, live=True))
     if failed:
-        raise TenderError(_("This offer is not eligible for this order."), code="not_eligible",
-                          fields={"offer": [f["rule"] for f in failed]})
-    total = units.estimated_cost(normalised_price=offer.normalised_price, quantity=quantity,
-                                 unit=offer.unit, months=duration_months)
-    if total >= settings.DIRECT_PURCHASE_THRESHOLD:
-        raise _invalid("quantity", _("A direct purchase stays below %(threshold)s € excl. VAT (this one is %(total)s €): publish a tender instead.") % {"threshold": settings.DIRECT_PURCHASE_THRESHOLD, "total": total})
-    order = Order.objects.create(
-        agency=agency, offer=offer, provider=offer.provider, quantity=quantity,
-        duration_months=duration_months, unit_price=offer.unit_price, normalised_price=offer.normalised_price,
-        total=total, level=clean["level"], flags=clean["flags"],
-        placed_by=actor if getattr(actor, "pk", None) else None,
-        reference=_next_reference("CMD", Order), sourcing_file=sourcing_file,
+        raise TenderError(
+            _("This offer is not eligible for this order."),
+            code="not_eligible",
+            fields={"offer": [f["rule"] for f in failed]},
+        )
+    total = units.estimated_cost(
+        normalised_price=offer.normalised_price,
+        quantity=quantity,
+        unit=offer.unit,
+        months=duration_months,
     )
-    _event("order.place", actor=actor, obj=order, organisation=agency.name,
-           data={"offer_id": offer.pk, "total": str(total),
-                 **({"sourcing_file_id": sourcing_file.pk} if sourcing_file is not None else {})})
+    if total >= settings.DIRECT_PURCHASE_THRESHOLD:
+        raise _invalid(
+            "quantity",
+            _(
+                "A direct purchase stays below %(threshold)s € excl. VAT (this one is %(total)s €): publish a tender instead."
+            )
+            % {"threshold": settings.DIRECT_PURCHASE_THRESHOLD, "total": total},
+        )
+    order = Order.objects.create(
+        agency=agency,
+        offer=offer,
+        provider=offer.provider,
+        quantity=quantity,
+        duration_months=duration_months,
+        unit_price=offer.unit_price,
+        normalised_price=offer.normalised_price,
+        total=total,
+        level=clean["level"],
+        flags=clean["flags"],
+        placed_by=actor if getattr(actor, "pk", None) else None,
+        reference=_next_reference("CMD", Order),
+        sourcing_file=sourcing_file,
+    )
+    _event(
+        "order.place",
+        actor=actor,
+        obj=order,
+        organisation=agency.name,
+        data={
+            "offer_id": offer.pk,
+            "total": str(total),
+            **({"sourcing_file_id": sourcing_file.pk} if sourcing_file is not None else {}),
+        },
+    )
     return order
 
 
 @transaction.atomic
 def order_accept(*, order: Order, actor) -> Order:
     _require_supplier_documents(order.provider)
-    return _order_transition(order, OrderStatus.ACCEPTED, actor=actor, organisation=order.provider.name)
+    return _order_transition(
+        order, OrderStatus.ACCEPTED, actor=actor, organisation=order.provider.name
+    )
 
 
 @transaction.atomic
 def order_decline(*, order: Order, actor, reason: str) -> Order:
     if not (reason or "").strip():
         raise _invalid("reason", _("A reason is required to decline an order."))
-    return _order_transition(order, OrderStatus.DECLINED, actor=actor, organisation=order.provider.name,
-                             reason=reason.strip())
+    return _order_transition(
+        order,
+        OrderStatus.DECLINED,
+        actor=actor,
+        organisation=order.provider.name,
+        reason=reason.strip(),
+    )
 
 
 @transaction.atomic
 def order_cancel(*, order: Order, actor, reason: str = "") -> Order:
-    return _order_transition(order, OrderStatus.CANCELLED, actor=actor, organisation=order.agency.name,
-                             reason=(reason or "").strip())
+    return _order_transition(
+        order,
+        OrderStatus.CANCELLED,
+        actor=actor,
+        organisation=order.agency.name,
+        reason=(reason or "").strip(),
+    )
 
 
 # --------------------------------------------------------------------------
 # Sourcing files: saved catalogue searches, locked into a procurement record
 
-SOURCING_FILTER_KEYS = ("level", "flags", "category", "location", "certification", "min_price", "max_price",
-                        "q", "ordering")
+SOURCING_FILTER_KEYS = (
+    "level",
+    "flags",
+    "category",
+    "location",
+    "certification",
+    "min_price",
+    "max_price",
+    "q",
+    "ordering",
+)
 SNAPSHOT_FORMAT = 1
 
 
@@ -867,8 +1212,10 @@ def sourcing_filters_clean(raw) -> dict[str, Any]:
             data[key] = value
     parsed = OfferFilter(data=data)
     if not parsed.is_valid():
-        fields = {key: [str(e) for e in (errors if isinstance(errors, list) else [errors])]
-                  for key, errors in parsed.errors.items()}
+        fields = {
+            key: [str(e) for e in (errors if isinstance(errors, list) else [errors])]
+            for key, errors in parsed.errors.items()
+        }
         raise TenderError(_("Invalid search filters."), fields=fields)
     clean: dict[str, Any] = {}
     for key, value in parsed.validated_data.items():
@@ -899,22 +1246,45 @@ def _offer_record(offer: Offer) -> dict[str, Any]:
     the policy version) that made it eligible."""
     assessment = getattr(offer, "assessment", None)
     return {
-        "id": offer.pk, "name": offer.name, "category": offer.category, "cpv_code": offer.cpv_code,
-        "provider": {"id": offer.provider_id, "name": offer.provider.name, "siren": offer.provider.siren},
-        "unit": offer.unit, "unit_price": str(offer.unit_price), "price_is_illustrative": offer.price_is_illustrative,
-        "normalised_price": str(offer.normalised_price), "normalised_unit": offer.normalised_unit,
-        "minimum_commitment": str(offer.minimum_commitment), "minimum_months": offer.minimum_months,
+        "id": offer.pk,
+        "name": offer.name,
+        "category": offer.category,
+        "cpv_code": offer.cpv_code,
+        "provider": {
+            "id": offer.provider_id,
+            "name": offer.provider.name,
+            "siren": offer.provider.siren,
+        },
+        "unit": offer.unit,
+        "unit_price": str(offer.unit_price),
+        "price_is_illustrative": offer.price_is_illustrative,
+        "normalised_price": str(offer.normalised_price),
+        "normalised_unit": offer.normalised_unit,
+        "minimum_commitment": str(offer.minimum_commitment),
+        "minimum_months": offer.minimum_months,
         "sla_pct": str(offer.sla_pct) if offer.sla_pct is not None else None,
         "locations": offer.location_map(),
         "certifications": [
-            {"scheme": c.scheme.code, "version": c.scheme_version, "reference": c.reference, "status": c.status,
-             "verification": c.verification, "expires_on": c.expires_on.isoformat() if c.expires_on else None}
+            {
+                "scheme": c.scheme.code,
+                "version": c.scheme_version,
+                "reference": c.reference,
+                "status": c.status,
+                "verification": c.verification,
+                "expires_on": c.expires_on.isoformat() if c.expires_on else None,
+            }
             for c in offer.certifications.all()
         ],
-        "assessment": None if assessment is None else {
-            "level": assessment.level, "level_rank": assessment.level_rank, "flags": sorted(assessment.flags),
-            "policy_version": assessment.policy_version, "assessed_at": assessment.assessed_at.astimezone(UTC).isoformat(),
-            "checks": assessment.checks, "relied_certificates": assessment.relied_certificates,
+        "assessment": None
+        if assessment is None
+        else {
+            "level": assessment.level,
+            "level_rank": assessment.level_rank,
+            "flags": sorted(assessment.flags),
+            "policy_version": assessment.policy_version,
+            "assessed_at": assessment.assessed_at.astimezone(UTC).isoformat(),
+            "checks": assessment.checks,
+            "relied_certificates": assessment.relied_certificates,
         },
     }
 
@@ -924,7 +1294,10 @@ def _sourcing_file_usable(sourcing_file: SourcingFile, agency: Agency) -> None:
     if sourcing_file.agency_id != agency.pk:
         raise _invalid("sourcing_file", _("Unknown sourcing file."))
     if not sourcing_file.is_locked:
-        raise _invalid("sourcing_file", _("Lock the sourcing file before starting a purchase or a tender from it."))
+        raise _invalid(
+            "sourcing_file",
+            _("Lock the sourcing file before starting a purchase or a tender from it."),
+        )
 
 
 def _sourcing_tender_defaults(filters: dict) -> dict[str, Any]:
@@ -953,21 +1326,39 @@ def sourcing_file_save(*, agency: Agency, actor, name: str, filters) -> Sourcing
         raise _invalid("name", _("200 characters at most."))
     clean = sourcing_filters_clean(filters or {})
     item = SourcingFile.objects.create(
-        agency=agency, name=name, filters=clean, created_by=actor if getattr(actor, "pk", None) else None,
+        agency=agency,
+        name=name,
+        filters=clean,
+        created_by=actor if getattr(actor, "pk", None) else None,
         digest_state={"offers": selectors.sourcing_result_state(clean)},
     )
-    _event("sourcing_file.create", actor=actor, obj=item, organisation=agency.name,
-           data={"name": name, "filters": clean})
+    _event(
+        "sourcing_file.create",
+        actor=actor,
+        obj=item,
+        organisation=agency.name,
+        data={"name": name, "filters": clean},
+    )
     return item
 
 
 @transaction.atomic
 def sourcing_file_delete(*, sourcing_file: SourcingFile, actor) -> None:
-    locked = SourcingFile.objects.select_for_update().select_related("agency").get(pk=sourcing_file.pk)
+    locked = (
+        SourcingFile.objects.select_for_update().select_related("agency").get(pk=sourcing_file.pk)
+    )
     if locked.is_locked:
-        raise _conflict(_("A locked sourcing file is a procurement record: it cannot be deleted."), code="locked")
-    _event("sourcing_file.delete", actor=actor, obj=locked, organisation=locked.agency.name,
-           data={"name": locked.name})
+        raise _conflict(
+            _("A locked sourcing file is a procurement record: it cannot be deleted."),
+            code="locked",
+        )
+    _event(
+        "sourcing_file.delete",
+        actor=actor,
+        obj=locked,
+        organisation=locked.agency.name,
+        data={"name": locked.name},
+    )
     locked.delete()
 
 
@@ -980,38 +1371,68 @@ def sourcing_file_lock(*, sourcing_file: SourcingFile, actor) -> SourcingFile:
     refuses any other write path)."""
     from catalog import selectors as catalog_selectors
 
-    locked = SourcingFile.objects.select_for_update().select_related("agency").get(pk=sourcing_file.pk)
+    locked = (
+        SourcingFile.objects.select_for_update().select_related("agency").get(pk=sourcing_file.pk)
+    )
     if locked.is_locked:
         raise _conflict(_("This sourcing file is already locked."), code="locked")
     now = timezone.now()
     version = catalog_selectors.policy_version_current()
     offers = [_offer_record(offer) for offer in selectors.sourcing_results(locked.filters)]
     # Through JSON once, so that what is stored is exactly what is hashed.
-    document = json.loads(json.dumps({
-        "format": SNAPSHOT_FORMAT,
-        "file": {"id": locked.pk, "name": locked.name,
-                 "agency": {"id": locked.agency_id, "name": locked.agency.name, "siret": locked.agency.siret}},
-        "filters": locked.filters, "locked_at": now.astimezone(UTC).isoformat(), "policy_version": version,
-        "offers": offers,
-    }, default=str))
+    document = json.loads(
+        json.dumps(
+            {
+                "format": SNAPSHOT_FORMAT,
+                "file": {
+                    "id": locked.pk,
+                    "name": locked.name,
+                    "agency": {
+                        "id": locked.agency_id,
+                        "name": locked.agency.name,
+                        "siret": locked.agency.siret,
+                    },
+                },
+                "filters": locked.filters,
+                "locked_at": now.astimezone(UTC).isoformat(),
+                "policy_version": version,
+                "offers": offers,
+            },
+            default=str,
+        )
+    )
     digest = snapshot_digest(document)
     locked.locked_at = now
     locked.locked_by = actor if getattr(actor, "pk", None) else None
     locked.policy_version = version
     locked.snapshot = document
     locked.snapshot_sha256 = digest
-    locked.save(update_fields=["locked_at", "locked_by", "policy_version", "snapshot", "snapshot_sha256"])
-    _event("sourcing_file.lock", actor=actor, obj=locked, organisation=locked.agency.name,
-           data={"sha256": digest, "locked_at": document["locked_at"], "policy_version": version,
-                 "offers": [offer["id"] for offer in offers]})
+    locked.save(
+        update_fields=["locked_at", "locked_by", "policy_version", "snapshot", "snapshot_sha256"]
+    )
+    _event(
+        "sourcing_file.lock",
+        actor=actor,
+        obj=locked,
+        organisation=locked.agency.name,
+        data={
+            "sha256": digest,
+            "locked_at": document["locked_at"],
+            "policy_version": version,
+            "offers": [offer["id"] for offer in offers],
+        },
+    )
     return locked
 
 
 def sourcing_file_digest_store(*, sourcing_file_id: int, state: dict, at: datetime) -> bool:
     """Record what the daily digest of an unlocked file saw (the broker
     computes it). A file locked meanwhile keeps no digest: False."""
-    return bool(SourcingFile.objects.filter(pk=sourcing_file_id, locked_at__isnull=True)
-                .update(digest_state=state, digest_at=at))
+    return bool(
+        SourcingFile.objects.filter(pk=sourcing_file_id, locked_at__isnull=True).update(
+            digest_state=state, digest_at=at
+        )
+    )
 
 
 # --------------------------------------------------------------------------
@@ -1035,13 +1456,18 @@ def _locked_awarded(tender: Tender) -> tuple[Tender, Award]:
     the award and signing take turns on it — and check it is AWARDED."""
     locked = Tender.objects.select_for_update().select_related("agency").get(pk=tender.pk)
     if locked.status != TenderStatus.AWARDED:
-        raise _conflict(_("The tender is %(status)s: this needs an award awaiting signature.") % {"status": TenderStatus(locked.status).label},
-                        code="not_awarded")
+        raise _conflict(
+            _("The tender is %(status)s: this needs an award awaiting signature.")
+            % {"status": TenderStatus(locked.status).label},
+            code="not_awarded",
+        )
     return locked, _award_of(locked)
 
 
 def standstill_running(award: Award, now: datetime | None = None) -> bool:
-    return award.standstill_ends_at is not None and (now or timezone.now()) < award.standstill_ends_at
+    return (
+        award.standstill_ends_at is not None and (now or timezone.now()) < award.standstill_ends_at
+    )
 
 
 def _upload_checked(field: str, upload) -> str:
@@ -1068,25 +1494,50 @@ def complaint_file(*, tender: Tender, provider, actor, text: str, attachment=Non
         raise _invalid("text", _("State the grounds of the complaint."))
     locked, award = _locked_awarded(tender)
     if not standstill_running(award):
-        raise _conflict(_("Complaints are filed during the standstill, which is over."), code="standstill_over")
+        raise _conflict(
+            _("Complaints are filed during the standstill, which is over."), code="standstill_over"
+        )
     if award.response.provider_id == provider.pk:
-        raise TenderError(_("The successful tenderer does not contest its own award."), code="forbidden",
-                          http_status=403)
-    if not TenderResponse.objects.filter(tender=locked, provider=provider,
-                                         status=TenderResponse.Status.SUBMITTED).exists():
-        raise TenderError(_("Only a tenderer of this tender can file a complaint."), code="forbidden",
-                          http_status=403)
-    if Complaint.objects.filter(award_ref=award.pk, provider=provider, status=Complaint.Status.OPEN).exists():
-        raise _conflict(_("You already have an open complaint against this award: the buyer answers it first."),
-                        code="complaint_open")
-    complaint = Complaint(tender=locked, award_ref=award.pk, provider=provider, text=text, filed_at=timezone.now(),
-                          filed_by=actor if getattr(actor, "pk", None) else None)
+        raise TenderError(
+            _("The successful tenderer does not contest its own award."),
+            code="forbidden",
+            http_status=403,
+        )
+    if not TenderResponse.objects.filter(
+        tender=locked, provider=provider, status=TenderResponse.Status.SUBMITTED
+    ).exists():
+        raise TenderError(
+            _("Only a tenderer of this tender can file a complaint."),
+            code="forbidden",
+            http_status=403,
+        )
+    if Complaint.objects.filter(
+        award_ref=award.pk, provider=provider, status=Complaint.Status.OPEN
+    ).exists():
+        raise _conflict(
+            _("You already have an open complaint against this award: the buyer answers it first."),
+            code="complaint_open",
+        )
+    complaint = Complaint(
+        tender=locked,
+        award_ref=award.pk,
+        provider=provider,
+        text=text,
+        filed_at=timezone.now(),
+        filed_by=actor if getattr(actor, "pk", None) else None,
+    )
     if attachment:
         complaint.attachment_sha256 = _upload_checked("attachment", attachment)
         complaint.attachment = attachment
     complaint.save()
-    _event("complaint.file", actor=actor, obj=complaint, organisation=provider.name, tender_id=locked.pk,
-           data={"award_id": award.pk, "attachment_sha256": complaint.attachment_sha256})
+    _event(
+        "complaint.file",
+        actor=actor,
+        obj=complaint,
+        organisation=provider.name,
+        tender_id=locked.pk,
+        data={"award_id": award.pk, "attachment_sha256": complaint.attachment_sha256},
+    )
     return complaint
 
 
@@ -1105,16 +1556,28 @@ def complaint_answer(*, complaint: Complaint, actor, decision: str, answer: str)
     locked, award = _locked_awarded(complaint.tender)
     item = Complaint.objects.select_for_update().select_related("provider").get(pk=complaint.pk)
     if item.status != ComplaintStatus.OPEN:
-        raise _conflict(_("This complaint is already %(status)s.") % {"status": ComplaintStatus(item.status).label}, code="complaint_decided")
+        raise _conflict(
+            _("This complaint is already %(status)s.")
+            % {"status": ComplaintStatus(item.status).label},
+            code="complaint_decided",
+        )
     item.status = decision
     item.answer = answer
     item.answered_at = timezone.now()
     item.answered_by = actor if getattr(actor, "pk", None) else None
     item.save()
-    _event("complaint.answer", actor=actor, obj=item, organisation=locked.agency.name, tender_id=locked.pk,
-           data={"decision": decision, "award_id": item.award_ref})
+    _event(
+        "complaint.answer",
+        actor=actor,
+        obj=item,
+        organisation=locked.agency.name,
+        tender_id=locked.pk,
+        data={"decision": decision, "award_id": item.award_ref},
+    )
     if decision == ComplaintStatus.UPHELD and item.award_ref == award.pk:
-        award_withdraw(tender=locked, actor=actor, reason=f"Complaint of {item.provider.name} upheld: {answer}")
+        award_withdraw(
+            tender=locked, actor=actor, reason=f"Complaint of {item.provider.name} upheld: {answer}"
+        )
     return item
 
 
@@ -1129,16 +1592,41 @@ def award_withdraw(*, tender: Tender, actor, reason: str) -> WithdrawnAward:
     locked, award = _locked_awarded(tender)
     now = timezone.now()
     history = WithdrawnAward.objects.create(
-        award_id=award.pk, tender=locked, response_id=award.response_id, amount=award.amount,
-        awarded_at=award.awarded_at, awarded_by_id=award.awarded_by_id, standstill_ends_at=award.standstill_ends_at,
-        withdrawn_at=now, withdrawn_by=actor if getattr(actor, "pk", None) else None, reason=reason[:2000])
+        award_id=award.pk,
+        tender=locked,
+        response_id=award.response_id,
+        amount=award.amount,
+        awarded_at=award.awarded_at,
+        awarded_by_id=award.awarded_by_id,
+        standstill_ends_at=award.standstill_ends_at,
+        withdrawn_at=now,
+        withdrawn_by=actor if getattr(actor, "pk", None) else None,
+        reason=reason[:2000],
+    )
     Complaint.objects.filter(award_ref=award.pk, status=ComplaintStatus.OPEN).update(
-        status=ComplaintStatus.LAPSED, answer="The contested award was withdrawn.", answered_at=now)
+        status=ComplaintStatus.LAPSED, answer="The contested award was withdrawn.", answered_at=now
+    )
     award.delete()
-    _tender_transition(locked, TenderStatus.CLOSED, actor=actor, reason=reason[:500], decided_at=None,
-                       data={"award_id": history.award_id, "withdrawn": True})
-    _event("award.withdraw", actor=actor, obj=history, organisation=locked.agency.name, tender_id=locked.pk,
-           data={"award_id": history.award_id, "response_id": history.response_id, "reason": reason[:500]})
+    _tender_transition(
+        locked,
+        TenderStatus.CLOSED,
+        actor=actor,
+        reason=reason[:500],
+        decided_at=None,
+        data={"award_id": history.award_id, "withdrawn": True},
+    )
+    _event(
+        "award.withdraw",
+        actor=actor,
+        obj=history,
+        organisation=locked.agency.name,
+        tender_id=locked.pk,
+        data={
+            "award_id": history.award_id,
+            "response_id": history.response_id,
+            "reason": reason[:500],
+        },
+    )
     return history
 
 
@@ -1150,16 +1638,31 @@ def tender_contract_sign(*, tender: Tender, actor) -> Award:
     now = timezone.now()
     if standstill_running(award, now):
         ends = timezone.localtime(award.standstill_ends_at)
-        raise TenderError(_("The standstill runs until %(ends)s: the contract cannot be signed before.") % {"ends": format(ends, '%Y-%m-%d %H:%M %Z')}, code="standstill_running", http_status=409,
-                          fields={"standstill_ends_at": [f"The standstill runs until {ends:%Y-%m-%d %H:%M %Z}."]})
+        raise TenderError(
+            _("The standstill runs until %(ends)s: the contract cannot be signed before.")
+            % {"ends": format(ends, "%Y-%m-%d %H:%M %Z")},
+            code="standstill_running",
+            http_status=409,
+            fields={"standstill_ends_at": [f"The standstill runs until {ends:%Y-%m-%d %H:%M %Z}."]},
+        )
     open_count = Complaint.objects.filter(award_ref=award.pk, status=ComplaintStatus.OPEN).count()
     if open_count:
-        raise TenderError(_("%(open_count)s complaint(s) against this award are open: answer them before signing.") % {"open_count": open_count},
-                          code="complaint_open", http_status=409,
-                          fields={"complaints": ["Answer the open complaints before signing."]})
+        raise TenderError(
+            _(
+                "%(open_count)s complaint(s) against this award are open: answer them before signing."
+            )
+            % {"open_count": open_count},
+            code="complaint_open",
+            http_status=409,
+            fields={"complaints": ["Answer the open complaints before signing."]},
+        )
     award.contract_signed_at = now
     award.contract_signed_by = actor if getattr(actor, "pk", None) else None
     award.save(update_fields=["contract_signed_at", "contract_signed_by"])
-    _tender_transition(locked, TenderStatus.CONTRACT_SIGNED, actor=actor,
-                       data={"award_id": award.pk, "signed_at": now.isoformat()})
+    _tender_transition(
+        locked,
+        TenderStatus.CONTRACT_SIGNED,
+        actor=actor,
+        data={"award_id": award.pk, "signed_at": now.isoformat()},
+    )
     return award

@@ -31,16 +31,44 @@ from tenders.selectors import sourcing_snapshot_offers
 from tenders.services import TenderError
 
 CSV_COLUMNS = [
-    "file_id", "file_name", "agency", "agency_siret", "locked_at", "policy_version", "snapshot_sha256", "filters",
-    "rank", "offer_id", "offer_name", "provider", "provider_siren", "category", "cpv_code", "unit",
-    "unit_price_eur_excl_vat", "price_is_illustrative", "normalised_price_eur_excl_vat", "normalised_unit",
-    "level", "flags", "assessment_policy_version", "assessed_at", "checks_passed", "checks_failed", "eligibility",
+    "file_id",
+    "file_name",
+    "agency",
+    "agency_siret",
+    "locked_at",
+    "policy_version",
+    "snapshot_sha256",
+    "filters",
+    "rank",
+    "offer_id",
+    "offer_name",
+    "provider",
+    "provider_siren",
+    "category",
+    "cpv_code",
+    "unit",
+    "unit_price_eur_excl_vat",
+    "price_is_illustrative",
+    "normalised_price_eur_excl_vat",
+    "normalised_unit",
+    "level",
+    "flags",
+    "assessment_policy_version",
+    "assessed_at",
+    "checks_passed",
+    "checks_failed",
+    "eligibility",
 ]
 
 
 def filters_query(filters: dict) -> str:
     """The saved search as the catalogue's query string."""
-    return urlencode({key: ",".join(value) if isinstance(value, list) else value for key, value in filters.items()})
+    return urlencode(
+        {
+            key: ",".join(value) if isinstance(value, list) else value
+            for key, value in filters.items()
+        }
+    )
 
 
 def eligibility_text(checks: list[dict]) -> str:
@@ -50,21 +78,44 @@ def eligibility_text(checks: list[dict]) -> str:
 def csv_rows(sourcing_file: SourcingFile) -> list[list]:
     snapshot = sourcing_file.snapshot or {}
     agency = snapshot.get("file", {}).get("agency", {})
-    head = [sourcing_file.pk, snapshot.get("file", {}).get("name", sourcing_file.name), agency.get("name", ""),
-            agency.get("siret", ""), snapshot.get("locked_at", ""), snapshot.get("policy_version", ""),
-            sourcing_file.snapshot_sha256, filters_query(snapshot.get("filters", {}))]
+    head = [
+        sourcing_file.pk,
+        snapshot.get("file", {}).get("name", sourcing_file.name),
+        agency.get("name", ""),
+        agency.get("siret", ""),
+        snapshot.get("locked_at", ""),
+        snapshot.get("policy_version", ""),
+        sourcing_file.snapshot_sha256,
+        filters_query(snapshot.get("filters", {})),
+    ]
     rows = []
     for rank, offer in enumerate(sourcing_snapshot_offers(sourcing_file), start=1):
         assessment = offer.get("assessment") or {}
         checks = assessment.get("checks", [])
-        rows.append([
-            *head, rank, offer["id"], offer["name"], offer["provider"]["name"], offer["provider"].get("siren", ""),
-            offer["category"], offer["cpv_code"], offer["unit"], offer["unit_price"],
-            "yes" if offer["price_is_illustrative"] else "no", offer["normalised_price"], offer["normalised_unit"],
-            assessment.get("level", ""), ",".join(assessment.get("flags", [])), assessment.get("policy_version", ""),
-            assessment.get("assessed_at", ""), sum(1 for c in checks if c["passed"]),
-            sum(1 for c in checks if not c["passed"]), eligibility_text(checks),
-        ])
+        rows.append(
+            [
+                *head,
+                rank,
+                offer["id"],
+                offer["name"],
+                offer["provider"]["name"],
+                offer["provider"].get("siren", ""),
+                offer["category"],
+                offer["cpv_code"],
+                offer["unit"],
+                offer["unit_price"],
+                "yes" if offer["price_is_illustrative"] else "no",
+                offer["normalised_price"],
+                offer["normalised_unit"],
+                assessment.get("level", ""),
+                ",".join(assessment.get("flags", [])),
+                assessment.get("policy_version", ""),
+                assessment.get("assessed_at", ""),
+                sum(1 for c in checks if c["passed"]),
+                sum(1 for c in checks if not c["passed"]),
+                eligibility_text(checks),
+            ]
+        )
     return rows
 
 
@@ -92,7 +143,9 @@ def csv_response(sourcing_file: SourcingFile) -> HttpResponse:
     """The CSV download of a locked file (the API and the web page serve
     the same bytes). An open file has no record to export yet."""
     if not sourcing_file.is_locked:
-        raise TenderError(_("Lock the sourcing file to export it."), code="not_locked", http_status=409)
+        raise TenderError(
+            _("Lock the sourcing file to export it."), code="not_locked", http_status=409
+        )
     response = HttpResponse(csv_text(sourcing_file), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{csv_filename(sourcing_file)}"'
     return response

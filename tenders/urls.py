@@ -11,6 +11,10 @@ router.register("orders", api.OrderViewSet, basename="order")
 router.register("sourcing-files", api.SourcingFileViewSet, basename="sourcing-file")
 
 urlpatterns = [
-    path("sourcing-files/<int:pk>/export.csv", api.SourcingFileExportView.as_view(), name="sourcing-file-export-csv"),
+    path(
+        "sourcing-files/<int:pk>/export.csv",
+        api.SourcingFileExportView.as_view(),
+        name="sourcing-file-export-csv",
+    ),
     *router.urls,
 ]

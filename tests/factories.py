@@ -11,8 +11,11 @@ from catalog import services
 from catalog.models import Certification, ProviderMembership
 
 FR_ONLY = {
-    "storage_countries": ["FR"], "processing_countries": ["FR"], "backup_countries": ["FR"],
-    "technical_data_countries": ["FR"], "administration_countries": ["FR"],
+    "storage_countries": ["FR"],
+    "processing_countries": ["FR"],
+    "backup_countries": ["FR"],
+    "technical_data_countries": ["FR"],
+    "administration_countries": ["FR"],
 }
 
 
@@ -55,15 +58,29 @@ def supplier_documents(provider, *, grounds=None, signed_days_ago=0, attestation
     answers = {code: False for code in ExclusionGround.values} | (grounds or {})
     valid_until = timezone.localdate(now) + datetime.timedelta(days=365)
     SupplierDeclaration.objects.create(
-        provider=provider, grounds=answers, signer_name="Camille Martin", signed_at=now, valid_until=valid_until,
-        content_sha256=services.declaration_digest(provider_id=provider.pk, grounds=answers, comment="",
-                                                   signer_name="Camille Martin", signed_at=now,
-                                                   valid_until=valid_until))
+        provider=provider,
+        grounds=answers,
+        signer_name="Camille Martin",
+        signed_at=now,
+        valid_until=valid_until,
+        content_sha256=services.declaration_digest(
+            provider_id=provider.pk,
+            grounds=answers,
+            comment="",
+            signer_name="Camille Martin",
+            signed_at=now,
+            valid_until=valid_until,
+        ),
+    )
     today = timezone.localdate()
     for kind in Attestation.Kind.values:
-        Attestation.objects.create(provider=provider, kind=kind, reference=f"{kind.upper()}-{provider.pk}",
-                                   issued_on=today - datetime.timedelta(days=30),
-                                   expires_on=today + datetime.timedelta(days=attestation_days_left))
+        Attestation.objects.create(
+            provider=provider,
+            kind=kind,
+            reference=f"{kind.upper()}-{provider.pk}",
+            issued_on=today - datetime.timedelta(days=30),
+            expires_on=today + datetime.timedelta(days=attestation_days_left),
+        )
 
 
 class MemberFactory(factory.django.DjangoModelFactory):
@@ -76,19 +93,30 @@ class MemberFactory(factory.django.DjangoModelFactory):
 
 def offer(provider, **overrides):
     values = {
-        "name": "Object storage", "category": "iaas_storage", "cpv_code": "72317000-0",
-        "unit": "TB_MONTH", "unit_price": "20", "status": "published", **FR_ONLY,
+        "name": "Object storage",
+        "category": "iaas_storage",
+        "cpv_code": "72317000-0",
+        "unit": "TB_MONTH",
+        "unit_price": "20",
+        "status": "published",
+        **FR_ONLY,
     }
     values.update(overrides)
     return services.offer_create(provider=provider, actor=None, **values)
 
 
-def certification(provider, offers, *, verify=True, scheme="SECNUMCLOUD", version="3.2", **overrides):
+def certification(
+    provider, offers, *, verify=True, scheme="SECNUMCLOUD", version="3.2", **overrides
+):
     today = timezone.localdate()
     values = {
-        "scheme": scheme, "scheme_version": version,
-        "reference": overrides.pop("reference", f"{scheme}-{provider.pk}-{Certification.objects.count() + 1}"),
-        "status": "valid", "issued_on": today - datetime.timedelta(days=100),
+        "scheme": scheme,
+        "scheme_version": version,
+        "reference": overrides.pop(
+            "reference", f"{scheme}-{provider.pk}-{Certification.objects.count() + 1}"
+        ),
+        "status": "valid",
+        "issued_on": today - datetime.timedelta(days=100),
         "expires_on": today + datetime.timedelta(days=900),
         "scope_offers": [o.pk for o in offers],
     }
@@ -104,7 +132,9 @@ def certification(provider, offers, *, verify=True, scheme="SECNUMCLOUD", versio
 # tenders.services like the product does.
 
 
-def agency(*, name="Ministère des Essais", siret="11000007200014", buyer_category="state_administration"):
+def agency(
+    *, name="Ministère des Essais", siret="11000007200014", buyer_category="state_administration"
+):
     from tenders import services as tender_services
 
     return tender_services.agency_create(name=name, siret=siret, buyer_category=buyer_category)
@@ -121,9 +151,16 @@ def agency_member(agency, *, role="member", **user_fields):
 def tender_values(**overrides):
     """A valid N2 need: 10 TB of object storage in the EU for 12 months."""
     values = {
-        "title": "Stockage objet souverain", "category": "iaas_storage", "cpv_code": "72317000-0",
-        "level": "N2", "flags": [], "location_constraint": "EU", "quantity": "10", "unit": "TB_MONTH",
-        "duration_months": 12, "estimated_value": "100000",
+        "title": "Stockage objet souverain",
+        "category": "iaas_storage",
+        "cpv_code": "72317000-0",
+        "level": "N2",
+        "flags": [],
+        "location_constraint": "EU",
+        "quantity": "10",
+        "unit": "TB_MONTH",
+        "duration_months": 12,
+        "estimated_value": "100000",
         "response_deadline": timezone.now() + datetime.timedelta(days=10),
     }
     values.update(overrides)

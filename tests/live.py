@@ -45,8 +45,15 @@ class Market:
             return cursor.fetchall() if cursor.description else []
 
     def manage(self, *args: str) -> str:
-        return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=True,
-                              capture_output=True, text=True, timeout=120).stdout
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout
 
 
 def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
@@ -94,9 +101,14 @@ def _demo_template(env: dict) -> str:
         with psycopg.connect(_url_for("postgres"), autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{name}"')
         for command in (["migrate", "--noinput"], ["seed_demo"]):
-            subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, check=True, timeout=300,
-                           env={**env, "DATABASE_URL": _url_for(name), "CELERY_TASK_ALWAYS_EAGER": "1"},
-                           stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [sys.executable, "manage.py", *command],
+                cwd=ROOT,
+                check=True,
+                timeout=300,
+                env={**env, "DATABASE_URL": _url_for(name), "CELERY_TASK_ALWAYS_EAGER": "1"},
+                stdout=subprocess.DEVNULL,
+            )
         atexit.register(_drop, name)
         _TEMPLATE = name
     return _TEMPLATE
@@ -109,9 +121,14 @@ def live_market(django_db_blocker, suffix: str):
     a fresh copy of the session's demo template (``_demo_template``)."""
     name = f"{settings.DATABASES['default']['TEST']['NAME']}_{suffix}"
     queue = f"{suffix}-{os.getpid()}"
-    env = {**os.environ, "GUICHET_TESTING": "1", "DJANGO_DEBUG": "0",
-           "CELERY_TASK_DEFAULT_QUEUE": queue, "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "1",
-           "GUICHET_DEMO_DATA": "1"}
+    env = {
+        **os.environ,
+        "GUICHET_TESTING": "1",
+        "DJANGO_DEBUG": "0",
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "1",
+        "GUICHET_DEMO_DATA": "1",
+    }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     with django_db_blocker.unblock():
         connections.close_all()
@@ -124,12 +141,46 @@ def live_market(django_db_blocker, suffix: str):
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-Q", queue,
-         "-n", f"{queue}@%h", "-l", "warning"], cwd=ROOT, env=env, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+            "-l",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
     web = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--threads", "4", "--no-control-socket", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--no-control-socket",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
     try:
         _wait_healthy(url, web)
         yield Market(url=url, database_url=database_url, env=env)

@@ -32,10 +32,20 @@ pytestmark = pytest.mark.django_db
 
 def test_it_has_tenders_in_every_state_and_orders(seeded):
     states = set(Tender.objects.values_list("status", flat=True))
-    assert states == {"draft", "published", "closed", "awarded", "contract_signed", "unsuccessful", "cancelled"}
+    assert states == {
+        "draft",
+        "published",
+        "closed",
+        "awarded",
+        "contract_signed",
+        "unsuccessful",
+        "cancelled",
+    }
     assert set(Order.objects.values_list("status", flat=True)) == {"accepted", "placed"}
-    winners = {t.agency.slug: t.award.response.provider.slug
-               for t in Tender.objects.filter(status__in=["awarded", "contract_signed"])}
+    winners = {
+        t.agency.slug: t.award.response.provider.slug
+        for t in Tender.objects.filter(status__in=["awarded", "contract_signed"])
+    }
     assert winners == {"region-bretagne": "microsoft-azure-france", "meteo-france": "outscale"}
     assert Tender.objects.get(status="closed").responses.filter(status="submitted").count() == 3
 
@@ -65,7 +75,10 @@ def test_the_demo_logins_exist(seeded):
     for login in ("acheteur", "acheteur-chu", "acheteur-region"):
         user = users.get(username=login)
         assert user.check_password("guichet-demo") and user.agency_membership
-    assert users.get(username="acheteur-chu").agency_membership.agency.buyer_category.code == "hospital"
+    assert (
+        users.get(username="acheteur-chu").agency_membership.agency.buyer_category.code
+        == "hospital"
+    )
     out = StringIO()
     call_command("demo_logins", stdout=out)
     assert "acheteur-region" in out.getvalue() and "fournisseur-ovhcloud" in out.getvalue()
@@ -78,7 +91,10 @@ def test_if_empty_loads_nothing_on_a_seeded_database(seeded):
 
 
 def test_it_refuses_in_production():
-    with override_settings(DEMO_DATA=False), pytest.raises(CommandError, match="never loaded in production"):
+    with (
+        override_settings(DEMO_DATA=False),
+        pytest.raises(CommandError, match="never loaded in production"),
+    ):
         call_command("seed_demo", stdout=StringIO())
 
 
@@ -92,4 +108,6 @@ def test_every_demo_provider_may_respond_and_one_award_is_contested(seeded):
     (complaint,) = Complaint.objects.filter(tender=contested)
     assert complaint.status == "open" and complaint.provider.slug == "cloud-temple"
     signed = Tender.objects.get(status="contract_signed")
-    assert signed.award.contract_signed_at >= signed.award.standstill_ends_at > signed.award.awarded_at
+    assert (
+        signed.award.contract_signed_at >= signed.award.standstill_ends_at > signed.award.awarded_at
+    )

@@ -38,17 +38,39 @@ def celery_worker(timeout: float = 30.0):
     stop it afterwards."""
     previous_queue = celery_app.conf.task_default_queue
     celery_app.conf.task_default_queue = QUEUE
-    env = {**os.environ, "GUICHET_TESTING": "1", "DATABASE_URL": _database_url(),
-           # Tasks the worker itself sends (re-matching after an assessment) stay on the queue.
-           "CELERY_TASK_DEFAULT_QUEUE": QUEUE}
+    env = {
+        **os.environ,
+        "GUICHET_TESTING": "1",
+        "DATABASE_URL": _database_url(),
+        # Tasks the worker itself sends (re-matching after an assessment) stay on the queue.
+        "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-Q", QUEUE,
-         "-n", f"{QUEUE}@%h", "-l", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "-Q",
+            QUEUE,
+            "-n",
+            f"{QUEUE}@%h",
+            "-l",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + timeout
-        while not celery_app.control.ping(destination=[f"{QUEUE}@{socket.gethostname()}"], timeout=0.5):
+        while not celery_app.control.ping(
+            destination=[f"{QUEUE}@{socket.gethostname()}"], timeout=0.5
+        ):
             if process.poll() is not None:
                 raise RuntimeError(f"the Celery worker exited with {process.returncode}")
             if time.monotonic() > deadline:

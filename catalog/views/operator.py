@@ -68,7 +68,9 @@ def operator_crumbs(current: str, *links: tuple[str, str]) -> dict:
 # Certificates: the verification queue
 
 
-def _certifications_for_operator(*, verification: str, status: str, q: str) -> QuerySet[Certification]:
+def _certifications_for_operator(
+    *, verification: str, status: str, q: str
+) -> QuerySet[Certification]:
     qs = Certification.objects.select_related("provider", "scheme", "verified_by").prefetch_related(
         Prefetch("scope_offers", queryset=Offer.objects.only("id", "name").order_by("name"))
     )
@@ -77,7 +79,9 @@ def _certifications_for_operator(*, verification: str, status: str, q: str) -> Q
     if status:
         qs = qs.filter(status=status)
     if q:
-        qs = qs.filter(Q(provider__name__icontains=q) | Q(reference__icontains=q) | Q(provider__siren=q))
+        qs = qs.filter(
+            Q(provider__name__icontains=q) | Q(reference__icontains=q) | Q(provider__siren=q)
+        )
     if verification == Certification.Verification.PENDING:
         # First come, first served: the oldest submission waits the longest.
         return qs.order_by("created_at", "id")
@@ -91,24 +95,38 @@ def queue(request):
     if "verification" not in data:
         data["verification"] = Certification.Verification.PENDING
     form = CertificationFilterForm(data)
-    filters = form.cleaned_data if form.is_valid() else {"verification": "pending", "status": "", "q": ""}
+    filters = (
+        form.cleaned_data if form.is_valid() else {"verification": "pending", "status": "", "q": ""}
+    )
     page = paginate(request, _certifications_for_operator(**filters))
     pending = Certification.objects.filter(verification=Certification.Verification.PENDING).count()
-    return render(request, "catalog/operator/queue.html", {
-        "form": form, "page_obj": page, "filters": filters, "pending_count": pending,
-        "operator_section": "queue",
-        "breadcrumb_data": operator_crumbs(_("Verification queue")),
-    })
+    return render(
+        request,
+        "catalog/operator/queue.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "filters": filters,
+            "pending_count": pending,
+            "operator_section": "queue",
+            "breadcrumb_data": operator_crumbs(_("Verification queue")),
+        },
+    )
 
 
 SERVICES = {
-    Decision.VERIFY: lambda cert, actor, reason: services.certification_verify(certification=cert, actor=actor),
+    Decision.VERIFY: lambda cert, actor, reason: services.certification_verify(
+        certification=cert, actor=actor
+    ),
     Decision.REJECT: lambda cert, actor, reason: services.certification_reject(
-        certification=cert, actor=actor, reason=reason),
+        certification=cert, actor=actor, reason=reason
+    ),
     Decision.SUSPEND: lambda cert, actor, reason: services.certification_suspend(
-        certification=cert, actor=actor, reason=reason),
+        certification=cert, actor=actor, reason=reason
+    ),
     Decision.REVOKE: lambda cert, actor, reason: services.certification_revoke(
-        certification=cert, actor=actor, reason=reason),
+        certification=cert, actor=actor, reason=reason
+    ),
 }
 DONE = {
     Decision.VERIFY: gettext_lazy("The evidence of %(cert)s is verified."),
@@ -120,15 +138,22 @@ DONE = {
 
 def _decisions_on(obj) -> list[OperatorAction]:
     """The operator's latest decisions on a certificate or a provider."""
-    return list(OperatorAction.objects.filter(object_type=obj._meta.model_name, object_id=obj.pk)
-                .select_related("actor").order_by("-created_at", "-id")[:50])
+    return list(
+        OperatorAction.objects.filter(object_type=obj._meta.model_name, object_id=obj.pk)
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:50]
+    )
 
 
 def _certification_or_404(pk: int) -> Certification:
     return get_object_or_404(
         Certification.objects.select_related("provider", "scheme", "verified_by").prefetch_related(
-            Prefetch("scope_offers", queryset=Offer.objects.only("id", "name", "status").order_by("name"))
-        ), pk=pk)
+            Prefetch(
+                "scope_offers", queryset=Offer.objects.only("id", "name", "status").order_by("name")
+            )
+        ),
+        pk=pk,
+    )
 
 
 @never_cache
@@ -149,17 +174,30 @@ def certificate(request, pk: int):
             return redirect("operator-certificate", pk=cert.pk)
     history = _decisions_on(cert)
     status = 400 if form.is_bound and form.errors else 200
-    return render(request, "catalog/operator/certificate.html", {
-        "cert": cert, "form": form, "decisions": decisions, "history": history,
-        "operator_section": "queue",
-        "breadcrumb_data": operator_crumbs(str(cert), (reverse("operator-queue"), _("Verification queue"))),
-    }, status=status)
+    return render(
+        request,
+        "catalog/operator/certificate.html",
+        {
+            "cert": cert,
+            "form": form,
+            "decisions": decisions,
+            "history": history,
+            "operator_section": "queue",
+            "breadcrumb_data": operator_crumbs(
+                str(cert), (reverse("operator-queue"), _("Verification queue"))
+            ),
+        },
+        status=status,
+    )
 
 
 # Evidence is checked at upload by its magic bytes (catalog.services): the
 # same test names the type served, whatever the stored file is called.
-EVIDENCE_TYPES = ((b"%PDF-", "application/pdf", ".pdf"), (b"\x89PNG", "image/png", ".png"),
-                  (b"\xff\xd8\xff", "image/jpeg", ".jpg"))
+EVIDENCE_TYPES = (
+    (b"%PDF-", "application/pdf", ".pdf"),
+    (b"\x89PNG", "image/png", ".png"),
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+)
 
 
 @never_cache
@@ -182,7 +220,9 @@ def evidence(request, pk: int):
             break
     # Never the uploaded name: the provider chose it.
     filename = f"evidence-{cert.pk}-{slugify(cert.reference)[:60] or 'certificate'}{extension}"
-    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
+    response = FileResponse(
+        handle, as_attachment=True, filename=filename, content_type=content_type
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
@@ -194,8 +234,11 @@ def evidence(request, pk: int):
 
 
 def _providers_for_operator(*, status: str, q: str) -> QuerySet[Provider]:
-    qs = Provider.objects.select_related("status_changed_by").annotate(
-        offer_count=Count("offers", distinct=True)).order_by("name", "id")
+    qs = (
+        Provider.objects.select_related("status_changed_by")
+        .annotate(offer_count=Count("offers", distinct=True))
+        .order_by("name", "id")
+    )
     if status:
         qs = qs.filter(status=status)
     if q:
@@ -209,10 +252,16 @@ def providers(request):
     form = ProviderFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {"status": "", "q": ""}
     page = paginate(request, _providers_for_operator(**filters))
-    return render(request, "catalog/operator/providers.html", {
-        "form": form, "page_obj": page, "operator_section": "providers",
-        "breadcrumb_data": operator_crumbs(_("Providers")),
-    })
+    return render(
+        request,
+        "catalog/operator/providers.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "operator_section": "providers",
+            "breadcrumb_data": operator_crumbs(_("Providers")),
+        },
+    )
 
 
 @never_cache
@@ -220,7 +269,9 @@ def providers(request):
 @operator_required
 def provider(request, pk: int):
     provider = get_object_or_404(
-        Provider.objects.select_related("status_changed_by").annotate(offer_count=Count("offers")), pk=pk)
+        Provider.objects.select_related("status_changed_by").annotate(offer_count=Count("offers")),
+        pk=pk,
+    )
     suspending = provider.status == Provider.Status.ACTIVE
     initial = {"action": "suspend" if suspending else "reactivate"}
     form = ProviderStatusForm(request.POST or None, initial=initial, suspending=suspending)
@@ -232,16 +283,30 @@ def provider(request, pk: int):
         except services.DomainError as error:
             form_error_from(form, error)
         else:
-            done = _("%(name)s is suspended.") if action == "suspend" else _("%(name)s is reactivated.")
+            done = (
+                _("%(name)s is suspended.")
+                if action == "suspend"
+                else _("%(name)s is reactivated.")
+            )
             messages.success(request, done % {"name": provider.name})
             return redirect("operator-providers")
     history = _decisions_on(provider)
     status = 400 if form.is_bound and form.errors else 200
-    return render(request, "catalog/operator/provider.html", {
-        "provider": provider, "form": form, "suspending": suspending, "history": history,
-        "operator_section": "providers",
-        "breadcrumb_data": operator_crumbs(provider.name, (reverse("operator-providers"), _("Providers"))),
-    }, status=status)
+    return render(
+        request,
+        "catalog/operator/provider.html",
+        {
+            "provider": provider,
+            "form": form,
+            "suspending": suspending,
+            "history": history,
+            "operator_section": "providers",
+            "breadcrumb_data": operator_crumbs(
+                provider.name, (reverse("operator-providers"), _("Providers"))
+            ),
+        },
+        status=status,
+    )
 
 
 urlpatterns = [

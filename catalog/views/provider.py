@@ -105,12 +105,16 @@ def _label_levels(offers) -> None:
     """Give each offer ``level_label`` and ``flag_labels``: its assessed
     level and flags in the reader's language (codes and labels are data)."""
     english = (get_language() or "fr").startswith("en")
-    labels = {lv.code: (lv.label_en if english else lv.label_fr) for lv in SensitivityLevel.objects.all()}
+    labels = {
+        lv.code: (lv.label_en if english else lv.label_fr) for lv in SensitivityLevel.objects.all()
+    }
     flags = {fl.code: (fl.label_en if english else fl.label_fr) for fl in DataFlag.objects.all()}
     for offer in offers:
         assessment = getattr(offer, "assessment", None)
         offer.level_label = labels.get(assessment.level, "") if assessment is not None else ""
-        offer.flag_labels = [flags.get(code, code) for code in assessment.flags] if assessment is not None else []
+        offer.flag_labels = (
+            [flags.get(code, code) for code in assessment.flags] if assessment is not None else []
+        )
 
 
 # --------------------------------------------------------------------------
@@ -131,25 +135,51 @@ def profile(request):
         if form.is_valid() and formset.is_valid():
             sent = [f for f in formset.forms if f.as_stake() is not None]
             try:
-                services.provider_update(provider=provider, actor=request.user,
-                                         stakes=[f.as_stake() for f in sent], **form.cleaned_data)
+                services.provider_update(
+                    provider=provider,
+                    actor=request.user,
+                    stakes=[f.as_stake() for f in sent],
+                    **form.cleaned_data,
+                )
             except services.DomainError as error:
                 domain_error_to_form(error, form, {"stakes": (formset, sent)})
             else:
-                messages.success(request, _("The company profile is saved. Your offers are re-assessed "
-                                            "if their control facts changed."))
+                messages.success(
+                    request,
+                    _(
+                        "The company profile is saved. Your offers are re-assessed "
+                        "if their control facts changed."
+                    ),
+                )
                 return redirect("provider-profile")
     else:
         form = ProviderProfileForm(initial=ProviderProfileForm.initial_for(provider))
-        formset = StakeFormSet(prefix="stakes", initial=[
-            {"holder_name": s.holder_name, "holder_country": s.holder_country, "capital_pct": s.capital_pct,
-             "voting_pct": s.voting_pct, "has_veto": s.has_veto, "has_board_majority": s.has_board_majority}
-            for s in stakes
-        ])
-    return render(request, "catalog/provider/profile.html", {
-        "provider": provider, "stakes": stakes, "can_edit": can_edit, "form": form, "formset": formset,
-        "breadcrumb_data": _breadcrumb(_("Company profile")),
-    })
+        formset = StakeFormSet(
+            prefix="stakes",
+            initial=[
+                {
+                    "holder_name": s.holder_name,
+                    "holder_country": s.holder_country,
+                    "capital_pct": s.capital_pct,
+                    "voting_pct": s.voting_pct,
+                    "has_veto": s.has_veto,
+                    "has_board_majority": s.has_board_majority,
+                }
+                for s in stakes
+            ],
+        )
+    return render(
+        request,
+        "catalog/provider/profile.html",
+        {
+            "provider": provider,
+            "stakes": stakes,
+            "can_edit": can_edit,
+            "form": form,
+            "formset": formset,
+            "breadcrumb_data": _breadcrumb(_("Company profile")),
+        },
+    )
 
 
 # --------------------------------------------------------------------------
@@ -160,22 +190,36 @@ def profile(request):
 def offer_list(request):
     page_obj = _page(request, selectors.offers_editable_by(request.user).order_by("name", "pk"))
     _label_levels(page_obj)
-    return render(request, "catalog/provider/offer_list.html", {
-        "page_obj": page_obj,
-        "breadcrumb_data": _breadcrumb(_("Offers")),
-    })
+    return render(
+        request,
+        "catalog/provider/offer_list.html",
+        {
+            "page_obj": page_obj,
+            "breadcrumb_data": _breadcrumb(_("Offers")),
+        },
+    )
 
 
 def _offer_forms(request, offer: Offer | None):
     if request.method == "POST":
         return OfferForm(request.POST), SubcontractorFormSet(request.POST, prefix="subcontractors")
     if offer is None:
-        return OfferForm(initial={"minimum_commitment": 0, "minimum_months": 0}), \
-            SubcontractorFormSet(prefix="subcontractors")
-    return OfferForm(initial=OfferForm.initial_for(offer)), SubcontractorFormSet(prefix="subcontractors", initial=[
-        {"name": s.name, "country": s.country, "role": s.role, "has_data_access": s.has_data_access,
-         "catalog_offer": s.catalog_offer_id} for s in offer.subcontractors.all()
-    ])
+        return OfferForm(
+            initial={"minimum_commitment": 0, "minimum_months": 0}
+        ), SubcontractorFormSet(prefix="subcontractors")
+    return OfferForm(initial=OfferForm.initial_for(offer)), SubcontractorFormSet(
+        prefix="subcontractors",
+        initial=[
+            {
+                "name": s.name,
+                "country": s.country,
+                "role": s.role,
+                "has_data_access": s.has_data_access,
+                "catalog_offer": s.catalog_offer_id,
+            }
+            for s in offer.subcontractors.all()
+        ],
+    )
 
 
 def _offer_save(request, offer: Offer | None, form, formset) -> Offer | None:
@@ -185,10 +229,15 @@ def _offer_save(request, offer: Offer | None, form, formset) -> Offer | None:
     subcontractors = [f.as_subcontractor() for f in sent]
     try:
         if offer is None:
-            return services.offer_create(provider=request.provider, actor=request.user,
-                                         subcontractors=subcontractors, **form.as_offer())
-        return services.offer_update(offer=offer, actor=request.user, subcontractors=subcontractors,
-                                     **form.as_offer())
+            return services.offer_create(
+                provider=request.provider,
+                actor=request.user,
+                subcontractors=subcontractors,
+                **form.as_offer(),
+            )
+        return services.offer_update(
+            offer=offer, actor=request.user, subcontractors=subcontractors, **form.as_offer()
+        )
     except services.DomainError as error:
         domain_error_to_form(error, form, {"subcontractors": (formset, sent)})
         return None
@@ -201,13 +250,26 @@ def offer_create(request):
     if request.method == "POST":
         offer = _offer_save(request, None, form, formset)
         if offer is not None:
-            messages.success(request, _("The offer is saved as a draft; it is being assessed. "
-                                        "Publish it when it is ready."))
+            messages.success(
+                request,
+                _(
+                    "The offer is saved as a draft; it is being assessed. "
+                    "Publish it when it is ready."
+                ),
+            )
             return redirect("provider-offer-edit", pk=offer.pk)
-    return render(request, "catalog/provider/offer_form.html", {
-        "form": form, "formset": formset, "offer": None,
-        "breadcrumb_data": _breadcrumb(_("New offer"), (reverse("provider-offers"), _("Offers"))),
-    })
+    return render(
+        request,
+        "catalog/provider/offer_form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "offer": None,
+            "breadcrumb_data": _breadcrumb(
+                _("New offer"), (reverse("provider-offers"), _("Offers"))
+            ),
+        },
+    )
 
 
 OFFER_ACTIONS = {
@@ -225,8 +287,9 @@ def _checks_by_level(offer: Offer) -> list[dict]:
     groups: dict[str, dict] = {}
     for check in assessment.checks:
         key = check.get("level") or check.get("flag") or "—"
-        group = groups.setdefault(key, {"key": key, "is_flag": not check.get("level"), "checks": [],
-                                        "passed": True})
+        group = groups.setdefault(
+            key, {"key": key, "is_flag": not check.get("level"), "checks": [], "passed": True}
+        )
         group["checks"].append({**check, "reason": check_reason(check, get_language())})
         group["passed"] = group["passed"] and bool(check["passed"])
     return list(groups.values())
@@ -235,7 +298,10 @@ def _checks_by_level(offer: Offer) -> list[dict]:
 def _next_level(check_groups: list[dict]) -> dict | None:
     """The first grantable level the offer misses: what to fix next."""
     grantable = set(SensitivityLevel.objects.filter(grantable=True).values_list("code", flat=True))
-    return next((g for g in check_groups if not g["is_flag"] and not g["passed"] and g["key"] in grantable), None)
+    return next(
+        (g for g in check_groups if not g["is_flag"] and not g["passed"] and g["key"] in grantable),
+        None,
+    )
 
 
 @provider_member_required
@@ -250,27 +316,41 @@ def offer_edit(request, pk: int):
         except services.DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, _("The offer is published.") if action == "publish"
-                             else _("The offer is withdrawn."))
+            messages.success(
+                request,
+                _("The offer is published.")
+                if action == "publish"
+                else _("The offer is withdrawn."),
+            )
         return redirect("provider-offer-edit", pk=offer.pk)
     form, formset = _offer_forms(request, offer)
     if request.method == "POST":
         saved = _offer_save(request, offer, form, formset)
         if saved is not None:
-            messages.success(request, _("The offer is saved; its assessment is refreshed if what it "
-                                        "depends on changed."))
+            messages.success(
+                request,
+                _("The offer is saved; its assessment is refreshed if what it depends on changed."),
+            )
             return redirect("provider-offer-edit", pk=offer.pk)
     _label_levels([offer])
     check_groups = _checks_by_level(offer)
     confirm = request.GET.get("confirm")
     if confirm not in OFFER_ACTIONS or offer.status == OFFER_ACTIONS[confirm][1]:
         confirm = None
-    return render(request, "catalog/provider/offer_form.html", {
-        "form": form, "formset": formset, "offer": offer, "confirm": confirm,
-        "assessment": getattr(offer, "assessment", None), "check_groups": check_groups,
-        "next_group": _next_level(check_groups),
-        "breadcrumb_data": _breadcrumb(offer.name, (reverse("provider-offers"), _("Offers"))),
-    })
+    return render(
+        request,
+        "catalog/provider/offer_form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "offer": offer,
+            "confirm": confirm,
+            "assessment": getattr(offer, "assessment", None),
+            "check_groups": check_groups,
+            "next_group": _next_level(check_groups),
+            "breadcrumb_data": _breadcrumb(offer.name, (reverse("provider-offers"), _("Offers"))),
+        },
+    )
 
 
 # --------------------------------------------------------------------------
@@ -279,19 +359,34 @@ def offer_edit(request, pk: int):
 
 @provider_member_required
 def certificate_list(request):
-    certs = (selectors.certifications_editable_by(request.user)
-             .annotate(scope_count=Count("scope_offers")).order_by("scheme__name", "-expires_on", "pk"))
-    return render(request, "catalog/provider/certificate_list.html", {
-        "page_obj": _page(request, certs), "breadcrumb_data": _breadcrumb(_("Certificates")),
-    })
+    certs = (
+        selectors.certifications_editable_by(request.user)
+        .annotate(scope_count=Count("scope_offers"))
+        .order_by("scheme__name", "-expires_on", "pk")
+    )
+    return render(
+        request,
+        "catalog/provider/certificate_list.html",
+        {
+            "page_obj": _page(request, certs),
+            "breadcrumb_data": _breadcrumb(_("Certificates")),
+        },
+    )
 
 
 def _certificate_page(request, form, cert):
     title = _("New certificate") if cert is None else str(cert)
-    return render(request, "catalog/provider/certificate_form.html", {
-        "form": form, "cert": cert,
-        "breadcrumb_data": _breadcrumb(title, (reverse("provider-certificates"), _("Certificates"))),
-    })
+    return render(
+        request,
+        "catalog/provider/certificate_form.html",
+        {
+            "form": form,
+            "cert": cert,
+            "breadcrumb_data": _breadcrumb(
+                title, (reverse("provider-certificates"), _("Certificates"))
+            ),
+        },
+    )
 
 
 @provider_member_required
@@ -301,13 +396,19 @@ def certificate_create(request):
         form = CertificationForm(request.POST, request.FILES, provider=request.provider)
         if form.is_valid():
             try:
-                cert = services.certification_create(provider=request.provider, actor=request.user,
-                                                     **form.as_certification())
+                cert = services.certification_create(
+                    provider=request.provider, actor=request.user, **form.as_certification()
+                )
             except services.DomainError as error:
                 domain_error_to_form(error, form)
             else:
-                messages.success(request, _("The certificate is recorded and waits for the operator's "
-                                            "verification; it counts once verified."))
+                messages.success(
+                    request,
+                    _(
+                        "The certificate is recorded and waits for the operator's "
+                        "verification; it counts once verified."
+                    ),
+                )
                 return redirect("provider-certificate-edit", pk=cert.pk)
     else:
         initial = {"status": "valid"}
@@ -322,18 +423,29 @@ def certificate_create(request):
 def certificate_edit(request, pk: int):
     cert = get_object_or_404(selectors.certifications_editable_by(request.user), pk=pk)
     if request.method == "POST":
-        form = CertificationForm(request.POST, request.FILES, provider=request.provider, instance=cert)
+        form = CertificationForm(
+            request.POST, request.FILES, provider=request.provider, instance=cert
+        )
         if form.is_valid():
             try:
-                services.certification_update(certification=cert, actor=request.user, **form.as_certification())
+                services.certification_update(
+                    certification=cert, actor=request.user, **form.as_certification()
+                )
             except services.DomainError as error:
                 domain_error_to_form(error, form)
             else:
-                messages.success(request, _("The certificate is saved. A change goes back to the operator "
-                                            "for verification."))
+                messages.success(
+                    request,
+                    _(
+                        "The certificate is saved. A change goes back to the operator "
+                        "for verification."
+                    ),
+                )
                 return redirect("provider-certificate-edit", pk=cert.pk)
     else:
-        form = CertificationForm(provider=request.provider, instance=cert, initial=CertificationForm.initial_for(cert))
+        form = CertificationForm(
+            provider=request.provider, instance=cert, initial=CertificationForm.initial_for(cert)
+        )
     return _certificate_page(request, form, cert)
 
 
@@ -343,6 +455,14 @@ urlpatterns = [
     path("espace-fournisseur/offres/nouvelle/", offer_create, name="provider-offer-create"),
     path("espace-fournisseur/offres/<int:pk>/", offer_edit, name="provider-offer-edit"),
     path("espace-fournisseur/certificats/", certificate_list, name="provider-certificates"),
-    path("espace-fournisseur/certificats/nouveau/", certificate_create, name="provider-certificate-create"),
-    path("espace-fournisseur/certificats/<int:pk>/", certificate_edit, name="provider-certificate-edit"),
+    path(
+        "espace-fournisseur/certificats/nouveau/",
+        certificate_create,
+        name="provider-certificate-create",
+    ),
+    path(
+        "espace-fournisseur/certificats/<int:pk>/",
+        certificate_edit,
+        name="provider-certificate-edit",
+    ),
 ]

@@ -63,7 +63,9 @@ def _page(request, rows, size: int = PAGE_SIZE):
     """A page of ``rows``; a bad ``?page=`` falls back to the first or last
     page instead of failing."""
     page = Paginator(rows, size).get_page(request.GET.get("page"))
-    page.pages_list = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+    page.pages_list = list(
+        page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    )
     return page
 
 
@@ -98,9 +100,17 @@ def _decorate(offers, levels: dict[str, SensitivityLevel]) -> None:
         level = levels.get(assessment.level) if assessment and assessment.level else None
         offer.level_code = level.code if level else ""
         offer.level_label = label_of(level) if level else ""
-        offer.normalised_label = units.NORMALISED_LABELS.get(offer.normalised_unit, offer.normalised_unit)
-        offer.unit_label = units.UNITS[offer.unit].label if offer.unit in units.UNITS else offer.unit
-        offer.category_label = ServiceCategory(offer.category).label if offer.category in ServiceCategory.values else offer.category
+        offer.normalised_label = units.NORMALISED_LABELS.get(
+            offer.normalised_unit, offer.normalised_unit
+        )
+        offer.unit_label = (
+            units.UNITS[offer.unit].label if offer.unit in units.UNITS else offer.unit
+        )
+        offer.category_label = (
+            ServiceCategory(offer.category).label
+            if offer.category in ServiceCategory.values
+            else offer.category
+        )
 
 
 def wants_fragment(request) -> bool:
@@ -147,24 +157,48 @@ def _facets(request, form: OfferSearchForm) -> dict:
     would be without that facet's own filter (two grouped queries)."""
     chosen_category = form.cleaned_data.get("category") or ""
     by_category = dict(
-        _search(form, request.user, drop="category").order_by().values_list("category")
-        .annotate(n=Count("id")).values_list("category", "n")
+        _search(form, request.user, drop="category")
+        .order_by()
+        .values_list("category")
+        .annotate(n=Count("id"))
+        .values_list("category", "n")
     )
     categories = [
-        {"code": code, "label": label, "count": by_category[code], "selected": code == chosen_category,
-         "url": _query_with(request, category=None if code == chosen_category else code)}
-        for code, label in ServiceCategory.choices if by_category.get(code)
+        {
+            "code": code,
+            "label": label,
+            "count": by_category[code],
+            "selected": code == chosen_category,
+            "url": _query_with(request, category=None if code == chosen_category else code),
+        }
+        for code, label in ServiceCategory.choices
+        if by_category.get(code)
     ]
     levels = [(code, label) for code, label in level_choices()]
     rank_of = dict(SensitivityLevel.objects.values_list("code", "rank"))
-    counted = _search(form, request.user, drop="level").order_by().aggregate(**{
-        code: Count("id", filter=Q(assessment__level_rank__gte=rank_of[code])) for code, _label in levels
-    }) if levels else {}
+    counted = (
+        _search(form, request.user, drop="level")
+        .order_by()
+        .aggregate(
+            **{
+                code: Count("id", filter=Q(assessment__level_rank__gte=rank_of[code]))
+                for code, _label in levels
+            }
+        )
+        if levels
+        else {}
+    )
     chosen_level = form.cleaned_data.get("level") or ""
     level_facets = [
-        {"code": code, "label": label, "count": counted.get(code, 0), "selected": code == chosen_level,
-         "url": _query_with(request, level=None if code == chosen_level else code)}
-        for code, label in levels if counted.get(code)
+        {
+            "code": code,
+            "label": label,
+            "count": counted.get(code, 0),
+            "selected": code == chosen_level,
+            "url": _query_with(request, level=None if code == chosen_level else code),
+        }
+        for code, label in levels
+        if counted.get(code)
     ]
     return {"categories": categories, "levels": level_facets}
 
@@ -172,8 +206,12 @@ def _facets(request, form: OfferSearchForm) -> dict:
 @require_GET
 def catalog_search(request):
     form = OfferSearchForm(request.GET)
-    context = {"form": form, "page": None, "facets": None,
-               "breadcrumb_data": _breadcrumb(_("Catalogue"))}
+    context = {
+        "form": form,
+        "page": None,
+        "facets": None,
+        "breadcrumb_data": _breadcrumb(_("Catalogue")),
+    }
     if form.is_valid():
         qs = _search(form, request.user)
         ordering = form.cleaned_data.get("ordering")
@@ -186,7 +224,9 @@ def catalog_search(request):
         page = _page(request, qs)
         _decorate(page.object_list, _levels())
         context.update(page=page, facets=_facets(request, form))
-    return render_swappable(request, "catalog/public/search.html", "catalog/public/_search_area.html", context)
+    return render_swappable(
+        request, "catalog/public/search.html", "catalog/public/_search_area.html", context
+    )
 
 
 # --------------------------------------------------------------------------
@@ -206,8 +246,14 @@ class PricedOffer:
 def _unit_factor(field: str) -> Case:
     """Per offer, how many normalised quantities one unit of sale is
     (catalog.units.Unit.quantity_factor), times ``field``."""
-    return Case(*(When(unit=code, then=F(field) * Value(spec.quantity_factor)) for code, spec in units.UNITS.items()),
-                default=F(field), output_field=MONEY)
+    return Case(
+        *(
+            When(unit=code, then=F(field) * Value(spec.quantity_factor))
+            for code, spec in units.UNITS.items()
+        ),
+        default=F(field),
+        output_field=MONEY,
+    )
 
 
 def _priced(offer: Offer, *, quantity: Decimal, unit: str, months: int) -> PricedOffer:
@@ -217,16 +263,30 @@ def _priced(offer: Offer, *, quantity: Decimal, unit: str, months: int) -> Price
     billed, billed_months, notes = wanted, months, []
     if wanted < offer.minimum_commitment:
         billed = offer.minimum_commitment
-        notes.append(_("Minimum commitment of %(minimum)s %(unit)s: priced at the minimum.")
-                     % {"minimum": floatformat(offer.minimum_commitment, "-2g"), "unit": offer.unit_label})
+        notes.append(
+            _("Minimum commitment of %(minimum)s %(unit)s: priced at the minimum.")
+            % {"minimum": floatformat(offer.minimum_commitment, "-2g"), "unit": offer.unit_label}
+        )
     if months < offer.minimum_months:
         billed_months = offer.minimum_months
-        notes.append(_("Minimum term of %(months)s months: priced for %(months)s months.")
-                     % {"months": offer.minimum_months})
-    total = units.estimated_cost(normalised_price=offer.normalised_price, quantity=billed, unit=offer.unit,
-                                 months=billed_months)
-    return PricedOffer(offer=offer, total=total, total_incl_vat=with_vat(total), quantity=billed,
-                       months=billed_months, notes=notes)
+        notes.append(
+            _("Minimum term of %(months)s months: priced for %(months)s months.")
+            % {"months": offer.minimum_months}
+        )
+    total = units.estimated_cost(
+        normalised_price=offer.normalised_price,
+        quantity=billed,
+        unit=offer.unit,
+        months=billed_months,
+    )
+    return PricedOffer(
+        offer=offer,
+        total=total,
+        total_incl_vat=with_vat(total),
+        quantity=billed,
+        months=billed_months,
+        notes=notes,
+    )
 
 
 @require_GET
@@ -239,10 +299,18 @@ def catalog_compare(request):
     else:
         # Arriving from an offer or a link with some filters only: prefill,
         # do not greet the visitor with errors.
-        form = CompareForm(initial={key: request.GET.getlist(key) if key == "flags" else request.GET.get(key)
-                                    for key in request.GET})
-    context = {"form": form, "rows": None, "breadcrumb_data": _breadcrumb(_("Compare prices")),
-               "vat_rate": settings.VAT_RATE * 100}
+        form = CompareForm(
+            initial={
+                key: request.GET.getlist(key) if key == "flags" else request.GET.get(key)
+                for key in request.GET
+            }
+        )
+    context = {
+        "form": form,
+        "rows": None,
+        "breadcrumb_data": _breadcrumb(_("Compare prices")),
+        "vat_rate": settings.VAT_RATE * 100,
+    }
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         unit, quantity, months = data["unit"], data["quantity"], data["months"]
@@ -258,26 +326,51 @@ def catalog_compare(request):
                 capacity_normalised=_unit_factor("capacity"),
                 billed_total=ExpressionWrapper(
                     F("normalised_price")
-                    * Greatest(Value(wanted, output_field=MONEY), _unit_factor("minimum_commitment"),
-                               output_field=MONEY)
+                    * Greatest(
+                        Value(wanted, output_field=MONEY),
+                        _unit_factor("minimum_commitment"),
+                        output_field=MONEY,
+                    )
                     * Greatest(Value(months), F("minimum_months"), output_field=IntegerField()),
-                    output_field=MONEY),
-            ).filter(fits).order_by("billed_total", "id")
+                    output_field=MONEY,
+                ),
+            )
+            .filter(fits)
+            .order_by("billed_total", "id")
         )
         page = _page(request, ranked)
         _decorate(page.object_list, _levels())
-        rows = [_priced(offer, quantity=quantity, unit=unit, months=months) for offer in page.object_list]
-        too_big = list(comparable.annotate(capacity_normalised=_unit_factor("capacity")).exclude(fits)
-                       .order_by("name", "id")[:50])
-        _decorate(too_big, _levels())
-        other_units = (matching.exclude(normalised_unit=spec.normalised).order_by()
-                       .values_list("normalised_unit").annotate(n=Count("id")).values_list("normalised_unit", "n"))
-        context.update(
-            rows=rows, page=page, unit_label=spec.label, quantity=quantity, months=months,
-            too_big=too_big,
-            other_units=sorted((units.NORMALISED_LABELS.get(code, code), n) for code, n in other_units),
+        rows = [
+            _priced(offer, quantity=quantity, unit=unit, months=months)
+            for offer in page.object_list
+        ]
+        too_big = list(
+            comparable.annotate(capacity_normalised=_unit_factor("capacity"))
+            .exclude(fits)
+            .order_by("name", "id")[:50]
         )
-    return render_swappable(request, "catalog/public/compare.html", "catalog/public/_compare_area.html", context)
+        _decorate(too_big, _levels())
+        other_units = (
+            matching.exclude(normalised_unit=spec.normalised)
+            .order_by()
+            .values_list("normalised_unit")
+            .annotate(n=Count("id"))
+            .values_list("normalised_unit", "n")
+        )
+        context.update(
+            rows=rows,
+            page=page,
+            unit_label=spec.label,
+            quantity=quantity,
+            months=months,
+            too_big=too_big,
+            other_units=sorted(
+                (units.NORMALISED_LABELS.get(code, code), n) for code, n in other_units
+            ),
+        )
+    return render_swappable(
+        request, "catalog/public/compare.html", "catalog/public/_compare_area.html", context
+    )
 
 
 # --------------------------------------------------------------------------
@@ -292,8 +385,11 @@ def eligibility_explained(assessment: OfferAssessment | None) -> dict:
     granted_rank = assessment.level_rank
     levels = []
     for lv in SensitivityLevel.objects.order_by("rank"):
-        checks = [{"passed": bool(c["passed"]), "reason": check_reason(c)}
-                  for c in assessment.checks if c.get("level") == lv.code and not c.get("flag")]
+        checks = [
+            {"passed": bool(c["passed"]), "reason": check_reason(c)}
+            for c in assessment.checks
+            if c.get("level") == lv.code and not c.get("flag")
+        ]
         if not checks:
             continue
         passed = all(c["passed"] for c in checks)
@@ -303,17 +399,35 @@ def eligibility_explained(assessment: OfferAssessment | None) -> dict:
             state, text = "blocked", _("Rules met, but a lower level is not")
         else:
             state, text = "failed", _("Not qualified")
-        levels.append({"code": lv.code, "label": label_of(lv), "state": state, "state_text": text,
-                       "checks": checks, "failed": sum(1 for c in checks if not c["passed"])})
+        levels.append(
+            {
+                "code": lv.code,
+                "label": label_of(lv),
+                "state": state,
+                "state_text": text,
+                "checks": checks,
+                "failed": sum(1 for c in checks if not c["passed"]),
+            }
+        )
     flags = []
     for flag in DataFlag.objects.order_by("code"):
-        checks = [{"passed": bool(c["passed"]), "reason": check_reason(c)}
-                  for c in assessment.checks if c.get("flag") == flag.code]
+        checks = [
+            {"passed": bool(c["passed"]), "reason": check_reason(c)}
+            for c in assessment.checks
+            if c.get("flag") == flag.code
+        ]
         if not checks:
             continue
         met = flag.code in assessment.flags
-        flags.append({"code": flag.code, "label": label_of(flag), "met": met, "checks": checks,
-                      "failed": sum(1 for c in checks if not c["passed"])})
+        flags.append(
+            {
+                "code": flag.code,
+                "label": label_of(flag),
+                "met": met,
+                "checks": checks,
+                "failed": sum(1 for c in checks if not c["passed"]),
+            }
+        )
     return {"levels": levels, "flags": flags}
 
 
@@ -324,23 +438,36 @@ def certificate_rows(certificates) -> list[dict]:
     rows = []
     for cert in certificates:
         expired = cert.expires_on is not None and cert.expires_on < today
-        counts = (cert.status == Certification.Status.VALID and not expired
-                  and cert.verification == Certification.Verification.VERIFIED)
-        rows.append({
-            "cert": cert, "counts": counts, "expired": expired,
-            "status_text": _("expired") if expired and cert.status == Certification.Status.VALID
-            else cert.get_status_display(),
-            "expires_soon": counts and cert.expires_on is not None and (cert.expires_on - today).days <= 90,
-        })
+        counts = (
+            cert.status == Certification.Status.VALID
+            and not expired
+            and cert.verification == Certification.Verification.VERIFIED
+        )
+        rows.append(
+            {
+                "cert": cert,
+                "counts": counts,
+                "expired": expired,
+                "status_text": _("expired")
+                if expired and cert.status == Certification.Status.VALID
+                else cert.get_status_display(),
+                "expires_soon": counts
+                and cert.expires_on is not None
+                and (cert.expires_on - today).days <= 90,
+            }
+        )
     return rows
 
 
 def _direct_purchase_url(offer: Offer) -> str | None:
     """Where an agency buys this offer directly, when its smallest order
     (minimum commitment and term) stays below the threshold."""
-    smallest = units.estimated_cost(normalised_price=offer.normalised_price,
-                                    quantity=max(offer.minimum_commitment, CENT), unit=offer.unit,
-                                    months=max(1, offer.minimum_months))
+    smallest = units.estimated_cost(
+        normalised_price=offer.normalised_price,
+        quantity=max(offer.minimum_commitment, CENT),
+        unit=offer.unit,
+        months=max(1, offer.minimum_months),
+    )
     if smallest >= settings.DIRECT_PURCHASE_THRESHOLD:
         return None
     try:
@@ -354,30 +481,43 @@ def offer_detail(request, pk: int):
     offer = get_object_or_404(selectors.offers_visible_to(request.user), pk=pk)
     _decorate([offer], _levels())
     assessment = getattr(offer, "assessment", None)
-    certificates = (selectors.certifications_visible_to(request.user).filter(scope_offers=offer)
-                    .order_by("scheme__code", "-expires_on"))
-    locations = [(label, [iso_countries.name(c) or c for c in countries]) for label, countries in (
-        (_("Storage"), offer.storage_countries), (_("Processing"), offer.processing_countries),
-        (_("Backup and disaster recovery"), offer.backup_countries),
-        (_("Technical data"), offer.technical_data_countries),
-        (_("Administration and supervision"), offer.administration_countries),
-        (_("Support"), offer.support_countries),
-    )]
-    return render(request, "catalog/public/offer_detail.html", {
-        "offer": offer,
-        "assessment": assessment,
-        "eligibility": eligibility_explained(assessment),
-        "flag_labels": [label_of(f) for f in DataFlag.objects.filter(code__in=assessment.flags)] if assessment else [],
-        "certificates": certificate_rows(certificates),
-        "locations": locations,
-        "subcontractors": list(offer.subcontractors.all()),
-        "unit_price_incl_vat": with_vat(offer.unit_price),
-        "normalised_price_incl_vat": with_vat(offer.normalised_price),
-        "buy_url": _direct_purchase_url(offer),
-        "used_by": selectors.offers_used_by([offer.pk]).get(offer.pk, []),
-        "threshold": settings.DIRECT_PURCHASE_THRESHOLD,
-        "breadcrumb_data": _breadcrumb(offer.name, (reverse("catalog-search"), _("Catalogue"))),
-    })
+    certificates = (
+        selectors.certifications_visible_to(request.user)
+        .filter(scope_offers=offer)
+        .order_by("scheme__code", "-expires_on")
+    )
+    locations = [
+        (label, [iso_countries.name(c) or c for c in countries])
+        for label, countries in (
+            (_("Storage"), offer.storage_countries),
+            (_("Processing"), offer.processing_countries),
+            (_("Backup and disaster recovery"), offer.backup_countries),
+            (_("Technical data"), offer.technical_data_countries),
+            (_("Administration and supervision"), offer.administration_countries),
+            (_("Support"), offer.support_countries),
+        )
+    ]
+    return render(
+        request,
+        "catalog/public/offer_detail.html",
+        {
+            "offer": offer,
+            "assessment": assessment,
+            "eligibility": eligibility_explained(assessment),
+            "flag_labels": [label_of(f) for f in DataFlag.objects.filter(code__in=assessment.flags)]
+            if assessment
+            else [],
+            "certificates": certificate_rows(certificates),
+            "locations": locations,
+            "subcontractors": list(offer.subcontractors.all()),
+            "unit_price_incl_vat": with_vat(offer.unit_price),
+            "normalised_price_incl_vat": with_vat(offer.normalised_price),
+            "buy_url": _direct_purchase_url(offer),
+            "used_by": selectors.offers_used_by([offer.pk]).get(offer.pk, []),
+            "threshold": settings.DIRECT_PURCHASE_THRESHOLD,
+            "breadcrumb_data": _breadcrumb(offer.name, (reverse("catalog-search"), _("Catalogue"))),
+        },
+    )
 
 
 # --------------------------------------------------------------------------
@@ -387,18 +527,34 @@ def offer_detail(request, pk: int):
 class ProviderSearchForm(DsfrBaseForm):
     q = forms.CharField(label=gettext_lazy("Name"), required=False, max_length=200)
     country = forms.ChoiceField(label=gettext_lazy("Registered office"), required=False)
-    level = forms.ChoiceField(label=gettext_lazy("Has an offer qualified at least for"), required=False)
-    certification = forms.ChoiceField(label=gettext_lazy("Holds a valid certificate"), required=False)
-    sme = forms.BooleanField(label=gettext_lazy("Small and medium-sized enterprises only"), required=False)
+    level = forms.ChoiceField(
+        label=gettext_lazy("Has an offer qualified at least for"), required=False
+    )
+    certification = forms.ChoiceField(
+        label=gettext_lazy("Holds a valid certificate"), required=False
+    )
+    sme = forms.BooleanField(
+        label=gettext_lazy("Small and medium-sized enterprises only"), required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        present = Provider.objects.order_by().values_list("registered_office_country", flat=True).distinct()
-        self.fields["country"].choices = [("", gettext_lazy("Any country")), *sorted(
-            ((code, iso_countries.name(code) or code) for code in present), key=lambda c: c[1])]
+        present = (
+            Provider.objects.order_by()
+            .values_list("registered_office_country", flat=True)
+            .distinct()
+        )
+        self.fields["country"].choices = [
+            ("", gettext_lazy("Any country")),
+            *sorted(
+                ((code, iso_countries.name(code) or code) for code in present), key=lambda c: c[1]
+            ),
+        ]
         self.fields["level"].choices = [("", gettext_lazy("Any level")), *level_choices()]
-        self.fields["certification"].choices = [("", gettext_lazy("Any certification")), *(
-            (s.code, s.name) for s in CertificationScheme.objects.order_by("name"))]
+        self.fields["certification"].choices = [
+            ("", gettext_lazy("Any certification")),
+            *((s.code, s.name) for s in CertificationScheme.objects.order_by("name")),
+        ]
 
 
 def providers_search(user, data: dict):
@@ -415,14 +571,22 @@ def providers_search(user, data: dict):
         qs = qs.filter(is_sme=True)
     if data.get("level"):
         rank = SensitivityLevel.objects.get(code=data["level"]).rank
-        qs = qs.filter(pk__in=Offer.objects.filter(status=Offer.Status.PUBLISHED,
-                                                   assessment__level_rank__gte=rank).values("provider_id"))
+        qs = qs.filter(
+            pk__in=Offer.objects.filter(
+                status=Offer.Status.PUBLISHED, assessment__level_rank__gte=rank
+            ).values("provider_id")
+        )
     if data.get("certification"):
         today = timezone.localdate()
-        qs = qs.filter(pk__in=Certification.objects.filter(
-            scheme__code=data["certification"], status=Certification.Status.VALID,
-            verification=Certification.Verification.VERIFIED,
-        ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today)).values("provider_id"))
+        qs = qs.filter(
+            pk__in=Certification.objects.filter(
+                scheme__code=data["certification"],
+                status=Certification.Status.VALID,
+                verification=Certification.Verification.VERIFIED,
+            )
+            .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+            .values("provider_id")
+        )
     return qs.order_by("name", "id")
 
 
@@ -437,9 +601,14 @@ def provider_directory(request):
             best = level_by_rank.get(provider.best_rank) if provider.best_rank is not None else None
             provider.best_level = best.code if best else ""
             provider.best_level_label = label_of(best) if best else ""
-            provider.country_name = iso_countries.name(provider.registered_office_country) or provider.registered_office_country
+            provider.country_name = (
+                iso_countries.name(provider.registered_office_country)
+                or provider.registered_office_country
+            )
         context["page"] = page
-    return render_swappable(request, "catalog/public/providers.html", "catalog/public/_provider_area.html", context)
+    return render_swappable(
+        request, "catalog/public/providers.html", "catalog/public/_provider_area.html", context
+    )
 
 
 def ownership_summary(provider: Provider) -> dict:
@@ -449,8 +618,14 @@ def ownership_summary(provider: Provider) -> dict:
     non_eu = [s for s in stakes if s.holder_country not in policy.EU]
     strictest = SensitivityLevel.objects.filter(requires_eu_control=True).order_by("rank").first()
     return {
-        "stakes": [{"stake": s, "country": iso_countries.name(s.holder_country) or s.holder_country,
-                    "eu": s.holder_country in policy.EU} for s in stakes],
+        "stakes": [
+            {
+                "stake": s,
+                "country": iso_countries.name(s.holder_country) or s.holder_country,
+                "eu": s.holder_country in policy.EU,
+            }
+            for s in stakes
+        ],
         "non_eu_total": sum((s.capital_pct for s in non_eu), Decimal(0)),
         "non_eu_voting": sum((s.voting_pct for s in non_eu), Decimal(0)),
         "largest_non_eu": max(non_eu, key=lambda s: s.capital_pct, default=None),
@@ -463,24 +638,39 @@ def ownership_summary(provider: Provider) -> dict:
 @require_GET
 def provider_detail(request, slug: str):
     provider = get_object_or_404(selectors.providers_visible_to(request.user), slug=slug)
-    offers = list(_listed(request.user).filter(provider=provider).order_by(
-        "-assessment__level_rank", "name", "id"))
+    offers = list(
+        _listed(request.user)
+        .filter(provider=provider)
+        .order_by("-assessment__level_rank", "name", "id")
+    )
     _decorate(offers, _levels())
-    certificates = (selectors.certifications_visible_to(request.user).filter(provider=provider)
-                    .order_by("scheme__code", "-expires_on"))
-    seats = [(label, iso_countries.name(code) or code, code in policy.EU) for label, code in (
-        (_("Registered office"), provider.registered_office_country),
-        (_("Central administration"), provider.central_administration_country),
-        (_("Main establishment"), provider.main_establishment_country),
-    )]
-    return render(request, "catalog/public/provider_detail.html", {
-        "provider": provider,
-        "seats": seats,
-        "ownership": ownership_summary(provider),
-        "offers": offers,
-        "certificates": certificate_rows(certificates),
-        "breadcrumb_data": _breadcrumb(provider.name, (reverse("provider-directory"), _("Providers"))),
-    })
+    certificates = (
+        selectors.certifications_visible_to(request.user)
+        .filter(provider=provider)
+        .order_by("scheme__code", "-expires_on")
+    )
+    seats = [
+        (label, iso_countries.name(code) or code, code in policy.EU)
+        for label, code in (
+            (_("Registered office"), provider.registered_office_country),
+            (_("Central administration"), provider.central_administration_country),
+            (_("Main establishment"), provider.main_establishment_country),
+        )
+    ]
+    return render(
+        request,
+        "catalog/public/provider_detail.html",
+        {
+            "provider": provider,
+            "seats": seats,
+            "ownership": ownership_summary(provider),
+            "offers": offers,
+            "certificates": certificate_rows(certificates),
+            "breadcrumb_data": _breadcrumb(
+                provider.name, (reverse("provider-directory"), _("Providers"))
+            ),
+        },
+    )
 
 
 # --------------------------------------------------------------------------

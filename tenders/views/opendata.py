@@ -15,19 +15,26 @@ from tenders.models import Agency
 
 
 def _json_download(doc: dict, filename: str) -> HttpResponse:
-    return HttpResponse(decp.dumps(doc), content_type="application/json; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return HttpResponse(
+        decp.dumps(doc),
+        content_type="application/json; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @require_GET
 def open_data(request):
-    return render(request, "tenders/open_data.html", {
-        "agencies": decp.agencies_listed(),
-        "decp_count": decp.decp_count(),
-        "threshold": settings.DECP_THRESHOLD,
-        "schema_version": decp.SCHEMA_VERSION,
-        "breadcrumb_data": {"links": [], "current": _("Open data")},
-    })
+    return render(
+        request,
+        "tenders/open_data.html",
+        {
+            "agencies": decp.agencies_listed(),
+            "decp_count": decp.decp_count(),
+            "threshold": settings.DECP_THRESHOLD,
+            "schema_version": decp.SCHEMA_VERSION,
+            "breadcrumb_data": {"links": [], "current": _("Open data")},
+        },
+    )
 
 
 @require_GET
@@ -38,13 +45,19 @@ def open_data_decp(request):
 @require_GET
 def agency_page(request, slug: str):
     agency = get_object_or_404(Agency, slug=slug)
-    return render(request, "tenders/agency_page.html", {
-        "agency": agency,
-        "rows": decp.agency_contract_rows(agency=agency, user=request.user),
-        "threshold": settings.DECP_THRESHOLD,
-        "breadcrumb_data": {"links": [{"url": reverse("open-data"), "title": _("Open data")}],
-                            "current": agency.name},
-    })
+    return render(
+        request,
+        "tenders/agency_page.html",
+        {
+            "agency": agency,
+            "rows": decp.agency_contract_rows(agency=agency, user=request.user),
+            "threshold": settings.DECP_THRESHOLD,
+            "breadcrumb_data": {
+                "links": [{"url": reverse("open-data"), "title": _("Open data")}],
+                "current": agency.name,
+            },
+        },
+    )
 
 
 @require_GET

@@ -87,9 +87,15 @@ def _page(request, queryset, size: int = PAGE_SIZE):
 def _catalogue_links() -> list[dict]:
     """The provider's catalogue pages (catalog/views/provider.py) and its
     supplier documents (catalog/views/declarations.py)."""
-    return [{"url": reverse(name), "title": title} for name, title in (
-        ("provider-profile", _("Company profile")), ("provider-offers", _("Offers")),
-        ("provider-certificates", _("Certificates")), ("provider-declarations", _("Declarations and attestations")))]
+    return [
+        {"url": reverse(name), "title": title}
+        for name, title in (
+            ("provider-profile", _("Company profile")),
+            ("provider-offers", _("Offers")),
+            ("provider-certificates", _("Certificates")),
+            ("provider-declarations", _("Declarations and attestations")),
+        )
+    ]
 
 
 def _errors_onto(form, error: DomainError) -> None:
@@ -103,8 +109,14 @@ def _errors_onto(form, error: DomainError) -> None:
             elsewhere.extend(str(message) for message in field_messages)
         elif error.code == "not_eligible":
             rules = ", ".join(str(RULE_LABELS.get(rule, rule)) for rule in field_messages)
-            form.add_error(field, _("This offer is not eligible for this tender now (%(rules)s). "
-                                    "“Why not” below explains it rule by rule.") % {"rules": rules})
+            form.add_error(
+                field,
+                _(
+                    "This offer is not eligible for this tender now (%(rules)s). "
+                    "“Why not” below explains it rule by rule."
+                )
+                % {"rules": rules},
+            )
         else:
             for message in field_messages:
                 form.add_error(field, message)
@@ -117,8 +129,12 @@ def _errors_onto(form, error: DomainError) -> None:
 
 def _error_text(error: DomainError) -> str:
     """A domain error as one message, with its details."""
-    details = [str(m) for messages_ in (error.fields or {}).values()
-               for m in (messages_ if isinstance(messages_, list) else [messages_]) if str(m) != error.message]
+    details = [
+        str(m)
+        for messages_ in (error.fields or {}).values()
+        for m in (messages_ if isinstance(messages_, list) else [messages_])
+        if str(m) != error.message
+    ]
     return " ".join([error.message, *details])
 
 
@@ -129,10 +145,13 @@ def _deadline_passed(tender: Tender) -> bool:
 def _closed_message(tender: Tender) -> str:
     if _deadline_passed(tender):
         deadline = timezone.localtime(tender.response_deadline)
-        return _("The response deadline (%(deadline)s) has passed: no response can be submitted, "
-                 "replaced or withdrawn any more.") % {"deadline": deadline.strftime("%d/%m/%Y %H:%M %Z")}
+        return _(
+            "The response deadline (%(deadline)s) has passed: no response can be submitted, "
+            "replaced or withdrawn any more."
+        ) % {"deadline": deadline.strftime("%d/%m/%Y %H:%M %Z")}
     return _("This tender is %(status)s: it no longer takes responses or questions.") % {
-        "status": tender.get_status_display()}
+        "status": tender.get_status_display()
+    }
 
 
 def _receipt(response: TenderResponse) -> dict:
@@ -155,33 +174,55 @@ def dashboard(request, provider):
     today = timezone.localdate()
     opportunities = _page(request, selectors.opportunities_of(user))
     responses = list(selectors.responses_of_provider(user)[:DASHBOARD_ROWS])
-    pending = selectors.orders_visible_to(user).filter(status=Order.Status.PLACED).order_by("placed_at", "pk")
-    expiring = (catalog_selectors.certifications_editable_by(user)
-                .filter(status=Certification.Status.VALID, expires_on__gte=today,
-                        expires_on__lte=today + datetime.timedelta(days=EXPIRY_WARNING_DAYS))
-                .order_by("expires_on", "pk"))
-    return render(request, "tenders/provider/dashboard.html", {
-        "provider": provider,
-        "opportunities": opportunities,
-        "responses": responses,
-        "pending_orders": _order_rows(list(pending[:DASHBOARD_ROWS])),
-        "pending_orders_count": pending.count(),
-        "expiring": expiring,
-        "expiry_days": EXPIRY_WARNING_DAYS,
-        "catalogue_links": _catalogue_links(),
-        "compliance_problems": [message for messages in catalog_services.provider_compliance_problems(provider).values()
-                                for message in messages],
-    })
+    pending = (
+        selectors.orders_visible_to(user)
+        .filter(status=Order.Status.PLACED)
+        .order_by("placed_at", "pk")
+    )
+    expiring = (
+        catalog_selectors.certifications_editable_by(user)
+        .filter(
+            status=Certification.Status.VALID,
+            expires_on__gte=today,
+            expires_on__lte=today + datetime.timedelta(days=EXPIRY_WARNING_DAYS),
+        )
+        .order_by("expires_on", "pk")
+    )
+    return render(
+        request,
+        "tenders/provider/dashboard.html",
+        {
+            "provider": provider,
+            "opportunities": opportunities,
+            "responses": responses,
+            "pending_orders": _order_rows(list(pending[:DASHBOARD_ROWS])),
+            "pending_orders_count": pending.count(),
+            "expiring": expiring,
+            "expiry_days": EXPIRY_WARNING_DAYS,
+            "catalogue_links": _catalogue_links(),
+            "compliance_problems": [
+                message
+                for messages in catalog_services.provider_compliance_problems(provider).values()
+                for message in messages
+            ],
+        },
+    )
 
 
 @provider_required
 def responses_list(request, provider):
     page = _page(request, selectors.responses_of_provider(request.user))
-    return render(request, "tenders/provider/responses.html", {
-        "page_obj": page,
-        "breadcrumb_data": {"links": [{"url": reverse("provider-dashboard"), "title": _("Provider space")}],
-                            "current": _("Your responses")},
-    })
+    return render(
+        request,
+        "tenders/provider/responses.html",
+        {
+            "page_obj": page,
+            "breadcrumb_data": {
+                "links": [{"url": reverse("provider-dashboard"), "title": _("Provider space")}],
+                "current": _("Your responses"),
+            },
+        },
+    )
 
 
 # --------------------------------------------------------------------------
@@ -199,7 +240,9 @@ def _visible_tender(request, pk: int) -> Tender:
 def _why_not(request, tender: Tender, offers) -> tuple[WhyNotForm | None, dict | None]:
     if not offers.exists():
         return None, None
-    form = WhyNotForm(request.GET if "whynot-offer" in request.GET else None, offers=offers, prefix="whynot")
+    form = WhyNotForm(
+        request.GET if "whynot-offer" in request.GET else None, offers=offers, prefix="whynot"
+    )
     if not form.is_bound or not form.is_valid():
         return form, None
     offer = form.cleaned_data["offer"]
@@ -208,11 +251,17 @@ def _why_not(request, tender: Tender, offers) -> tuple[WhyNotForm | None, dict |
     for failure in failures:
         for check in failure["facts"].get("failed_checks", []):
             check["reason"] = check_reason(check, lang)
-    return form, {"offer": offer, "failures": tender_messages.with_reasons(failures, lang),
-                  "estimated_cost": cost, "estimated_cost_incl_vat": incl_vat(cost)}
+    return form, {
+        "offer": offer,
+        "failures": tender_messages.with_reasons(failures, lang),
+        "estimated_cost": cost,
+        "estimated_cost_incl_vat": incl_vat(cost),
+    }
 
 
-def _opportunity(request, provider, tender: Tender, *, response_form=None, question_form=None, status=200):
+def _opportunity(
+    request, provider, tender: Tender, *, response_form=None, question_form=None, status=200
+):
     user = request.user
     # Only names for the choices: the offers' certificates are not read here.
     own_offers = catalog_selectors.offers_editable_by(user).prefetch_related(None).order_by("name")
@@ -234,37 +283,49 @@ def _opportunity(request, provider, tender: Tender, *, response_form=None, quest
     if open_for_responses and response_form is None and has_offer_to_respond_with:
         initial = {"offer": (mine[0].offer_id if mine else None)}
         if live is not None:
-            initial = {"offer": live.offer_id, "total_price": live.total_price,
-                       "technical_answer": live.technical_answer}
+            initial = {
+                "offer": live.offer_id,
+                "total_price": live.total_price,
+                "technical_answer": live.technical_answer,
+            }
         response_form = ResponseForm(offers=responding_offers, prefix="respond", initial=initial)
     if open_for_responses and question_form is None:
         question_form = QuestionForm(prefix="ask")
 
     # Everyone reads the answered questions; a provider also its own pending ones.
-    clarifications = selectors.clarifications_of(tender).filter(~Q(answer="") | Q(provider_id=provider.pk))
+    clarifications = selectors.clarifications_of(tender).filter(
+        ~Q(answer="") | Q(provider_id=provider.pk)
+    )
     agency = tender.agency
     required = selectors.required_level(agency=agency, level=tender.level, flags=list(tender.flags))
-    return render(request, "tenders/provider/opportunity.html", {
-        "tender": tender,
-        "required_level": required,
-        "required_level_label": required.label_en if lang == "en" else required.label_fr,
-        "estimated_value_incl_vat": incl_vat(tender.estimated_value),
-        "deadline_passed": _deadline_passed(tender),
-        "open_for_responses": open_for_responses,
-        "mine": mine,
-        "why_not_form": why_not_form,
-        "why_not": why_not,
-        "clarifications": clarifications,
-        "question_form": question_form if open_for_responses else None,
-        "response_form": response_form if open_for_responses else None,
-        "has_offer_to_respond_with": has_offer_to_respond_with,
-        "live": live,
-        "receipt": _receipt(live) if live else None,
-        "history": [r for r in history if r is not live],
-        "provider": provider,
-        "breadcrumb_data": {"links": [{"url": reverse("provider-dashboard"), "title": _("Provider space")}],
-                            "current": tender.reference},
-    }, status=status)
+    return render(
+        request,
+        "tenders/provider/opportunity.html",
+        {
+            "tender": tender,
+            "required_level": required,
+            "required_level_label": required.label_en if lang == "en" else required.label_fr,
+            "estimated_value_incl_vat": incl_vat(tender.estimated_value),
+            "deadline_passed": _deadline_passed(tender),
+            "open_for_responses": open_for_responses,
+            "mine": mine,
+            "why_not_form": why_not_form,
+            "why_not": why_not,
+            "clarifications": clarifications,
+            "question_form": question_form if open_for_responses else None,
+            "response_form": response_form if open_for_responses else None,
+            "has_offer_to_respond_with": has_offer_to_respond_with,
+            "live": live,
+            "receipt": _receipt(live) if live else None,
+            "history": [r for r in history if r is not live],
+            "provider": provider,
+            "breadcrumb_data": {
+                "links": [{"url": reverse("provider-dashboard"), "title": _("Provider space")}],
+                "current": tender.reference,
+            },
+        },
+        status=status,
+    )
 
 
 @provider_required
@@ -278,13 +339,22 @@ def opportunity(request, provider, pk: int):
         form = QuestionForm(request.POST, prefix="ask")
         if form.is_valid():
             try:
-                services.clarification_ask(tender=tender, provider=provider, actor=request.user,
-                                           question=form.cleaned_data["question"])
+                services.clarification_ask(
+                    tender=tender,
+                    provider=provider,
+                    actor=request.user,
+                    question=form.cleaned_data["question"],
+                )
             except DomainError as error:
                 _errors_onto(form, error)
             else:
-                messages.success(request, _("Your question was sent to the buyer. Its answer will be "
-                                            "published here for every provider."))
+                messages.success(
+                    request,
+                    _(
+                        "Your question was sent to the buyer. Its answer will be "
+                        "published here for every provider."
+                    ),
+                )
                 return redirect(here + "#clarifications")
         if tender.status != TenderStatus.PUBLISHED or _deadline_passed(tender):
             messages.error(request, _closed_message(tender))
@@ -297,8 +367,11 @@ def opportunity(request, provider, pk: int):
 
 def _respond(request, provider, tender: Tender):
     here = reverse("provider-opportunity", args=[tender.pk])
-    offers = catalog_selectors.offers_editable_by(request.user).prefetch_related(None).filter(
-        status=Offer.Status.PUBLISHED)
+    offers = (
+        catalog_selectors.offers_editable_by(request.user)
+        .prefetch_related(None)
+        .filter(status=Offer.Status.PUBLISHED)
+    )
     form = ResponseForm(request.POST, request.FILES, offers=offers, prefix="respond")
     if form.is_valid():
         data = form.cleaned_data
@@ -307,12 +380,20 @@ def _respond(request, provider, tender: Tender):
         # nothing. Redis is shared by every web worker.
         key = f"provider-response:{provider.pk}:{tender.pk}:{data['submission_key']}"
         if not cache.add(key, "taken", timeout=24 * 3600):
-            messages.info(request, _("This form had already been submitted: your response is unchanged."))
+            messages.info(
+                request, _("This form had already been submitted: your response is unchanged.")
+            )
             return redirect(here + "#your-response")
         try:
-            services.response_submit(tender=tender, provider=provider, actor=request.user, offer=data["offer"],
-                                     total_price=data["total_price"], technical_answer=data["technical_answer"],
-                                     attachment=data.get("attachment"))
+            services.response_submit(
+                tender=tender,
+                provider=provider,
+                actor=request.user,
+                offer=data["offer"],
+                total_price=data["total_price"],
+                technical_answer=data["technical_answer"],
+                attachment=data.get("attachment"),
+            )
         except DomainError as error:
             cache.delete(key)  # corrected, the same form may be posted again
             _errors_onto(form, error)
@@ -331,7 +412,11 @@ def _respond(request, provider, tender: Tender):
 def response_withdraw(request, provider, pk: int):
     tender = _visible_tender(request, pk)
     here = reverse("provider-opportunity", args=[tender.pk])
-    live = selectors.responses_visible_to(request.user, tender).filter(status=TenderResponse.Status.SUBMITTED).first()
+    live = (
+        selectors.responses_visible_to(request.user, tender)
+        .filter(status=TenderResponse.Status.SUBMITTED)
+        .first()
+    )
     if live is None:
         messages.info(request, _("You have no live response on this tender."))
         return redirect(here)
@@ -339,11 +424,16 @@ def response_withdraw(request, provider, pk: int):
         services.response_withdraw(response=live, actor=request.user)
     except DomainError as error:
         if error.code == "deadline_passed":
-            messages.error(request, _("The response deadline has passed: your response can no longer be withdrawn."))
+            messages.error(
+                request,
+                _("The response deadline has passed: your response can no longer be withdrawn."),
+            )
         else:
             messages.error(request, _error_text(error))
     else:
-        messages.success(request, _("Your response was withdrawn. You may submit a new one until the deadline."))
+        messages.success(
+            request, _("Your response was withdrawn. You may submit a new one until the deadline.")
+        )
     return redirect(here + "#your-response")
 
 
@@ -367,18 +457,28 @@ def _order_rows(orders: list[Order]) -> list[Order]:
 @provider_required
 def orders(request, provider):
     status = request.GET.get("status", "")
-    queryset = selectors.orders_visible_to(request.user).filter(provider_id=provider.pk).order_by("-placed_at", "-pk")
+    queryset = (
+        selectors.orders_visible_to(request.user)
+        .filter(provider_id=provider.pk)
+        .order_by("-placed_at", "-pk")
+    )
     if status in Order.Status.values:
         queryset = queryset.filter(status=status)
     page = _page(request, queryset)
     page.object_list = _order_rows(list(page.object_list))
-    return render(request, "tenders/provider/orders.html", {
-        "page_obj": page,
-        "status": status,
-        "statuses": Order.Status.choices,
-        "breadcrumb_data": {"links": [{"url": reverse("provider-dashboard"), "title": _("Provider space")}],
-                            "current": _("Orders")},
-    })
+    return render(
+        request,
+        "tenders/provider/orders.html",
+        {
+            "page_obj": page,
+            "status": status,
+            "statuses": Order.Status.choices,
+            "breadcrumb_data": {
+                "links": [{"url": reverse("provider-dashboard"), "title": _("Provider space")}],
+                "current": _("Orders"),
+            },
+        },
+    )
 
 
 @require_POST
@@ -390,39 +490,71 @@ def order_accept(request, provider, pk: int):
     except DomainError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, _("Order %(reference)s accepted: the buyer is notified.")
-                         % {"reference": order.reference})
+        messages.success(
+            request,
+            _("Order %(reference)s accepted: the buyer is notified.")
+            % {"reference": order.reference},
+        )
     return redirect("provider-orders")
 
 
 @provider_required
 def order_decline(request, provider, pk: int):
     order = _own_order(request, provider, pk)
-    form = DeclineForm(request.POST if request.method == "POST" else None, prefix=f"decline-{order.pk}")
+    form = DeclineForm(
+        request.POST if request.method == "POST" else None, prefix=f"decline-{order.pk}"
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.order_decline(order=order, actor=request.user, reason=form.cleaned_data["reason"])
+            services.order_decline(
+                order=order, actor=request.user, reason=form.cleaned_data["reason"]
+            )
         except DomainError as error:
             _errors_onto(form, error)
         else:
-            messages.success(request, _("Order %(reference)s declined: the buyer is notified.")
-                             % {"reference": order.reference})
+            messages.success(
+                request,
+                _("Order %(reference)s declined: the buyer is notified.")
+                % {"reference": order.reference},
+            )
             return redirect("provider-orders")
     order.total_incl_vat = incl_vat(order.total)
-    return render(request, "tenders/provider/order_decline.html", {
-        "order": order, "form": form,
-        "breadcrumb_data": {"links": [{"url": reverse("provider-dashboard"), "title": _("Provider space")},
-                                      {"url": reverse("provider-orders"), "title": _("Orders")}],
-                            "current": order.reference},
-    }, status=400 if form.is_bound else 200)
+    return render(
+        request,
+        "tenders/provider/order_decline.html",
+        {
+            "order": order,
+            "form": form,
+            "breadcrumb_data": {
+                "links": [
+                    {"url": reverse("provider-dashboard"), "title": _("Provider space")},
+                    {"url": reverse("provider-orders"), "title": _("Orders")},
+                ],
+                "current": order.reference,
+            },
+        },
+        status=400 if form.is_bound else 200,
+    )
 
 
 urlpatterns = [
     path("espace-fournisseur/", dashboard, name="provider-dashboard"),
     path("espace-fournisseur/reponses/", responses_list, name="provider-responses"),
     path("espace-fournisseur/appels/<int:pk>/", opportunity, name="provider-opportunity"),
-    path("espace-fournisseur/appels/<int:pk>/retrait/", response_withdraw, name="provider-response-withdraw"),
+    path(
+        "espace-fournisseur/appels/<int:pk>/retrait/",
+        response_withdraw,
+        name="provider-response-withdraw",
+    ),
     path("espace-fournisseur/commandes/", orders, name="provider-orders"),
-    path("espace-fournisseur/commandes/<int:pk>/accepter/", order_accept, name="provider-order-accept"),
-    path("espace-fournisseur/commandes/<int:pk>/refuser/", order_decline, name="provider-order-decline"),
+    path(
+        "espace-fournisseur/commandes/<int:pk>/accepter/",
+        order_accept,
+        name="provider-order-accept",
+    ),
+    path(
+        "espace-fournisseur/commandes/<int:pk>/refuser/",
+        order_decline,
+        name="provider-order-decline",
+    ),
 ]

@@ -33,8 +33,12 @@ PAGE_SIZE = 20
 PUBLIC = AnonymousUser()
 AWARDED_STATUSES = (TenderStatus.AWARDED, TenderStatus.CONTRACT_SIGNED)
 STATUS_BADGES = {
-    TenderStatus.PUBLISHED: "success", TenderStatus.CLOSED: "info", TenderStatus.AWARDED: "new",
-    TenderStatus.CONTRACT_SIGNED: "new", TenderStatus.UNSUCCESSFUL: "warning", TenderStatus.CANCELLED: "error",
+    TenderStatus.PUBLISHED: "success",
+    TenderStatus.CLOSED: "info",
+    TenderStatus.AWARDED: "new",
+    TenderStatus.CONTRACT_SIGNED: "new",
+    TenderStatus.UNSUCCESSFUL: "warning",
+    TenderStatus.CANCELLED: "error",
 }
 
 
@@ -49,27 +53,53 @@ def public_tenders():
 
 
 class TenderSearchForm(DsfrBaseForm):
-    q = forms.CharField(label=gettext_lazy("Keywords"), required=False, max_length=200,
-                        help_text=gettext_lazy("Title, reference or buyer"))
-    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False, choices=[
-        ("", gettext_lazy("Any status")), ("open", gettext_lazy("Open for responses")),
-        *((value, label) for value, label in TenderStatus.choices if value != TenderStatus.DRAFT)])
-    category = forms.ChoiceField(label=gettext_lazy("Service category"), required=False,
-                                 choices=[("", gettext_lazy("All categories")), *ServiceCategory.choices])
+    q = forms.CharField(
+        label=gettext_lazy("Keywords"),
+        required=False,
+        max_length=200,
+        help_text=gettext_lazy("Title, reference or buyer"),
+    )
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("Any status")),
+            ("open", gettext_lazy("Open for responses")),
+            *(
+                (value, label)
+                for value, label in TenderStatus.choices
+                if value != TenderStatus.DRAFT
+            ),
+        ],
+    )
+    category = forms.ChoiceField(
+        label=gettext_lazy("Service category"),
+        required=False,
+        choices=[("", gettext_lazy("All categories")), *ServiceCategory.choices],
+    )
     level = forms.ChoiceField(label=gettext_lazy("Sensitivity level"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["level"].choices = [("", gettext_lazy("Any level")), *(
-            (code, f"{code} — {_label(level)}") for code, level in selectors.levels_by_code().items()
-            if level.grantable)]
+        self.fields["level"].choices = [
+            ("", gettext_lazy("Any level")),
+            *(
+                (code, f"{code} — {_label(level)}")
+                for code, level in selectors.levels_by_code().items()
+                if level.grantable
+            ),
+        ]
 
 
 def _search(data: dict):
     qs = public_tenders()
     if data.get("q"):
         words = data["q"].strip()
-        qs = qs.filter(Q(title__icontains=words) | Q(reference__icontains=words) | Q(agency__name__icontains=words))
+        qs = qs.filter(
+            Q(title__icontains=words)
+            | Q(reference__icontains=words)
+            | Q(agency__name__icontains=words)
+        )
     status = data.get("status")
     if status == "open":
         qs = qs.filter(status=TenderStatus.PUBLISHED, response_deadline__gt=timezone.now())
@@ -86,10 +116,17 @@ def _decorate(tender: Tender, levels: dict) -> None:
     level = levels.get(tender.level)
     tender.level_label = _label(level) if level else ""
     tender.status_badge = STATUS_BADGES.get(tender.status, "info")
-    tender.category_label = (ServiceCategory(tender.category).label
-                             if tender.category in ServiceCategory.values else tender.category)
-    tender.unit_label = units.UNITS[tender.unit].label if tender.unit in units.UNITS else tender.unit
-    tender.open_now = tender.status == TenderStatus.PUBLISHED and tender.response_deadline > timezone.now()
+    tender.category_label = (
+        ServiceCategory(tender.category).label
+        if tender.category in ServiceCategory.values
+        else tender.category
+    )
+    tender.unit_label = (
+        units.UNITS[tender.unit].label if tender.unit in units.UNITS else tender.unit
+    )
+    tender.open_now = (
+        tender.status == TenderStatus.PUBLISHED and tender.response_deadline > timezone.now()
+    )
 
 
 def _breadcrumb(current: str, *links: tuple[str, str]) -> dict:
@@ -103,12 +140,16 @@ def tender_list(request):
     context = {"form": form, "page": None, "breadcrumb_data": _breadcrumb(_("Tenders"))}
     if form.is_valid():
         page = Paginator(_search(form.cleaned_data), PAGE_SIZE).get_page(request.GET.get("page"))
-        page.pages_list = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+        page.pages_list = list(
+            page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+        )
         levels = selectors.levels_by_code()
         for tender in page.object_list:
             _decorate(tender, levels)
         context["page"] = page
-    return render_swappable(request, "tenders/public/tender_list.html", "tenders/public/_tender_area.html", context)
+    return render_swappable(
+        request, "tenders/public/tender_list.html", "tenders/public/_tender_area.html", context
+    )
 
 
 def _award_of(tender: Tender) -> Award | None:
@@ -116,7 +157,11 @@ def _award_of(tender: Tender) -> Award | None:
     deadline: only a CLOSED tender can be awarded) and after."""
     if tender.status not in AWARDED_STATUSES:
         return None
-    return Award.objects.select_related("response__provider", "response__offer").filter(tender=tender).first()
+    return (
+        Award.objects.select_related("response__provider", "response__offer")
+        .filter(tender=tender)
+        .first()
+    )
 
 
 @require_GET
@@ -124,31 +169,48 @@ def tender_detail(request, pk: int):
     tender = get_object_or_404(public_tenders(), pk=pk)
     levels = selectors.levels_by_code()
     _decorate(tender, levels)
-    required = selectors.required_level(agency=tender.agency, level=tender.level, flags=list(tender.flags),
-                                        levels=levels)
+    required = selectors.required_level(
+        agency=tender.agency, level=tender.level, flags=list(tender.flags), levels=levels
+    )
     award = _award_of(tender)
     vat = 1 + settings.VAT_RATE
     clarifications = [c for c in selectors.clarifications_of(tender) if c.answer]
-    return render(request, "tenders/public/tender_detail.html", {
-        "tender": tender,
-        "required_level": required,
-        "required_level_label": _label(required),
-        "raised": required.code != tender.level,
-        "flag_labels": [_label(f) for f in DataFlag.objects.filter(code__in=tender.flags)],
-        "location_label": (_("European Union") if tender.location_constraint == "EU"
-                           else iso_countries.name(tender.location_constraint) or tender.location_constraint),
-        "estimated_value_incl_vat": (tender.estimated_value * vat).quantize(Decimal("0.01"), ROUND_HALF_UP),
-        "clarifications": clarifications,
-        "award": award,
-        "award_incl_vat": (award.amount * vat).quantize(Decimal("0.01"), ROUND_HALF_UP) if award else None,
-        "time_zone": settings.TIME_ZONE,
-        "breadcrumb_data": _breadcrumb(tender.reference, (reverse("tender-public-list"), _("Tenders"))),
-    })
+    return render(
+        request,
+        "tenders/public/tender_detail.html",
+        {
+            "tender": tender,
+            "required_level": required,
+            "required_level_label": _label(required),
+            "raised": required.code != tender.level,
+            "flag_labels": [_label(f) for f in DataFlag.objects.filter(code__in=tender.flags)],
+            "location_label": (
+                _("European Union")
+                if tender.location_constraint == "EU"
+                else iso_countries.name(tender.location_constraint) or tender.location_constraint
+            ),
+            "estimated_value_incl_vat": (tender.estimated_value * vat).quantize(
+                Decimal("0.01"), ROUND_HALF_UP
+            ),
+            "clarifications": clarifications,
+            "award": award,
+            "award_incl_vat": (award.amount * vat).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            if award
+            else None,
+            "time_zone": settings.TIME_ZONE,
+            "breadcrumb_data": _breadcrumb(
+                tender.reference, (reverse("tender-public-list"), _("Tenders"))
+            ),
+        },
+    )
 
 
 def tender_figures() -> dict:
-    return {"figure_open_tenders": public_tenders().filter(
-        status=TenderStatus.PUBLISHED, response_deadline__gt=timezone.now()).count()}
+    return {
+        "figure_open_tenders": public_tenders()
+        .filter(status=TenderStatus.PUBLISHED, response_deadline__gt=timezone.now())
+        .count()
+    }
 
 
 urlpatterns = [

@@ -105,7 +105,9 @@ def _offer_url(offer_id: int) -> str | None:
 def _frozen_offers(item: SourcingFile) -> list[dict]:
     offers = selectors.sourcing_snapshot_offers(item)
     for offer in offers:
-        offer["normalised_label"] = units.NORMALISED_LABELS.get(offer["normalised_unit"], offer["normalised_unit"])
+        offer["normalised_label"] = units.NORMALISED_LABELS.get(
+            offer["normalised_unit"], offer["normalised_unit"]
+        )
         offer["url"] = _offer_url(offer["id"])
     return offers
 
@@ -134,10 +136,16 @@ def _form_errors(form, error: DomainError) -> None:
 @agency_required
 def file_list(request, agency):
     files = selectors.sourcing_files_of(request.user).order_by("-created_at", "-id")
-    return render(request, "tenders/sourcing/list.html", {
-        "files": files, "agency": agency, "catalogue_url": _catalogue_url({}),
-        "breadcrumb_data": _breadcrumb(_("Sourcing files")),
-    })
+    return render(
+        request,
+        "tenders/sourcing/list.html",
+        {
+            "files": files,
+            "agency": agency,
+            "catalogue_url": _catalogue_url({}),
+            "breadcrumb_data": _breadcrumb(_("Sourcing files")),
+        },
+    )
 
 
 @agency_required
@@ -148,8 +156,12 @@ def file_create(request, agency):
         form = SourcingFileForm(request.POST)
         if form.is_valid():
             try:
-                item = services.sourcing_file_save(agency=agency, actor=request.user, name=form.cleaned_data["name"],
-                                                   filters=QueryDict(form.cleaned_data["query"]))
+                item = services.sourcing_file_save(
+                    agency=agency,
+                    actor=request.user,
+                    name=form.cleaned_data["name"],
+                    filters=QueryDict(form.cleaned_data["query"]),
+                )
             except DomainError as error:
                 _filter_errors(form, error)
             else:
@@ -165,17 +177,30 @@ def file_create(request, agency):
         filters = {}
         if request.method == "GET":
             _filter_errors(form, error)
-    return render(request, "tenders/sourcing/create.html", {
-        "form": form, "filters": filters_display(filters), "catalogue_url": _catalogue_url(filters),
-        "breadcrumb_data": _breadcrumb(_("Save a search"), (reverse("agency-sourcing-file-list"), _("Sourcing files"))),
-    })
+    return render(
+        request,
+        "tenders/sourcing/create.html",
+        {
+            "form": form,
+            "filters": filters_display(filters),
+            "catalogue_url": _catalogue_url(filters),
+            "breadcrumb_data": _breadcrumb(
+                _("Save a search"), (reverse("agency-sourcing-file-list"), _("Sourcing files"))
+            ),
+        },
+    )
 
 
 def _filter_errors(form, error: DomainError) -> None:
     if error.fields and set(error.fields) - {"name"}:
-        details = "; ".join(f"{FILTER_LABELS.get(key, key)}: {' '.join(problems)}"
-                            for key, problems in error.fields.items() if key != "name")
-        form.add_error(None, _("The search cannot be saved as it is: %(details)s") % {"details": details})
+        details = "; ".join(
+            f"{FILTER_LABELS.get(key, key)}: {' '.join(problems)}"
+            for key, problems in error.fields.items()
+            if key != "name"
+        )
+        form.add_error(
+            None, _("The search cannot be saved as it is: %(details)s") % {"details": details}
+        )
     else:
         _form_errors(form, error)
 
@@ -185,9 +210,14 @@ def file_detail(request, agency, pk: int):
     item = _file_or_404(request, pk)
     tenders, orders = selectors.sourcing_file_uses(item)
     context = {
-        "item": item, "filters": filters_display(item.filters), "catalogue_url": _catalogue_url(item.filters),
-        "tenders": tenders, "orders": orders,
-        "breadcrumb_data": _breadcrumb(item.name, (reverse("agency-sourcing-file-list"), _("Sourcing files"))),
+        "item": item,
+        "filters": filters_display(item.filters),
+        "catalogue_url": _catalogue_url(item.filters),
+        "tenders": tenders,
+        "orders": orders,
+        "breadcrumb_data": _breadcrumb(
+            item.name, (reverse("agency-sourcing-file-list"), _("Sourcing files"))
+        ),
     }
     if item.is_locked:
         context.update(offers=_frozen_offers(item), verified=selectors.sourcing_file_verify(item))
@@ -207,17 +237,27 @@ def file_lock(request, agency, pk: int):
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, _("The sourcing file is locked: its result is frozen and digested."))
+            messages.success(
+                request, _("The sourcing file is locked: its result is frozen and digested.")
+            )
         return redirect("agency-sourcing-file-detail", item.pk)
     if item.is_locked:
         messages.info(request, _("This sourcing file is already locked."))
         return redirect("agency-sourcing-file-detail", item.pk)
-    return render(request, "tenders/sourcing/lock_confirm.html", {
-        "item": item, "filters": filters_display(item.filters),
-        "live_count": selectors.sourcing_results(item.filters).count(),
-        "breadcrumb_data": _breadcrumb(_("Lock"), (reverse("agency-sourcing-file-list"), _("Sourcing files")),
-                                       (reverse("agency-sourcing-file-detail", args=[item.pk]), item.name)),
-    })
+    return render(
+        request,
+        "tenders/sourcing/lock_confirm.html",
+        {
+            "item": item,
+            "filters": filters_display(item.filters),
+            "live_count": selectors.sourcing_results(item.filters).count(),
+            "breadcrumb_data": _breadcrumb(
+                _("Lock"),
+                (reverse("agency-sourcing-file-list"), _("Sourcing files")),
+                (reverse("agency-sourcing-file-detail", args=[item.pk]), item.name),
+            ),
+        },
+    )
 
 
 @require_POST
@@ -250,16 +290,24 @@ def file_print(request, agency, pk: int):
     if not item.is_locked:
         messages.error(request, _("Lock the sourcing file to print its record."))
         return redirect("agency-sourcing-file-detail", item.pk)
-    return render(request, "tenders/sourcing/print.html", {
-        "item": item, "filters": filters_display(item.filters), "offers": _frozen_offers(item),
-        "verified": selectors.sourcing_file_verify(item),
-    })
+    return render(
+        request,
+        "tenders/sourcing/print.html",
+        {
+            "item": item,
+            "filters": filters_display(item.filters),
+            "offers": _frozen_offers(item),
+            "verified": selectors.sourcing_file_verify(item),
+        },
+    )
 
 
 def _locked_or_redirect(request, item: SourcingFile):
     if item.is_locked:
         return None
-    messages.error(request, _("Lock the sourcing file before starting a purchase or a tender from it."))
+    messages.error(
+        request, _("Lock the sourcing file before starting a purchase or a tender from it.")
+    )
     return redirect("agency-sourcing-file-detail", item.pk)
 
 
@@ -271,8 +319,11 @@ def file_order(request, agency, pk: int):
     if refused:
         return refused
     offers = item.snapshot.get("offers", [])
-    initial = {"level": item.filters.get("level", "N0"), "flags": item.filters.get("flags", []),
-               "offer": request.GET.get("offer")}
+    initial = {
+        "level": item.filters.get("level", "N0"),
+        "flags": item.filters.get("flags", []),
+        "offer": request.GET.get("offer"),
+    }
     form = SourcingOrderForm(request.POST or None, offers=offers, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -281,19 +332,38 @@ def file_order(request, agency, pk: int):
             form.add_error("offer", _("This offer is no longer in the catalogue."))
         else:
             try:
-                order = services.order_place(agency=agency, actor=request.user, offer=offer,
-                                             quantity=data["quantity"], duration_months=data["duration_months"],
-                                             level=data["level"], flags=data["flags"], sourcing_file=item)
+                order = services.order_place(
+                    agency=agency,
+                    actor=request.user,
+                    offer=offer,
+                    quantity=data["quantity"],
+                    duration_months=data["duration_months"],
+                    level=data["level"],
+                    flags=data["flags"],
+                    sourcing_file=item,
+                )
             except DomainError as error:
                 _form_errors(form, error)
             else:
-                messages.success(request, _("Order %(reference)s placed.") % {"reference": order.reference})
+                messages.success(
+                    request, _("Order %(reference)s placed.") % {"reference": order.reference}
+                )
                 return redirect("agency-sourcing-file-detail", item.pk)
-    return render(request, "tenders/sourcing/start_form.html", {
-        "item": item, "form": form, "heading": _("Order an offer of this file"), "submit": _("Place the order"),
-        "breadcrumb_data": _breadcrumb(_("Order"), (reverse("agency-sourcing-file-list"), _("Sourcing files")),
-                                       (reverse("agency-sourcing-file-detail", args=[item.pk]), item.name)),
-    })
+    return render(
+        request,
+        "tenders/sourcing/start_form.html",
+        {
+            "item": item,
+            "form": form,
+            "heading": _("Order an offer of this file"),
+            "submit": _("Place the order"),
+            "breadcrumb_data": _breadcrumb(
+                _("Order"),
+                (reverse("agency-sourcing-file-list"), _("Sourcing files")),
+                (reverse("agency-sourcing-file-detail", args=[item.pk]), item.name),
+            ),
+        },
+    )
 
 
 @agency_required
@@ -303,34 +373,69 @@ def file_tender(request, agency, pk: int):
     refused = _locked_or_redirect(request, item)
     if refused:
         return refused
-    initial = {"title": item.name, "category": item.filters.get("category"), "level": item.filters.get("level")}
+    initial = {
+        "title": item.name,
+        "category": item.filters.get("category"),
+        "level": item.filters.get("level"),
+    }
     form = SourcingTenderForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            tender = services.tender_create(agency=agency, actor=request.user, sourcing_file=item,
-                                            **form.cleaned_data)
+            tender = services.tender_create(
+                agency=agency, actor=request.user, sourcing_file=item, **form.cleaned_data
+            )
         except DomainError as error:
             _form_errors(form, error)
         else:
-            messages.success(request, _("Draft tender %(reference)s created from this file.")
-                             % {"reference": tender.reference})
+            messages.success(
+                request,
+                _("Draft tender %(reference)s created from this file.")
+                % {"reference": tender.reference},
+            )
             return redirect("agency-sourcing-file-detail", item.pk)
-    return render(request, "tenders/sourcing/start_form.html", {
-        "item": item, "form": form, "heading": _("Start a tender from this file"),
-        "submit": _("Create the draft tender"),
-        "breadcrumb_data": _breadcrumb(_("Tender"), (reverse("agency-sourcing-file-list"), _("Sourcing files")),
-                                       (reverse("agency-sourcing-file-detail", args=[item.pk]), item.name)),
-    })
+    return render(
+        request,
+        "tenders/sourcing/start_form.html",
+        {
+            "item": item,
+            "form": form,
+            "heading": _("Start a tender from this file"),
+            "submit": _("Create the draft tender"),
+            "breadcrumb_data": _breadcrumb(
+                _("Tender"),
+                (reverse("agency-sourcing-file-list"), _("Sourcing files")),
+                (reverse("agency-sourcing-file-detail", args=[item.pk]), item.name),
+            ),
+        },
+    )
 
 
 urlpatterns = [
     path("espace-acheteur/dossiers/", file_list, name="agency-sourcing-file-list"),
     path("espace-acheteur/dossiers/nouveau/", file_create, name="agency-sourcing-file-create"),
     path("espace-acheteur/dossiers/<int:pk>/", file_detail, name="agency-sourcing-file-detail"),
-    path("espace-acheteur/dossiers/<int:pk>/verrouiller/", file_lock, name="agency-sourcing-file-lock"),
-    path("espace-acheteur/dossiers/<int:pk>/supprimer/", file_delete, name="agency-sourcing-file-delete"),
+    path(
+        "espace-acheteur/dossiers/<int:pk>/verrouiller/",
+        file_lock,
+        name="agency-sourcing-file-lock",
+    ),
+    path(
+        "espace-acheteur/dossiers/<int:pk>/supprimer/",
+        file_delete,
+        name="agency-sourcing-file-delete",
+    ),
     path("espace-acheteur/dossiers/<int:pk>/export.csv", file_csv, name="agency-sourcing-file-csv"),
-    path("espace-acheteur/dossiers/<int:pk>/impression/", file_print, name="agency-sourcing-file-print"),
-    path("espace-acheteur/dossiers/<int:pk>/commande/", file_order, name="agency-sourcing-file-order"),
-    path("espace-acheteur/dossiers/<int:pk>/appel-offres/", file_tender, name="agency-sourcing-file-tender"),
+    path(
+        "espace-acheteur/dossiers/<int:pk>/impression/",
+        file_print,
+        name="agency-sourcing-file-print",
+    ),
+    path(
+        "espace-acheteur/dossiers/<int:pk>/commande/", file_order, name="agency-sourcing-file-order"
+    ),
+    path(
+        "espace-acheteur/dossiers/<int:pk>/appel-offres/",
+        file_tender,
+        name="agency-sourcing-file-tender",
+    ),
 ]

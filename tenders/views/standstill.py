@@ -25,19 +25,32 @@ from tenders.models import Complaint, Tender
 
 
 class ComplaintForm(DsfrBaseForm):
-    text = forms.CharField(label=gettext_lazy("Grounds of the complaint"), max_length=20000,
-                           widget=forms.Textarea(attrs={"rows": 6}))
-    attachment = forms.FileField(label=gettext_lazy("Supporting document (PDF, PNG or JPEG, optional)"),
-                                 required=False,
-                                 widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"}))
+    text = forms.CharField(
+        label=gettext_lazy("Grounds of the complaint"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    attachment = forms.FileField(
+        label=gettext_lazy("Supporting document (PDF, PNG or JPEG, optional)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"}),
+    )
 
 
 class ComplaintAnswerForm(DsfrBaseForm):
-    decision = forms.ChoiceField(label=gettext_lazy("Decision"), widget=forms.RadioSelect, choices=[
-        ("dismissed", gettext_lazy("Dismiss: the standstill runs on")),
-        ("upheld", gettext_lazy("Uphold: the award is withdrawn and the evaluation resumes"))])
-    answer = forms.CharField(label=gettext_lazy("Answer to the tenderer, with the reasons"), max_length=20000,
-                             widget=forms.Textarea(attrs={"rows": 4}))
+    decision = forms.ChoiceField(
+        label=gettext_lazy("Decision"),
+        widget=forms.RadioSelect,
+        choices=[
+            ("dismissed", gettext_lazy("Dismiss: the standstill runs on")),
+            ("upheld", gettext_lazy("Uphold: the award is withdrawn and the evaluation resumes")),
+        ],
+    )
+    answer = forms.CharField(
+        label=gettext_lazy("Answer to the tenderer, with the reasons"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
 
 class WithdrawForm(DsfrBaseForm):
@@ -68,27 +81,60 @@ def _errors_to_form(error: services.TenderError, form) -> None:
         form.add_error(None, error.message)
 
 
-def _page(request, tender: Tender, *, status: int = 200, complaint_form=None, answer_forms=None,
-          withdraw_form=None, action_error: str = ""):
+def _page(
+    request,
+    tender: Tender,
+    *,
+    status: int = 200,
+    complaint_form=None,
+    answer_forms=None,
+    withdraw_form=None,
+    action_error: str = "",
+):
     notice = selectors.decision_notice(request.user, tender)
     provider = catalog_selectors.provider_of(request.user)
-    can_complain = bool(notice.standstill_running and notice.own is not None and notice.award is not None
-                        and notice.own.response.pk != notice.award.response_id)
+    can_complain = bool(
+        notice.standstill_running
+        and notice.own is not None
+        and notice.award is not None
+        and notice.own.response.pk != notice.award.response_id
+    )
     answer_forms = answer_forms or {}
-    complaints = [(item, answer_forms.get(item.pk) or ComplaintAnswerForm(prefix=f"c{item.pk}"))
-                  for item in notice.complaints]
-    open_count = sum(1 for item in notice.complaints
-                     if item.status == Complaint.Status.OPEN and notice.award and item.award_ref == notice.award.pk)
-    return render(request, "tenders/standstill/decision.html", {
-        "tender": tender, "notice": notice, "provider": provider, "can_complain": can_complain,
-        "complaint_form": complaint_form or ComplaintForm(), "complaints": complaints,
-        "withdraw_form": withdraw_form or WithdrawForm(), "open_count": open_count,
-        "can_sign": notice.is_buyer and tender.status == "awarded" and not notice.standstill_running
-        and not open_count,
-        "action_error": action_error,
-        "breadcrumb_data": {"links": [{"url": reverse("tender-public-list"), "title": _("Tenders")}],
-                            "current": _("Award decision")},
-    }, status=status)
+    complaints = [
+        (item, answer_forms.get(item.pk) or ComplaintAnswerForm(prefix=f"c{item.pk}"))
+        for item in notice.complaints
+    ]
+    open_count = sum(
+        1
+        for item in notice.complaints
+        if item.status == Complaint.Status.OPEN
+        and notice.award
+        and item.award_ref == notice.award.pk
+    )
+    return render(
+        request,
+        "tenders/standstill/decision.html",
+        {
+            "tender": tender,
+            "notice": notice,
+            "provider": provider,
+            "can_complain": can_complain,
+            "complaint_form": complaint_form or ComplaintForm(),
+            "complaints": complaints,
+            "withdraw_form": withdraw_form or WithdrawForm(),
+            "open_count": open_count,
+            "can_sign": notice.is_buyer
+            and tender.status == "awarded"
+            and not notice.standstill_running
+            and not open_count,
+            "action_error": action_error,
+            "breadcrumb_data": {
+                "links": [{"url": reverse("tender-public-list"), "title": _("Tenders")}],
+                "current": _("Award decision"),
+            },
+        },
+        status=status,
+    )
 
 
 @require_GET
@@ -106,13 +152,20 @@ def complaint_file(request, pk: int):
     form = ComplaintForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.complaint_file(tender=tender, provider=provider, actor=request.user,
-                                    text=form.cleaned_data["text"], attachment=form.cleaned_data["attachment"])
+            services.complaint_file(
+                tender=tender,
+                provider=provider,
+                actor=request.user,
+                text=form.cleaned_data["text"],
+                attachment=form.cleaned_data["attachment"],
+            )
         except services.TenderError as error:
             _errors_to_form(error, form)
             return _page(request, tender, status=error.http_status, complaint_form=form)
-        messages.success(request, _("Your complaint is filed: the contract cannot be signed until the buyer "
-                                    "answers it."))
+        messages.success(
+            request,
+            _("Your complaint is filed: the contract cannot be signed until the buyer answers it."),
+        )
         return redirect("tender-decision", pk=tender.pk)
     return _page(request, tender, status=400, complaint_form=form)
 
@@ -143,7 +196,9 @@ def award_withdraw(request, pk: int):
     form = WithdrawForm(request.POST)
     if form.is_valid():
         try:
-            services.award_withdraw(tender=tender, actor=request.user, reason=form.cleaned_data["reason"])
+            services.award_withdraw(
+                tender=tender, actor=request.user, reason=form.cleaned_data["reason"]
+            )
         except services.TenderError as error:
             _errors_to_form(error, form)
             return _page(request, tender, status=error.http_status, withdraw_form=form)
@@ -166,9 +221,14 @@ def contract_sign(request, pk: int):
 
 urlpatterns = [
     path("appels-offres/<int:pk>/decision/", decision, name="tender-decision"),
-    path("appels-offres/<int:pk>/decision/reclamation/", complaint_file, name="tender-complaint-file"),
-    path("appels-offres/<int:pk>/decision/reclamations/<int:complaint_id>/reponse/", complaint_answer,
-         name="tender-complaint-answer"),
+    path(
+        "appels-offres/<int:pk>/decision/reclamation/", complaint_file, name="tender-complaint-file"
+    ),
+    path(
+        "appels-offres/<int:pk>/decision/reclamations/<int:complaint_id>/reponse/",
+        complaint_answer,
+        name="tender-complaint-answer",
+    ),
     path("appels-offres/<int:pk>/decision/retrait/", award_withdraw, name="tender-award-withdraw"),
     path("appels-offres/<int:pk>/decision/signature/", contract_sign, name="tender-contract-sign"),
 ]

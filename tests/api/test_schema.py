@@ -57,9 +57,13 @@ def _json_schema(schema, components, depth=0):
         return {}
     if "$ref" in schema:
         return _json_schema(components[schema["$ref"].rsplit("/", 1)[-1]], components, depth + 1)
-    converted = {key: _json_schema(value, components, depth) if key != "properties" else
-                 {name: _json_schema(sub, components, depth) for name, sub in value.items()}
-                 for key, value in schema.items() if key not in ("nullable", "example", "readOnly", "writeOnly")}
+    converted = {
+        key: _json_schema(value, components, depth)
+        if key != "properties"
+        else {name: _json_schema(sub, components, depth) for name, sub in value.items()}
+        for key, value in schema.items()
+        if key not in ("nullable", "example", "readOnly", "writeOnly")
+    }
     if schema.get("nullable"):
         return {"anyOf": [converted, {"type": "null"}]}
     return converted
@@ -89,9 +93,17 @@ def test_every_body_has_an_example_that_fits_its_own_schema(schema):
         if "example" not in media and "examples" not in media:
             problems.append(f"{where}: no example")
             continue
-        examples = [media["example"]] if "example" in media else [e["value"] for e in media["examples"].values()]
+        examples = (
+            [media["example"]]
+            if "example" in media
+            else [e["value"] for e in media["examples"].values()]
+        )
         for example in examples:
-            errors = list(jsonschema.Draft7Validator(_json_schema(media["schema"], components)).iter_errors(example))
+            errors = list(
+                jsonschema.Draft7Validator(_json_schema(media["schema"], components)).iter_errors(
+                    example
+                )
+            )
             problems += [f"{where}: {error.message} at {list(error.path)}" for error in errors[:3]]
     assert problems == []
 
@@ -107,7 +119,11 @@ def test_the_tender_example_is_a_body_the_api_accepts(schema):
 
     agency = factories.agency(name="Ministère des Essais", siret="11000007200014")
     buyer = factories.agency_member(agency, username="acheteur-exemple")
-    body = dict(schema["paths"]["/api/v1/tenders/"]["post"]["requestBody"]["content"]["application/json"]["example"])
+    body = dict(
+        schema["paths"]["/api/v1/tenders/"]["post"]["requestBody"]["content"]["application/json"][
+            "example"
+        ]
+    )
     # The example's date is fixed; a deadline must be in the future.
     body["response_deadline"] = (timezone.now() + datetime.timedelta(days=30)).isoformat()
     response = client_for(buyer).post("/api/v1/tenders/", body, format="json")
@@ -117,35 +133,69 @@ def test_the_tender_example_is_a_body_the_api_accepts(schema):
 def test_links_carry_a_created_tender_through_its_workflow(schema):
     created = schema["paths"]["/api/v1/tenders/"]["post"]["responses"]["201"]["links"]
     assert created["v1_tenders_publish_create"]["parameters"] == {"id": "$response.body#/id"}
-    published = schema["paths"]["/api/v1/tenders/{id}/publish/"]["post"]["responses"]["200"]["links"]
+    published = schema["paths"]["/api/v1/tenders/{id}/publish/"]["post"]["responses"]["200"][
+        "links"
+    ]
     assert published["v1_tenders_shortlist_retrieve"]["parameters"] == {"id": "$request.path.id"}
-    answered = schema["paths"]["/api/v1/tenders/{id}/responses/"]["post"]["responses"]["201"]["links"]
+    answered = schema["paths"]["/api/v1/tenders/{id}/responses/"]["post"]["responses"]["201"][
+        "links"
+    ]
     assert answered["v1_tenders_responses_withdraw_create"]["parameters"] == {
-        "id": "$request.path.id", "response_id": "$response.body#/id"}
+        "id": "$request.path.id",
+        "response_id": "$response.body#/id",
+    }
 
 
 def test_every_link_names_an_operation_and_exactly_its_path_parameters(schema):
-    operations = {operation["operationId"]: operation for methods in schema["paths"].values()
-                  for operation in methods.values()}
-    links = [link for operation in operations.values() for response in operation["responses"].values()
-             for link in response.get("links", {}).values()]
+    operations = {
+        operation["operationId"]: operation
+        for methods in schema["paths"].values()
+        for operation in methods.values()
+    }
+    links = [
+        link
+        for operation in operations.values()
+        for response in operation["responses"].values()
+        for link in response.get("links", {}).values()
+    ]
     assert len(links) > 40
     for link in links:
         target = operations[link["operationId"]]
-        assert set(link["parameters"]) == {p["name"] for p in target["parameters"] if p["in"] == "path"}
+        assert set(link["parameters"]) == {
+            p["name"] for p in target["parameters"] if p["in"] == "path"
+        }
 
 
 def test_a_link_to_a_parameter_the_target_does_not_take_fails_the_build(monkeypatch):
     from config import openapi
 
-    paths = {"/api/v1/tenders/": {"post": {"operationId": "v1_tenders_create", "responses": {"201": {}}}},
-             "/api/v1/tenders/{id}/": {"get": {"operationId": "v1_tenders_retrieve", "responses": {},
-                                               "parameters": [{"name": "id", "in": "path"}]}}}
-    monkeypatch.setattr(openapi, "WORKFLOWS", {("v1_tenders_create", "201"): ({"pk": openapi.CREATED},
-                                                                             ("v1_tenders_retrieve",))})
+    paths = {
+        "/api/v1/tenders/": {
+            "post": {"operationId": "v1_tenders_create", "responses": {"201": {}}}
+        },
+        "/api/v1/tenders/{id}/": {
+            "get": {
+                "operationId": "v1_tenders_retrieve",
+                "responses": {},
+                "parameters": [{"name": "id", "in": "path"}],
+            }
+        },
+    }
+    monkeypatch.setattr(
+        openapi,
+        "WORKFLOWS",
+        {("v1_tenders_create", "201"): ({"pk": openapi.CREATED}, ("v1_tenders_retrieve",))},
+    )
     with pytest.raises(ValueError, match="v1_tenders_retrieve takes"):
         openapi.workflow_links({"paths": paths}, None, None, True)
-    monkeypatch.setattr(openapi, "WORKFLOWS", {("v1_tenders_create", "201"): ({"id": openapi.CREATED},
-                                                                             ("v1_tenders_retrieve",))})
-    created = openapi.workflow_links({"paths": paths}, None, None, True)["paths"]["/api/v1/tenders/"]["post"]
-    assert created["responses"]["201"]["links"]["v1_tenders_retrieve"]["parameters"] == {"id": "$response.body#/id"}
+    monkeypatch.setattr(
+        openapi,
+        "WORKFLOWS",
+        {("v1_tenders_create", "201"): ({"id": openapi.CREATED}, ("v1_tenders_retrieve",))},
+    )
+    created = openapi.workflow_links({"paths": paths}, None, None, True)["paths"][
+        "/api/v1/tenders/"
+    ]["post"]
+    assert created["responses"]["201"]["links"]["v1_tenders_retrieve"]["parameters"] == {
+        "id": "$response.body#/id"
+    }

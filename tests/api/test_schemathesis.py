@@ -32,9 +32,14 @@ from tests.live import live_market
 
 CHECKS = [not_a_server_error, response_schema_conformance]
 DEMO_PASSWORD = "guichet-demo"
-LOGINS = {"anonymous": None, "agency": "acheteur", "agency-member": "acheteur-membre",
-          "provider": "fournisseur-ovhcloud", "provider-member": "fournisseur-ovhcloud-membre",
-          "operator": "operateur"}
+LOGINS = {
+    "anonymous": None,
+    "agency": "acheteur",
+    "agency-member": "acheteur-membre",
+    "provider": "fournisseur-ovhcloud",
+    "provider-member": "fournisseur-ovhcloud-membre",
+    "operator": "operateur",
+}
 # A plain member reads what its administrator reads (the organisation scopes
 # reads, not the role), and its garbage meets the same parsing: the role only
 # decides some writes, so a member's run is its valid writes.
@@ -52,8 +57,12 @@ pytestmark = pytest.mark.django_db
 
 
 def _post_json(url: str, body: dict) -> dict:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)
 
@@ -79,13 +88,21 @@ ProviderMembership.objects.create(provider=Provider.objects.get(slug="ovhcloud")
 def live(django_db_setup, django_db_blocker):
     with live_market(django_db_blocker, "api") as market:
         # Published demo tenders get their shortlist from the live worker.
-        market.manage("shell", "-c", "from broker.services import tender_match\n"
-                      "from tenders.models import Tender\n"
-                      "[tender_match(tender_id=t.pk) for t in Tender.objects.filter(status='published')]\n"
-                      + MEMBERS)
-        market.tokens = {who: _post_json(f"{market.url}/api/v1/auth/token/",
-                                         {"username": login, "password": DEMO_PASSWORD})["token"]
-                         for who, login in LOGINS.items() if login}
+        market.manage(
+            "shell",
+            "-c",
+            "from broker.services import tender_match\n"
+            "from tenders.models import Tender\n"
+            "[tender_match(tender_id=t.pk) for t in Tender.objects.filter(status='published')]\n"
+            + MEMBERS,
+        )
+        market.tokens = {
+            who: _post_json(
+                f"{market.url}/api/v1/auth/token/", {"username": login, "password": DEMO_PASSWORD}
+            )["token"]
+            for who, login in LOGINS.items()
+            if login
+        }
         market.schema = schemathesis.openapi.from_url(f"{market.url}/api/schema/")
         # Only the documented links: inferred ones would spread the bounded
         # budget over guesses.
@@ -99,8 +116,14 @@ def _headers(live, who: str) -> dict | None:
 
 # A few examples per operation and mode keep the file within minutes on a
 # small machine; derandomised, so that a failure replays identically.
-EXAMPLES = settings(max_examples=3, deadline=None, derandomize=True, database=None,
-                    phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+EXAMPLES = settings(
+    max_examples=3,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 
 
 def _failures(operation, mode: GenerationMode, headers: dict | None) -> list[str]:
@@ -144,7 +167,9 @@ def test_every_operation_answers_without_5xx_and_as_documented(live, who):
     operations = [result.ok() for result in live.schema.get_all_operations()]
     assert len(operations) > 50
     if who in WRITES_ONLY:
-        operations = [operation for operation in operations if operation.method not in ("get", "head")]
+        operations = [
+            operation for operation in operations if operation.method not in ("get", "head")
+        ]
     for operation in operations:
         for mode in _modes(who, operation):
             failures += _failures(operation, mode, headers)
@@ -153,8 +178,15 @@ def test_every_operation_answers_without_5xx_and_as_documented(live, who):
 
 # Bounded: a fixed number of scenarios of a fixed number of steps (long
 # enough for create -> publish -> shortlist).
-SCENARIOS = settings(max_examples=6, stateful_step_count=12, deadline=None, derandomize=True, database=None,
-                     phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+SCENARIOS = settings(
+    max_examples=6,
+    stateful_step_count=12,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 
 
 def _seeds(schema) -> dict[str, tuple[str, str, dict]]:
@@ -163,16 +195,30 @@ def _seeds(schema) -> dict[str, tuple[str, str, dict]]:
     (a deadline far enough ahead, weights summing to 100...)."""
     tender = schema.raw_schema["paths"]["/api/v1/tenders/"]["post"]["requestBody"]["content"]
     # The documented example (tests/api/test_schema.py), with a deadline ahead.
-    tender = {**tender["application/json"]["example"],
-              "response_deadline": (datetime.now(UTC) + timedelta(days=30)).isoformat()}
+    tender = {
+        **tender["application/json"]["example"],
+        "response_deadline": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
+    }
     return {
         "agency": ("POST", "/api/v1/tenders/", tender),
-        "provider": ("POST", "/api/v1/offers/", {
-            "name": "Stockage objet (stateful)", "description": "S3-compatible, hosted in France.",
-            "category": "iaas_storage", "cpv_code": "72317000-0", "unit": "TB_MONTH", "unit_price": "19.0000",
-            "storage_countries": ["FR"], "processing_countries": ["FR"], "backup_countries": ["FR"],
-            "technical_data_countries": ["FR"], "administration_countries": ["FR"],
-            "support_countries": ["FR"]}),
+        "provider": (
+            "POST",
+            "/api/v1/offers/",
+            {
+                "name": "Stockage objet (stateful)",
+                "description": "S3-compatible, hosted in France.",
+                "category": "iaas_storage",
+                "cpv_code": "72317000-0",
+                "unit": "TB_MONTH",
+                "unit_price": "19.0000",
+                "storage_countries": ["FR"],
+                "processing_countries": ["FR"],
+                "backup_countries": ["FR"],
+                "technical_data_countries": ["FR"],
+                "administration_countries": ["FR"],
+                "support_countries": ["FR"],
+            },
+        ),
     }
 
 
@@ -206,8 +252,13 @@ def test_linked_sequences_answer_without_5xx_and_as_documented(live, who):
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             try:
-                case.validate_response(response, checks=CHECKS, headers=headers, transport_kwargs=kwargs,
-                                       recorder=self.recorder)
+                case.validate_response(
+                    response,
+                    checks=CHECKS,
+                    headers=headers,
+                    transport_kwargs=kwargs,
+                    recorder=self.recorder,
+                )
             except (Failure, FailureGroup) as failure:
                 failures.append(f"{case.operation.label} (stateful): {str(failure)[:1500]}")
 
@@ -219,4 +270,6 @@ def test_linked_sequences_answer_without_5xx_and_as_documented(live, who):
     if seed:
         assert seeded and set(seeded) == {201}, seeded
         created = f"{seed[0]} {seed[1]} -> [201]"
-        assert [step for step in followed if step.startswith(created) and step.endswith(" 200")], followed
+        assert [step for step in followed if step.startswith(created) and step.endswith(" 200")], (
+            followed
+        )

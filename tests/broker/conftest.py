@@ -26,7 +26,9 @@ def ministry(db):
 
 @pytest.fixture
 def buyer(ministry):
-    return factories.agency_member(ministry, username="acheteur-test", email="acheteur@interieur.example")
+    return factories.agency_member(
+        ministry, username="acheteur-test", email="acheteur@interieur.example"
+    )
 
 
 @pytest.fixture
@@ -44,11 +46,18 @@ def make_offer(committed):
             if level in ("N2", "N3"):
                 factories.certification(provider, [offer], expires_on=expires_on)
             elif level == "N1":
-                factories.certification(provider, [offer], scheme="ISO27001", version="2022",
-                                        expires_on=expires_on)
+                factories.certification(
+                    provider, [offer], scheme="ISO27001", version="2022", expires_on=expires_on
+                )
             if health:
-                factories.certification(provider, [offer], scheme="HDS", version="2.0",
-                                        hds_activities=[1, 2, 3, 4, 5, 6], expires_on=expires_on)
+                factories.certification(
+                    provider,
+                    [offer],
+                    scheme="HDS",
+                    version="2.0",
+                    hds_activities=[1, 2, 3, 4, 5, 6],
+                    expires_on=expires_on,
+                )
         return offer
 
     return make
@@ -71,7 +80,10 @@ def shortlisted(db):
     """The shortlisted offer ids of a tender, best first."""
 
     def ids(tender) -> list[int]:
-        return list(ShortlistEntry.objects.filter(tender=tender).order_by("rank")
-                    .values_list("offer_id", flat=True))
+        return list(
+            ShortlistEntry.objects.filter(tender=tender)
+            .order_by("rank")
+            .values_list("offer_id", flat=True)
+        )
 
     return ids

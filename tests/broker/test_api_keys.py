@@ -24,8 +24,9 @@ def admin_a(provider_a):
 
 
 def make_key(user, scopes="read", name="ERP") -> tuple[ApiKey, str]:
-    return services.api_key_create(organisation=selectors.organisation_of(user), actor=user, name=name,
-                                   scopes=scopes)
+    return services.api_key_create(
+        organisation=selectors.organisation_of(user), actor=user, name=name, scopes=scopes
+    )
 
 
 def with_key(key: str) -> APIClient:
@@ -50,13 +51,17 @@ def everything_stored() -> str:
 
 def test_the_key_is_shown_once_and_only_its_hash_is_kept(admin_a):
     client = client_for(admin_a)
-    response = client.post("/api/v1/api-keys/", {"name": "ERP achats", "scopes": "read,write"}, format="json")
+    response = client.post(
+        "/api/v1/api-keys/", {"name": "ERP achats", "scopes": "read,write"}, format="json"
+    )
     assert response.status_code == 201
     body = response.json()
     key, prefix = body["key"], body["prefix"]
     assert prefix.startswith("gc_live_") and len(prefix) == 16 and key.startswith(prefix + "_")
     assert len(key) > 50
-    assert body["scopes"] == "read,write" and body["revoked"] is False and body["last_used_at"] is None
+    assert (
+        body["scopes"] == "read,write" and body["revoked"] is False and body["last_used_at"] is None
+    )
     assert body["organisation"]["kind"] == "provider" and body["created_by"] == admin_a.username
 
     stored = ApiKey.objects.get(pk=body["id"])
@@ -70,8 +75,11 @@ def test_the_key_is_shown_once_and_only_its_hash_is_kept(admin_a):
     for response in (client.get("/api/v1/api-keys/"), client.get(f"/api/v1/api-keys/{stored.pk}/")):
         assert key not in response.content.decode() and "key_hash" not in response.content.decode()
         assert stored.key_hash not in response.content.decode()
-    assert AuditEvent.objects.get(action="api_key.create").data == {"prefix": prefix, "name": "ERP achats",
-                                                                     "scopes": "read,write"}
+    assert AuditEvent.objects.get(action="api_key.create").data == {
+        "prefix": prefix,
+        "name": "ERP achats",
+        "scopes": "read,write",
+    }
 
 
 def test_keys_are_unique(admin_a):
@@ -79,9 +87,14 @@ def test_keys_are_unique(admin_a):
     assert key1 != key2 and first.prefix != second.prefix
 
 
-@pytest.mark.parametrize(("data", "field"), [({"name": "", "scopes": "read"}, "name"),
-                                             ({"name": "x", "scopes": "write"}, "scopes"),
-                                             ({"name": "x", "scopes": "admin"}, "scopes")])
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"name": "", "scopes": "read"}, "name"),
+        ({"name": "x", "scopes": "write"}, "scopes"),
+        ({"name": "x", "scopes": "admin"}, "scopes"),
+    ],
+)
 def test_invalid_keys_are_refused(admin_a, data, field):
     response = client_for(admin_a).post("/api/v1/api-keys/", data, format="json")
     assert response.status_code == 400 and field in response.json()["error"]["fields"]
@@ -109,12 +122,17 @@ def test_other_organisations_see_nothing(admin_a, member_b, ministry):
         assert other.get(f"/api/v1/api-keys/{api_key.pk}/").status_code == 404
         assert other.post(f"/api/v1/api-keys/{api_key.pk}/revoke/").status_code == 404
     assert ApiKey.objects.get(pk=api_key.pk).revoked_at is None
-    created = client_for(agency_admin).post("/api/v1/api-keys/", {"name": "SI achats"}, format="json")
+    created = client_for(agency_admin).post(
+        "/api/v1/api-keys/", {"name": "SI achats"}, format="json"
+    )
     assert created.status_code == 201 and created.json()["organisation"]["kind"] == "agency"
     assert created.json()["scopes"] == "read"  # the default
 
     assert client_for(None).get("/api/v1/api-keys/").status_code == 401
-    assert client_for(factories.UserFactory(username="seul")).get("/api/v1/api-keys/").status_code == 403
+    assert (
+        client_for(factories.UserFactory(username="seul")).get("/api/v1/api-keys/").status_code
+        == 403
+    )
 
 
 def test_a_key_cannot_make_or_revoke_keys(admin_a):
@@ -132,10 +150,18 @@ def test_a_key_cannot_make_or_revoke_keys(admin_a):
 
 def test_a_key_acts_for_its_organisation(admin_a, member_b, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
-    mine = services.webhook_endpoint_create(organisation=selectors.organisation_of(admin_a), actor=admin_a,
-                                            url="http://127.0.0.1:9/a", event_types=["tender.closed"])
-    services.webhook_endpoint_create(organisation=selectors.organisation_of(member_b.user), actor=member_b.user,
-                                     url="http://127.0.0.1:9/b", event_types=["tender.closed"])
+    mine = services.webhook_endpoint_create(
+        organisation=selectors.organisation_of(admin_a),
+        actor=admin_a,
+        url="http://127.0.0.1:9/a",
+        event_types=["tender.closed"],
+    )
+    services.webhook_endpoint_create(
+        organisation=selectors.organisation_of(member_b.user),
+        actor=member_b.user,
+        url="http://127.0.0.1:9/b",
+        event_types=["tender.closed"],
+    )
     _, key = make_key(admin_a)
     response = with_key(key).get("/api/v1/webhooks/")
     assert response.status_code == 200
@@ -158,11 +184,14 @@ def test_a_read_key_reads_and_a_write_key_writes(admin_a, settings):
 
     created = with_key(write_key).post("/api/v1/webhooks/", hook, format="json")
     assert created.status_code == 201
-    assert AuditEvent.objects.get(action="webhook.create").actor_id == admin_a.pk  # acting as its creator
+    assert (
+        AuditEvent.objects.get(action="webhook.create").actor_id == admin_a.pk
+    )  # acting as its creator
 
 
-@pytest.mark.parametrize("header", ["Api-Key gc_live_00000000_nope", "Api-Key", "Api-Key a b",
-                                    "Api-Key not-even-a-key"])
+@pytest.mark.parametrize(
+    "header", ["Api-Key gc_live_00000000_nope", "Api-Key", "Api-Key a b", "Api-Key not-even-a-key"]
+)
 def test_unknown_or_malformed_keys_are_refused(db, header):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=header)
@@ -205,7 +234,9 @@ def test_a_key_dies_with_its_creators_standing(admin_a, provider_a):
     assert with_key(key).get("/api/v1/notifications/").status_code == 200
     ProviderMembership.objects.filter(user=admin_a).delete()  # left the company
     response = with_key(key).get("/api/v1/notifications/")
-    assert response.status_code == 401 and "no longer belongs" in response.json()["error"]["message"]
+    assert (
+        response.status_code == 401 and "no longer belongs" in response.json()["error"]["message"]
+    )
 
 
 def test_last_use_is_recorded_at_most_once_a_minute(admin_a, django_assert_num_queries):
@@ -217,7 +248,9 @@ def test_last_use_is_recorded_at_most_once_a_minute(admin_a, django_assert_num_q
     assert first is not None and timezone.now() - first < datetime.timedelta(seconds=5)
 
     # Within the minute: one query to authenticate, none to write.
-    with django_assert_num_queries(2):  # the key (with its creator's standing), the notifications page
+    with django_assert_num_queries(
+        2
+    ):  # the key (with its creator's standing), the notifications page
         client.get("/api/v1/notifications/")
     api_key.refresh_from_db()
     assert api_key.last_used_at == first
@@ -226,7 +259,10 @@ def test_last_use_is_recorded_at_most_once_a_minute(admin_a, django_assert_num_q
     client.get("/api/v1/notifications/")
     api_key.refresh_from_db()
     assert api_key.last_used_at > first
-    assert client_for(admin_a).get("/api/v1/api-keys/").json()["results"][0]["last_used_at"] is not None
+    assert (
+        client_for(admin_a).get("/api/v1/api-keys/").json()["results"][0]["last_used_at"]
+        is not None
+    )
 
 
 def test_the_operator_revokes_a_key_in_the_admin(admin_a, client, operator):

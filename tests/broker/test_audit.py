@@ -21,8 +21,13 @@ from tests.broker.concurrency import run_together
 
 
 def events_after(last_id: int) -> list[tuple]:
-    return list(AuditEvent.objects.filter(pk__gt=last_id).order_by("id")
-                .values_list("action", "object_type", "object_id", "tender_id", "actor_label", "organisation"))
+    return list(
+        AuditEvent.objects.filter(pk__gt=last_id)
+        .order_by("id")
+        .values_list(
+            "action", "object_type", "object_id", "tender_id", "actor_label", "organisation"
+        )
+    )
 
 
 def last_id() -> int:
@@ -30,8 +35,17 @@ def last_id() -> int:
 
 
 def append(n: int, **data) -> list[AuditEvent]:
-    return [services.audit_append(actor=None, organisation="test", action="test.event", object_type="test",
-                                  object_id=i, data={"i": i, **data}) for i in range(n)]
+    return [
+        services.audit_append(
+            actor=None,
+            organisation="test",
+            action="test.event",
+            object_type="test",
+            object_id=i,
+            data={"i": i, **data},
+        )
+        for i in range(n)
+    ]
 
 
 def verify_output() -> str:
@@ -44,30 +58,49 @@ def verify_output() -> str:
 # What is recorded
 
 
-def test_every_decision_of_the_marketplace_is_recorded(ministry, buyer, operator, provider_a, member_a, committed):
+def test_every_decision_of_the_marketplace_is_recorded(
+    ministry, buyer, operator, provider_a, member_a, committed
+):
     seller = member_a.user
     mark = last_id()
     with committed():
         offer = factories.offer(provider_a)
         cert = factories.certification(provider_a, [offer], verify=False)
         catalog_services.certification_verify(certification=cert, actor=operator)
-    assert events_after(mark) == [("certification.verify", "certification", cert.pk, None, operator.username,
-                                   "operator")]
+    assert events_after(mark) == [
+        ("certification.verify", "certification", cert.pk, None, operator.username, "operator")
+    ]
 
     mark = last_id()
     with committed():
         tender = factories.tender(ministry, actor=buyer)
         tender = tender_services.tender_publish(tender=tender, actor=buyer)
-        question = tender_services.clarification_ask(tender=tender, provider=provider_a, actor=seller,
-                                                     question="Quelle classe de stockage ?")
-        tender_services.clarification_answer(clarification=question, actor=buyer, answer="Standard.")
-        first = tender_services.response_submit(tender=tender, provider=provider_a, actor=seller, offer=offer,
-                                                total_price="2400", technical_answer="Réponse technique v1")
+        question = tender_services.clarification_ask(
+            tender=tender, provider=provider_a, actor=seller, question="Quelle classe de stockage ?"
+        )
+        tender_services.clarification_answer(
+            clarification=question, actor=buyer, answer="Standard."
+        )
+        first = tender_services.response_submit(
+            tender=tender,
+            provider=provider_a,
+            actor=seller,
+            offer=offer,
+            total_price="2400",
+            technical_answer="Réponse technique v1",
+        )
         tender_services.response_withdraw(response=first, actor=seller)
-        response = tender_services.response_submit(tender=tender, provider=provider_a, actor=seller, offer=offer,
-                                                   total_price="2300", technical_answer="Réponse technique v2")
+        response = tender_services.response_submit(
+            tender=tender,
+            provider=provider_a,
+            actor=seller,
+            offer=offer,
+            total_price="2300",
+            technical_answer="Réponse technique v2",
+        )
         tender = tender_services.tender_close_if_due(
-            tender=tender, now=tender.response_deadline + datetime.timedelta(seconds=1))
+            tender=tender, now=tender.response_deadline + datetime.timedelta(seconds=1)
+        )
         award = tender_services.tender_award(tender=tender, actor=buyer, response=response)
     agency, seller_org = ministry.name, provider_a.name
     assert events_after(mark) == [
@@ -89,17 +122,24 @@ def test_every_decision_of_the_marketplace_is_recorded(ministry, buyer, operator
 
     mark = last_id()
     with committed():
-        unsuccessful = tender_services.tender_publish(tender=factories.tender(ministry, actor=buyer), actor=buyer)
+        unsuccessful = tender_services.tender_publish(
+            tender=factories.tender(ministry, actor=buyer), actor=buyer
+        )
         unsuccessful = tender_services.tender_close_if_due(
-            tender=unsuccessful, now=unsuccessful.response_deadline + datetime.timedelta(seconds=1))
-        tender_services.tender_declare_unsuccessful(tender=unsuccessful, actor=buyer, reason="Aucune offre")
+            tender=unsuccessful, now=unsuccessful.response_deadline + datetime.timedelta(seconds=1)
+        )
+        tender_services.tender_declare_unsuccessful(
+            tender=unsuccessful, actor=buyer, reason="Aucune offre"
+        )
         cancelled = factories.tender(ministry, actor=buyer)
         tender_services.tender_cancel(tender=cancelled, actor=buyer, reason="Besoin abandonné")
-        accepted = tender_services.order_place(agency=ministry, actor=buyer, offer=offer, quantity=1,
-                                               duration_months=12)
+        accepted = tender_services.order_place(
+            agency=ministry, actor=buyer, offer=offer, quantity=1, duration_months=12
+        )
         tender_services.order_accept(order=accepted, actor=seller)
-        declined = tender_services.order_place(agency=ministry, actor=buyer, offer=offer, quantity=2,
-                                               duration_months=6)
+        declined = tender_services.order_place(
+            agency=ministry, actor=buyer, offer=offer, quantity=2, duration_months=6
+        )
         tender_services.order_decline(order=declined, actor=seller, reason="Capacité épuisée")
         catalog_services.certification_revoke(certification=cert, actor=operator, reason="ANSSI")
         catalog_services.provider_suspend(provider=provider_a, actor=operator, reason="Enquête")
@@ -118,7 +158,10 @@ def test_every_decision_of_the_marketplace_is_recorded(ministry, buyer, operator
         ("provider.suspend", provider_a.pk),
     ]
     assert AuditEvent.objects.get(action="tender.unsuccessful").data == {
-        "from": "closed", "to": "unsuccessful", "reason": "Aucune offre"}
+        "from": "closed",
+        "to": "unsuccessful",
+        "reason": "Aucune offre",
+    }
     assert services.audit_verify().broken_at is None
 
 
@@ -143,12 +186,24 @@ def test_a_refused_transition_leaves_no_event(ministry, buyer, publish):
 
 
 def test_an_event_hashes_the_same_once_read_back(db):
-    event = services.audit_append(actor=None, organisation="Ministère de l'Intérieur", action="test.event",
-                                  object_type="test", object_id=1,
-                                  data={"amount": Decimal("12.50"), "on": datetime.date(2027, 1, 31),
-                                        "nested": {"é": ["ü", 1, None, True]}})
+    event = services.audit_append(
+        actor=None,
+        organisation="Ministère de l'Intérieur",
+        action="test.event",
+        object_type="test",
+        object_id=1,
+        data={
+            "amount": Decimal("12.50"),
+            "on": datetime.date(2027, 1, 31),
+            "nested": {"é": ["ü", 1, None, True]},
+        },
+    )
     stored = AuditEvent.objects.get(pk=event.pk)
-    assert stored.data == {"amount": "12.50", "on": "2027-01-31", "nested": {"é": ["ü", 1, None, True]}}
+    assert stored.data == {
+        "amount": "12.50",
+        "on": "2027-01-31",
+        "nested": {"é": ["ü", 1, None, True]},
+    }
     assert services.audit_hash(stored) == stored.hash == event.hash
 
 
@@ -164,13 +219,20 @@ def test_audit_verify_passes_and_prints_the_number_of_events(db):
     assert verify_output() == "audit chain ok: 3 events"
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE broker_auditevent SET action = 'forged' WHERE id = %s",
-    "DELETE FROM broker_auditevent WHERE id = %s",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE broker_auditevent SET action = 'forged' WHERE id = %s",
+        "DELETE FROM broker_auditevent WHERE id = %s",
+    ],
+)
 def test_the_database_refuses_to_change_an_audit_row(db, statement):
     event = append(1)[0]
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(statement, [event.pk])
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).update(organisation="forged")
@@ -195,7 +257,10 @@ def tamper(sql: str, params: list) -> None:
 def test_editing_one_row_makes_audit_verify_fail_at_that_row(db):
     events = append(5, amount="2400.00")
     target = events[2]
-    tamper("UPDATE broker_auditevent SET data = %s WHERE id = %s", ['{"i": 2, "amount": "1.00"}', target.pk])
+    tamper(
+        "UPDATE broker_auditevent SET data = %s WHERE id = %s",
+        ['{"i": 2, "amount": "1.00"}', target.pk],
+    )
 
     with pytest.raises(CommandError, match=f"broken at event #{target.pk}: its content") as failed:
         call_command("audit_verify")
@@ -209,8 +274,10 @@ def test_rehashing_an_edited_row_breaks_the_next_link(db):
     target = events[1]
     forged = AuditEvent.objects.get(pk=target.pk)
     forged.action = "test.forged"
-    tamper("UPDATE broker_auditevent SET action = %s, hash = %s WHERE id = %s",
-           [forged.action, services.audit_hash(forged), target.pk])
+    tamper(
+        "UPDATE broker_auditevent SET action = %s, hash = %s WHERE id = %s",
+        [forged.action, services.audit_hash(forged), target.pk],
+    )
 
     with pytest.raises(CommandError, match=f"broken at event #{events[2].pk}: its previous_hash"):
         call_command("audit_verify")
@@ -232,12 +299,20 @@ def test_concurrent_appends_keep_the_chain_valid():
         def write() -> int:
             for i in range(per_thread):
                 with transaction.atomic():
-                    services.audit_append(actor=None, organisation=label, action="test.concurrent",
-                                          object_type="test", object_id=i)
+                    services.audit_append(
+                        actor=None,
+                        organisation=label,
+                        action="test.concurrent",
+                        object_type="test",
+                        object_id=i,
+                    )
             return per_thread
+
         return write
 
     assert run_together(writer("left"), writer("right")) == [per_thread, per_thread]
-    assert sorted(AuditEvent.objects.order_by().values_list("organisation", flat=True).distinct()) == ["left", "right"]
+    assert sorted(
+        AuditEvent.objects.order_by().values_list("organisation", flat=True).distinct()
+    ) == ["left", "right"]
     report = services.audit_verify()
     assert (report.count, report.broken_at) == (2 * per_thread, None)

@@ -30,17 +30,25 @@ def member(provider, email):
 def expiring(provider_a, committed):
     with committed():
         offer = factories.offer(provider_a)
-        return factories.certification(provider_a, [offer],
-                                       expires_on=timezone.localdate() + datetime.timedelta(days=120))
+        return factories.certification(
+            provider_a, [offer], expires_on=timezone.localdate() + datetime.timedelta(days=120)
+        )
 
 
-def test_each_recipient_reads_the_same_warning_in_their_own_language(expiring, provider_a, committed, mailoutbox):
+def test_each_recipient_reads_the_same_warning_in_their_own_language(
+    expiring, provider_a, committed, mailoutbox
+):
     francophone = member(provider_a, "ventes@alpha.example")
     anglophone = member(provider_a, "sales@alpha.example")
     services.preference_language_set(user=anglophone, language="en")
 
     with committed():
-        assert services.certifications_warn_expiry(today=expiring.expires_on - datetime.timedelta(days=30)) == 2
+        assert (
+            services.certifications_warn_expiry(
+                today=expiring.expires_on - datetime.timedelta(days=30)
+            )
+            == 2
+        )
 
     french = Notification.objects.get(recipient=francophone)
     english = Notification.objects.get(recipient=anglophone)
@@ -93,9 +101,13 @@ def test_a_refusal_of_a_service_speaks_the_callers_language(provider_a, operator
     french = client.post(url, HTTP_ACCEPT_LANGUAGE="fr")
     english = client.post(url, HTTP_ACCEPT_LANGUAGE="en")
     assert french.status_code == english.status_code == 403
-    assert french.json()["error"]["message"] == "Un fournisseur suspendu ne peut pas publier d'offres."
+    assert (
+        french.json()["error"]["message"] == "Un fournisseur suspendu ne peut pas publier d'offres."
+    )
     assert english.json()["error"]["message"] == "A suspended provider cannot publish offers."
-    assert french.json()["error"]["code"] == english.json()["error"]["code"]  # the contract integrators test
+    assert (
+        french.json()["error"]["code"] == english.json()["error"]["code"]
+    )  # the contract integrators test
 
 
 def test_the_password_reset_email_goes_out_in_the_recipients_language(provider_a, mailoutbox):

@@ -20,20 +20,48 @@ LARGEST_BUDGET = "999999999999.99"  # 14 digits, the tender API's maximum
 
 def test_the_highest_hourly_price_is_accepted_and_normalised(provider_a):
     admin = factories.MemberFactory(provider=provider_a, role="admin").user
-    response = client_for(admin).post("/api/v1/offers/", {
-        "name": "Calcul dédié", "category": "iaas_compute", "cpv_code": "72910000-2", "unit": "VCPU_HOUR",
-        "unit_price": HIGHEST_PRICE}, format="json")
+    response = client_for(admin).post(
+        "/api/v1/offers/",
+        {
+            "name": "Calcul dédié",
+            "category": "iaas_compute",
+            "cpv_code": "72910000-2",
+            "unit": "VCPU_HOUR",
+            "unit_price": HIGHEST_PRICE,
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.content
     detail = client_for(admin).get(f"/api/v1/offers/{response.json()['id']}/").json()
     assert Decimal(detail["normalised_price"]["amount"]) == Decimal(HIGHEST_PRICE) * 730
 
 
-def test_the_highest_hourly_price_is_matched_and_its_cost_served(ministry, buyer, make_offer, publish, provider_a):
-    make_offer(provider_a, "N2", category="iaas_compute", cpv_code="72910000-2", unit="VCPU_HOUR",
-               unit_price=HIGHEST_PRICE, minimum_commitment="0", capacity=None)
-    tender = publish(factories.tender(ministry, actor=buyer, category="iaas_compute", cpv_code="72910000-2",
-                                      unit="VCPU_MONTH", quantity="1", duration_months=1,
-                                      estimated_value=LARGEST_BUDGET), buyer)
+def test_the_highest_hourly_price_is_matched_and_its_cost_served(
+    ministry, buyer, make_offer, publish, provider_a
+):
+    make_offer(
+        provider_a,
+        "N2",
+        category="iaas_compute",
+        cpv_code="72910000-2",
+        unit="VCPU_HOUR",
+        unit_price=HIGHEST_PRICE,
+        minimum_commitment="0",
+        capacity=None,
+    )
+    tender = publish(
+        factories.tender(
+            ministry,
+            actor=buyer,
+            category="iaas_compute",
+            cpv_code="72910000-2",
+            unit="VCPU_MONTH",
+            quantity="1",
+            duration_months=1,
+            estimated_value=LARGEST_BUDGET,
+        ),
+        buyer,
+    )
     assert tender.matching_state == MatchingState.DONE, tender.matching_error
     (entry,) = ShortlistEntry.objects.filter(tender=tender)
     assert entry.estimated_cost == Decimal(HIGHEST_PRICE) * 730
@@ -41,7 +69,9 @@ def test_the_highest_hourly_price_is_matched_and_its_cost_served(ministry, buyer
     assert Decimal(row["estimated_cost"]) == entry.estimated_cost
 
 
-@pytest.mark.parametrize(("field", "value"), [("estimated_value", "1000000000000"), ("quantity", "1e12")])
+@pytest.mark.parametrize(
+    ("field", "value"), [("estimated_value", "1000000000000"), ("quantity", "1e12")]
+)
 def test_a_number_past_its_column_is_a_field_error_whatever_the_door(ministry, buyer, field, value):
     """The API's serializer and the web form bound these already; the
     service bounds them too, so a direct caller (a command, an import) gets

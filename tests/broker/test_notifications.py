@@ -23,9 +23,12 @@ def member(provider, email=""):
 # Invitations
 
 
-def test_matching_invites_the_shortlisted_providers_in_app_and_by_email(ministry, buyer, make_offer, publish,
-                                                                        mailoutbox):
-    alpha, beta, gamma = (factories.ProviderFactory(name=name) for name in ("Alpha", "Beta", "Gamma"))
+def test_matching_invites_the_shortlisted_providers_in_app_and_by_email(
+    ministry, buyer, make_offer, publish, mailoutbox
+):
+    alpha, beta, gamma = (
+        factories.ProviderFactory(name=name) for name in ("Alpha", "Beta", "Gamma")
+    )
     sales, cto = member(alpha, "ventes@alpha.example"), member(alpha, "cto@alpha.example")
     silent = member(beta)  # no e-mail address: in-app only
     outsider = member(gamma, "ventes@gamma.example")
@@ -44,7 +47,10 @@ def test_matching_invites_the_shortlisted_providers_in_app_and_by_email(ministry
     assert notification.url == f"/api/v1/tenders/{tender.pk}/"
     assert notification.read_at is None and notification.emailed_at is not None
 
-    assert sorted(mail.to[0] for mail in mailoutbox) == ["cto@alpha.example", "ventes@alpha.example"]
+    assert sorted(mail.to[0] for mail in mailoutbox) == [
+        "cto@alpha.example",
+        "ventes@alpha.example",
+    ]
     assert {mail.subject for mail in mailoutbox} == {notification.subject}
     assert notification.url in mailoutbox[0].body
     assert invitations.get(recipient=silent).emailed_at is None
@@ -67,54 +73,75 @@ def test_each_tender_invites_once(ministry, buyer, make_offer, publish, mailoutb
 def test_notify_is_once_per_user_and_key(db, mailoutbox, committed):
     user = factories.UserFactory(email="someone@example.org")
     with committed():
-        first = services.notify(users=[user], kind="test", key="test:1", message=lambda: ("Hello", "Body"))
-        again = services.notify(users=[user], kind="test", key="test:1", message=lambda: ("Hello", "Body"))
+        first = services.notify(
+            users=[user], kind="test", key="test:1", message=lambda: ("Hello", "Body")
+        )
+        again = services.notify(
+            users=[user], kind="test", key="test:1", message=lambda: ("Hello", "Body")
+        )
     assert len(first) == 1 and again == []
     assert Notification.objects.filter(recipient=user).count() == 1
     assert len(mailoutbox) == 1
 
 
 def kinds(user) -> list[str]:
-    return list(Notification.objects.filter(recipient=user).order_by("id").values_list("kind", flat=True))
+    return list(
+        Notification.objects.filter(recipient=user).order_by("id").values_list("kind", flat=True)
+    )
 
 
-def test_closing_and_awarding_notify_responders_invitees_and_the_agency(ministry, buyer, provider_a, provider_b,
-                                                                        make_offer, publish, committed):
+def test_closing_and_awarding_notify_responders_invitees_and_the_agency(
+    ministry, buyer, provider_a, provider_b, make_offer, publish, committed
+):
     winner, invitee = member(provider_a), member(provider_b)
     offer = make_offer(provider_a, unit_price="20")
     make_offer(provider_b, unit_price="25")
     tender = publish(factories.tender(ministry, actor=buyer), buyer)
     with committed():
-        response = tender_services.response_submit(tender=tender, provider=provider_a, actor=winner, offer=offer,
-                                                   total_price="2400", technical_answer="Réponse")
+        response = tender_services.response_submit(
+            tender=tender,
+            provider=provider_a,
+            actor=winner,
+            offer=offer,
+            total_price="2400",
+            technical_answer="Réponse",
+        )
     assert kinds(buyer) == []  # a submission is sealed: the agency hears nothing of it
 
     with committed():
         tender = tender_services.tender_close_if_due(
-            tender=tender, now=tender.response_deadline + datetime.timedelta(seconds=1))
+            tender=tender, now=tender.response_deadline + datetime.timedelta(seconds=1)
+        )
         tender_services.tender_award(tender=tender, actor=buyer, response=response)
     assert kinds(winner) == ["invitation", "tender_closed", "tender_awarded"]
     assert kinds(invitee) == ["invitation", "tender_closed", "tender_awarded"]
     assert kinds(buyer) == ["tender_closed"]
-    assert provider_a.name in Notification.objects.get(recipient=invitee, kind="tender_awarded").body
+    assert (
+        provider_a.name in Notification.objects.get(recipient=invitee, kind="tender_awarded").body
+    )
 
 
 def test_orders_notify_the_other_party(ministry, buyer, provider_a, make_offer, committed):
     seller = member(provider_a, "ventes@alpha.example")
     offer = make_offer(provider_a)
     with committed():
-        accepted = tender_services.order_place(agency=ministry, actor=buyer, offer=offer, quantity=1,
-                                               duration_months=12)
+        accepted = tender_services.order_place(
+            agency=ministry, actor=buyer, offer=offer, quantity=1, duration_months=12
+        )
     assert (kinds(seller), kinds(buyer)) == (["order_place"], [])
 
     with committed():
         tender_services.order_accept(order=accepted, actor=seller)
-        cancelled = tender_services.order_place(agency=ministry, actor=buyer, offer=offer, quantity=2,
-                                                duration_months=12)
+        cancelled = tender_services.order_place(
+            agency=ministry, actor=buyer, offer=offer, quantity=2, duration_months=12
+        )
         tender_services.order_cancel(order=cancelled, actor=buyer, reason="Erreur de saisie")
     assert kinds(buyer) == ["order_accepted"]
     assert kinds(seller) == ["order_place", "order_place", "order_cancelled"]
-    assert "Erreur de saisie" in Notification.objects.get(recipient=seller, kind="order_cancelled").body
+    assert (
+        "Erreur de saisie"
+        in Notification.objects.get(recipient=seller, kind="order_cancelled").body
+    )
 
 
 # --------------------------------------------------------------------------
@@ -135,8 +162,13 @@ def expiring(provider_a, committed):
 
 
 @pytest.mark.parametrize("days", [90, 30])
-def test_providers_are_warned_90_and_30_days_before_expiry(expiring, provider_a, committed, mailoutbox, days):
-    sales, other = member(provider_a, "ventes@alpha.example"), member(factories.ProviderFactory(name="Beta"))
+def test_providers_are_warned_90_and_30_days_before_expiry(
+    expiring, provider_a, committed, mailoutbox, days
+):
+    sales, other = (
+        member(provider_a, "ventes@alpha.example"),
+        member(factories.ProviderFactory(name="Beta")),
+    )
     day = expiring.expires_on - datetime.timedelta(days=days)
 
     with committed():
@@ -156,8 +188,12 @@ def test_both_warnings_reach_the_provider(expiring, provider_a, committed):
     sales = member(provider_a, "ventes@alpha.example")
     with committed():
         for days in (90, 30, 30, 90):
-            services.certifications_warn_expiry(today=expiring.expires_on - datetime.timedelta(days=days))
-    assert sorted(Notification.objects.filter(recipient=sales).values_list("subject", flat=True)) == [
+            services.certifications_warn_expiry(
+                today=expiring.expires_on - datetime.timedelta(days=days)
+            )
+    assert sorted(
+        Notification.objects.filter(recipient=sales).values_list("subject", flat=True)
+    ) == [
         f"SecNumCloud {expiring.reference} expire dans 30 jours",
         f"SecNumCloud {expiring.reference} expire dans 90 jours",
     ]
@@ -168,7 +204,9 @@ def test_deactivated_users_are_not_warned(expiring, provider_a, committed):
     gone.is_active = False
     gone.save()
     with committed():
-        sent = services.certifications_warn_expiry(today=expiring.expires_on - datetime.timedelta(days=90))
+        sent = services.certifications_warn_expiry(
+            today=expiring.expires_on - datetime.timedelta(days=90)
+        )
     assert sent == 0 and not Notification.objects.exists()
 
 
@@ -180,9 +218,16 @@ def test_deactivated_users_are_not_warned(expiring, provider_a, committed):
 def inboxes(db):
     """Two users with notifications; the first has two, one of them read."""
     mine, theirs = factories.UserFactory(username="moi"), factories.UserFactory(username="autre")
-    read, unread = (services.notify(users=[mine], kind="test", key=f"test:{n}", message=lambda n=n: (f"Sujet {n}", "…"))[0] for n in (1, 2))
+    read, unread = (
+        services.notify(
+            users=[mine], kind="test", key=f"test:{n}", message=lambda n=n: (f"Sujet {n}", "…")
+        )[0]
+        for n in (1, 2)
+    )
     services.notification_mark_read(notification=read)
-    (foreign,) = services.notify(users=[theirs], kind="test", key="test:3", message=lambda: ("Sujet 3", "…"))
+    (foreign,) = services.notify(
+        users=[theirs], kind="test", key="test:3", message=lambda: ("Sujet 3", "…")
+    )
     return mine, read, unread, foreign
 
 
@@ -194,8 +239,9 @@ def test_the_api_lists_only_the_callers_notifications(inboxes):
     assert [row["id"] for row in rows] == [unread.pk, read.pk]
     assert [row["read"] for row in rows] == [False, True]
     assert set(rows[0]) == {"id", "kind", "subject", "body", "url", "created_at", "read", "read_at"}
-    assert [row["id"] for row in client.get("/api/v1/notifications/", {"unread": "1"}).json()["results"]] == [
-        unread.pk]
+    assert [
+        row["id"] for row in client.get("/api/v1/notifications/", {"unread": "1"}).json()["results"]
+    ] == [unread.pk]
     assert client.get(f"/api/v1/notifications/{foreign.pk}/").status_code == 404
 
 

@@ -34,9 +34,14 @@ def test_revoking_in_the_admin_removes_the_offer_from_n2(client, live_tasks):
         wait_until(lambda: offer.pk in n2_ids(client))
 
         client.force_login(operator)
-        response = client.post(reverse("admin:catalog_certification_changelist"), {
-            "action": "revoke", "_selected_action": [cert.pk], "reason": "Qualification withdrawn by ANSSI",
-        })
+        response = client.post(
+            reverse("admin:catalog_certification_changelist"),
+            {
+                "action": "revoke",
+                "_selected_action": [cert.pk],
+                "reason": "Qualification withdrawn by ANSSI",
+            },
+        )
         assert response.status_code == 302
         assert Certification.objects.get(pk=cert.pk).status == "revoked"
         client.logout()

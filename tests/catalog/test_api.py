@@ -25,17 +25,41 @@ def market(db, provider_a, provider_b, django_capture_on_commit_callbacks):
     """Alpha: one N2 offer (SecNumCloud, FR) and a draft; Beta: an N1 offer
     in Germany with ISO 27001 and HDS, 100 % US-owned."""
     with django_capture_on_commit_callbacks(execute=True):
-        n2 = factories.offer(provider_a, name="Coffre souverain", description="Stockage chiffré à Paris",
-                             unit_price="25")
+        n2 = factories.offer(
+            provider_a,
+            name="Coffre souverain",
+            description="Stockage chiffré à Paris",
+            unit_price="25",
+        )
         factories.certification(provider_a, [n2])
         draft = factories.offer(provider_a, name="Brouillon", status="draft")
-        services.provider_stakes_set(provider=provider_b, actor=None, stakes=[
-            {"holder_name": "Beta Inc.", "holder_country": "US", "capital_pct": 100, "voting_pct": 100}])
-        n1 = factories.offer(provider_b, name="Region storage", unit="GB_MONTH", unit_price="0.02",
-                             storage_countries=["DE"], processing_countries=["DE"], backup_countries=["DE"],
-                             technical_data_countries=["DE"], administration_countries=["US"])
+        services.provider_stakes_set(
+            provider=provider_b,
+            actor=None,
+            stakes=[
+                {
+                    "holder_name": "Beta Inc.",
+                    "holder_country": "US",
+                    "capital_pct": 100,
+                    "voting_pct": 100,
+                }
+            ],
+        )
+        n1 = factories.offer(
+            provider_b,
+            name="Region storage",
+            unit="GB_MONTH",
+            unit_price="0.02",
+            storage_countries=["DE"],
+            processing_countries=["DE"],
+            backup_countries=["DE"],
+            technical_data_countries=["DE"],
+            administration_countries=["US"],
+        )
         factories.certification(provider_b, [n1], scheme="ISO27001", version="2022")
-        factories.certification(provider_b, [n1], scheme="HDS", version="2.0", hds_activities=[1, 2, 3])
+        factories.certification(
+            provider_b, [n1], scheme="HDS", version="2.0", hds_activities=[1, 2, 3]
+        )
     return {"n2": n2, "draft": draft, "n1": n1}
 
 
@@ -50,8 +74,13 @@ def test_anonymous_lists_published_offers_with_their_assessment_summary(api, mar
     row = next(r for r in response.json()["results"] if r["id"] == market["n2"].pk)
     summary = row["assessment"]
     assert summary["level"] == "N2" and summary["policy_version"] == 1 and "checks" not in summary
-    assert row["normalised_price"] == {"amount": "0.025000", "unit": "GB_MONTH", "label": "GB-month",
-                                       "currency": "EUR", "vat": "excluded"}
+    assert row["normalised_price"] == {
+        "amount": "0.025000",
+        "unit": "GB_MONTH",
+        "label": "GB-month",
+        "currency": "EUR",
+        "vat": "excluded",
+    }
     # The detail behind the row's link explains every check the summary counts.
     detail = api.get(row["url"], HTTP_ACCEPT_LANGUAGE="en").json()
     checks = detail["assessment"]["checks"]
@@ -63,8 +92,10 @@ def test_anonymous_lists_published_offers_with_their_assessment_summary(api, mar
     # Every other field of the row reads as in the detail.
     brief = {key: detail[key] for key in row if key not in ("url", "assessment")}
     assert {key: row[key] for key in brief} == brief
-    assert {key: detail["assessment"][key] for key in ("level", "flags", "policy_version", "assessed_at")} == {
-        key: summary[key] for key in ("level", "flags", "policy_version", "assessed_at")}
+    assert {
+        key: detail["assessment"][key]
+        for key in ("level", "flags", "policy_version", "assessed_at")
+    } == {key: summary[key] for key in ("level", "flags", "policy_version", "assessed_at")}
 
 
 def test_a_providers_own_drafts_list_with_their_summary(market, member_a):
@@ -72,14 +103,19 @@ def test_a_providers_own_drafts_list_with_their_summary(market, member_a):
     assert [r["id"] for r in rows] == [market["draft"].pk]
     detail = client_for(member_a.user).get(rows[0]["url"]).json()
     assert {key: detail[key] for key in rows[0] if key not in ("url", "assessment")} == {
-        key: value for key, value in rows[0].items() if key not in ("url", "assessment")}
+        key: value for key, value in rows[0].items() if key not in ("url", "assessment")
+    }
 
 
 def test_reasons_follow_the_reader_language(api, market):
     fr = api.get(f"/api/v1/offers/{market['n1'].pk}/", HTTP_ACCEPT_LANGUAGE="fr").json()
     en = api.get(f"/api/v1/offers/{market['n1'].pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
-    fr_reason = next(c["reason"] for c in fr["assessment"]["checks"] if c["rule"] == "non_eu_holder_max")
-    en_reason = next(c["reason"] for c in en["assessment"]["checks"] if c["rule"] == "non_eu_holder_max")
+    fr_reason = next(
+        c["reason"] for c in fr["assessment"]["checks"] if c["rule"] == "non_eu_holder_max"
+    )
+    en_reason = next(
+        c["reason"] for c in en["assessment"]["checks"] if c["rule"] == "non_eu_holder_max"
+    )
     assert "détient 100 %" in fr_reason and "holds 100 %" in en_reason
 
 
@@ -118,7 +154,10 @@ def test_ordering_by_normalised_price(api, market):
 
 
 def test_cursor_pagination_walks_every_offer_once(api, provider_a):
-    made = {factories.offer(provider_a, name=f"Offer {i}", unit_price=str(10 + i % 3)).pk for i in range(7)}
+    made = {
+        factories.offer(provider_a, name=f"Offer {i}", unit_price=str(10 + i % 3)).pk
+        for i in range(7)
+    }
     seen, url = [], "/api/v1/offers/?page_size=3&ordering=price"
     while url:
         body = api.get(url).json()
@@ -129,9 +168,15 @@ def test_cursor_pagination_walks_every_offer_once(api, provider_a):
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("level=N9", "level"), ("flags=SECRET", "flags"), ("category=mainframe", "category"),
-     ("location=XX", "location"), ("min_price=abc", "min_price"), ("min_price=5&max_price=1", "max_price"),
-     ("ordering=provider", "ordering")],
+    [
+        ("level=N9", "level"),
+        ("flags=SECRET", "flags"),
+        ("category=mainframe", "category"),
+        ("location=XX", "location"),
+        ("min_price=abc", "min_price"),
+        ("min_price=5&max_price=1", "max_price"),
+        ("ordering=provider", "ordering"),
+    ],
 )
 def test_bad_filters_are_field_errors(api, market, query, field):
     response = api.get(f"/api/v1/offers/?{query}")
@@ -144,21 +189,29 @@ def test_the_api_writes_drfs_json_byte_for_byte(api, market):
     # on a list page and a detail (dates, decimals, nested lists, accents).
     for url in ("/api/v1/offers/?page_size=200", f"/api/v1/offers/{market['n2'].pk}/"):
         response = api.get(url)
-        assert response.status_code == 200 and isinstance(response.accepted_renderer, FastJSONRenderer)
+        assert response.status_code == 200 and isinstance(
+            response.accepted_renderer, FastJSONRenderer
+        )
         assert response.content == JSONRenderer().render(response.data)
     data = {"when": timezone.now(), "text": "é\u2028", "amount": Decimal("1.50"), "big": 2**70}
     assert FastJSONRenderer().render(data) == JSONRenderer().render(data)
 
 
-def test_an_anonymous_request_is_counted_by_the_anonymous_throttle_alone(api, market, settings, monkeypatch):
+def test_an_anonymous_request_is_counted_by_the_anonymous_throttle_alone(
+    api, market, settings, monkeypatch
+):
     # The per-user throttle skips anonymous callers (two cache round trips
     # fewer per list page); the address still counts against "anon".
     from rest_framework.throttling import AnonRateThrottle
 
     from broker.throttling import UserRateThrottle
 
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                                   "LOCATION": "list-throttle"}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "list-throttle",
+        }
+    }
     monkeypatch.setattr(UserRateThrottle, "rate", "1/minute", raising=False)
     monkeypatch.setattr(AnonRateThrottle, "rate", "3/minute", raising=False)
     assert [api.get("/api/v1/offers/").status_code for _ in range(4)] == [200, 200, 200, 429]
@@ -166,7 +219,9 @@ def test_an_anonymous_request_is_counted_by_the_anonymous_throttle_alone(api, ma
 
 def test_list_query_count_is_pinned(api, market):
     for i in range(5):
-        factories.certification(market["n2"].provider, [factories.offer(market["n2"].provider, name=f"x{i}")])
+        factories.certification(
+            market["n2"].provider, [factories.offer(market["n2"].provider, name=f"x{i}")]
+        )
     with CaptureQueriesContext(connection) as anonymous:
         assert api.get("/api/v1/offers/?level=N0").status_code == 200
     # offers (joined provider, assessment; list columns only; the level's
@@ -189,13 +244,23 @@ def test_list_query_count_is_pinned(api, market):
 
 
 def test_token_login(api, member_a):
-    response = api.post("/api/v1/auth/token/", {"username": member_a.user.username, "password": "guichet-demo"})
+    response = api.post(
+        "/api/v1/auth/token/", {"username": member_a.user.username, "password": "guichet-demo"}
+    )
     assert response.status_code == 200
     token = response.json()["token"]
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    created = api.post("/api/v1/offers/", {
-        "name": "Via token", "category": "backup", "cpv_code": "72910000-2", "unit": "GB_MONTH",
-        "unit_price": "0.05"}, format="json")
+    created = api.post(
+        "/api/v1/offers/",
+        {
+            "name": "Via token",
+            "category": "backup",
+            "cpv_code": "72910000-2",
+            "unit": "GB_MONTH",
+            "unit_price": "0.05",
+        },
+        format="json",
+    )
     assert created.status_code == 201, created.content
     bad = APIClient_with_token("nope").get("/api/v1/offers/")
     assert bad.status_code == 401
@@ -210,19 +275,35 @@ def APIClient_with_token(token):
 
 
 def test_wrong_password_is_a_400_with_a_message(api, member_a):
-    response = api.post("/api/v1/auth/token/", {"username": member_a.user.username, "password": "x"})
+    response = api.post(
+        "/api/v1/auth/token/", {"username": member_a.user.username, "password": "x"}
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid"
 
 
-OFFER = {"name": "Sauvegarde", "category": "backup", "cpv_code": "72910000-2", "unit": "TB_MONTH",
-         "unit_price": "30", "storage_countries": ["FR"]}
+OFFER = {
+    "name": "Sauvegarde",
+    "category": "backup",
+    "cpv_code": "72910000-2",
+    "unit": "TB_MONTH",
+    "unit_price": "30",
+    "storage_countries": ["FR"],
+}
 
 
 def test_anonymous_writes_answer_401(api, market):
     assert api.post("/api/v1/offers/", OFFER, format="json").status_code == 401
-    assert api.patch(f"/api/v1/offers/{market['n2'].pk}/", {"name": "x"}, format="json").status_code == 401
-    assert api.patch(f"/api/v1/providers/{market['n2'].provider_id}/", {"name": "x"}, format="json").status_code == 401
+    assert (
+        api.patch(f"/api/v1/offers/{market['n2'].pk}/", {"name": "x"}, format="json").status_code
+        == 401
+    )
+    assert (
+        api.patch(
+            f"/api/v1/providers/{market['n2'].provider_id}/", {"name": "x"}, format="json"
+        ).status_code
+        == 401
+    )
     assert api.post("/api/v1/certifications/", {}, format="json").status_code == 401
     assert api.post(f"/api/v1/offers/{market['n2'].pk}/withdraw/").status_code == 401
 
@@ -239,7 +320,9 @@ def test_a_provider_manages_its_own_offers(member_a, market, django_capture_on_c
     assert offer_id in ids(client.get("/api/v1/offers/"))
     assert market["draft"].pk in ids(client.get("/api/v1/offers/"))
     assert client_for(None).get(f"/api/v1/offers/{offer_id}/").status_code == 404
-    edited = client.patch(f"/api/v1/offers/{offer_id}/", {"unit_price": "31.5", "status": "published"}, format="json")
+    edited = client.patch(
+        f"/api/v1/offers/{offer_id}/", {"unit_price": "31.5", "status": "published"}, format="json"
+    )
     assert edited.status_code == 200 and edited.json()["unit_price"] == "31.5000"
     assert edited.json()["status"] == "published"
     assert client.post(f"/api/v1/offers/{offer_id}/withdraw/").json()["status"] == "withdrawn"
@@ -247,12 +330,27 @@ def test_a_provider_manages_its_own_offers(member_a, market, django_capture_on_c
 
 def test_another_providers_objects_answer_404(member_b, market):
     client = client_for(member_b.user)
-    assert client.patch(f"/api/v1/offers/{market['n2'].pk}/", {"name": "hijack"}, format="json").status_code == 404
+    assert (
+        client.patch(
+            f"/api/v1/offers/{market['n2'].pk}/", {"name": "hijack"}, format="json"
+        ).status_code
+        == 404
+    )
     assert client.get(f"/api/v1/offers/{market['draft'].pk}/").status_code == 404
     assert client.post(f"/api/v1/offers/{market['n2'].pk}/withdraw/").status_code == 404
-    assert client.patch(f"/api/v1/providers/{market['n2'].provider_id}/", {"name": "x"}, format="json").status_code == 404
+    assert (
+        client.patch(
+            f"/api/v1/providers/{market['n2'].provider_id}/", {"name": "x"}, format="json"
+        ).status_code
+        == 404
+    )
     cert = market["n2"].certifications.first()
-    assert client.patch(f"/api/v1/certifications/{cert.pk}/", {"reference": "x"}, format="json").status_code == 404
+    assert (
+        client.patch(
+            f"/api/v1/certifications/{cert.pk}/", {"reference": "x"}, format="json"
+        ).status_code
+        == 404
+    )
     assert Offer.objects.get(pk=market["n2"].pk).name == "Coffre souverain"
 
 
@@ -262,20 +360,31 @@ def test_a_user_without_provider_cannot_create_offers(db, market):
     assert response.status_code == 403
 
 
-def test_the_operator_sees_drafts_and_verifies(operator, market, django_capture_on_commit_callbacks):
+def test_the_operator_sees_drafts_and_verifies(
+    operator, market, django_capture_on_commit_callbacks
+):
     client = client_for(operator)
     assert market["draft"].pk in ids(client.get("/api/v1/offers/"))
-    cert = factories.certification(market["n1"].provider, [market["n1"]], scheme="SECNUMCLOUD",
-                                   version="3.2", verify=False)
+    cert = factories.certification(
+        market["n1"].provider, [market["n1"]], scheme="SECNUMCLOUD", version="3.2", verify=False
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/api/v1/certifications/{cert.pk}/verify/")
     assert response.status_code == 200 and response.json()["verification"] == "verified"
-    assert client_for(None).post(f"/api/v1/certifications/{cert.pk}/revoke/", {"reason": "x"}).status_code == 401
+    assert (
+        client_for(None)
+        .post(f"/api/v1/certifications/{cert.pk}/revoke/", {"reason": "x"})
+        .status_code
+        == 401
+    )
 
 
 def test_providers_cannot_verify(member_a, market):
     cert = market["n2"].certifications.first()
-    assert client_for(member_a.user).post(f"/api/v1/certifications/{cert.pk}/verify/").status_code == 403
+    assert (
+        client_for(member_a.user).post(f"/api/v1/certifications/{cert.pk}/verify/").status_code
+        == 403
+    )
 
 
 @pytest.mark.parametrize(
@@ -290,8 +399,10 @@ def test_providers_cannot_verify(member_a, market):
         ({**OFFER, "sla_pct": "101"}, "sla_pct"),
         ({**OFFER, "capacity": "1", "minimum_commitment": "10"}, "capacity"),
         ({**OFFER, "name": ""}, "name"),
-        ({**OFFER, "subcontractors": [{"name": "X", "country": "FR", "catalog_offer": 999999}]},
-         "subcontractors[0].catalog_offer"),
+        (
+            {**OFFER, "subcontractors": [{"name": "X", "country": "FR", "catalog_offer": 999999}]},
+            "subcontractors[0].catalog_offer",
+        ),
         ({**OFFER, "subcontractors": "nope"}, "subcontractors"),
         ({k: v for k, v in OFFER.items() if k != "category"}, "category"),
     ],
@@ -304,7 +415,9 @@ def test_bad_offer_input_is_a_field_level_400(member_a, payload, field):
 
 def test_garbage_bodies_are_400_not_500(member_a):
     client = client_for(member_a.user)
-    response = client.generic("POST", "/api/v1/offers/", "{not json", content_type="application/json")
+    response = client.generic(
+        "POST", "/api/v1/offers/", "{not json", content_type="application/json"
+    )
     assert response.status_code == 400
     assert client.post("/api/v1/offers/", [1, 2], format="json").status_code == 400
     assert client.post("/api/v1/providers/", {"name": "x"}, format="json").status_code in (400, 409)
@@ -313,50 +426,100 @@ def test_garbage_bodies_are_400_not_500(member_a):
 def test_provider_profile_and_ownership_are_validated(member_a):
     client = client_for(member_a.user)
     url = f"/api/v1/providers/{member_a.provider.pk}/"
-    assert "siren" in client.patch(url, {"siren": "123456789"}, format="json").json()["error"]["fields"]
-    assert "vat_number" in client.patch(url, {"vat_number": "FR00123456782"}, format="json").json()["error"]["fields"]
+    assert (
+        "siren"
+        in client.patch(url, {"siren": "123456789"}, format="json").json()["error"]["fields"]
+    )
+    assert (
+        "vat_number"
+        in client.patch(url, {"vat_number": "FR00123456782"}, format="json").json()["error"][
+            "fields"
+        ]
+    )
     ok = client.patch(url, {"siren": "732829320", "vat_number": "FR44732829320"}, format="json")
     assert ok.status_code == 200, ok.content
-    over = client.patch(url, {"stakes": [
-        {"holder_name": "A", "holder_country": "US", "capital_pct": 60},
-        {"holder_name": "B", "holder_country": "FR", "capital_pct": 50}]}, format="json")
+    over = client.patch(
+        url,
+        {
+            "stakes": [
+                {"holder_name": "A", "holder_country": "US", "capital_pct": 60},
+                {"holder_name": "B", "holder_country": "FR", "capital_pct": 50},
+            ]
+        },
+        format="json",
+    )
     assert over.status_code == 400 and "stakes" in over.json()["error"]["fields"]
 
 
 def test_a_new_user_registers_a_provider_and_becomes_its_admin(db):
     user = factories.UserFactory()
     client = client_for(user)
-    response = client.post("/api/v1/providers/", {
-        "name": "Nouvelle Infra", "registered_office_country": "FR", "central_administration_country": "FR",
-        "main_establishment_country": "FR", "stakes": [{"holder_name": "Fondateurs", "holder_country": "FR",
-                                                         "capital_pct": "100"}]}, format="json")
+    response = client.post(
+        "/api/v1/providers/",
+        {
+            "name": "Nouvelle Infra",
+            "registered_office_country": "FR",
+            "central_administration_country": "FR",
+            "main_establishment_country": "FR",
+            "stakes": [{"holder_name": "Fondateurs", "holder_country": "FR", "capital_pct": "100"}],
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.content
     assert user.provider_membership.role == "admin"
-    assert client.post("/api/v1/providers/", {"name": "Second", "registered_office_country": "FR",
-                                               "central_administration_country": "FR",
-                                               "main_establishment_country": "FR"}, format="json").status_code == 409
+    assert (
+        client.post(
+            "/api/v1/providers/",
+            {
+                "name": "Second",
+                "registered_office_country": "FR",
+                "central_administration_country": "FR",
+                "main_establishment_country": "FR",
+            },
+            format="json",
+        ).status_code
+        == 409
+    )
 
 
 def test_evidence_upload_records_its_sha256(member_a, market):
     client = client_for(member_a.user)
-    response = client.post("/api/v1/certifications/", {
-        "scheme": "ISO27001", "scheme_version": "2022", "reference": "ISO-ALPHA-1",
-        "status": "valid", "issued_on": "2026-01-10", "expires_on": "2029-01-09",
-        "scope_offers": [market["n2"].pk], "evidence": SimpleUploadedFile("cert.pdf", PDF, "application/pdf"),
-    }, format="multipart")
+    response = client.post(
+        "/api/v1/certifications/",
+        {
+            "scheme": "ISO27001",
+            "scheme_version": "2022",
+            "reference": "ISO-ALPHA-1",
+            "status": "valid",
+            "issued_on": "2026-01-10",
+            "expires_on": "2029-01-09",
+            "scope_offers": [market["n2"].pk],
+            "evidence": SimpleUploadedFile("cert.pdf", PDF, "application/pdf"),
+        },
+        format="multipart",
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["evidence_sha256"] == hashlib.sha256(PDF).hexdigest()
     assert body["verification"] == "pending" and body["scope_offers"] == [market["n2"].pk]
     # The public sees the digest, not the file; the holder sees both.
-    assert client_for(None).get(f"/api/v1/certifications/{body['id']}/").status_code == 404  # not verified yet
+    assert (
+        client_for(None).get(f"/api/v1/certifications/{body['id']}/").status_code == 404
+    )  # not verified yet
     assert body["evidence"]
 
 
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
-        ({"evidence": SimpleUploadedFile("cert.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")}, "evidence"),
+        (
+            {
+                "evidence": SimpleUploadedFile(
+                    "cert.pdf", b"MZ\x90\x00 not a pdf", "application/pdf"
+                )
+            },
+            "evidence",
+        ),
         ({"scheme": "NOPE"}, "scheme"),
         ({"expires_on": "2020-01-01"}, "expires_on"),
         ({"status": "revoked"}, "status"),
@@ -364,18 +527,34 @@ def test_evidence_upload_records_its_sha256(member_a, market):
     ],
 )
 def test_bad_certificates_are_refused(member_a, market, overrides, field):
-    data = {"scheme": "HDS", "scheme_version": "2.0", "reference": "HDS-X", "status": "valid",
-            "issued_on": "2026-01-10", "expires_on": "2029-01-09", **overrides}
+    data = {
+        "scheme": "HDS",
+        "scheme_version": "2.0",
+        "reference": "HDS-X",
+        "status": "valid",
+        "issued_on": "2026-01-10",
+        "expires_on": "2029-01-09",
+        **overrides,
+    }
     response = client_for(member_a.user).post("/api/v1/certifications/", data, format="multipart")
     assert response.status_code == 400, response.content
     assert field in response.json()["error"]["fields"]
 
 
 def test_a_provider_cannot_scope_a_certificate_on_another_providers_offer(member_a, market):
-    response = client_for(member_a.user).post("/api/v1/certifications/", {
-        "scheme": "SECNUMCLOUD", "scheme_version": "3.2", "reference": "SNC-STEAL", "status": "valid",
-        "issued_on": "2026-01-10", "expires_on": "2029-01-09", "scope_offers": [market["n1"].pk]},
-        format="json")
+    response = client_for(member_a.user).post(
+        "/api/v1/certifications/",
+        {
+            "scheme": "SECNUMCLOUD",
+            "scheme_version": "3.2",
+            "reference": "SNC-STEAL",
+            "status": "valid",
+            "issued_on": "2026-01-10",
+            "expires_on": "2029-01-09",
+            "scope_offers": [market["n1"].pk],
+        },
+        format="json",
+    )
     assert response.status_code == 400 and "scope_offers" in response.json()["error"]["fields"]
 
 
@@ -392,7 +571,9 @@ def test_policy_endpoint(api, db):
     body = api.get("/api/v1/policy/").json()
     assert body["version"] == 1
     n2 = next(lv for lv in body["levels"] if lv["code"] == "N2")
-    assert n2["certification_requirements"] == [{"scheme": "SECNUMCLOUD", "min_version": "3.2", "min_assurance": ""}]
+    assert n2["certification_requirements"] == [
+        {"scheme": "SECNUMCLOUD", "min_version": "3.2", "min_assurance": ""}
+    ]
 
 
 def test_details_carry_an_etag_and_answer_304_when_unchanged(api, market):
@@ -411,11 +592,13 @@ def test_only_a_providers_administrator_edits_its_profile_through_the_api(provid
 
     member_a.role = MemberRole.MEMBER
     member_a.save()
-    response = client_for(member_a.user).patch(f"/api/v1/providers/{provider_a.pk}/", {"name": "Renamed"},
-                                               format="json")
+    response = client_for(member_a.user).patch(
+        f"/api/v1/providers/{provider_a.pk}/", {"name": "Renamed"}, format="json"
+    )
     assert response.status_code == 403
     member_a.role = MemberRole.ADMIN
     member_a.save()
-    response = client_for(member_a.user).patch(f"/api/v1/providers/{provider_a.pk}/", {"name": "Renamed"},
-                                               format="json")
+    response = client_for(member_a.user).patch(
+        f"/api/v1/providers/{provider_a.pk}/", {"name": "Renamed"}, format="json"
+    )
     assert response.status_code == 200 and response.json()["name"] == "Renamed"

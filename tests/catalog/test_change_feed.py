@@ -44,7 +44,9 @@ def test_a_client_mirrors_the_catalogue_and_then_only_what_changed(api, provider
 
     services.provider_suspend(provider=provider_a, actor=None, reason="sanction")
     rows, cursor = walk(api, cursor)
-    assert {row["id"] for row in rows} == {a.pk, b.pk, draft.pk} and all(row["removed"] for row in rows)
+    assert {row["id"] for row in rows} == {a.pk, b.pk, draft.pk} and all(
+        row["removed"] for row in rows
+    )
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -28,19 +28,42 @@ POLICY = policy.Policy(
     version=7,
     levels=(
         LevelPolicy("N0", 0),
-        LevelPolicy("N1", 1, data_zone="EEA_ADEQUACY", certification_requirements=(
-            CertRequirement("C5", "", "type2"), CertRequirement("EUCS", "", "substantial"),
-            CertRequirement("ISO27001"), CertRequirement("SECNUMCLOUD"),
-        )),
-        LevelPolicy("N2", 2, data_zone="EU", administration_zone="EU", support_zone="EU",
-                    requires_eu_control=True, max_non_eu_holder_pct=Decimal(24),
-                    max_non_eu_total_pct=Decimal(39), forbid_non_eu_data_subcontractors=True,
-                    certification_requirements=(CertRequirement("SECNUMCLOUD", "3.2"),)),
-        LevelPolicy("N3", 3, data_zone="FR", administration_zone="EU", support_zone="EU",
-                    requires_eu_control=True, max_non_eu_holder_pct=Decimal(24),
-                    max_non_eu_total_pct=Decimal(39), forbid_non_eu_data_subcontractors=True,
-                    requires_dr_support=True,
-                    certification_requirements=(CertRequirement("SECNUMCLOUD", "3.2"),)),
+        LevelPolicy(
+            "N1",
+            1,
+            data_zone="EEA_ADEQUACY",
+            certification_requirements=(
+                CertRequirement("C5", "", "type2"),
+                CertRequirement("EUCS", "", "substantial"),
+                CertRequirement("ISO27001"),
+                CertRequirement("SECNUMCLOUD"),
+            ),
+        ),
+        LevelPolicy(
+            "N2",
+            2,
+            data_zone="EU",
+            administration_zone="EU",
+            support_zone="EU",
+            requires_eu_control=True,
+            max_non_eu_holder_pct=Decimal(24),
+            max_non_eu_total_pct=Decimal(39),
+            forbid_non_eu_data_subcontractors=True,
+            certification_requirements=(CertRequirement("SECNUMCLOUD", "3.2"),),
+        ),
+        LevelPolicy(
+            "N3",
+            3,
+            data_zone="FR",
+            administration_zone="EU",
+            support_zone="EU",
+            requires_eu_control=True,
+            max_non_eu_holder_pct=Decimal(24),
+            max_non_eu_total_pct=Decimal(39),
+            forbid_non_eu_data_subcontractors=True,
+            requires_dr_support=True,
+            certification_requirements=(CertRequirement("SECNUMCLOUD", "3.2"),),
+        ),
         LevelPolicy("N4", 4, grantable=False),
     ),
     flags=(
@@ -52,26 +75,56 @@ POLICY = policy.Policy(
 
 
 def snc(**overrides) -> CertFacts:
-    values = dict(id=1, scheme="SECNUMCLOUD", reference="SNC-1", version="3.2", status="valid",
-                  verification="verified", issued_on=TODAY - timedelta(days=300),
-                  expires_on=TODAY + timedelta(days=800), covers_offer=True)
+    values = dict(
+        id=1,
+        scheme="SECNUMCLOUD",
+        reference="SNC-1",
+        version="3.2",
+        status="valid",
+        verification="verified",
+        issued_on=TODAY - timedelta(days=300),
+        expires_on=TODAY + timedelta(days=800),
+        covers_offer=True,
+    )
     values.update(overrides)
     return CertFacts(**values)
 
 
 def hds(**overrides) -> CertFacts:
-    return snc(**{"id": 2, "scheme": "HDS", "reference": "HDS-1", "version": "2.0",
-                  "hds_activities": (1, 2, 3, 4, 5, 6), **overrides})
+    return snc(
+        **{
+            "id": 2,
+            "scheme": "HDS",
+            "reference": "HDS-1",
+            "version": "2.0",
+            "hds_activities": (1, 2, 3, 4, 5, 6),
+            **overrides,
+        }
+    )
 
 
 def sovereign(**overrides) -> OfferFacts:
     """A French SecNumCloud 3.2 offer with DR support: N3, HEALTH, PERSONAL_DATA."""
     values = dict(
         id=1,
-        provider=ProviderFacts("Souverain SAS", "FR", "FR", "FR",
-                               stakes=(Stake("Founders", "FR", Decimal(100), Decimal(100)),)),
-        locations={role: ("FR",) for role in ("storage", "processing", "backup", "technical_data",
-                                              "administration", "support")},
+        provider=ProviderFacts(
+            "Souverain SAS",
+            "FR",
+            "FR",
+            "FR",
+            stakes=(Stake("Founders", "FR", Decimal(100), Decimal(100)),),
+        ),
+        locations={
+            role: ("FR",)
+            for role in (
+                "storage",
+                "processing",
+                "backup",
+                "technical_data",
+                "administration",
+                "support",
+            )
+        },
         dr_support=True,
         certifications=(snc(), hds()),
     )
@@ -110,7 +163,12 @@ def test_it_grants_n3_to_a_french_secnumcloud_offer_with_dr_support():
         (sovereign(certifications=(snc(status="j2"),)), "N0", "certification", "N1"),
         # Expired, suspended, revoked or unverified certificates count for nothing.
         (sovereign(certifications=(snc(status="expired"),)), "N0", "certification", "N1"),
-        (sovereign(certifications=(snc(expires_on=TODAY - timedelta(days=1)),)), "N0", "certification", "N1"),
+        (
+            sovereign(certifications=(snc(expires_on=TODAY - timedelta(days=1)),)),
+            "N0",
+            "certification",
+            "N1",
+        ),
         (sovereign(certifications=(snc(status="suspended"),)), "N0", "certification", "N1"),
         (sovereign(certifications=(snc(status="revoked"),)), "N0", "certification", "N1"),
         (sovereign(certifications=(snc(verification="pending"),)), "N0", "certification", "N1"),
@@ -120,13 +178,34 @@ def test_it_grants_n3_to_a_french_secnumcloud_offer_with_dr_support():
         # Before 3.2 it qualifies for N1 but gives no §19.6 immunity.
         (sovereign(certifications=(snc(version="3.1"),)), "N1", "certification", "N2"),
         # §19.6 ownership and control.
-        (with_stakes(Stake("Hyperscaler", "US", Decimal(30), Decimal(30))), "N1", "non_eu_holder_max", "N2"),
-        (with_stakes(Stake("A", "US", Decimal(20), Decimal(20)), Stake("B", "CN", Decimal(21), Decimal(21))),
-         "N1", "non_eu_ownership_total", "N2"),
+        (
+            with_stakes(Stake("Hyperscaler", "US", Decimal(30), Decimal(30))),
+            "N1",
+            "non_eu_holder_max",
+            "N2",
+        ),
+        (
+            with_stakes(
+                Stake("A", "US", Decimal(20), Decimal(20)),
+                Stake("B", "CN", Decimal(21), Decimal(21)),
+            ),
+            "N1",
+            "non_eu_ownership_total",
+            "N2",
+        ),
         (with_stakes(Stake("A", "US", Decimal(10), Decimal(30))), "N1", "non_eu_holder_max", "N2"),
-        (with_stakes(Stake("A", "US", Decimal(5), Decimal(5), has_veto=True)), "N1", "non_eu_veto", "N2"),
-        (with_stakes(Stake("A", "US", Decimal(5), Decimal(5), has_board_majority=True)),
-         "N1", "non_eu_board_majority", "N2"),
+        (
+            with_stakes(Stake("A", "US", Decimal(5), Decimal(5), has_veto=True)),
+            "N1",
+            "non_eu_veto",
+            "N2",
+        ),
+        (
+            with_stakes(Stake("A", "US", Decimal(5), Decimal(5), has_board_majority=True)),
+            "N1",
+            "non_eu_board_majority",
+            "N2",
+        ),
         (with_stakes(registered_office_country="US"), "N1", "provider_seats", "N2"),
         (with_stakes(central_administration_country="GB"), "N1", "provider_seats", "N2"),
         (with_stakes(main_establishment_country="US"), "N1", "provider_seats", "N2"),
@@ -140,13 +219,29 @@ def test_it_grants_n3_to_a_french_secnumcloud_offer_with_dr_support():
         # Support outside the EU passes only when documented.
         (with_locations(support=("MA",)), "N1", "support_location", "N2"),
         # A non-EU subcontractor with access to customer data fails N2.
-        (sovereign(subcontractors=(SubcontractorFacts("Offshore Ops", "IN", True),)),
-         "N1", "non_eu_subcontractor_access", "N2"),
+        (
+            sovereign(subcontractors=(SubcontractorFacts("Offshore Ops", "IN", True),)),
+            "N1",
+            "non_eu_subcontractor_access",
+            "N2",
+        ),
         # Never above the weakest link of the subcontracting chain.
-        (sovereign(subcontractors=(SubcontractorFacts("Region IaaS", "FR", True, True, "N1", 1),)),
-         "N1", "subcontractor_chain", "N2"),
-        (sovereign(subcontractors=(SubcontractorFacts("Unassessed", "FR", True, True, None, None),)),
-         "N0", "subcontractor_chain", "N1"),
+        (
+            sovereign(
+                subcontractors=(SubcontractorFacts("Region IaaS", "FR", True, True, "N1", 1),)
+            ),
+            "N1",
+            "subcontractor_chain",
+            "N2",
+        ),
+        (
+            sovereign(
+                subcontractors=(SubcontractorFacts("Unassessed", "FR", True, True, None, None),)
+            ),
+            "N0",
+            "subcontractor_chain",
+            "N1",
+        ),
         # N3 needs French locations and declared DR support.
         (with_locations(storage=("DE",)), "N2", "data_location", "N3"),
         (sovereign(dr_support=False), "N2", "dr_support", "N3"),
@@ -164,8 +259,12 @@ def test_it_passes_support_outside_the_eu_when_documented():
 
 
 def test_it_accepts_eu_subcontractors_with_data_access_and_non_eu_without():
-    offer = sovereign(subcontractors=(SubcontractorFacts("Paris DC", "FR", True),
-                                      SubcontractorFacts("Licence vendor", "US", False)))
+    offer = sovereign(
+        subcontractors=(
+            SubcontractorFacts("Paris DC", "FR", True),
+            SubcontractorFacts("Licence vendor", "US", False),
+        )
+    )
     assert policy.assess(offer, POLICY, TODAY).level == "N3"
 
 
@@ -183,7 +282,9 @@ def test_it_never_grants_n4():
 
 def test_it_holds_the_limits_inclusive():
     # "≤ 24 % each and ≤ 39 % together": exactly at the limit passes.
-    offer = with_stakes(Stake("A", "US", Decimal(24), Decimal(24)), Stake("B", "CA", Decimal(15), Decimal(15)))
+    offer = with_stakes(
+        Stake("A", "US", Decimal(24), Decimal(24)), Stake("B", "CA", Decimal(15), Decimal(15))
+    )
     assert policy.assess(offer, POLICY, TODAY).level == "N3"
 
 
@@ -214,8 +315,17 @@ def test_hds_v1_still_counted_before_its_sunset():
 
 @pytest.mark.parametrize(
     ("storage", "eligible"),
-    [(("FR",), True), (("NO",), True), (("CH",), True), (("GB",), True), (("JP",), True),
-     (("US",), False), (("FR", "US"), False), (("IN",), False), ((), False)],
+    [
+        (("FR",), True),
+        (("NO",), True),
+        (("CH",), True),
+        (("GB",), True),
+        (("JP",), True),
+        (("US",), False),
+        (("FR", "US"), False),
+        (("IN",), False),
+        ((), False),
+    ],
 )
 def test_personal_data_needs_storage_in_the_eea_or_an_adequacy_country(storage, eligible):
     result = policy.assess(with_locations(storage=storage), POLICY, TODAY)
@@ -224,8 +334,13 @@ def test_personal_data_needs_storage_in_the_eea_or_an_adequacy_country(storage, 
 
 def test_a_hyperscaler_region_with_hds_is_health_eligible_but_not_n2():
     offer = sovereign(
-        provider=ProviderFacts("Hyperscaler France SAS", "FR", "FR", "FR",
-                               stakes=(Stake("Hyperscaler Inc.", "US", Decimal(100), Decimal(100)),)),
+        provider=ProviderFacts(
+            "Hyperscaler France SAS",
+            "FR",
+            "FR",
+            "FR",
+            stakes=(Stake("Hyperscaler Inc.", "US", Decimal(100), Decimal(100)),),
+        ),
         certifications=(snc(id=3, scheme="ISO27001", reference="ISO-1", version="2022"), hds()),
         dr_support=False,
     )
@@ -257,20 +372,36 @@ def test_an_operator_declared_equivalence_counts_as_secnumcloud():
 
 def test_it_records_the_failing_fact_in_the_check():
     result = policy.assess(
-        with_stakes(Stake("A", "US", Decimal(20), Decimal(20)), Stake("B", "US", Decimal(21), Decimal(21))),
-        POLICY, TODAY,
+        with_stakes(
+            Stake("A", "US", Decimal(20), Decimal(20)), Stake("B", "US", Decimal(21), Decimal(21))
+        ),
+        POLICY,
+        TODAY,
     )
     check = next(c for c in result.checks if c.level == "N2" and c.rule == "non_eu_ownership_total")
     assert check.facts["total"] == "41" and check.facts["limit"] == "39"
-    assert check_reason(check.as_dict(), "en") == "Non-EU holders own 41 % together, the limit is 39 %."
-    assert "41 %" in check_reason(check.as_dict(), "fr") and "ensemble" in check_reason(check.as_dict(), "fr")
+    assert (
+        check_reason(check.as_dict(), "en")
+        == "Non-EU holders own 41 % together, the limit is 39 %."
+    )
+    assert "41 %" in check_reason(check.as_dict(), "fr") and "ensemble" in check_reason(
+        check.as_dict(), "fr"
+    )
 
 
 def test_every_rule_has_a_sentence_in_both_languages():
-    offers = [sovereign(), with_stakes(Stake("A", "US", Decimal(90), Decimal(90), True, True),
-                                       registered_office_country="US"),
-              sovereign(certifications=(), locations={}, dr_support=False,
-                        subcontractors=(SubcontractorFacts("X", "US", True, True, None, None),))]
+    offers = [
+        sovereign(),
+        with_stakes(
+            Stake("A", "US", Decimal(90), Decimal(90), True, True), registered_office_country="US"
+        ),
+        sovereign(
+            certifications=(),
+            locations={},
+            dr_support=False,
+            subcontractors=(SubcontractorFacts("X", "US", True, True, None, None),),
+        ),
+    ]
     for offer in offers:
         for check in policy.assess(offer, POLICY, TODAY).checks:
             for lang in ("fr", "en"):

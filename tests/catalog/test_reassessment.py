@@ -59,17 +59,24 @@ def test_verification_reassesses(db, django_capture_on_commit_callbacks):
 
 
 @pytest.mark.parametrize("decision", ["revoke", "suspend", "reject"])
-def test_an_operator_decision_reassesses_and_is_recorded(qualified, operator, decision,
-                                                         django_capture_on_commit_callbacks):
+def test_an_operator_decision_reassesses_and_is_recorded(
+    qualified, operator, decision, django_capture_on_commit_callbacks
+):
     provider, offer, cert = qualified
     with django_capture_on_commit_callbacks(execute=True):
-        getattr(services, f"certification_{decision}")(certification=cert, actor=operator, reason="ANSSI notice")
+        getattr(services, f"certification_{decision}")(
+            certification=cert, actor=operator, reason="ANSSI notice"
+        )
     assert level_of(offer) == "N0"
     record = OperatorAction.objects.get(action=f"certification.{decision}")
-    assert record.actor == operator and record.reason == "ANSSI notice" and record.object_id == cert.pk
+    assert (
+        record.actor == operator and record.reason == "ANSSI notice" and record.object_id == cert.pk
+    )
 
 
-def test_a_certificate_edit_goes_back_to_verification(qualified, django_capture_on_commit_callbacks):
+def test_a_certificate_edit_goes_back_to_verification(
+    qualified, django_capture_on_commit_callbacks
+):
     provider, offer, cert = qualified
     with django_capture_on_commit_callbacks(execute=True):
         cert = services.certification_update(certification=cert, actor=None, scheme_version="3.1")
@@ -88,9 +95,18 @@ def test_a_scope_change_reassesses_the_offer_it_left(qualified, django_capture_o
 def test_an_ownership_change_reassesses(qualified, django_capture_on_commit_callbacks):
     provider, offer, _ = qualified
     with django_capture_on_commit_callbacks(execute=True):
-        services.provider_stakes_set(provider=provider, actor=None, stakes=[
-            {"holder_name": "Overseas Holdings", "holder_country": "US", "capital_pct": 30, "voting_pct": 30},
-        ])
+        services.provider_stakes_set(
+            provider=provider,
+            actor=None,
+            stakes=[
+                {
+                    "holder_name": "Overseas Holdings",
+                    "holder_country": "US",
+                    "capital_pct": 30,
+                    "voting_pct": 30,
+                },
+            ],
+        )
     assessment = OfferAssessment.objects.get(offer=offer)
     assert assessment.level == "N1"
     failing = [c for c in assessment.checks if c["level"] == "N2" and not c["passed"]]
@@ -104,42 +120,78 @@ def test_a_seat_change_reassesses(qualified, django_capture_on_commit_callbacks)
     assert level_of(offer) == "N1"
 
 
-def test_a_subcontractor_change_reassesses_and_the_chain_follows(qualified, django_capture_on_commit_callbacks):
+def test_a_subcontractor_change_reassesses_and_the_chain_follows(
+    qualified, django_capture_on_commit_callbacks
+):
     provider, iaas, cert = qualified
     saas_provider = factories.ProviderFactory(name="SaaS")
     with django_capture_on_commit_callbacks(execute=True):
-        saas = factories.offer(saas_provider, name="Collaboration", category="saas_collaboration",
-                               cpv_code="72416000-9", unit="USER_MONTH", unit_price="6")
+        saas = factories.offer(
+            saas_provider,
+            name="Collaboration",
+            category="saas_collaboration",
+            cpv_code="72416000-9",
+            unit="USER_MONTH",
+            unit_price="6",
+        )
         factories.certification(saas_provider, [saas])
     assert level_of(saas) == "N2"
     with django_capture_on_commit_callbacks(execute=True):
-        services.offer_subcontractors_set(offer=saas, actor=None, subcontractors=[
-            {"name": "Souverain", "country": "FR", "role": "infrastructure", "has_data_access": True,
-             "catalog_offer": iaas.pk},
-        ])
+        services.offer_subcontractors_set(
+            offer=saas,
+            actor=None,
+            subcontractors=[
+                {
+                    "name": "Souverain",
+                    "country": "FR",
+                    "role": "infrastructure",
+                    "has_data_access": True,
+                    "catalog_offer": iaas.pk,
+                },
+            ],
+        )
     assert level_of(saas) == "N2"
     # The IaaS loses its qualification: the SaaS that runs on it follows.
     with django_capture_on_commit_callbacks(execute=True):
         services.certification_revoke(certification=cert, actor=None, reason="revoked by ANSSI")
     assert level_of(iaas) == "N0"
     assert level_of(saas) == "N0"
-    chain = next(c for c in OfferAssessment.objects.get(offer=saas).checks
-                 if c["rule"] == "subcontractor_chain" and c["level"] == "N1")
+    chain = next(
+        c
+        for c in OfferAssessment.objects.get(offer=saas).checks
+        if c["rule"] == "subcontractor_chain" and c["level"] == "N1"
+    )
     assert chain["passed"] is False and chain["facts"]["subcontractor_level"] == "N0"
 
 
 def test_a_subcontracting_cycle_is_refused(qualified):
     provider, iaas, _ = qualified
     other = factories.offer(provider, name="Other")
-    services.offer_subcontractors_set(offer=other, actor=None, subcontractors=[
-        {"name": "IaaS", "country": "FR", "role": "infrastructure", "catalog_offer": iaas.pk}])
+    services.offer_subcontractors_set(
+        offer=other,
+        actor=None,
+        subcontractors=[
+            {"name": "IaaS", "country": "FR", "role": "infrastructure", "catalog_offer": iaas.pk}
+        ],
+    )
     with pytest.raises(services.CatalogError, match="loop"):
-        services.offer_subcontractors_set(offer=iaas, actor=None, subcontractors=[
-            {"name": "Other", "country": "FR", "role": "infrastructure", "catalog_offer": other.pk}])
+        services.offer_subcontractors_set(
+            offer=iaas,
+            actor=None,
+            subcontractors=[
+                {
+                    "name": "Other",
+                    "country": "FR",
+                    "role": "infrastructure",
+                    "catalog_offer": other.pk,
+                }
+            ],
+        )
 
 
-def test_a_policy_edit_reassesses_every_offer_with_the_new_version(qualified, operator,
-                                                                   django_capture_on_commit_callbacks):
+def test_a_policy_edit_reassesses_every_offer_with_the_new_version(
+    qualified, operator, django_capture_on_commit_callbacks
+):
     provider, offer, _ = qualified
     n2 = SensitivityLevel.objects.get(code="N2")
     n2.requires_dr_support = True
@@ -151,13 +203,17 @@ def test_a_policy_edit_reassesses_every_offer_with_the_new_version(qualified, op
     assert assessment.level == "N1"
 
 
-def test_the_nightly_task_expires_certificates_and_reassesses(qualified, django_capture_on_commit_callbacks):
+def test_the_nightly_task_expires_certificates_and_reassesses(
+    qualified, django_capture_on_commit_callbacks
+):
     from broker import tasks
 
     provider, offer, cert = qualified
     today = timezone.localdate()
     type(cert).objects.filter(pk=cert.pk).update(
-        issued_on=today - datetime.timedelta(days=1200), expires_on=today - datetime.timedelta(days=1))
+        issued_on=today - datetime.timedelta(days=1200),
+        expires_on=today - datetime.timedelta(days=1),
+    )
     with django_capture_on_commit_callbacks(execute=True):
         first = tasks.certifications_expire.delay().get()
     assert first["expired"] == [cert.pk]
@@ -181,12 +237,28 @@ def test_recomputing_twice_changes_nothing(qualified):
 def test_a_chain_assessed_together_for_the_first_time_settles_in_one_run(qualified):
     provider, iaas, _ = qualified
     saas_provider = factories.ProviderFactory(name="SaaS on top")
-    saas = factories.offer(saas_provider, name="Suite", category="saas_collaboration", cpv_code="72416000-9",
-                           unit="USER_MONTH", unit_price="6")
+    saas = factories.offer(
+        saas_provider,
+        name="Suite",
+        category="saas_collaboration",
+        cpv_code="72416000-9",
+        unit="USER_MONTH",
+        unit_price="6",
+    )
     factories.certification(saas_provider, [saas])
-    services.offer_subcontractors_set(offer=saas, actor=None, subcontractors=[
-        {"name": "IaaS", "country": "FR", "role": "infrastructure", "has_data_access": True,
-         "catalog_offer": iaas.pk}])
+    services.offer_subcontractors_set(
+        offer=saas,
+        actor=None,
+        subcontractors=[
+            {
+                "name": "IaaS",
+                "country": "FR",
+                "role": "infrastructure",
+                "has_data_access": True,
+                "catalog_offer": iaas.pk,
+            }
+        ],
+    )
     OfferAssessment.objects.all().delete()
     services.offers_assess(offer_ids=None)
     assert level_of(saas) == "N2"

@@ -14,18 +14,57 @@ CATALOGUE = ROOT / "locale" / "fr" / "LC_MESSAGES" / "django.po"
 
 # Words that are the same in both languages: names, codes, units, symbols.
 SAME_IN_BOTH = {
-    "Guichet Cloud", "République", "Française", "République Française", "API", "OCDS", "DECP", "JSON", "CSV",
-    "HT", "TTC", "SHA-256", "SIREN", "SIRET", "PDF", "Etalab", "RGAA", "CPV", "SecNumCloud", "HDS", "Français",
-    "English", "htmx", "Europe/Paris",
+    "Guichet Cloud",
+    "République",
+    "Française",
+    "République Française",
+    "API",
+    "OCDS",
+    "DECP",
+    "JSON",
+    "CSV",
+    "HT",
+    "TTC",
+    "SHA-256",
+    "SIREN",
+    "SIRET",
+    "PDF",
+    "Etalab",
+    "RGAA",
+    "CPV",
+    "SecNumCloud",
+    "HDS",
+    "Français",
+    "English",
+    "htmx",
+    "Europe/Paris",
     # The language switch names each language in that language (RGAA 8.7).
-    "Afficher le site en français", "Show the site in English", "N0", "N1", "N2", "N3", "N4", "EUR", "€", "%", "OK", "ID", "URL", "E-mail", "e-mail",
+    "Afficher le site en français",
+    "Show the site in English",
+    "N0",
+    "N1",
+    "N2",
+    "N3",
+    "N4",
+    "EUR",
+    "€",
+    "%",
+    "OK",
+    "ID",
+    "URL",
+    "E-mail",
+    "e-mail",
 }
 
 COMMENT = re.compile(r"{#.*?#}|{%\s*comment\s*%}.*?{%\s*endcomment\s*%}", re.S)
 NON_TEXT = re.compile(r"<script\b.*?</script>|<style\b.*?</style>|<!--.*?-->", re.S | re.I)
-TRANSLATED_BLOCK = re.compile(r"{%\s*blocktrans(?:late)?\b.*?{%\s*endblocktrans(?:late)?\s*%}", re.S)
+TRANSLATED_BLOCK = re.compile(
+    r"{%\s*blocktrans(?:late)?\b.*?{%\s*endblocktrans(?:late)?\s*%}", re.S
+)
 TAG = re.compile(r"{%.*?%}|{{.*?}}", re.S)
-VISIBLE_ATTRIBUTE = re.compile(r"""\b(?:title|alt|placeholder|aria-label)\s*=\s*(["'])(.*?)\1""", re.S)
+VISIBLE_ATTRIBUTE = re.compile(
+    r"""\b(?:title|alt|placeholder|aria-label)\s*=\s*(["'])(.*?)\1""", re.S
+)
 HTML_TAG = re.compile(r"<[^>]*>", re.S)
 WORD = re.compile(r"[^\W\d_]{2,}")
 ENTITY_OR_PATH = re.compile(r"&[a-z]+;|&#\d+;|\S*/\S*")
@@ -71,15 +110,23 @@ def test_the_compiled_catalogue_is_the_current_one():
     compiled = polib.mofile(str(CATALOGUE.with_suffix(".mo")))
 
     def entries(source):
-        return {(e.msgctxt, e.msgid): (e.msgstr, tuple(sorted((int(k), v) for k, v in e.msgstr_plural.items())))
-                for e in source if e.msgid and not e.obsolete and "fuzzy" not in e.flags}
+        return {
+            (e.msgctxt, e.msgid): (
+                e.msgstr,
+                tuple(sorted((int(k), v) for k, v in e.msgstr_plural.items())),
+            )
+            for e in source
+            if e.msgid and not e.obsolete and "fuzzy" not in e.flags
+        }
 
     assert entries(compiled) == entries(catalogue)
 
 
 def test_the_scan_finds_words_left_outside_the_catalogue():
-    source = ('<h1>{% translate "Tenders" %}</h1><p title="Aide">Appels publiés</p>'
-              '{% blocktranslate %}Fine {{ n }}{% endblocktranslate %}<a href="/x/y/">{{ name }}</a>')
+    source = (
+        '<h1>{% translate "Tenders" %}</h1><p title="Aide">Appels publiés</p>'
+        '{% blocktranslate %}Fine {{ n }}{% endblocktranslate %}<a href="/x/y/">{{ name }}</a>'
+    )
     assert _literal_text(source) == ["Aide", "Appels publiés"]
 
 
@@ -87,8 +134,16 @@ def test_the_scan_finds_words_left_outside_the_catalogue():
 # The services' refusals reach the user as form errors and API messages: each
 # message goes through gettext, so a French page never shows an English one.
 
-ERROR_CALLS = {"CatalogError", "TenderError", "BrokerError", "DomainError", "UnsafeUrl",
-               "_invalid", "_forbidden", "_conflict"}
+ERROR_CALLS = {
+    "CatalogError",
+    "TenderError",
+    "BrokerError",
+    "DomainError",
+    "UnsafeUrl",
+    "_invalid",
+    "_forbidden",
+    "_conflict",
+}
 # Helpers that pass on a message they were given (already translated).
 PASSED_ON = {"message", "missing", "exc.message"}
 
@@ -103,7 +158,8 @@ def _untranslated_error_messages(source: str) -> list[str]:
             return translated(node.body) and translated(node.orelse)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             return node.func.id in ("_", "gettext", "ngettext") or (
-                node.func.id == "str" and ast.unparse(node.args[0]) == "exc")
+                node.func.id == "str" and ast.unparse(node.args[0]) == "exc"
+            )
         return ast.unparse(node) in PASSED_ON
 
     found = []
@@ -120,13 +176,23 @@ def _untranslated_error_messages(source: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("module", ["catalog/services.py", "tenders/services.py", "broker/services.py",
-                                    "broker/webhooks.py", "catalog/api.py", "tenders/api.py",
-                                    "tenders/sourcing_export.py"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "catalog/services.py",
+        "tenders/services.py",
+        "broker/services.py",
+        "broker/webhooks.py",
+        "catalog/api.py",
+        "tenders/api.py",
+        "tenders/sourcing_export.py",
+    ],
+)
 def test_every_refusal_of_a_service_is_translated(module):
     assert _untranslated_error_messages((ROOT / module).read_text()) == []
 
 
 def test_the_refusal_scan_catches_a_plain_string():
-    assert _untranslated_error_messages('raise TenderError(f"No {x}.")\nraise _invalid("f", _("Ok."))') == [
-        "line 1: f'No {x}.'"]
+    assert _untranslated_error_messages(
+        'raise TenderError(f"No {x}.")\nraise _invalid("f", _("Ok."))'
+    ) == ["line 1: f'No {x}.'"]

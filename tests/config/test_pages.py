@@ -4,8 +4,16 @@ from django.urls import reverse
 
 from broker.services import notify
 
-FRAME_PAGES = ["home", "login", "page-sitemap", "page-legal", "page-privacy", "page-accessibility",
-               "password_reset", "open-data"]
+FRAME_PAGES = [
+    "home",
+    "login",
+    "page-sitemap",
+    "page-legal",
+    "page-privacy",
+    "page-accessibility",
+    "password_reset",
+    "open-data",
+]
 
 
 @pytest.mark.django_db

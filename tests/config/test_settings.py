@@ -13,10 +13,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GUICHET_TESTING"))}
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GUICHET_TESTING"))
+    }
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -44,7 +50,10 @@ def test_production_settings_pass_the_deploy_check_with_no_warning():
         ({"API_PAGE_SIZE": "0"}, "API_PAGE_SIZE=0 must be at least 1"),
         ({"VAT_RATE": "vingt"}, "VAT_RATE='vingt' is not a decimal number"),
         ({"VAT_RATE": "-0.2"}, "must be a non-negative number"),
-        ({**PRODUCTION, "DATABASE_URL": "mysql://u:p@localhost/x"}, "DATABASE_URL must point to PostgreSQL"),
+        (
+            {**PRODUCTION, "DATABASE_URL": "mysql://u:p@localhost/x"},
+            "DATABASE_URL must point to PostgreSQL",
+        ),
         ({**PRODUCTION, "REDIS_URL": "http://localhost:6379"}, "REDIS_URL must be a redis://"),
     ],
 )
@@ -55,5 +64,7 @@ def test_bad_values_stop_the_process_naming_the_variable(env, message):
 
 
 def test_demo_data_is_off_in_production_mode():
-    result = run_manage("shell", "-c", "from django.conf import settings; print(settings.DEMO_DATA)", **PRODUCTION)
+    result = run_manage(
+        "shell", "-c", "from django.conf import settings; print(settings.DEMO_DATA)", **PRODUCTION
+    )
     assert result.stdout.strip().splitlines()[-1] == "False", result.stderr

@@ -30,8 +30,12 @@ def run_validator(doc: dict) -> subprocess.CompletedProcess:
     with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8", delete=False) as handle:
         json.dump(doc, handle, ensure_ascii=False)
     try:
-        return subprocess.run([sys.executable, str(VALIDATOR), handle.name],
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, str(VALIDATOR), handle.name],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     finally:
         Path(handle.name).unlink()
 
@@ -68,7 +72,9 @@ def agency(db):
 
 @pytest.fixture
 def other_agency(db):
-    return factories.agency(name="Ville de Lutèce", siret="21750001600019", buyer_category="local_authority")
+    return factories.agency(
+        name="Ville de Lutèce", siret="21750001600019", buyer_category="local_authority"
+    )
 
 
 @pytest.fixture
@@ -85,11 +91,17 @@ def other_buyer(other_agency):
 def market(db, django_capture_on_commit_callbacks):
     """Offers are assessed after commit, as in production."""
     with django_capture_on_commit_callbacks(execute=True):
-        french = factories.ProviderFactory(name="Alpha Cloud", slug="alpha", siren=valid_siren(73282932))
+        french = factories.ProviderFactory(
+            name="Alpha Cloud", slug="alpha", siren=valid_siren(73282932)
+        )
         german = factories.ProviderFactory(
-            name="Beta Rechenzentrum GmbH", slug="beta", vat_number="DE811115368",
-            registered_office_country="DE", central_administration_country="DE",
-            main_establishment_country="DE")
+            name="Beta Rechenzentrum GmbH",
+            slug="beta",
+            vat_number="DE811115368",
+            registered_office_country="DE",
+            central_administration_country="DE",
+            main_establishment_country="DE",
+        )
         a = factories.offer(french, name="Coffre Alpha", unit_price="20")
         b = factories.offer(german, name="Coffre Beta", unit_price="25")
         for provider, offer in ((french, a), (german, b)):
@@ -98,11 +110,22 @@ def market(db, django_capture_on_commit_callbacks):
 
 
 def pass_deadline(tender: Tender) -> Tender:
-    Tender.objects.filter(pk=tender.pk).update(response_deadline=timezone.now() - datetime.timedelta(seconds=1))
+    Tender.objects.filter(pk=tender.pk).update(
+        response_deadline=timezone.now() - datetime.timedelta(seconds=1)
+    )
     return Tender.objects.get(pk=tender.pk)
 
 
-def drive(agency, buyer, market, state: str, *, price: str = "50000", offer=None, title="Stockage objet souverain"):
+def drive(
+    agency,
+    buyer,
+    market,
+    state: str,
+    *,
+    price: str = "50000",
+    offer=None,
+    title="Stockage objet souverain",
+):
     """A tender brought to ``state`` through the services ("contract_signed":
     awarded, standstill over, signed — what the DECP publishes), with one response
     (from ``offer``, the French provider's by default) once published.
@@ -112,8 +135,14 @@ def drive(agency, buyer, market, state: str, *, price: str = "50000", offer=None
     if state == "draft":
         return tender, None
     tender = services.tender_publish(tender=tender, actor=buyer)
-    response = services.response_submit(tender=tender, provider=offer.provider, actor=None, offer=offer,
-                                        total_price=Decimal(price), technical_answer="Réponse détaillée.")
+    response = services.response_submit(
+        tender=tender,
+        provider=offer.provider,
+        actor=None,
+        offer=offer,
+        total_price=Decimal(price),
+        technical_answer="Réponse détaillée.",
+    )
     if state == "published":
         return tender, None
     tender = services.tender_close_if_due(tender=pass_deadline(tender))
@@ -121,7 +150,9 @@ def drive(agency, buyer, market, state: str, *, price: str = "50000", offer=None
     if state == "closed":
         return tender, None
     if state == "unsuccessful":
-        return services.tender_declare_unsuccessful(tender=tender, actor=buyer, reason="Offres trop chères."), None
+        return services.tender_declare_unsuccessful(
+            tender=tender, actor=buyer, reason="Offres trop chères."
+        ), None
     if state == "cancelled":
         return services.tender_cancel(tender=tender, actor=buyer, reason="Besoin abandonné."), None
     assert state in ("awarded", "contract_signed")
@@ -135,5 +166,7 @@ def sign(tender: Tender, buyer):
     """Sign the awarded tender's contract, its standstill run out."""
     from tenders.models import Award
 
-    Award.objects.filter(tender=tender).update(standstill_ends_at=timezone.now() - datetime.timedelta(seconds=1))
+    Award.objects.filter(tender=tender).update(
+        standstill_ends_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
     return services.tender_contract_sign(tender=tender, actor=buyer)

@@ -21,11 +21,18 @@ AWARDED_AT = datetime.datetime(2025, 3, 15, 0, 30, tzinfo=PARIS)
 
 def contract(**overrides) -> decp.Contract:
     values = {
-        "kind": decp.TENDER, "pk": 7, "reference": "GC-2025-00007", "buyer_siret": "11000007200014",
-        "subject": "Suite collaborative pour les agents", "cpv_code": "72416000-9",
-        "procedure": Procedure.OPEN, "duration_months": 36, "amount": Decimal("410000.00"),
+        "kind": decp.TENDER,
+        "pk": 7,
+        "reference": "GC-2025-00007",
+        "buyer_siret": "11000007200014",
+        "subject": "Suite collaborative pour les agents",
+        "cpv_code": "72416000-9",
+        "procedure": Procedure.OPEN,
+        "duration_months": 36,
+        "amount": Decimal("410000.00"),
         "published_at": AWARDED_AT.astimezone(datetime.UTC),
-        "holders": (decp.Holder(siren="732829320"),), "offers_received": 3,
+        "holders": (decp.Holder(siren="732829320"),),
+        "offers_received": 3,
     }
     values.update(overrides)
     return decp.Contract(**values)
@@ -39,11 +46,14 @@ def marche_schema(schema: dict) -> dict:
 # Mappings
 
 
-@pytest.mark.parametrize(("ours", "regulatory"), [
-    (Procedure.OPEN, "Appel d'offres ouvert"),
-    (Procedure.ADAPTED, "Procédure adaptée"),
-    (Procedure.DIRECT, "Marché passé sans publicité ni mise en concurrence préalable"),
-])
+@pytest.mark.parametrize(
+    ("ours", "regulatory"),
+    [
+        (Procedure.OPEN, "Appel d'offres ouvert"),
+        (Procedure.ADAPTED, "Procédure adaptée"),
+        (Procedure.DIRECT, "Marché passé sans publicité ni mise en concurrence préalable"),
+    ],
+)
 def test_it_maps_each_procedure_onto_the_regulatory_list(ours, regulatory, decp_schema):
     assert decp.marche_entry(contract(procedure=ours))["procedure"] == regulatory
     assert regulatory in marche_schema(decp_schema)["properties"]["procedure"]["enum"]
@@ -63,13 +73,17 @@ def test_every_constant_it_emits_is_in_the_schema_enumerations(decp_schema):
     assert decp.NO_TECHNIQUE in definitions["techniqueArray"]["items"]["enum"]
     assert decp.NO_EXECUTION_MODE in definitions["modaliteExecutionArray"]["items"]["enum"]
     assert decp.NO_SOCIAL in definitions["considerationSocialeArray"]["items"]["enum"]
-    assert decp.NO_ENVIRONMENTAL in definitions["considerationEnvironnementaleArray"]["items"]["enum"]
+    assert (
+        decp.NO_ENVIRONMENTAL in definitions["considerationEnvironnementaleArray"]["items"]["enum"]
+    )
     assert decp.PLACE_FRANCE[1] in properties["lieuExecution"]["properties"]["typeCode"]["enum"]
 
 
 def test_a_tender_is_a_lump_sum_and_an_order_a_unit_price():
     assert decp.marche_entry(contract())["formePrix"] == "Forfaitaire"
-    order = contract(kind=decp.ORDER, reference="CMD-2025-00001", procedure=Procedure.DIRECT, offers_received=1)
+    order = contract(
+        kind=decp.ORDER, reference="CMD-2025-00001", procedure=Procedure.DIRECT, offers_received=1
+    )
     assert decp.marche_entry(order)["formePrix"] == "Unitaire"
 
 
@@ -78,7 +92,10 @@ def test_a_tender_is_a_lump_sum_and_an_order_a_unit_price():
 
 
 def test_a_french_holder_is_identified_by_its_siren_with_the_siret_type():
-    assert decp.holder_identifier(decp.Holder(siren="732829320")) == {"typeIdentifiant": "SIRET", "id": "732829320"}
+    assert decp.holder_identifier(decp.Holder(siren="732829320")) == {
+        "typeIdentifiant": "SIRET",
+        "id": "732829320",
+    }
 
 
 def test_the_siren_wins_over_the_vat_number():
@@ -86,10 +103,16 @@ def test_the_siren_wins_over_the_vat_number():
     assert decp.holder_identifier(holder)["typeIdentifiant"] == "SIRET"
 
 
-@pytest.mark.parametrize(("vat", "kind"), [
-    ("DE811115368", "TVA"), ("lu 26888617", "TVA"), ("EL094014201", "TVA"),
-    ("CHE116281710", "HORS-UE"), ("GB123456789", "HORS-UE"),
-])
+@pytest.mark.parametrize(
+    ("vat", "kind"),
+    [
+        ("DE811115368", "TVA"),
+        ("lu 26888617", "TVA"),
+        ("EL094014201", "TVA"),
+        ("CHE116281710", "HORS-UE"),
+        ("GB123456789", "HORS-UE"),
+    ],
+)
 def test_a_holder_without_siren_is_identified_by_its_vat_number(vat, kind):
     identifier = decp.holder_identifier(decp.Holder(vat_number=vat))
     assert identifier == {"typeIdentifiant": kind, "id": vat.replace(" ", "").upper()}
@@ -97,24 +120,43 @@ def test_a_holder_without_siren_is_identified_by_its_vat_number(vat, kind):
 
 def test_a_holder_with_no_identifier_blocks_publication():
     assert decp.holder_identifier(decp.Holder()) is None
-    assert decp.publication_blocker(amount=Decimal("90000"), holders=(decp.Holder(),),
-                                    threshold=Decimal("40000")) == decp.HOLDER_UNIDENTIFIED
+    assert (
+        decp.publication_blocker(
+            amount=Decimal("90000"), holders=(decp.Holder(),), threshold=Decimal("40000")
+        )
+        == decp.HOLDER_UNIDENTIFIED
+    )
     with pytest.raises(ValueError, match="SIREN or a VAT number"):
         decp.marche_entry(contract(holders=(decp.Holder(),)))
 
 
-@pytest.mark.parametrize(("amount", "blocker"), [
-    ("39999.99", decp.BELOW_THRESHOLD), ("40000.00", None), ("410000", None),
-])
+@pytest.mark.parametrize(
+    ("amount", "blocker"),
+    [
+        ("39999.99", decp.BELOW_THRESHOLD),
+        ("40000.00", None),
+        ("410000", None),
+    ],
+)
 def test_the_threshold_is_inclusive(amount, blocker):
     holders = (decp.Holder(siren="732829320"),)
-    assert decp.publication_blocker(amount=Decimal(amount), holders=holders, threshold=Decimal("40000")) == blocker
+    assert (
+        decp.publication_blocker(
+            amount=Decimal(amount), holders=holders, threshold=Decimal("40000")
+        )
+        == blocker
+    )
 
 
 def test_the_holder_identifier_types_are_the_schemas(decp_schema):
-    allowed = marche_schema(decp_schema)["definitions"]["Titulaire"]["properties"]["typeIdentifiant"]["enum"]
-    for holder in (decp.Holder(siren="732829320"), decp.Holder(vat_number="DE811115368"),
-                   decp.Holder(vat_number="CHE116281710")):
+    allowed = marche_schema(decp_schema)["definitions"]["Titulaire"]["properties"][
+        "typeIdentifiant"
+    ]["enum"]
+    for holder in (
+        decp.Holder(siren="732829320"),
+        decp.Holder(vat_number="DE811115368"),
+        decp.Holder(vat_number="CHE116281710"),
+    ):
         assert decp.holder_identifier(holder)["typeIdentifiant"] in allowed
 
 
@@ -139,7 +181,11 @@ def test_a_reference_that_does_not_fit_falls_back_to_kind_year_and_row():
 
 def test_the_object_is_truncated_to_the_schema_limit():
     entry = decp.marche_entry(contract(subject="Hébergement  \n" + "x" * 2000))
-    assert len(entry["objet"]) == 1000 and entry["objet"].startswith("Hébergement x") and entry["objet"].endswith("…")
+    assert (
+        len(entry["objet"]) == 1000
+        and entry["objet"].startswith("Hébergement x")
+        and entry["objet"].endswith("…")
+    )
 
 
 def test_dates_are_paris_dates_and_publication_is_notification():
@@ -153,7 +199,10 @@ def test_the_amount_is_a_json_number_to_the_cent():
 
 
 def test_the_place_of_execution_is_france_by_its_insee_code():
-    assert decp.marche_entry(contract())["lieuExecution"] == {"code": "99100", "typeCode": "Code pays"}
+    assert decp.marche_entry(contract())["lieuExecution"] == {
+        "code": "99100",
+        "typeCode": "Code pays",
+    }
 
 
 def test_there_are_no_modifications_until_some_are_recorded():
@@ -161,18 +210,38 @@ def test_there_are_no_modifications_until_some_are_recorded():
 
 
 def test_modifications_are_rendered_in_notification_order():
-    later = decp.Modification(number=2, notified_on=datetime.date(2025, 9, 1),
-                              published_on=datetime.date(2025, 9, 2), duration_months=48)
-    first = decp.Modification(number=1, notified_on=datetime.date(2025, 6, 1),
-                              published_on=datetime.date(2025, 6, 3), amount=Decimal("450000"),
-                              holders=(decp.Holder(vat_number="DE811115368"),))
+    later = decp.Modification(
+        number=2,
+        notified_on=datetime.date(2025, 9, 1),
+        published_on=datetime.date(2025, 9, 2),
+        duration_months=48,
+    )
+    first = decp.Modification(
+        number=1,
+        notified_on=datetime.date(2025, 6, 1),
+        published_on=datetime.date(2025, 6, 3),
+        amount=Decimal("450000"),
+        holders=(decp.Holder(vat_number="DE811115368"),),
+    )
     entry = decp.marche_entry(contract(modifications=(later, first)))
     assert entry["modifications"] == [
-        {"modification": {"id": 1, "dateNotificationModification": "2025-06-01",
-                          "datePublicationDonneesModification": "2025-06-03", "montant": 450000,
-                          "titulaires": [{"titulaire": {"typeIdentifiant": "TVA", "id": "DE811115368"}}]}},
-        {"modification": {"id": 2, "dateNotificationModification": "2025-09-01",
-                          "datePublicationDonneesModification": "2025-09-02", "dureeMois": 48}},
+        {
+            "modification": {
+                "id": 1,
+                "dateNotificationModification": "2025-06-01",
+                "datePublicationDonneesModification": "2025-06-03",
+                "montant": 450000,
+                "titulaires": [{"titulaire": {"typeIdentifiant": "TVA", "id": "DE811115368"}}],
+            }
+        },
+        {
+            "modification": {
+                "id": 2,
+                "dateNotificationModification": "2025-09-01",
+                "datePublicationDonneesModification": "2025-09-02",
+                "dureeMois": 48,
+            }
+        },
     ]
     # Modifications never rewrite the initial data.
     assert entry["montant"] == 410000 and entry["dureeMois"] == 36
@@ -185,16 +254,43 @@ def test_modifications_are_rendered_in_notification_order():
 def test_entries_of_every_kind_and_procedure_are_valid(assert_valid_decp):
     entries = [
         decp.marche_entry(contract()),
-        decp.marche_entry(contract(pk=8, reference="GC-2025-00008", procedure=Procedure.ADAPTED,
-                                   holders=(decp.Holder(vat_number="DE811115368"),),
-                                   subcontracting_declared=True)),
-        decp.marche_entry(contract(kind=decp.ORDER, pk=1, reference="CMD-2025-00001", procedure=Procedure.DIRECT,
-                                   holders=(decp.Holder(vat_number="CHE116281710"),), offers_received=1,
-                                   amount=Decimal("45000.50"), duration_months=12)),
-        decp.marche_entry(contract(pk=9, reference="GC-2025-00009", modifications=(
-            decp.Modification(number=1, notified_on=datetime.date(2025, 6, 1),
-                              published_on=datetime.date(2025, 6, 3), amount=Decimal("450000"),
-                              duration_months=40, holders=(decp.Holder(siren="732829320"),)),))),
+        decp.marche_entry(
+            contract(
+                pk=8,
+                reference="GC-2025-00008",
+                procedure=Procedure.ADAPTED,
+                holders=(decp.Holder(vat_number="DE811115368"),),
+                subcontracting_declared=True,
+            )
+        ),
+        decp.marche_entry(
+            contract(
+                kind=decp.ORDER,
+                pk=1,
+                reference="CMD-2025-00001",
+                procedure=Procedure.DIRECT,
+                holders=(decp.Holder(vat_number="CHE116281710"),),
+                offers_received=1,
+                amount=Decimal("45000.50"),
+                duration_months=12,
+            )
+        ),
+        decp.marche_entry(
+            contract(
+                pk=9,
+                reference="GC-2025-00009",
+                modifications=(
+                    decp.Modification(
+                        number=1,
+                        notified_on=datetime.date(2025, 6, 1),
+                        published_on=datetime.date(2025, 6, 3),
+                        amount=Decimal("450000"),
+                        duration_months=40,
+                        holders=(decp.Holder(siren="732829320"),),
+                    ),
+                ),
+            )
+        ),
     ]
     assert_valid_decp(decp.document(entries))
 
@@ -225,8 +321,16 @@ def test_the_cursor_round_trips_a_position():
     assert decp.cursor_decode(token) == position
 
 
-@pytest.mark.parametrize("token", ["", "bm90IGEgY3Vyc29y", "!!!", decp.cursor_encode(
-    (datetime.datetime(2025, 1, 1), 0, 1)), decp.cursor_encode((AWARDED_AT, 5, 1))])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "bm90IGEgY3Vyc29y",
+        "!!!",
+        decp.cursor_encode((datetime.datetime(2025, 1, 1), 0, 1)),
+        decp.cursor_encode((AWARDED_AT, 5, 1)),
+    ],
+)
 def test_a_foreign_cursor_is_refused(token):
     with pytest.raises(ValueError):
         decp.cursor_decode(token)

@@ -34,7 +34,9 @@ pytestmark = pytest.mark.django_db
 def identified_winner(seeded):
     """The region's demo winner: every demo award goes to a provider whose
     legal identifier is public, so every one of them is published."""
-    winner = Tender.objects.get(status="contract_signed", agency__slug="region-bretagne").award.response.provider
+    winner = Tender.objects.get(
+        status="contract_signed", agency__slug="region-bretagne"
+    ).award.response.provider
     assert winner.siren or winner.vat_number
     return winner
 
@@ -56,7 +58,9 @@ def test_the_demo_award_is_published_and_valid(identified_winner, assert_valid_d
     assert entry["codeCPV"] == "72416000" and entry["objet"] == awarded.title
     winning_offer = awarded.award.response.offer
     assert entry["sousTraitanceDeclaree"] is winning_offer.subcontractors.exists()
-    identifier = decp.holder_identifier(decp.Holder(identified_winner.siren, identified_winner.vat_number))
+    identifier = decp.holder_identifier(
+        decp.Holder(identified_winner.siren, identified_winner.vat_number)
+    )
     assert entry["titulaires"] == [{"titulaire": identifier}]
 
 
@@ -78,15 +82,19 @@ def test_the_demo_orders_are_below_the_threshold(seeded):
 
 def test_the_agency_page_shows_the_demo_award_published(identified_winner):
     html = Client().get("/acheteurs/region-bretagne/").content.decode()
-    reference = Tender.objects.get(status="contract_signed", agency__slug="region-bretagne").reference
-    row = html[html.index(f"<td>{reference}</td>"):]
+    reference = Tender.objects.get(
+        status="contract_signed", agency__slug="region-bretagne"
+    ).reference
+    row = html[html.index(f"<td>{reference}</td>") :]
     row = row[: row.index("</tr>")]
     assert "publié en DECP le" in row and "398\xa0000,00" in row
     assert 'href="/acheteurs/region-bretagne/decp.json"' in html
 
 
 def test_an_award_to_an_unidentified_holder_waits_on_the_agency_page(seeded):
-    winner = Tender.objects.get(status="contract_signed", agency__slug="region-bretagne").award.response.provider
+    winner = Tender.objects.get(
+        status="contract_signed", agency__slug="region-bretagne"
+    ).award.response.provider
     provider_update(provider=winner, actor=None, siren="", vat_number="")
     html = Client().get("/acheteurs/region-bretagne/").content.decode()
     assert "SIREN ou numéro de TVA du titulaire à compléter" in html
@@ -100,7 +108,9 @@ def test_every_demo_page_answers(seeded):
     for agency in Agency.objects.all():
         assert client.get(f"/acheteurs/{agency.slug}/").status_code == 200
         response = client.get(f"/acheteurs/{agency.slug}/decp.json")
-        assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
+        assert response.status_code == 200 and response["Content-Disposition"].startswith(
+            "attachment"
+        )
 
 
 def test_the_agency_can_download_its_demo_file(identified_winner, assert_valid_decp):

@@ -30,8 +30,9 @@ def big_order(agency, buyer, offer, *, quantity="200", accept=True):
     """200 TB × 12 months × 20 €: 48,000 € excl. VAT, above the DECP
     threshold, which needs a higher direct-purchase threshold."""
     with override_settings(DIRECT_PURCHASE_THRESHOLD=Decimal("1000000")):
-        order = services.order_place(agency=agency, actor=buyer, offer=offer, quantity=Decimal(quantity),
-                                     duration_months=12)
+        order = services.order_place(
+            agency=agency, actor=buyer, offer=offer, quantity=Decimal(quantity), duration_months=12
+        )
     if accept:
         order = services.order_accept(order=order, actor=None)
     return order
@@ -41,7 +42,9 @@ def big_order(agency, buyer, offer, *, quantity="200", accept=True):
 # Nothing before the award, nothing below the threshold
 
 
-@pytest.mark.parametrize("state", ["draft", "published", "closed", "awarded", "unsuccessful", "cancelled"])
+@pytest.mark.parametrize(
+    "state", ["draft", "published", "closed", "awarded", "unsuccessful", "cancelled"]
+)
 def test_nothing_appears_before_the_signature(agency, buyer, market, api, state):
     tender, _ = drive(agency, buyer, market, state, price="90000")
     assert marches(decp.decp_document()) == []
@@ -57,7 +60,9 @@ def test_the_contract_appears_once_signed(agency, buyer, market, api, assert_val
     assert entry["acheteur"] == {"id": agency.siret}
     assert entry["montant"] == 90000 and entry["dureeMois"] == tender.duration_months
     assert entry["procedure"] == "Procédure adaptée"  # 100,000 € estimated
-    assert entry["titulaires"] == [{"titulaire": {"typeIdentifiant": "SIRET", "id": market.french.siren}}]
+    assert entry["titulaires"] == [
+        {"titulaire": {"typeIdentifiant": "SIRET", "id": market.french.siren}}
+    ]
     assert entry["offresRecues"] == 1 and entry["codeCPV"] == "72317000"
     assert entry["dateNotification"] == timezone.localdate(award.contract_signed_at).isoformat()
     assert_valid_decp(doc)
@@ -66,12 +71,25 @@ def test_the_contract_appears_once_signed(agency, buyer, market, api, assert_val
 def test_offers_received_counts_the_live_responses(agency, buyer, market):
     tender = services.tender_publish(tender=factories.tender(agency, actor=buyer), actor=buyer)
     for offer in (market.a, market.b):
-        services.response_submit(tender=tender, provider=offer.provider, actor=None, offer=offer,
-                                 total_price=Decimal("60000"), technical_answer="Réponse.")
+        services.response_submit(
+            tender=tender,
+            provider=offer.provider,
+            actor=None,
+            offer=offer,
+            total_price=Decimal("60000"),
+            technical_answer="Réponse.",
+        )
     # A replaced response is not a second offer.
-    winner = services.response_submit(tender=tender, provider=market.french, actor=None, offer=market.a,
-                                      total_price=Decimal("55000"), technical_answer="Réponse révisée.")
+    winner = services.response_submit(
+        tender=tender,
+        provider=market.french,
+        actor=None,
+        offer=market.a,
+        total_price=Decimal("55000"),
+        technical_answer="Réponse révisée.",
+    )
     from tests.decp.conftest import pass_deadline
+
     tender = services.tender_close_if_due(tender=pass_deadline(tender))
     services.tender_award(tender=tender, actor=buyer, response=winner)
     sign(tender, buyer)
@@ -86,13 +104,17 @@ def test_a_holder_known_by_its_vat_number_has_the_tva_type(agency, buyer, market
 
 def test_a_contract_below_the_threshold_is_absent(agency, buyer, market, api):
     drive(agency, buyer, market, "contract_signed", price="39999.99", title="Petit marché")
-    big, _ = drive(agency, buyer, market, "contract_signed", price="40000.00", title="Marché au seuil")
+    big, _ = drive(
+        agency, buyer, market, "contract_signed", price="40000.00", title="Marché au seuil"
+    )
     assert ids(api.get(URL).json()) == [big.reference]
 
 
 def test_the_threshold_setting_is_honoured(agency, buyer, market, api):
     small, _ = drive(agency, buyer, market, "contract_signed", price="30000", title="Trente mille")
-    large, _ = drive(agency, buyer, market, "contract_signed", price="50000", title="Cinquante mille")
+    large, _ = drive(
+        agency, buyer, market, "contract_signed", price="50000", title="Cinquante mille"
+    )
     assert ids(api.get(URL).json()) == [large.reference]
     with override_settings(DECP_THRESHOLD=Decimal("25000")):
         assert ids(api.get(URL).json()) == [small.reference, large.reference]
@@ -115,14 +137,17 @@ def test_an_unidentified_holder_keeps_the_contract_out(agency, buyer, market, ap
     assert marches(doc)[0]["titulaires"] == [{"titulaire": {"typeIdentifiant": "TVA", "id": vat}}]
 
 
-def test_only_accepted_orders_at_or_above_the_threshold_appear(agency, buyer, market, api, assert_valid_decp):
+def test_only_accepted_orders_at_or_above_the_threshold_appear(
+    agency, buyer, market, api, assert_valid_decp
+):
     placed = big_order(agency, buyer, market.a, accept=False)
     declined = big_order(agency, buyer, market.a, accept=False)
     services.order_decline(order=declined, actor=None, reason="Capacité indisponible.")
     cancelled = big_order(agency, buyer, market.a, accept=False)
     services.order_cancel(order=cancelled, actor=buyer)
-    small = services.order_place(agency=agency, actor=buyer, offer=market.a, quantity=Decimal("10"),
-                                 duration_months=12)
+    small = services.order_place(
+        agency=agency, actor=buyer, offer=market.a, quantity=Decimal("10"), duration_months=12
+    )
     services.order_accept(order=small, actor=None)
     assert marches(api.get(URL).json()) == []
 
@@ -131,7 +156,11 @@ def test_only_accepted_orders_at_or_above_the_threshold_appear(agency, buyer, ma
     assert ids(doc) == [accepted.reference]
     entry = marches(doc)[0]
     assert entry["procedure"] == "Marché passé sans publicité ni mise en concurrence préalable"
-    assert entry["formePrix"] == "Unitaire" and entry["montant"] == 48000 and entry["offresRecues"] == 1
+    assert (
+        entry["formePrix"] == "Unitaire"
+        and entry["montant"] == 48000
+        and entry["offresRecues"] == 1
+    )
     assert entry["dateNotification"] == timezone.localdate(accepted.decided_at).isoformat()
     assert placed.reference not in ids(doc)
     assert_valid_decp(doc)
@@ -158,9 +187,14 @@ def five_entries(agency, buyer, other_agency, other_buyer, market):
     """Three awards and two orders, two of them sharing one instant."""
     refs = []
     for n, (who, by) in enumerate([(agency, buyer), (other_agency, other_buyer), (agency, buyer)]):
-        tender, _ = drive(who, by, market, "contract_signed", price=f"{50000 + n}", title=f"Marché {n}")
+        tender, _ = drive(
+            who, by, market, "contract_signed", price=f"{50000 + n}", title=f"Marché {n}"
+        )
         refs.append(tender.reference)
-    refs += [big_order(agency, buyer, market.a).reference, big_order(other_agency, other_buyer, market.b).reference]
+    refs += [
+        big_order(agency, buyer, market.a).reference,
+        big_order(other_agency, other_buyer, market.b).reference,
+    ]
     # The second award and the first order at the same instant: the kind,
     # then the row, break the tie.
     instant = timezone.now() + datetime.timedelta(minutes=1)
@@ -190,7 +224,9 @@ def test_since_returns_only_newer_entries_then_new_ones(agency, buyer, market, a
     empty = api.get(URL, {"since": cursor})
     assert ids(empty.json()) == [] and empty.headers["X-Next-Cursor"] == cursor
     later, _ = drive(agency, buyer, market, "contract_signed", title="Publié après")
-    Award.objects.filter(tender=later).update(contract_signed_at=timezone.now() + datetime.timedelta(minutes=5))
+    Award.objects.filter(tender=later).update(
+        contract_signed_at=timezone.now() + datetime.timedelta(minutes=5)
+    )
     assert ids(api.get(URL, {"since": cursor}).json()) == [later.reference]
 
 
@@ -213,7 +249,9 @@ def test_the_feed_is_public_and_read_only(api, db):
     assert api.post(URL, {}).status_code == 405
 
 
-def test_the_feed_costs_two_queries_whatever_the_count(api, five_entries, django_assert_num_queries):
+def test_the_feed_costs_two_queries_whatever_the_count(
+    api, five_entries, django_assert_num_queries
+):
     with django_assert_num_queries(2):
         assert len(ids(api.get(URL).json())) == 5
 

@@ -24,7 +24,7 @@ def french_date(moment) -> str:
 
 def row_of(html: str, reference: str) -> str:
     start = html.index(f"<td>{reference}</td>")
-    return html[start: html.index("</tr>", start)]
+    return html[start : html.index("</tr>", start)]
 
 
 @pytest.fixture
@@ -32,18 +32,35 @@ def contracts(agency, buyer, market):
     """One tender in every state, and orders placed, accepted (small) and
     declined."""
     tenders = {}
-    for state, price in [("draft", "50000"), ("published", "50000"), ("closed", "50000"),
-                         ("unsuccessful", "50000"), ("cancelled", "50000"), ("contract_signed", "90000")]:
-        tenders[state] = drive(agency, buyer, market, state, price=price, title=f"Besoin {state} <b>")
+    for state, price in [
+        ("draft", "50000"),
+        ("published", "50000"),
+        ("closed", "50000"),
+        ("unsuccessful", "50000"),
+        ("cancelled", "50000"),
+        ("contract_signed", "90000"),
+    ]:
+        tenders[state] = drive(
+            agency, buyer, market, state, price=price, title=f"Besoin {state} <b>"
+        )
     small, _ = drive(agency, buyer, market, "contract_signed", price="12000", title="Petit besoin")
     tenders["small"] = (small, _)
-    accepted = services.order_accept(order=services.order_place(
-        agency=agency, actor=buyer, offer=market.a, quantity=Decimal("10"), duration_months=12), actor=None)
-    placed = services.order_place(agency=agency, actor=buyer, offer=market.a, quantity=Decimal("5"),
-                                  duration_months=12)
-    declined = services.order_decline(order=services.order_place(
-        agency=agency, actor=buyer, offer=market.b, quantity=Decimal("5"), duration_months=12),
-        actor=None, reason="Indisponible.")
+    accepted = services.order_accept(
+        order=services.order_place(
+            agency=agency, actor=buyer, offer=market.a, quantity=Decimal("10"), duration_months=12
+        ),
+        actor=None,
+    )
+    placed = services.order_place(
+        agency=agency, actor=buyer, offer=market.a, quantity=Decimal("5"), duration_months=12
+    )
+    declined = services.order_decline(
+        order=services.order_place(
+            agency=agency, actor=buyer, offer=market.b, quantity=Decimal("5"), duration_months=12
+        ),
+        actor=None,
+        reason="Indisponible.",
+    )
     return {"tenders": tenders, "accepted": accepted, "placed": placed, "declined": declined}
 
 
@@ -52,7 +69,9 @@ def test_the_agency_page_lists_the_award_as_published(contracts, agency):
     assert response.status_code == 200
     html = response.content.decode()
     tender, award = contracts["tenders"]["contract_signed"]
-    assert f"publié en DECP le {french_date(award.contract_signed_at)}" in row_of(html, tender.reference)
+    assert f"publié en DECP le {french_date(award.contract_signed_at)}" in row_of(
+        html, tender.reference
+    )
     assert "90\xa0000,00" in row_of(html, tender.reference)
     assert "Alpha Cloud" in row_of(html, tender.reference)
     assert f'href="/acheteurs/{agency.slug}/decp.json"' in html
@@ -102,11 +121,14 @@ def test_the_agency_page_follows_the_threshold_setting(contracts, agency):
     with override_settings(DECP_THRESHOLD=Decimal("10000")):
         html = Client().get(f"/acheteurs/{agency.slug}/").content.decode()
     assert "publié en DECP le" in row_of(html, contracts["tenders"]["small"][0].reference)
-    assert "non publiable (sous le seuil)" in row_of(html, contracts["accepted"].reference)  # 2,400 €
+    assert "non publiable (sous le seuil)" in row_of(
+        html, contracts["accepted"].reference
+    )  # 2,400 €
 
 
-def test_the_agency_page_costs_a_fixed_number_of_queries(contracts, agency, buyer, market,
-                                                          django_assert_num_queries):
+def test_the_agency_page_costs_a_fixed_number_of_queries(
+    contracts, agency, buyer, market, django_assert_num_queries
+):
     # The agency, its tenders, its orders; django-dsfr reads its site
     # configuration twice.
     with django_assert_num_queries(5):
@@ -122,14 +144,19 @@ def test_an_unknown_agency_is_a_404(db):
 
 
 def test_the_agency_file_is_a_valid_attachment_with_only_its_contracts(
-        contracts, agency, other_agency, other_buyer, market, assert_valid_decp):
-    drive(other_agency, other_buyer, market, "contract_signed", price="80000", title="Autre acheteur")
+    contracts, agency, other_agency, other_buyer, market, assert_valid_decp
+):
+    drive(
+        other_agency, other_buyer, market, "contract_signed", price="80000", title="Autre acheteur"
+    )
     response = Client().get(f"/acheteurs/{agency.slug}/decp.json")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json; charset=utf-8"
     assert response["Content-Disposition"] == f'attachment; filename="decp-{agency.slug}.json"'
     doc = json.loads(response.content)
-    assert [e["id"] for e in doc["marches"]["marche"]] == [contracts["tenders"]["contract_signed"][0].reference]
+    assert [e["id"] for e in doc["marches"]["marche"]] == [
+        contracts["tenders"]["contract_signed"][0].reference
+    ]
     assert_valid_decp(doc)
 
 
@@ -137,15 +164,22 @@ def test_the_open_data_page_links_the_download_the_api_and_the_buyers(contracts,
     response = Client().get("/donnees-ouvertes/")
     assert response.status_code == 200
     html = response.content.decode()
-    for link in ('href="/donnees-ouvertes/decp.json"', 'href="/api/v1/decp/marches/"',
-                 f'href="/acheteurs/{agency.slug}/"', 'href="/api/docs/"'):
+    for link in (
+        'href="/donnees-ouvertes/decp.json"',
+        'href="/api/v1/decp/marches/"',
+        f'href="/acheteurs/{agency.slug}/"',
+        'href="/api/docs/"',
+    ):
         assert link in html
     assert "1 marché)" in html and "40\xa0000" in html
 
 
-def test_the_open_data_download_is_the_whole_document(contracts, other_agency, other_buyer, market,
-                                                      assert_valid_decp):
-    drive(other_agency, other_buyer, market, "contract_signed", price="80000", title="Autre acheteur")
+def test_the_open_data_download_is_the_whole_document(
+    contracts, other_agency, other_buyer, market, assert_valid_decp
+):
+    drive(
+        other_agency, other_buyer, market, "contract_signed", price="80000", title="Autre acheteur"
+    )
     response = Client().get("/donnees-ouvertes/decp.json")
     assert response["Content-Disposition"] == 'attachment; filename="decp.json"'
     doc = json.loads(response.content)
@@ -169,7 +203,9 @@ def test_export_writes_a_valid_file(contracts, tmp_path, assert_valid_decp):
     call_command("export_decp", str(target), stdout=out)
     doc = json.loads(target.read_text(encoding="utf-8"))
     assert doc == decp.decp_document()
-    assert [e["id"] for e in doc["marches"]["marche"]] == [contracts["tenders"]["contract_signed"][0].reference]
+    assert [e["id"] for e in doc["marches"]["marche"]] == [
+        contracts["tenders"]["contract_signed"][0].reference
+    ]
     assert "1 marché(s) written" in out.getvalue()
     assert not list(tmp_path.glob(".*partial"))
     assert_valid_decp(doc)

@@ -47,9 +47,13 @@ def browser():
 
     executable = shutil.which("chromium")
     if executable is None:
-        raise RuntimeError("Debian's chromium is required for the browser tests (apt-get install chromium)")
+        raise RuntimeError(
+            "Debian's chromium is required for the browser tests (apt-get install chromium)"
+        )
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 
@@ -70,7 +74,9 @@ def login(page, username: str, password: str = DEMO_PASSWORD) -> None:
     page.fill("#id_password", password)
     with page.expect_navigation():
         page.locator("main button[type=submit]").click()
-    assert "/compte/connexion/" not in page.url, f"login failed for {username}: {page.inner_text('main')[:500]}"
+    assert "/compte/connexion/" not in page.url, (
+        f"login failed for {username}: {page.inner_text('main')[:500]}"
+    )
 
 
 def screenshot(page, name: str) -> Path:

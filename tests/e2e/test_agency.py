@@ -14,7 +14,9 @@ def _click_label(page, input_id: str) -> None:
     page.locator(f"label[for={input_id}]").click()
 
 
-def test_it_publishes_an_n2_tender_through_the_wizard_and_watches_the_shortlist_appear(page, market):
+def test_it_publishes_an_n2_tender_through_the_wizard_and_watches_the_shortlist_appear(
+    page, market
+):
     login(page, "acheteur")
     page.goto("/espace-acheteur/")
     assert page.locator("h1").count() == 1
@@ -60,16 +62,21 @@ def test_it_publishes_an_n2_tender_through_the_wizard_and_watches_the_shortlist_
         page.locator("#review-form button[value=publish]").click()
 
     pk = int(page.url.rstrip("/").rsplit("/", 1)[1])
-    assert market.sql("SELECT status, level FROM tenders_tender WHERE id = %s", (pk,)) == [("published", "N2")]
+    assert market.sql("SELECT status, level FROM tenders_tender WHERE id = %s", (pk,)) == [
+        ("published", "N2")
+    ]
     page.evaluate("window.__notReloaded = true")
     # The shortlist appears in place: htmx polls the partial until matching is done.
     page.wait_for_selector("#shortlist", timeout=45_000)
     assert page.evaluate("window.__notReloaded === true"), "the page was reloaded"
     assert page.locator("#matching-status").get_attribute("data-matching-state") == "done"
     assert page.locator("#matching-status").get_attribute("hx-trigger") is None  # polling stopped
-    expected = market.sql("""
+    expected = market.sql(
+        """
         SELECT o.name FROM tenders_shortlistentry s JOIN catalog_offer o ON o.id = s.offer_id
-         WHERE s.tender_id = %s ORDER BY s.rank""", (pk,))
+         WHERE s.tender_id = %s ORDER BY s.rank""",
+        (pk,),
+    )
     assert expected, "the demo catalogue has N2 storage offers in France"
     shortlist = page.locator("#shortlist").inner_text()
     assert all(name in shortlist for (name,) in expected[:5])
@@ -88,11 +95,17 @@ def test_it_scores_and_awards_a_closed_tender_and_the_public_page_names_the_winn
     assert rows, "the demo data has a CHU tender with responses"
     (pk,) = rows[0]
     # Time passes: the deadline is behind us (the page closes the tender itself).
-    market.sql("UPDATE tenders_tender SET response_deadline = now() - interval '1 second' WHERE id = %s", (pk,))
-    responses = market.sql("""
+    market.sql(
+        "UPDATE tenders_tender SET response_deadline = now() - interval '1 second' WHERE id = %s",
+        (pk,),
+    )
+    responses = market.sql(
+        """
         SELECT r.id, p.name, r.total_price FROM tenders_tenderresponse r
           JOIN catalog_provider p ON p.id = r.provider_id
-         WHERE r.tender_id = %s AND r.status = 'submitted' ORDER BY r.total_price""", (pk,))
+         WHERE r.tender_id = %s AND r.status = 'submitted' ORDER BY r.total_price""",
+        (pk,),
+    )
     assert len(responses) >= 2
 
     login(page, "acheteur-chu")
@@ -105,8 +118,13 @@ def test_it_scores_and_awards_a_closed_tender_and_the_public_page_names_the_winn
         page.fill(f"#id_r{response_id}-technical_score", str(50 + 20 * index))
         with page.expect_navigation():
             page.locator(f"#response-{response_id} button[type=submit]").click()
-    scores = dict(market.sql("SELECT id, technical_score::int FROM tenders_tenderresponse WHERE tender_id = %s "
-                             "AND status = 'submitted'", (pk,)))
+    scores = dict(
+        market.sql(
+            "SELECT id, technical_score::int FROM tenders_tenderresponse WHERE tender_id = %s "
+            "AND status = 'submitted'",
+            (pk,),
+        )
+    )
     assert scores == {rid: 50 + 20 * i for i, (rid, _n, _p) in enumerate(responses)}
 
     winner_id, winner, _price = responses[-1]
@@ -118,7 +136,9 @@ def test_it_scores_and_awards_a_closed_tender_and_the_public_page_names_the_winn
     assert market.sql("SELECT count(*) FROM tenders_award WHERE tender_id = %s", (pk,)) == [(0,)]
     with page.expect_navigation():
         page.locator("#confirm-form button[type=submit]").click()
-    assert market.sql("SELECT response_id FROM tenders_award WHERE tender_id = %s", (pk,)) == [(winner_id,)]
+    assert market.sql("SELECT response_id FROM tenders_award WHERE tender_id = %s", (pk,)) == [
+        (winner_id,)
+    ]
     assert winner in page.locator("#award").inner_text()
 
     page.goto(f"/appels-offres/{pk}/")
@@ -132,7 +152,9 @@ def test_it_orders_an_offer_directly_from_its_public_page_and_cancels_the_order(
     login(page, "acheteur-region")
     page.goto(f"/offres/{offer_id}/")
     with page.expect_navigation():
-        page.locator(f"main a[href='/espace-acheteur/commandes/nouvelle/{offer_id}/']").first.click()
+        page.locator(
+            f"main a[href='/espace-acheteur/commandes/nouvelle/{offer_id}/']"
+        ).first.click()
     assert page.locator("#offer-qualification").is_visible()
     # Too much first: refused, the input kept.
     page.fill("#id_quantity", "100000")
@@ -151,13 +173,19 @@ def test_it_orders_an_offer_directly_from_its_public_page_and_cancels_the_order(
     assert page.url.endswith("/espace-acheteur/commandes/")
     ((order_id, reference, status, flags),) = market.sql(
         "SELECT id, reference, status, flags FROM tenders_order WHERE offer_id = %s AND quantity = 2 "
-        "ORDER BY id DESC LIMIT 1", (offer_id,))
+        "ORDER BY id DESC LIMIT 1",
+        (offer_id,),
+    )
     assert status == "placed" and flags == ["PERSONAL_DATA"]
     assert reference in page.locator(f"#order-{order_id}").inner_text()
     assert serious_violations(page) == []
 
     with page.expect_navigation():
-        page.locator(f"#order-{order_id} a[href='/espace-acheteur/commandes/{order_id}/annuler/']").click()
+        page.locator(
+            f"#order-{order_id} a[href='/espace-acheteur/commandes/{order_id}/annuler/']"
+        ).click()
     with page.expect_navigation():
         page.locator("#confirm-form button[type=submit]").click()
-    assert market.sql("SELECT status FROM tenders_order WHERE id = %s", (order_id,)) == [("cancelled",)]
+    assert market.sql("SELECT status FROM tenders_order WHERE id = %s", (order_id,)) == [
+        ("cancelled",)
+    ]

@@ -14,8 +14,11 @@ def serious_violations(page) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page, context="main")
-    return [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in results.response["violations"]
-            if v["impact"] in {"serious", "critical"}]
+    return [
+        f"{v['id']}: {[n['target'] for n in v['nodes']]}"
+        for v in results.response["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
 
 
 def wait_for(check, timeout: float = 30.0):
@@ -31,13 +34,16 @@ def wait_for(check, timeout: float = 30.0):
 def jamespot_level(market) -> str | None:
     rows = market.sql(
         "SELECT a.level FROM catalog_offerassessment a JOIN catalog_offer o ON o.id = a.offer_id "
-        "JOIN catalog_provider p ON p.id = o.provider_id WHERE p.slug = 'jamespot'")
+        "JOIN catalog_provider p ON p.id = o.provider_id WHERE p.slug = 'jamespot'"
+    )
     return rows[0][0] if rows else None
 
 
 def test_it_verifies_a_pending_certificate_and_the_worker_reassesses(page, market):
     ((cert_id, verification),) = market.sql(
-        "SELECT id, verification FROM catalog_certification WHERE reference = %s", (PENDING_REFERENCE,))
+        "SELECT id, verification FROM catalog_certification WHERE reference = %s",
+        (PENDING_REFERENCE,),
+    )
     assert verification == "pending"
     before = jamespot_level(market)
 
@@ -58,11 +64,17 @@ def test_it_verifies_a_pending_certificate_and_the_worker_reassesses(page, marke
     with page.expect_navigation():
         page.locator("#decision-form button[type=submit]").click()
 
-    assert market.sql("SELECT verification, verified_by_id IS NOT NULL FROM catalog_certification WHERE id = %s",
-                      (cert_id,)) == [("verified", True)]
+    assert market.sql(
+        "SELECT verification, verified_by_id IS NOT NULL FROM catalog_certification WHERE id = %s",
+        (cert_id,),
+    ) == [("verified", True)]
     assert page.locator("#messages .fr-alert--success").count() == 1
-    assert "verify" not in [v for v in page.locator("#decision-form input[type=radio]").evaluate_all(
-        "els => els.map(e => e.value)")]
+    assert "verify" not in [
+        v
+        for v in page.locator("#decision-form input[type=radio]").evaluate_all(
+            "els => els.map(e => e.value)"
+        )
+    ]
     # The real Celery worker re-assesses the offer in scope after the commit.
     wait_for(lambda: jamespot_level(market) not in {None, before})
     assert (before, jamespot_level(market)) == ("N0", "N1")
@@ -90,8 +102,11 @@ def test_a_provider_gets_no_operator_page(page, market):
 
 
 def unread_of(market, username: str) -> int:
-    return market.sql("SELECT count(*) FROM broker_notification n JOIN auth_user u ON u.id = n.recipient_id "
-                      "WHERE u.username = %s AND n.read_at IS NULL", (username,))[0][0]
+    return market.sql(
+        "SELECT count(*) FROM broker_notification n JOIN auth_user u ON u.id = n.recipient_id "
+        "WHERE u.username = %s AND n.read_at IS NULL",
+        (username,),
+    )[0][0]
 
 
 def test_a_user_reads_the_inbox_and_the_unread_count_drops(page, market):
@@ -102,7 +117,8 @@ def test_a_user_reads_the_inbox_and_the_unread_count_drops(page, market):
             "INSERT INTO broker_notification (recipient_id, kind, key, subject, body, url, created_at) "
             "SELECT id, 'e2e', %s, %s, 'Notification de démonstration.', '/appels-offres/', now() "
             "FROM auth_user WHERE username = 'acheteur' ON CONFLICT DO NOTHING",
-            (f"e2e:{n}", f"Notification de démonstration {n}"))
+            (f"e2e:{n}", f"Notification de démonstration {n}"),
+        )
     unread = unread_of(market, "acheteur")
     assert unread >= 2
     login(page, "acheteur")

@@ -33,14 +33,21 @@ def _operator_verifies(page, market, cert_id: int) -> None:
         with page.expect_navigation():
             page.locator("#decision-form button[type=submit]").click()
         return
-    market.manage("shell", "-c", (
-        "from django.contrib.auth import get_user_model;"
-        "from catalog.models import Certification; from catalog import services;"
-        f"services.certification_verify(certification=Certification.objects.get(pk={cert_id}),"
-        "actor=get_user_model().objects.get(username='operateur'))"))
+    market.manage(
+        "shell",
+        "-c",
+        (
+            "from django.contrib.auth import get_user_model;"
+            "from catalog.models import Certification; from catalog import services;"
+            f"services.certification_verify(certification=Certification.objects.get(pk={cert_id}),"
+            "actor=get_user_model().objects.get(username='operateur'))"
+        ),
+    )
 
 
-def test_it_lifts_an_offer_to_n2_once_the_uploaded_certificate_is_verified(page, market, tmp_path: Path):
+def test_it_lifts_an_offer_to_n2_once_the_uploaded_certificate_is_verified(
+    page, market, tmp_path: Path
+):
     [(offer_id,)] = market.sql("SELECT id FROM catalog_offer WHERE name = %s", (OFFER,))
     assert "N2" not in _public_level(page, offer_id)
 
@@ -57,7 +64,9 @@ def test_it_lifts_an_offer_to_n2_once_the_uploaded_certificate_is_verified(page,
 
     page.locator(f"a[href$='/espace-fournisseur/certificats/nouveau/?offer={offer_id}']").click()
     page.wait_for_url("**/espace-fournisseur/certificats/nouveau/**")
-    assert page.locator(f"#certificate-form input[name=scope_offers][value='{offer_id}']").is_checked()
+    assert page.locator(
+        f"#certificate-form input[name=scope_offers][value='{offer_id}']"
+    ).is_checked()
     evidence = tmp_path / "qualification-secnumcloud.pdf"
     evidence.write_bytes(PDF)
     today = time.strftime("%Y-%m-%d")
@@ -71,10 +80,13 @@ def test_it_lifts_an_offer_to_n2_once_the_uploaded_certificate_is_verified(page,
     with page.expect_navigation():
         page.locator("#certificate-save").click()
 
-    assert "/espace-fournisseur/certificats/" in page.url and "nouveau" not in page.url, page.inner_text("main")
+    assert "/espace-fournisseur/certificats/" in page.url and "nouveau" not in page.url, (
+        page.inner_text("main")
+    )
     cert_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
     [(verification, digest)] = market.sql(
-        "SELECT verification, evidence_sha256 FROM catalog_certification WHERE id = %s", (cert_id,))
+        "SELECT verification, evidence_sha256 FROM catalog_certification WHERE id = %s", (cert_id,)
+    )
     assert verification == "pending" and len(digest) == 64
     assert page.locator("#evidence-digest code").inner_text() == digest
     screenshot(page, "provider-certificate")
@@ -82,7 +94,9 @@ def test_it_lifts_an_offer_to_n2_once_the_uploaded_certificate_is_verified(page,
     assert "N2" not in _public_level(page, offer_id)
 
     _operator_verifies(page, market, cert_id)
-    [(verification,)] = market.sql("SELECT verification FROM catalog_certification WHERE id = %s", (cert_id,))
+    [(verification,)] = market.sql(
+        "SELECT verification FROM catalog_certification WHERE id = %s", (cert_id,)
+    )
     assert verification == "verified"
 
     # The worker re-assesses after commit; the public page follows.
@@ -99,14 +113,20 @@ def _serious_violations(page) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page, context="main")
-    return [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in results.response["violations"]
-            if v["impact"] in {"serious", "critical"}]
+    return [
+        f"{v['id']}: {[n['target'] for n in v['nodes']]}"
+        for v in results.response["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
 
 
 def test_it_serves_the_provider_space_without_serious_accessibility_violations(page, market):
-    [(offer_id,)] = market.sql("SELECT id FROM catalog_offer WHERE name = %s", ("Serveurs dédiés Armor",))
-    [(cert_id,)] = market.sql("SELECT id FROM catalog_certification WHERE reference = %s",
-                              ("DEMO-HDS-ARMOR-V1",))
+    [(offer_id,)] = market.sql(
+        "SELECT id FROM catalog_offer WHERE name = %s", ("Serveurs dédiés Armor",)
+    )
+    [(cert_id,)] = market.sql(
+        "SELECT id FROM catalog_certification WHERE reference = %s", ("DEMO-HDS-ARMOR-V1",)
+    )
     login(page, "fournisseur-nuage-armor")
     pages = {
         "provider-profile": "/espace-fournisseur/profil/",

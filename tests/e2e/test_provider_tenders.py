@@ -42,15 +42,20 @@ def test_it_lets_a_shortlisted_provider_respond_and_keep_its_receipt(page, marke
     assert offer in page.locator("#shortlisted").inner_text()
     page.select_option("#id_respond-offer", label=offer)
     page.fill("#id_respond-total_price", "98765.40")
-    page.fill("#id_respond-technical_answer", "Stockage objet S3 qualifié, chiffrement au repos, réversibilité.")
+    page.fill(
+        "#id_respond-technical_answer",
+        "Stockage objet S3 qualifié, chiffrement au repos, réversibilité.",
+    )
     with page.expect_navigation():
         page.locator("#submit-response").click()
 
-    stored = market.sql("""
+    stored = market.sql(
+        """
         SELECT r.receipt_sha256, r.total_price::text FROM tenders_tenderresponse r
           JOIN catalog_provider p ON p.id = r.provider_id
          WHERE r.tender_id = %s AND 'fournisseur-' || p.slug = %s AND r.status = 'submitted'""",
-                        (tender_id, username))
+        (tender_id, username),
+    )
     assert len(stored) == 1 and stored[0][1] == "98765.40"
     receipt = page.locator("#receipt")
     receipt.scroll_into_view_if_needed()
@@ -68,7 +73,9 @@ def test_it_explains_why_not_and_lets_a_provider_decline_an_order(page, market):
          WHERE p.slug = 'ovhcloud' AND o.status = 'placed' ORDER BY o.id LIMIT 1""")
     assert rows, "the demo data has an order awaiting OVHcloud's answer"
     order_id, reference = rows[0]
-    tender_id = market.sql("SELECT id FROM tenders_tender WHERE status = 'published' ORDER BY id LIMIT 1")[0][0]
+    tender_id = market.sql(
+        "SELECT id FROM tenders_tender WHERE status = 'published' ORDER BY id LIMIT 1"
+    )[0][0]
     login(page, "fournisseur-ovhcloud")
 
     page.goto(f"/espace-fournisseur/appels/{tender_id}/")
@@ -90,5 +97,6 @@ def test_it_explains_why_not_and_lets_a_provider_decline_an_order(page, market):
     page.fill(f"#id_decline-{order_id}-reason", "Capacité d'archivage épuisée ce trimestre.")
     with page.expect_navigation():
         page.locator("#decline-form button[type=submit]").click()
-    assert market.sql("SELECT status, status_reason FROM tenders_order WHERE id = %s", (order_id,)) == [
-        ("declined", "Capacité d'archivage épuisée ce trimestre.")]
+    assert market.sql(
+        "SELECT status, status_reason FROM tenders_order WHERE id = %s", (order_id,)
+    ) == [("declined", "Capacité d'archivage épuisée ce trimestre.")]

@@ -22,8 +22,10 @@ def test_it_lets_a_visitor_search_open_an_offer_and_compare_prices(page):
     page.locator("#catalog-filters button[type=submit]").click()
     page.wait_for_url("**q=stockage*")
     page.wait_for_function("document.querySelectorAll('#offer-results tr.offer-row').length > 0")
-    prices = [Decimal(p.split("\xa0")[0].replace(",", ".").replace("\u202f", "").replace(" ", ""))
-              for p in page.locator("#offer-results tr.offer-row td.guichet-numeric").all_inner_texts()]
+    prices = [
+        Decimal(p.split("\xa0")[0].replace(",", ".").replace("\u202f", "").replace(" ", ""))
+        for p in page.locator("#offer-results tr.offer-row td.guichet-numeric").all_inner_texts()
+    ]
     assert prices, "a qualified storage offer should exist in the demo data"
     screenshot(page, "catalogue")
 
@@ -44,7 +46,9 @@ def test_it_lets_a_visitor_search_open_an_offer_and_compare_prices(page):
     page.locator("#compare-form button[type=submit]").click()
     page.wait_for_url("**quantity=10*")
     page.wait_for_function("document.querySelectorAll('tr.compare-row').length > 1")
-    totals = [Decimal(row.get_attribute("data-total")) for row in page.locator("tr.compare-row").all()]
+    totals = [
+        Decimal(row.get_attribute("data-total")) for row in page.locator("tr.compare-row").all()
+    ]
     assert totals == sorted(totals)
     assert name in page.locator("#compare-table").inner_text()
     screenshot(page, "compare")
@@ -55,7 +59,9 @@ def test_it_works_without_javascript(browser, market):
     try:
         page = context.new_page()
         page.goto("/catalogue/comparer/?quantity=5&unit=TB_MONTH&months=6&level=N2")
-        totals = [Decimal(row.get_attribute("data-total")) for row in page.locator("tr.compare-row").all()]
+        totals = [
+            Decimal(row.get_attribute("data-total")) for row in page.locator("tr.compare-row").all()
+        ]
         assert totals and totals == sorted(totals)
         page.goto("/catalogue/?level=N9")
         assert page.locator("#filter-errors").is_visible()
@@ -66,12 +72,21 @@ def test_it_works_without_javascript(browser, market):
 def test_it_lets_a_visitor_read_providers_and_tenders_accessibly(page, market):
     from tests.e2e.test_operator import serious_violations
 
-    ((awarded_id,),) = market.sql("SELECT id FROM tenders_tender WHERE status = 'awarded' ORDER BY id LIMIT 1")
-    ((open_id,),) = market.sql("SELECT id FROM tenders_tender WHERE status = 'published' ORDER BY id LIMIT 1")
+    ((awarded_id,),) = market.sql(
+        "SELECT id FROM tenders_tender WHERE status = 'awarded' ORDER BY id LIMIT 1"
+    )
+    ((open_id,),) = market.sql(
+        "SELECT id FROM tenders_tender WHERE status = 'published' ORDER BY id LIMIT 1"
+    )
     pages = {
-        "home": "/", "catalogue-all": "/catalogue/?level=N3", "compare-all": "/catalogue/comparer/?quantity=5&unit=TB_MONTH&months=6",
-        "providers": "/fournisseurs/", "provider": "/fournisseurs/s3ns/", "tenders": "/appels-offres/",
-        "tender-open": f"/appels-offres/{open_id}/", "tender-awarded": f"/appels-offres/{awarded_id}/",
+        "home": "/",
+        "catalogue-all": "/catalogue/?level=N3",
+        "compare-all": "/catalogue/comparer/?quantity=5&unit=TB_MONTH&months=6",
+        "providers": "/fournisseurs/",
+        "provider": "/fournisseurs/s3ns/",
+        "tenders": "/appels-offres/",
+        "tender-open": f"/appels-offres/{open_id}/",
+        "tender-awarded": f"/appels-offres/{awarded_id}/",
     }
     for name, path in pages.items():
         response = page.goto(path)
@@ -81,4 +96,7 @@ def test_it_lets_a_visitor_read_providers_and_tenders_accessibly(page, market):
     assert page.locator("#award").is_visible()
     page.goto(f"/appels-offres/{open_id}/")
     assert page.locator("#award").count() == 0
-    assert "CET" in page.locator("#deadline").inner_text() or "CEST" in page.locator("#deadline").inner_text()
+    assert (
+        "CET" in page.locator("#deadline").inner_text()
+        or "CEST" in page.locator("#deadline").inner_text()
+    )

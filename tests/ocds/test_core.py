@@ -112,7 +112,10 @@ def test_a_withdrawn_award_is_cancelled_by_an_award_update():
         ("award-9", ["award"]),
     ]
     cancelled = releases[3]
-    assert cancelled["awards"][0]["status"] == "cancelled" and cancelled["tender"]["status"] == "active"
+    assert (
+        cancelled["awards"][0]["status"] == "cancelled"
+        and cancelled["tender"]["status"] == "active"
+    )
     assert "Réclamation fondée." in cancelled["awards"][0]["description"]
     compiled = ocds.compiled_release(releases)
     assert {a["id"].rsplit("-", 1)[1]: a["status"] for a in compiled["awards"]} == {

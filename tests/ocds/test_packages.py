@@ -197,7 +197,9 @@ def test_the_contract_release_has_the_award_the_contract_and_the_parties(seeded)
     contract = release["contracts"][0]
     assert contract["awardID"] == release["awards"][0]["id"] and contract["status"] == "active"
     assert contract["period"]["startDate"] == ocds.rfc3339(award.contract_signed_at)
-    assert contract["period"]["endDate"] == ocds.rfc3339(ocds.add_months(award.contract_signed_at, 36))
+    assert contract["period"]["endDate"] == ocds.rfc3339(
+        ocds.add_months(award.contract_signed_at, 36)
+    )
     assert contract["dateSigned"] == ocds.rfc3339(award.contract_signed_at)
     roles = {p["id"]: p["roles"] for p in release["parties"]}
     assert roles[supplier["id"]] == ["tenderer", "supplier"]
@@ -232,14 +234,20 @@ def test_a_withdrawn_award_gets_an_award_update_and_stays_valid(seeded, validate
     assert releases[-1]["awards"][0]["id"].endswith(f"-award-{first.pk}")
     assert releases[-1]["awards"][0]["status"] == "cancelled"
     assert releases[-1]["tender"]["status"] == "active"
-    runner_up = TenderResponse.objects.get(tender=tender, provider__slug="cloud-temple", status="submitted")
+    runner_up = TenderResponse.objects.get(
+        tender=tender, provider__slug="cloud-temple", status="submitted"
+    )
     services.tender_award(tender=tender, actor=buyer, response=runner_up)
     releases = releases_of(tender)
     assert [r["tag"] for r in releases][2:] == [["award"], ["awardUpdate"], ["award"]]
     _packages, walked, _cursor = walk(APIClient(), limit=100)
-    assert [r["id"] for r in walked if r["ocid"].endswith(tender.reference)] == [r["id"] for r in releases]
-    validate(ocds.record_package([ocds.record(releases)], uri="https://example.org/r.json"),
-             ocds.release_package(releases, uri="https://example.org/p.json"))
+    assert [r["id"] for r in walked if r["ocid"].endswith(tender.reference)] == [
+        r["id"] for r in releases
+    ]
+    validate(
+        ocds.record_package([ocds.record(releases)], uri="https://example.org/r.json"),
+        ocds.release_package(releases, uri="https://example.org/p.json"),
+    )
 
 
 def test_an_unsuccessful_tender_says_why(seeded):
@@ -252,8 +260,14 @@ def test_an_unsuccessful_tender_says_why(seeded):
 
 # Releases per tender state: tender; + closed; + award or unsuccessful; + contract;
 # a cancellation before the deadline adds one to the tender release.
-RELEASES_PER_STATE = {"published": 1, "closed": 2, "awarded": 3, "contract_signed": 4, "unsuccessful": 3,
-                      "cancelled": 2}
+RELEASES_PER_STATE = {
+    "published": 1,
+    "closed": 2,
+    "awarded": 3,
+    "contract_signed": 4,
+    "unsuccessful": 3,
+    "cancelled": 2,
+}
 
 
 def expected_release_count() -> int:
@@ -313,7 +327,10 @@ def test_a_page_costs_a_fixed_number_of_queries(seeded, django_assert_max_num_qu
         small = client.get(RELEASES, {"limit": 2})
     with django_assert_max_num_queries(7):
         large = client.get(RELEASES, {"limit": 100})
-    assert len(small.json()["releases"]) == 2 and len(large.json()["releases"]) == expected_release_count()
+    assert (
+        len(small.json()["releases"]) == 2
+        and len(large.json()["releases"]) == expected_release_count()
+    )
 
 
 def test_the_export_writes_valid_packages(seeded, tmp_path, validate):

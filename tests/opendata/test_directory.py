@@ -193,7 +193,11 @@ def test_docs_list_every_column():
 
 def test_the_open_data_page_links_the_directory_and_ocds(client, db):
     html = client.get("/donnees-ouvertes/").content.decode()
-    for url in ("/api/v1/opendata/providers.csv", "/api/v1/opendata/offers.json",
-                "/api/v1/opendata/columns.json", "/api/v1/ocds/releases/"):
+    for url in (
+        "/api/v1/opendata/providers.csv",
+        "/api/v1/opendata/offers.json",
+        "/api/v1/opendata/columns.json",
+        "/api/v1/ocds/releases/",
+    ):
         assert f'href="{url}"' in html
         assert client.get(url).status_code in (200, 204)

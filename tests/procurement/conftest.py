@@ -36,7 +36,9 @@ def awarded(market, published, buyer_a, member_a, member_b, member_c):  # noqa: 
     r_c = submit(published, member_c, market.c, price="1500.00")
     tender = close(published)
     for response, score in ((r_a, 80), (r_b, 70), (r_c, 50)):
-        services.response_score(response=response, actor=buyer_a, technical_score=score, other_score=0)
+        services.response_score(
+            response=response, actor=buyer_a, technical_score=score, other_score=0
+        )
     award = services.tender_award(tender=tender, actor=buyer_a, response=r_a)
     tender.refresh_from_db()
     return SimpleNamespace(tender=tender, award=award, a=r_a, b=r_b, c=r_c)
@@ -45,7 +47,9 @@ def awarded(market, published, buyer_a, member_a, member_b, member_c):  # noqa: 
 def end_standstill(award: Award) -> Award:
     """Simulate time: the standstill ended a second ago."""
     ended = timezone.now() - datetime.timedelta(seconds=1)
-    Award.objects.filter(pk=award.pk).update(awarded_at=ended - datetime.timedelta(days=11), standstill_ends_at=ended)
+    Award.objects.filter(pk=award.pk).update(
+        awarded_at=ended - datetime.timedelta(days=11), standstill_ends_at=ended
+    )
     return Award.objects.get(pk=award.pk)
 
 

@@ -24,8 +24,14 @@ def test_a_provider_admin_signs_its_declaration_in_the_browser(bare_provider):
     response = client.post("/espace-fournisseur/declarations/", declaration_post())
     assert response.status_code == 302
     declaration = SupplierDeclaration.objects.get(provider=bare_provider.provider)
-    assert declaration.signer_name == "Claire Dupont, présidente" and not declaration.any_ground_applies
-    assert declaration.content_sha256 in client.get("/espace-fournisseur/declarations/").content.decode()
+    assert (
+        declaration.signer_name == "Claire Dupont, présidente"
+        and not declaration.any_ground_applies
+    )
+    assert (
+        declaration.content_sha256
+        in client.get("/espace-fournisseur/declarations/").content.decode()
+    )
 
 
 def test_an_unanswered_ground_or_a_missing_certification_is_a_form_error(bare_provider):
@@ -43,29 +49,43 @@ def test_a_provider_member_cannot_sign(bare_provider):
     from tests import factories
 
     member = factories.MemberFactory(provider=bare_provider.provider, role="member")
-    assert html_client(member.user).post("/espace-fournisseur/declarations/", declaration_post()).status_code == 403
+    assert (
+        html_client(member.user)
+        .post("/espace-fournisseur/declarations/", declaration_post())
+        .status_code
+        == 403
+    )
 
 
 def test_a_provider_uploads_an_attestation_in_the_browser(bare_provider):
     client = html_client(bare_provider.user)
     issued = (timezone.localdate() - datetime.timedelta(days=5)).isoformat()
-    response = client.post("/espace-fournisseur/declarations/attestations/",
-                           {"kind": "social", "reference": "URSSAF-1", "issued_on": issued, "document": pdf()})
+    response = client.post(
+        "/espace-fournisseur/declarations/attestations/",
+        {"kind": "social", "reference": "URSSAF-1", "issued_on": issued, "document": pdf()},
+    )
     assert response.status_code == 302
     assert Attestation.objects.get(provider=bare_provider.provider).document_sha256
-    bad = client.post("/espace-fournisseur/declarations/attestations/",
-                      {"kind": "tax", "reference": "T", "issued_on": issued,
-                       "document": pdf("a.pdf", b"GIF89a not allowed")})
+    bad = client.post(
+        "/espace-fournisseur/declarations/attestations/",
+        {
+            "kind": "tax",
+            "reference": "T",
+            "issued_on": issued,
+            "document": pdf("a.pdf", b"GIF89a not allowed"),
+        },
+    )
     assert bad.status_code == 400 and "PDF, PNG or JPEG" in bad.content.decode()
 
 
 def test_the_operator_page_lists_what_expires(operator, member_a, buyer_a):
     Attestation.objects.filter(provider=member_a.provider, kind="registration").update(
-        expires_on=timezone.localdate() + datetime.timedelta(days=9))
+        expires_on=timezone.localdate() + datetime.timedelta(days=9)
+    )
     page = html_client(operator).get("/operateur/echeances/")
     assert page.status_code == 200
     html = page.content.decode()
-    table = html[html.index('id="expiring-attestations"'):]
+    table = html[html.index('id="expiring-attestations"') :]
     assert "Alpha Cloud" in table and "K-bis" in table
     assert "Beta Hosting" not in table
     assert html_client(buyer_a).get("/operateur/echeances/").status_code == 403
@@ -76,17 +96,22 @@ def test_a_losing_tenderer_sees_its_rank_and_files_a_complaint(awarded, member_b
     page = client.get(f"/appels-offres/{awarded.tender.pk}/decision/").content.decode()
     assert 'id="own-ranking"' in page and "Alpha Cloud" in page and 'id="complaint-form"' in page
     assert 'id="ranking"' not in page  # the full ranking is the buyer's
-    response = client.post(f"/appels-offres/{awarded.tender.pk}/decision/reclamation/",
-                           {"text": "Notation contestée.", "attachment": pdf()})
+    response = client.post(
+        f"/appels-offres/{awarded.tender.pk}/decision/reclamation/",
+        {"text": "Notation contestée.", "attachment": pdf()},
+    )
     assert response.status_code == 302
     assert Complaint.objects.get().provider == member_b.provider
-    again = client.post(f"/appels-offres/{awarded.tender.pk}/decision/reclamation/", {"text": "Encore."})
+    again = client.post(
+        f"/appels-offres/{awarded.tender.pk}/decision/reclamation/", {"text": "Encore."}
+    )
     assert again.status_code == 409
 
 
 def test_the_buyer_answers_a_complaint_and_signs_in_the_browser(awarded, member_b, buyer_a):
-    html_client(member_b.user).post(f"/appels-offres/{awarded.tender.pk}/decision/reclamation/",
-                                    {"text": "Notation contestée."})
+    html_client(member_b.user).post(
+        f"/appels-offres/{awarded.tender.pk}/decision/reclamation/", {"text": "Notation contestée."}
+    )
     complaint = Complaint.objects.get()
     client = html_client(buyer_a)
     page = client.get(f"/appels-offres/{awarded.tender.pk}/decision/").content.decode()
@@ -94,8 +119,10 @@ def test_the_buyer_answers_a_complaint_and_signs_in_the_browser(awarded, member_
     end_standstill(awarded.award)
     refused = client.post(f"/appels-offres/{awarded.tender.pk}/decision/signature/")
     assert refused.status_code == 409 and "complaint" in refused.content.decode()
-    answered = client.post(f"/appels-offres/{awarded.tender.pk}/decision/reclamations/{complaint.pk}/reponse/",
-                           {f"c{complaint.pk}-decision": "dismissed", f"c{complaint.pk}-answer": "Non fondée."})
+    answered = client.post(
+        f"/appels-offres/{awarded.tender.pk}/decision/reclamations/{complaint.pk}/reponse/",
+        {f"c{complaint.pk}-decision": "dismissed", f"c{complaint.pk}-answer": "Non fondée."},
+    )
     assert answered.status_code == 302
     assert client.post(f"/appels-offres/{awarded.tender.pk}/decision/signature/").status_code == 302
     awarded.tender.refresh_from_db()
@@ -104,8 +131,15 @@ def test_the_buyer_answers_a_complaint_and_signs_in_the_browser(awarded, member_
 
 def test_the_buyer_withdraws_an_award_in_the_browser(awarded, buyer_a):
     client = html_client(buyer_a)
-    assert client.post(f"/appels-offres/{awarded.tender.pk}/decision/retrait/", {"reason": ""}).status_code == 400
-    response = client.post(f"/appels-offres/{awarded.tender.pk}/decision/retrait/", {"reason": "Erreur de calcul."})
+    assert (
+        client.post(
+            f"/appels-offres/{awarded.tender.pk}/decision/retrait/", {"reason": ""}
+        ).status_code
+        == 400
+    )
+    response = client.post(
+        f"/appels-offres/{awarded.tender.pk}/decision/retrait/", {"reason": "Erreur de calcul."}
+    )
     assert response.status_code == 302
     page = client.get(f"/appels-offres/{awarded.tender.pk}/decision/").content.decode()
     assert 'id="withdrawn-awards"' in page and 'id="no-award"' in page

@@ -65,9 +65,25 @@ class PrivateRedis:
 
     def start(self) -> PrivateRedis:
         self.process = subprocess.Popen(
-            [str(self.binary), "--port", "0", "--unixsocket", str(self.socket), "--unixsocketperm", "700",
-             "--dir", str(self.dir), "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            [
+                str(self.binary),
+                "--port",
+                "0",
+                "--unixsocket",
+                str(self.socket),
+                "--unixsocketperm",
+                "700",
+                "--dir",
+                str(self.dir),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         wait_until(self.ping, timeout=10, interval=0.05)
         return self
 
@@ -112,28 +128,61 @@ class Stack:
     extra_env: dict = field(default_factory=dict)
     processes: list = field(default_factory=list)
     web_url: str = ""
-    tmp: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="gc-stack-", dir="/tmp")))  # noqa: S108
+    tmp: Path = field(
+        default_factory=lambda: Path(tempfile.mkdtemp(prefix="gc-stack-", dir="/tmp"))
+    )  # noqa: S108
 
     @property
     def env(self) -> dict:
-        env = {**os.environ, "GUICHET_TESTING": "1", "DJANGO_DEBUG": "0",
-               "DATABASE_URL": self.database_url, "REDIS_URL": self.redis.url,
-               "CELERY_TASK_DEFAULT_QUEUE": "celery", "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "1",
-               **self.extra_env}
+        env = {
+            **os.environ,
+            "GUICHET_TESTING": "1",
+            "DJANGO_DEBUG": "0",
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis.url,
+            "CELERY_TASK_DEFAULT_QUEUE": "celery",
+            "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "1",
+            **self.extra_env,
+        }
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         return env
 
     def _spawn(self, args: list[str], name: str) -> subprocess.Popen:
         log = open(self.tmp / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
-        process = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         process.log_path = self.tmp / f"{name}.log"
         self.processes.append(process)
         return process
 
     def worker(self, name: str = "w1", pool: str = "solo") -> subprocess.Popen:
-        process = self._spawn([PY, "-m", "celery", "-A", "config", "worker", "--pool", pool, "--concurrency", "1",
-                               "-n", f"{name}@%h", "-l", "info", "--without-gossip", "--without-mingle"], name)
+        process = self._spawn(
+            [
+                PY,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool",
+                pool,
+                "--concurrency",
+                "1",
+                "-n",
+                f"{name}@%h",
+                "-l",
+                "info",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            name,
+        )
         self.wait_worker(name, process)
         return process
 
@@ -148,14 +197,42 @@ class Stack:
         raise RuntimeError(f"worker {name} not ready: {process.log_path.read_text()[-2000:]}")
 
     def beat(self) -> subprocess.Popen:
-        return self._spawn([PY, "-m", "celery", "-A", "config", "beat", "-l", "info",
-                            "-s", str(self.tmp / "beat-schedule")], "beat")
+        return self._spawn(
+            [
+                PY,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "beat",
+                "-l",
+                "info",
+                "-s",
+                str(self.tmp / "beat-schedule"),
+            ],
+            "beat",
+        )
 
     def web(self) -> str:
         port = free_port()
-        process = self._spawn([PY, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                               "--workers", "1", "--threads", "2", "--no-control-socket",
-                               "--log-level", "warning"], "web")
+        process = self._spawn(
+            [
+                PY,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--threads",
+                "2",
+                "--no-control-socket",
+                "--log-level",
+                "warning",
+            ],
+            "web",
+        )
         self.web_url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -170,8 +247,15 @@ class Stack:
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not answer in time")
 
-    def http(self, method: str, path: str, *, token: str | None = None, body: dict | None = None,
-             timeout: float = 20) -> tuple[int, dict | str]:
+    def http(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        body: dict | None = None,
+        timeout: float = 20,
+    ) -> tuple[int, dict | str]:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(self.web_url + path, data=data, method=method)  # noqa: S310
         request.add_header("Accept", "application/json")
@@ -212,8 +296,11 @@ class Stack:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def logs(self) -> str:
-        return "\n".join(f"--- {p.log_path.name}\n{p.log_path.read_text()[-3000:]}" for p in self.processes
-                         if p.log_path.exists())
+        return "\n".join(
+            f"--- {p.log_path.name}\n{p.log_path.read_text()[-3000:]}"
+            for p in self.processes
+            if p.log_path.exists()
+        )
 
 
 @pytest.fixture
@@ -253,20 +340,30 @@ def build_market(*, offers: int = 6) -> Market:
     from catalog import services as catalog_services
 
     ministry = factories.agency(name="Ministère des Pannes")
-    buyer = factories.agency_member(ministry, username="acheteur-pannes", email="acheteur@pannes.example")
+    buyer = factories.agency_member(
+        ministry, username="acheteur-pannes", email="acheteur@pannes.example"
+    )
     made, members, tokens = [], [], {}
     for index in range(offers):
         provider = factories.ProviderFactory(name=f"Fournisseur {index}")
         offer = factories.offer(provider, name=f"Stockage {index}", unit_price=str(20 + index))
         factories.certification(provider, [offer])
-        member = factories.MemberFactory(provider=provider, user__email=f"m{index}@fournisseur.example")
+        member = factories.MemberFactory(
+            provider=provider, user__email=f"m{index}@fournisseur.example"
+        )
         members.append(member.user)
         tokens[provider.pk] = Token.objects.create(user=member.user).key
         made.append(offer)
     catalog_services.offers_assess(offer_ids=[o.pk for o in made])
     draft = factories.tender(ministry, actor=buyer, estimated_value="100000")
-    return Market(buyer_token=Token.objects.create(user=buyer).key, provider_tokens=tokens, offers=made,
-                  draft=draft, buyer=buyer, members=members)
+    return Market(
+        buyer_token=Token.objects.create(user=buyer).key,
+        provider_tokens=tokens,
+        offers=made,
+        draft=draft,
+        buyer=buyer,
+        members=members,
+    )
 
 
 # The demand-side cast of the tender tests (two agencies, three providers

@@ -21,8 +21,14 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 def manage(database_url: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "GUICHET_TESTING": "1", "DATABASE_URL": database_url}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -42,10 +48,30 @@ def test_a_dump_restored_into_a_fresh_database_passes_audit_verify(restored_url,
     assert events > 0
     dump = tmp_path / "guichet.dump"
     # The documented commands (docs/security.md), with the binaries pgserver ships.
-    subprocess.run([str(embedded._pg_bin("pg_dump")), "--format=custom", "--no-owner", f"--file={dump}",
-                    f"--dbname={_database_url()}"], check=True, capture_output=True, timeout=120)
-    subprocess.run([str(embedded._pg_bin("pg_restore")), "--no-owner", "--exit-on-error",
-                    f"--dbname={restored_url}", str(dump)], check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            str(embedded._pg_bin("pg_dump")),
+            "--format=custom",
+            "--no-owner",
+            f"--file={dump}",
+            f"--dbname={_database_url()}",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    subprocess.run(
+        [
+            str(embedded._pg_bin("pg_restore")),
+            "--no-owner",
+            "--exit-on-error",
+            f"--dbname={restored_url}",
+            str(dump),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
 
     verified = manage(restored_url, "audit_verify")
     assert verified.returncode == 0, verified.stderr
@@ -55,7 +81,10 @@ def test_a_dump_restored_into_a_fresh_database_passes_audit_verify(restored_url,
 
     # The check is real: one altered event in the restored copy breaks it.
     sql(restored_url, "ALTER TABLE broker_auditevent DISABLE TRIGGER ALL")
-    sql(restored_url, "UPDATE broker_auditevent SET data = '{\"altered\": true}' "
-                      "WHERE id = (SELECT min(id) FROM broker_auditevent)")
+    sql(
+        restored_url,
+        "UPDATE broker_auditevent SET data = '{\"altered\": true}' "
+        "WHERE id = (SELECT min(id) FROM broker_auditevent)",
+    )
     broken = manage(restored_url, "audit_verify")
     assert broken.returncode != 0 and "audit chain broken at event #" in broken.stderr

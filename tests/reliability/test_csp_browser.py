@@ -10,8 +10,18 @@ import pytest
 
 from tests.reliability.conftest import build_market
 
-PAGES = ["/", "/catalogue/", "/catalogue/?q=stockage", "/fournisseurs/", "/appels-offres/", "/compte/connexion/",
-         "/mentions-legales/", "/donnees-personnelles/", "/accessibilite/", "/plan-du-site/"]
+PAGES = [
+    "/",
+    "/catalogue/",
+    "/catalogue/?q=stockage",
+    "/fournisseurs/",
+    "/appels-offres/",
+    "/compte/connexion/",
+    "/mentions-legales/",
+    "/donnees-personnelles/",
+    "/accessibilite/",
+    "/plan-du-site/",
+]
 
 
 @pytest.mark.worker
@@ -25,17 +35,26 @@ def test_no_page_breaks_the_content_security_policy(stack):
     url = stack.web()
     violations: dict[str, list[str]] = {}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), headless=True,
-                                             args=["--headless", "--no-sandbox", "--disable-gpu"])
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium"),
+            headless=True,
+            args=["--headless", "--no-sandbox", "--disable-gpu"],
+        )
         page = browser.new_context(base_url=url).new_page()
         seen: list[str] = []
-        page.on("console", lambda message: seen.append(message.text)
-                if "Content Security Policy" in message.text else None)
+        page.on(
+            "console",
+            lambda message: (
+                seen.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
         for path in PAGES:
             del seen[:]
             response = page.goto(path)
             assert response is not None and response.status == 200, path
-            assert page.evaluate("document.querySelectorAll('script[src]').length") >= 3  # DSFR and htmx loaded
+            assert (
+                page.evaluate("document.querySelectorAll('script[src]').length") >= 3
+            )  # DSFR and htmx loaded
             page.wait_for_timeout(300)
             if seen:
                 violations[path] = list(seen)

@@ -34,18 +34,33 @@ def matching_state(tender_id: int) -> str:
 def assert_shortlisted_exactly_once(market, tender_id: int) -> None:
     """Every qualified offer once, ranked by price; every provider invited
     and notified once."""
-    rows = list(ShortlistEntry.objects.filter(tender_id=tender_id).order_by("rank").values_list("offer_id", flat=True))
+    rows = list(
+        ShortlistEntry.objects.filter(tender_id=tender_id)
+        .order_by("rank")
+        .values_list("offer_id", flat=True)
+    )
     assert rows == [offer.pk for offer in market.offers]
-    invited = list(Invitation.objects.filter(tender_id=tender_id).values_list("provider_id", flat=True))
+    invited = list(
+        Invitation.objects.filter(tender_id=tender_id).values_list("provider_id", flat=True)
+    )
     assert sorted(invited) == sorted(offer.provider_id for offer in market.offers)
-    notified = list(Notification.objects.filter(kind="invitation", key=f"invitation:{tender_id}")
-                    .values_list("recipient_id", flat=True))
+    notified = list(
+        Notification.objects.filter(kind="invitation", key=f"invitation:{tender_id}").values_list(
+            "recipient_id", flat=True
+        )
+    )
     assert sorted(notified) == sorted(user.pk for user in market.members)
 
 
 def waiting_queries(database_url: str) -> list[str]:
-    return [row[0] for row in sql(database_url, "SELECT query FROM pg_stat_activity WHERE datname = current_database() "
-                                                "AND wait_event_type = 'Lock'")]
+    return [
+        row[0]
+        for row in sql(
+            database_url,
+            "SELECT query FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'",
+        )
+    ]
 
 
 # --------------------------------------------------------------------------
@@ -73,12 +88,16 @@ def test_matching_killed_mid_write_is_redelivered_and_stored_once(stack, killed)
     hold = psycopg.connect(stack.database_url)
     hold.execute("SELECT id FROM auth_user WHERE id = %s FOR UPDATE", (market.members[-1].pk,))
     try:
-        status, body = stack.http("POST", f"/api/v1/tenders/{tender_id}/publish/", token=market.buyer_token)
+        status, body = stack.http(
+            "POST", f"/api/v1/tenders/{tender_id}/publish/", token=market.buyer_token
+        )
         assert status == 200, body
         waiting = wait_until(lambda: waiting_queries(stack.database_url), timeout=30)
         assert waiting == ["COMMIT"]  # the publication answered: this is the matching run
         assert matching_state(tender_id) == MatchingState.RUNNING
-        assert not ShortlistEntry.objects.filter(tender_id=tender_id).exists()  # written, not committed
+        assert not ShortlistEntry.objects.filter(
+            tender_id=tender_id
+        ).exists()  # written, not committed
 
         if killed == "worker":
             stack.kill(first)
@@ -116,7 +135,9 @@ def test_a_tender_published_while_redis_is_down_is_matched_once_it_is_back(stack
 
     stack.redis.stop()
     started = time.monotonic()
-    status, body = stack.http("POST", f"/api/v1/tenders/{tender_id}/publish/", token=market.buyer_token)
+    status, body = stack.http(
+        "POST", f"/api/v1/tenders/{tender_id}/publish/", token=market.buyer_token
+    )
     assert status == 200, body
     assert body["status"] == "published" and body["matching"]["state"] == "queued"
     assert time.monotonic() - started < 10
@@ -176,13 +197,24 @@ class ThrowawayPostgres:
 
 def copy_database(source_url: str, target_url: str) -> None:
     """pg_dump piped into psql (the binaries pgserver ships)."""
-    dump = subprocess.run([str(embedded._pg_bin("pg_dump")), "--no-owner", "--no-privileges", "-d", source_url],
-                          check=True, capture_output=True, timeout=120).stdout
-    subprocess.run([str(embedded._pg_bin("psql")), "-v", "ON_ERROR_STOP=1", "-q", "-d", target_url],
-                   input=dump, check=True, capture_output=True, timeout=120)
+    dump = subprocess.run(
+        [str(embedded._pg_bin("pg_dump")), "--no-owner", "--no-privileges", "-d", source_url],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    ).stdout
+    subprocess.run(
+        [str(embedded._pg_bin("psql")), "-v", "ON_ERROR_STOP=1", "-q", "-d", target_url],
+        input=dump,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
 
 
-def test_web_and_worker_recover_from_a_postgresql_restart_on_their_own(transactional_db, private_redis):
+def test_web_and_worker_recover_from_a_postgresql_restart_on_their_own(
+    transactional_db, private_redis
+):
     market = build_market(offers=3)
     cluster = ThrowawayPostgres().start()
     stack = Stack(database_url=cluster.url("guichet_restart"), redis=private_redis)
@@ -193,25 +225,54 @@ def test_web_and_worker_recover_from_a_postgresql_restart_on_their_own(transacti
         stack.worker("w1")
         assert stack.http("GET", "/healthz")[0] == 200
         # Both processes hold a database connection before the restart.
-        assert stack.http("POST", f"/api/v1/tenders/{market.draft.pk}/publish/", token=market.buyer_token)[0] == 200
+        assert (
+            stack.http(
+                "POST", f"/api/v1/tenders/{market.draft.pk}/publish/", token=market.buyer_token
+            )[0]
+            == 200
+        )
         state = "SELECT matching_state FROM tenders_tender WHERE id = %s"
-        wait_until(lambda: sql(stack.database_url, state, (market.draft.pk,)) == [("done",)], timeout=30)
+        wait_until(
+            lambda: sql(stack.database_url, state, (market.draft.pk,)) == [("done",)], timeout=30
+        )
 
         cluster.restart()
 
         status, health = stack.http("GET", "/healthz")
         assert status == 200, health  # the first request after the restart
-        status, created = stack.http("POST", "/api/v1/tenders/", token=market.buyer_token, body={
-            "title": "Sauvegardes", "category": "iaas_storage", "cpv_code": "72317000-0", "level": "N2",
-            "flags": [], "location_constraint": "EU", "quantity": "5", "unit": "TB_MONTH", "duration_months": 12,
-            "estimated_value": "50000",
-            "response_deadline": (market.draft.response_deadline).isoformat(),
-        })
+        status, created = stack.http(
+            "POST",
+            "/api/v1/tenders/",
+            token=market.buyer_token,
+            body={
+                "title": "Sauvegardes",
+                "category": "iaas_storage",
+                "cpv_code": "72317000-0",
+                "level": "N2",
+                "flags": [],
+                "location_constraint": "EU",
+                "quantity": "5",
+                "unit": "TB_MONTH",
+                "duration_months": 12,
+                "estimated_value": "50000",
+                "response_deadline": (market.draft.response_deadline).isoformat(),
+            },
+        )
         assert status == 201, created
-        assert stack.http("POST", f"/api/v1/tenders/{created['id']}/publish/", token=market.buyer_token)[0] == 200
-        wait_until(lambda: sql(stack.database_url, state, (created["id"],)) == [("done",)], timeout=30)
-        rows = sql(stack.database_url, "SELECT count(*) FROM tenders_shortlistentry WHERE tender_id = %s",
-                   (created["id"],))
+        assert (
+            stack.http(
+                "POST", f"/api/v1/tenders/{created['id']}/publish/", token=market.buyer_token
+            )[0]
+            == 200
+        )
+        wait_until(
+            lambda: sql(stack.database_url, state, (created["id"],)) == [("done",)], timeout=30
+        )
+        rows = sql(
+            stack.database_url,
+            "SELECT count(*) FROM tenders_shortlistentry WHERE tender_id = %s",
+            (created["id"],),
+        )
         assert rows == [(3,)]
     finally:
         stack.stop()
@@ -236,8 +297,12 @@ def test_a_receiver_down_then_up_gets_the_delivery_from_the_worker_once(stack, s
     member = market.members[0]
     receiver = Receiver()
     receiver.port = free_port()
-    endpoint = services.webhook_endpoint_create(organisation=selectors.organisation_of(member), actor=member,
-                                                url=receiver.url, event_types=list(webhooks.EVENT_TYPES))
+    endpoint = services.webhook_endpoint_create(
+        organisation=selectors.organisation_of(member),
+        actor=member,
+        url=receiver.url,
+        event_types=list(webhooks.EVENT_TYPES),
+    )
     token = market.provider_tokens[market.offers[0].provider_id]
     stack.extra_env["WEBHOOK_BACKOFF_BASE_SECONDS"] = "3"
     stack.web()
@@ -246,13 +311,22 @@ def test_a_receiver_down_then_up_gets_the_delivery_from_the_worker_once(stack, s
         status, body = stack.http("POST", f"/api/v1/webhooks/{endpoint.pk}/ping/", token=token)
         assert status == 202, body
         delivery_id = body["id"]
-        first = wait_until(lambda: WebhookDelivery.objects.filter(pk=delivery_id, attempts=1).exclude(
-            last_error="").first(), timeout=20)
+        first = wait_until(
+            lambda: (
+                WebhookDelivery.objects.filter(pk=delivery_id, attempts=1)
+                .exclude(last_error="")
+                .first()
+            ),
+            timeout=20,
+        )
         assert first.status == "pending" and "ConnectionRefusedError" in first.last_error
 
         receiver.start()
-        wait_until(lambda: WebhookDelivery.objects.get(pk=delivery_id).status == "succeeded", timeout=60,
-                   interval=0.5)
+        wait_until(
+            lambda: WebhookDelivery.objects.get(pk=delivery_id).status == "succeeded",
+            timeout=60,
+            interval=0.5,
+        )
         time.sleep(1)
         delivered = WebhookDelivery.objects.get(pk=delivery_id)
         assert delivered.attempts == 2

@@ -28,7 +28,10 @@ def person(db):
 
 
 def csp_directives(header: str) -> dict[str, list[str]]:
-    return {name: values for name, *values in (part.split() for part in header.split(";") if part.strip())}
+    return {
+        name: values
+        for name, *values in (part.split() for part in header.split(";") if part.strip())
+    }
 
 
 @pytest.mark.parametrize("path", ["/", "/compte/connexion/", "/api/v1/offers/", "/api/docs/"])
@@ -38,13 +41,19 @@ def test_every_answer_carries_the_security_headers(db, path):
     policy = csp_directives(response["Content-Security-Policy"])
     assert policy["default-src"] == ["'self'"] and policy["object-src"] == ["'none'"]
     assert policy["frame-ancestors"] == ["'none'"] and policy["base-uri"] == ["'self'"]
-    assert "'unsafe-inline'" not in policy["script-src"] and "'unsafe-eval'" not in policy["script-src"]
+    assert (
+        "'unsafe-inline'" not in policy["script-src"]
+        and "'unsafe-eval'" not in policy["script-src"]
+    )
     assert "'unsafe-inline'" not in policy["style-src"]
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Frame-Options"] == "DENY"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
-    assert "camera=()" in response["Permissions-Policy"] and "geolocation=()" in response["Permissions-Policy"]
+    assert (
+        "camera=()" in response["Permissions-Policy"]
+        and "geolocation=()" in response["Permissions-Policy"]
+    )
 
 
 def test_pages_run_only_scripts_from_this_origin(db):
@@ -78,7 +87,9 @@ def test_https_answers_carry_hsts_in_production(db, settings):
 
 
 def sign_in(client: Client, username: str, password: str, address: str = "198.51.100.7"):
-    return client.post("/compte/connexion/", {"username": username, "password": password}, REMOTE_ADDR=address)
+    return client.post(
+        "/compte/connexion/", {"username": username, "password": password}, REMOTE_ADDR=address
+    )
 
 
 def test_five_failures_lock_the_username_from_that_address_with_a_clear_message(person, settings):
@@ -110,8 +121,12 @@ def test_a_success_before_the_limit_starts_the_count_again(person):
 
 def test_the_token_endpoint_is_throttled_the_same_way(person, api):
     def token(password):
-        return api.post("/api/v1/auth/token/", {"username": person.username, "password": password},
-                        format="json", REMOTE_ADDR="198.51.100.8")
+        return api.post(
+            "/api/v1/auth/token/",
+            {"username": person.username, "password": password},
+            format="json",
+            REMOTE_ADDR="198.51.100.8",
+        )
 
     for _ in range(4):
         assert token("wrong").status_code == 400
@@ -128,21 +143,29 @@ def test_the_token_endpoint_is_throttled_the_same_way(person, api):
 def private_cache(settings):
     """Throttle counters in a cache of this test's own (the shared Redis
     holds other runs' counters under the same keys)."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                                   "LOCATION": "throttle-tests"}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "throttle-tests",
+        }
+    }
 
 
 def test_anonymous_callers_are_throttled_per_address(db, private_cache, monkeypatch):
     monkeypatch.setattr(throttling.AnonRateThrottle, "rate", "3/minute", raising=False)
     client = Client()
-    statuses = [client.get("/api/v1/offers/", REMOTE_ADDR="198.51.100.20").status_code for _ in range(4)]
+    statuses = [
+        client.get("/api/v1/offers/", REMOTE_ADDR="198.51.100.20").status_code for _ in range(4)
+    ]
     assert statuses == [200, 200, 200, 429]
     throttled = client.get("/api/v1/offers/", REMOTE_ADDR="198.51.100.20")
     assert int(throttled["Retry-After"]) > 0 and throttled.json()["error"]["code"] == "throttled"
     assert client.get("/api/v1/offers/", REMOTE_ADDR="198.51.100.21").status_code == 200
 
 
-def test_signed_in_callers_are_throttled_per_account(member_a, member_b, private_cache, monkeypatch):
+def test_signed_in_callers_are_throttled_per_account(
+    member_a, member_b, private_cache, monkeypatch
+):
     from broker.throttling import UserRateThrottle
 
     monkeypatch.setattr(UserRateThrottle, "rate", "2/minute", raising=False)
@@ -157,6 +180,10 @@ def test_no_template_carries_an_inline_style_the_policy_would_block():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    offenders = [str(path.relative_to(root)) for app in ("catalog", "tenders", "broker", "config")
-                 for path in (root / app / "templates").rglob("*.html") if ' style="' in path.read_text()]
+    offenders = [
+        str(path.relative_to(root))
+        for app in ("catalog", "tenders", "broker", "config")
+        for path in (root / app / "templates").rglob("*.html")
+        if ' style="' in path.read_text()
+    ]
     assert offenders == []

@@ -34,43 +34,68 @@ def live(tender) -> list[TenderResponse]:
 
 
 def test_the_same_response_sent_twice_at_once_is_one_live_response(published, member_a, market):
-    body = {"offer": market.a.pk, "total_price": "1000.00", "technical_answer": "Réponse détaillée."}
+    body = {
+        "offer": market.a.pk,
+        "total_price": "1000.00",
+        "technical_answer": "Réponse détaillée.",
+    }
 
     def send():
-        return client_for(member_a.user).post(f"/api/v1/tenders/{published.pk}/responses/", body, format="json")
+        return client_for(member_a.user).post(
+            f"/api/v1/tenders/{published.pk}/responses/", body, format="json"
+        )
 
     outcomes = run_together(send, send, send)
     assert all(not isinstance(o, Exception) for o in outcomes), outcomes
-    assert sorted(o.status_code for o in outcomes) == [201, 201, 201]  # each a receipt, each a replacement
+    assert sorted(o.status_code for o in outcomes) == [
+        201,
+        201,
+        201,
+    ]  # each a receipt, each a replacement
     (kept,) = live(published)
     assert kept.pk == max(o.json()["id"] for o in outcomes)  # the last one wins, whole
-    assert TenderResponse.objects.filter(tender=published).exclude(pk=kept.pk).exclude(status="submitted").count() == 2
+    assert (
+        TenderResponse.objects.filter(tender=published)
+        .exclude(pk=kept.pk)
+        .exclude(status="submitted")
+        .count()
+        == 2
+    )
 
 
-def test_one_decision_when_award_unsuccessful_and_cancel_arrive_together(published, buyer_a, member_a, member_b,
-                                                                         market):
+def test_one_decision_when_award_unsuccessful_and_cancel_arrive_together(
+    published, buyer_a, member_a, member_b, market
+):
     response = submit(published, member_a, market.a, price="1000")
     submit(published, member_b, market.b, price="1200")
     tender = close(published)
 
     outcomes = run_together(
         lambda: services.tender_award(tender=tender, actor=buyer_a, response=response),
-        lambda: services.tender_declare_unsuccessful(tender=tender, actor=buyer_a, reason="Trop cher."),
+        lambda: services.tender_declare_unsuccessful(
+            tender=tender, actor=buyer_a, reason="Trop cher."
+        ),
         lambda: services.tender_cancel(tender=tender, actor=buyer_a, reason="Besoin disparu."),
     )
     succeeded = [o for o in outcomes if not isinstance(o, Exception)]
     refused = [o for o in outcomes if isinstance(o, Exception)]
     assert len(succeeded) == 1, outcomes
-    assert all(isinstance(o, services.TenderError) and o.http_status == 409 for o in refused), refused
+    assert all(isinstance(o, services.TenderError) and o.http_status == 409 for o in refused), (
+        refused
+    )
     final = Tender.objects.get(pk=tender.pk).status
     assert final in {"awarded", "unsuccessful", "cancelled"}
     assert Award.objects.filter(tender=tender).count() == (1 if final == "awarded" else 0)
-    decisions = AuditEvent.objects.filter(tender_id=tender.pk, action__in=[
-        "tender.awarded", "tender.unsuccessful", "tender.cancelled"])
+    decisions = AuditEvent.objects.filter(
+        tender_id=tender.pk,
+        action__in=["tender.awarded", "tender.unsuccessful", "tender.cancelled"],
+    )
     assert list(decisions.values_list("action", flat=True)) == [f"tender.{final}"]
 
 
-def test_responses_racing_the_deadline_follow_the_server_clock(published, member_a, member_b, market):
+def test_responses_racing_the_deadline_follow_the_server_clock(
+    published, member_a, member_b, market
+):
     """Two providers keep sending (and replacing) their response while the
     closing sweep runs, across a deadline 1.5 s away: whatever is accepted
     was stamped before the deadline, whatever is refused was refused for
@@ -99,8 +124,11 @@ def test_responses_racing_the_deadline_follow_the_server_clock(published, member
             time.sleep(0.05)
         return closed
 
-    sent_a, sent_b, closed = run_together(lambda: keep_sending(member_a, market.a),
-                                          lambda: keep_sending(member_b, market.b), keep_closing)
+    sent_a, sent_b, closed = run_together(
+        lambda: keep_sending(member_a, market.a),
+        lambda: keep_sending(member_b, market.b),
+        keep_closing,
+    )
     for accepted, refused in (sent_a, sent_b):
         assert accepted and refused, "the run must straddle the deadline"
         assert all(r.submitted_at < deadline for r in accepted)
@@ -114,32 +142,44 @@ def test_responses_racing_the_deadline_follow_the_server_clock(published, member
 
 @pytest.mark.parametrize("attempt", range(3))
 def test_a_certificate_revoked_during_matching_leaves_a_shortlist_true_to_the_final_assessment(
-        published, market, operator, attempt):
+    published, market, operator, attempt
+):
     """Matching (publication, eager here) and the revocation of Alpha's
     SecNumCloud certificate (which re-assesses and re-matches after its
     commit) run at once, from separate connections."""
     broker_services.tender_match(tender_id=published.pk)
-    assert set(ShortlistEntry.objects.filter(tender=published).values_list("offer_id", flat=True)) == {
-        market.a.pk, market.b.pk, market.c.pk}
+    assert set(
+        ShortlistEntry.objects.filter(tender=published).values_list("offer_id", flat=True)
+    ) == {market.a.pk, market.b.pk, market.c.pk}
     certificate = Certification.objects.get(scope_offers=market.a)
 
     def revoke():
-        revoked = catalog_services.certification_revoke(certification=certificate, actor=operator,
-                                                        reason="Qualification retirée par l'ANSSI.")
+        revoked = catalog_services.certification_revoke(
+            certification=certificate, actor=operator, reason="Qualification retirée par l'ANSSI."
+        )
         connection.close()
         return revoked
 
-    outcomes = run_together(lambda: broker_services.tender_match(tender_id=published.pk), revoke,
-                            lambda: broker_services.tender_match(tender_id=published.pk))
+    outcomes = run_together(
+        lambda: broker_services.tender_match(tender_id=published.pk),
+        revoke,
+        lambda: broker_services.tender_match(tender_id=published.pk),
+    )
     assert not any(isinstance(o, Exception) for o in outcomes), outcomes
 
-    qualified = set(OfferAssessment.objects.filter(level__in=["N2", "N3"]).values_list("offer_id", flat=True))
+    qualified = set(
+        OfferAssessment.objects.filter(level__in=["N2", "N3"]).values_list("offer_id", flat=True)
+    )
     assert market.a.pk not in qualified
-    shortlisted = set(ShortlistEntry.objects.filter(tender=published).values_list("offer_id", flat=True))
+    shortlisted = set(
+        ShortlistEntry.objects.filter(tender=published).values_list("offer_id", flat=True)
+    )
     assert shortlisted == qualified == {market.b.pk, market.c.pk}
 
 
-def test_publishing_and_creating_for_one_agency_at_once_never_deadlock(agency_a, buyer_a, monkeypatch):
+def test_publishing_and_creating_for_one_agency_at_once_never_deadlock(
+    agency_a, buyer_a, monkeypatch
+):
     """A publication locks its tender, then appends to the audit chain; a
     creation for the same agency appends to the chain, then checks its
     foreign key to the agency at commit. Locking the agency's row with the
@@ -155,11 +195,14 @@ def test_publishing_and_creating_for_one_agency_at_once_never_deadlock(agency_a,
         return event
 
     monkeypatch.setattr(audit_services, "audit_append", slow_append)
+
     def publish_a_moment_later(draft):
         time.sleep(0.05)  # the creation holds the chain's lock by then
         return services.tender_publish(tender=draft, actor=buyer_a)
 
     for draft in [factories.tender(agency_a, actor=buyer_a) for _ in range(2)]:
-        outcomes = run_together(lambda: factories.tender(agency_a, actor=buyer_a),
-                                lambda d=draft: publish_a_moment_later(d))
+        outcomes = run_together(
+            lambda: factories.tender(agency_a, actor=buyer_a),
+            lambda d=draft: publish_a_moment_later(d),
+        )
         assert not any(isinstance(o, Exception) for o in outcomes), outcomes

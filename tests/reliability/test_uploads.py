@@ -35,10 +35,19 @@ def _media(settings, tmp_path):
 
 
 def declare(member, evidence: SimpleUploadedFile, reference: str = "SNC-EVIDENCE-1"):
-    return client_for(member.user).post("/api/v1/certifications/", {
-        "scheme": "SECNUMCLOUD", "scheme_version": "3.2", "reference": reference, "status": "valid",
-        "issued_on": "2026-01-10", "expires_on": "2029-01-09", "evidence": evidence,
-    }, format="multipart")
+    return client_for(member.user).post(
+        "/api/v1/certifications/",
+        {
+            "scheme": "SECNUMCLOUD",
+            "scheme_version": "3.2",
+            "reference": reference,
+            "status": "valid",
+            "issued_on": "2026-01-10",
+            "expires_on": "2029-01-09",
+            "evidence": evidence,
+        },
+        format="multipart",
+    )
 
 
 @pytest.mark.parametrize(("content", "suffix"), [(PDF, "pdf"), (PNG, "png"), (JPEG, "jpg")])
@@ -52,7 +61,9 @@ def test_it_accepts_pdf_png_and_jpeg_by_their_first_bytes(member_a, content, suf
 
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
 def test_it_refuses_anything_else_whatever_its_name_and_type(member_a, kind):
-    response = declare(member_a, SimpleUploadedFile("certificat.pdf", HOSTILE[kind], "application/pdf"))
+    response = declare(
+        member_a, SimpleUploadedFile("certificat.pdf", HOSTILE[kind], "application/pdf")
+    )
     assert response.status_code == 400, response.content
     assert "evidence" in response.json()["error"]["fields"]
     assert not Certification.objects.exists()
@@ -60,14 +71,28 @@ def test_it_refuses_anything_else_whatever_its_name_and_type(member_a, kind):
 
 def test_it_refuses_a_file_over_the_size_cap(member_a, settings):
     settings.EVIDENCE_MAX_BYTES = 1024
-    response = declare(member_a, SimpleUploadedFile("big.pdf", PDF + b"0" * 1024, "application/pdf"))
+    response = declare(
+        member_a, SimpleUploadedFile("big.pdf", PDF + b"0" * 1024, "application/pdf")
+    )
     assert response.status_code == 400, response.content
     assert "evidence" in response.json()["error"]["fields"]
-    assert declare(member_a, SimpleUploadedFile("small.pdf", PDF, "application/pdf")).status_code == 201
+    assert (
+        declare(member_a, SimpleUploadedFile("small.pdf", PDF, "application/pdf")).status_code
+        == 201
+    )
 
 
-@pytest.mark.parametrize("name", ["../../../../../tmp/evil.pdf", "..\\..\\evil.pdf", "/etc/cron.d/evil.pdf",
-                                  "évidence <script>.pdf", "a" * 300 + ".pdf", ".htaccess"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../../../../tmp/evil.pdf",
+        "..\\..\\evil.pdf",
+        "/etc/cron.d/evil.pdf",
+        "évidence <script>.pdf",
+        "a" * 300 + ".pdf",
+        ".htaccess",
+    ],
+)
 def test_the_clients_file_name_never_reaches_the_disk(member_a, name, _media):
     response = declare(member_a, SimpleUploadedFile(name, PDF, "application/pdf"))
     assert response.status_code == 201, response.content
@@ -78,7 +103,9 @@ def test_the_clients_file_name_never_reaches_the_disk(member_a, name, _media):
     assert [p for p in _media.rglob("*") if p.is_file()] == [path]
 
 
-def test_evidence_is_served_to_the_operator_only_as_an_inert_attachment(member_a, member_b, operator):
+def test_evidence_is_served_to_the_operator_only_as_an_inert_attachment(
+    member_a, member_b, operator
+):
     response = declare(member_a, SimpleUploadedFile("<b>cert</b>.pdf", PDF, "application/pdf"))
     cert_id = response.json()["id"]
     url = f"/operateur/certificats/{cert_id}/preuve/"

@@ -19,8 +19,15 @@ from pathlib import Path
 from django.urls import URLPattern, URLResolver, get_resolver
 
 TABLE = Path(__file__).with_name("matrix.csv")
-ROLES = ("anonymous", "agency_a_member", "agency_a_admin", "agency_b_member", "provider_a_member",
-         "provider_b_member", "operator")
+ROLES = (
+    "anonymous",
+    "agency_a_member",
+    "agency_a_admin",
+    "agency_b_member",
+    "provider_a_member",
+    "provider_b_member",
+    "operator",
+)
 
 # Left out, and why:
 # - admin/: Django's admin wraps every view in ``admin_view`` (staff only,
@@ -30,8 +37,13 @@ ROLES = ("anonymous", "agency_a_member", "agency_a_admin", "agency_b_member", "p
 # - media/: served by Django only with DEBUG (never in production or tests);
 #   evidence and attachments are served by views that check permissions.
 # - healthz: answers 503 while the worker is absent (tests/config/test_healthz.py).
-SKIPPED = (re.compile(r"^admin/"), re.compile(r"^healthz$"), re.compile(r"\(\?P<format>"), re.compile(r"<drf_format_suffix:"),
-           re.compile(r"^\^?media/"))
+SKIPPED = (
+    re.compile(r"^admin/"),
+    re.compile(r"^healthz$"),
+    re.compile(r"\(\?P<format>"),
+    re.compile(r"<drf_format_suffix:"),
+    re.compile(r"^\^?media/"),
+)
 LOGIN_PATHS = ("/compte/connexion/", "/admin/login/")
 ALLOWED_WRITE = {"2", "3", "I"}
 
@@ -67,8 +79,15 @@ def routes() -> dict[str, Route]:
         route = _normalise(raw)
         callback = entry.callback
         module = getattr(callback, "__module__", "")
-        found.setdefault(route, Route(route=route, params=tuple(re.findall(r"<(\w+)>", route)),
-                                      name=entry.name, module=module))
+        found.setdefault(
+            route,
+            Route(
+                route=route,
+                params=tuple(re.findall(r"<(\w+)>", route)),
+                name=entry.name,
+                module=module,
+            ),
+        )
     return found
 
 
@@ -84,8 +103,10 @@ def load() -> list[Row]:
     """The table; a route may have several rows per method, one per object
     its path names (a draft and a published tender do not share readers)."""
     with TABLE.open(newline="") as handle:
-        return [Row(r["route"], r["method"], r["params"], {role: r[role] for role in ROLES})
-                for r in csv.DictReader(handle)]
+        return [
+            Row(r["route"], r["method"], r["params"], {role: r[role] for role in ROLES})
+            for r in csv.DictReader(handle)
+        ]
 
 
 def save(rows: list[Row]) -> None:
@@ -93,7 +114,9 @@ def save(rows: list[Row]) -> None:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["route", "method", "params", *ROLES])
         for row in sorted(rows, key=lambda r: (r.route, r.method, r.params)):
-            writer.writerow([row.route, row.method, row.params, *[row.expected.get(role, "") for role in ROLES]])
+            writer.writerow(
+                [row.route, row.method, row.params, *[row.expected.get(role, "") for role in ROLES]]
+            )
 
 
 def resolve_value(cast, spec: str) -> str:

@@ -30,6 +30,8 @@ def test_every_html_form_refuses_a_post_without_its_csrf_token(cast):
                 transaction.set_rollback(True)
             checked += 1
             if response.status_code != 403 or b"CSRF" not in response.content:
-                problems.append(f"POST {path} as {role}: {response.status_code} without a CSRF token")
+                problems.append(
+                    f"POST {path} as {role}: {response.status_code} without a CSRF token"
+                )
     assert checked > 20
     assert problems == []

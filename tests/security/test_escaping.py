@@ -28,11 +28,27 @@ def payload(field: str) -> str:
 
 RAW = ('<script>alert("F:', "<img src=x onerror")
 FIELDS = (
-    "provider_name", "provider_description", "offer_name", "offer_description", "certificate_reference",
-    "tender_title", "tender_description", "clarification_question", "clarification_answer", "response_answer",
-    "complaint_text", "complaint_answer", "sourcing_name", "order_decline_reason", "order_cancel_reason",
-    "tender_cancel_reason", "unsuccessful_reason", "declaration_signer", "declaration_comment",
-    "attestation_reference", "api_key_name",
+    "provider_name",
+    "provider_description",
+    "offer_name",
+    "offer_description",
+    "certificate_reference",
+    "tender_title",
+    "tender_description",
+    "clarification_question",
+    "clarification_answer",
+    "response_answer",
+    "complaint_text",
+    "complaint_answer",
+    "sourcing_name",
+    "order_decline_reason",
+    "order_cancel_reason",
+    "tender_cancel_reason",
+    "unsuccessful_reason",
+    "declaration_signer",
+    "declaration_comment",
+    "attestation_reference",
+    "api_key_name",
 )
 
 # Kept but shown on no page: an API key's name (API only), the declaration's
@@ -41,8 +57,18 @@ NOT_ON_PAGES = {"api_key_name", "declaration_comment"}
 
 
 @pytest.fixture
-def hostile(market, agency_a, buyer_a, buyer_b, agency_a_admin, member_a, member_b, member_c, operator,
-            django_capture_on_commit_callbacks):
+def hostile(
+    market,
+    agency_a,
+    buyer_a,
+    buyer_b,
+    agency_a_admin,
+    member_a,
+    member_b,
+    member_c,
+    operator,
+    django_capture_on_commit_callbacks,
+):
     """The matrix cast with markup in every free text, and the objects that
     carry the remaining texts (reasons, answers, declarations)."""
 
@@ -50,45 +76,88 @@ def hostile(market, agency_a, buyer_a, buyer_b, agency_a_admin, member_a, member
         return payload(field)
 
     with django_capture_on_commit_callbacks(execute=True):
-        provider = catalog_services.provider_update(provider=member_a.provider, actor=member_a.user,
-                                                    name=payload("provider_name"),
-                                                    description=payload("provider_description"))
-        catalog_services.offer_update(offer=market.a, actor=member_a.user, name=payload("offer_name"),
-                                      description=payload("offer_description"))
+        provider = catalog_services.provider_update(
+            provider=member_a.provider,
+            actor=member_a.user,
+            name=payload("provider_name"),
+            description=payload("provider_description"),
+        )
+        catalog_services.offer_update(
+            offer=market.a,
+            actor=member_a.user,
+            name=payload("offer_name"),
+            description=payload("offer_description"),
+        )
         factories.certification(provider, [market.a], reference=payload("certificate_reference"))
-        cast = build_cast(market=market, agency_a=agency_a, buyer_a=buyer_a, buyer_b=buyer_b,
-                          agency_a_admin=agency_a_admin, member_a=member_a, member_b=member_b, operator=operator,
-                          text=text)
-        services.clarification_answer(clarification=cast.question, actor=buyer_a,
-                                      answer=payload("clarification_answer"))
-        services.complaint_answer(complaint=cast.complaint, actor=buyer_a, decision="dismissed",
-                                  answer=payload("complaint_answer"))
-        declined = services.order_place(agency=agency_a, actor=buyer_a, offer=market.a, quantity="2",
-                                        duration_months=1)
-        services.order_decline(order=declined, actor=member_a.user, reason=payload("order_decline_reason"))
-        cancelled = services.order_place(agency=agency_a, actor=buyer_a, offer=market.a, quantity="3",
-                                         duration_months=1)
+        cast = build_cast(
+            market=market,
+            agency_a=agency_a,
+            buyer_a=buyer_a,
+            buyer_b=buyer_b,
+            agency_a_admin=agency_a_admin,
+            member_a=member_a,
+            member_b=member_b,
+            operator=operator,
+            text=text,
+        )
+        services.clarification_answer(
+            clarification=cast.question, actor=buyer_a, answer=payload("clarification_answer")
+        )
+        services.complaint_answer(
+            complaint=cast.complaint,
+            actor=buyer_a,
+            decision="dismissed",
+            answer=payload("complaint_answer"),
+        )
+        declined = services.order_place(
+            agency=agency_a, actor=buyer_a, offer=market.a, quantity="2", duration_months=1
+        )
+        services.order_decline(
+            order=declined, actor=member_a.user, reason=payload("order_decline_reason")
+        )
+        cancelled = services.order_place(
+            agency=agency_a, actor=buyer_a, offer=market.a, quantity="3", duration_months=1
+        )
         services.order_cancel(order=cancelled, actor=buyer_a, reason=payload("order_cancel_reason"))
         dropped = factories.tender(agency_a, actor=buyer_a, publish=True, title="Annulé A")
-        services.tender_cancel(tender=dropped, actor=buyer_a, reason=payload("tender_cancel_reason"))
+        services.tender_cancel(
+            tender=dropped, actor=buyer_a, reason=payload("tender_cancel_reason")
+        )
         failed = factories.tender(agency_a, actor=buyer_a, publish=True, title="Infructueux A")
         failed = close(failed)
-        services.tender_declare_unsuccessful(tender=failed, actor=buyer_a, reason=payload("unsuccessful_reason"))
-        catalog_services.declaration_sign(provider=provider, actor=member_a.user,
-                                          grounds={code: False for code in ExclusionGround.values},
-                                          signer_name=payload("declaration_signer"),
-                                          comment=payload("declaration_comment"))
+        services.tender_declare_unsuccessful(
+            tender=failed, actor=buyer_a, reason=payload("unsuccessful_reason")
+        )
+        catalog_services.declaration_sign(
+            provider=provider,
+            actor=member_a.user,
+            grounds={code: False for code in ExclusionGround.values},
+            signer_name=payload("declaration_signer"),
+            comment=payload("declaration_comment"),
+        )
         today = timezone.localdate()
-        catalog_services.attestation_create(provider=provider, actor=member_a.user, kind="tax",
-                                            reference=payload("attestation_reference"),
-                                            issued_on=today - timedelta(days=1),
-                                            expires_on=today + timedelta(days=200))  # the current one
+        catalog_services.attestation_create(
+            provider=provider,
+            actor=member_a.user,
+            kind="tax",
+            reference=payload("attestation_reference"),
+            issued_on=today - timedelta(days=1),
+            expires_on=today + timedelta(days=200),
+        )  # the current one
     cast.provider.refresh_from_db()
-    cast.extra = [f"/appels-offres/{dropped.pk}/", f"/appels-offres/{failed.pk}/",
-                  f"/espace-acheteur/appels/{dropped.pk}/", f"/espace-acheteur/appels/{failed.pk}/",
-                  f"/appels-offres/{cast.awarded.pk}/decision/", f"/espace-fournisseur/appels/{cast.published.pk}/",
-                  f"/espace-acheteur/appels/{cast.closed.pk}/", f"/espace-acheteur/appels/{cast.awarded.pk}/",
-                  f"/api/v1/tenders/{dropped.pk}/", f"/api/v1/tenders/{failed.pk}/", "/api/v1/orders/"]
+    cast.extra = [
+        f"/appels-offres/{dropped.pk}/",
+        f"/appels-offres/{failed.pk}/",
+        f"/espace-acheteur/appels/{dropped.pk}/",
+        f"/espace-acheteur/appels/{failed.pk}/",
+        f"/appels-offres/{cast.awarded.pk}/decision/",
+        f"/espace-fournisseur/appels/{cast.published.pk}/",
+        f"/espace-acheteur/appels/{cast.closed.pk}/",
+        f"/espace-acheteur/appels/{cast.awarded.pk}/",
+        f"/api/v1/tenders/{dropped.pk}/",
+        f"/api/v1/tenders/{failed.pk}/",
+        "/api/v1/orders/",
+    ]
     return cast
 
 
@@ -116,11 +185,18 @@ def _strings(data):
 
 
 def test_it_renders_every_free_text_escaped(hostile):
-    pages = {(matrix.fill(row.route, row.params, hostile), role)
-             for row in matrix.load() if row.method == "GET"
-             for role in matrix.ROLES if row.expected[role] == "2"}
-    pages |= {(path, role)
-              for path in hostile.extra for role in ("agency_a_member", "provider_a_member", "anonymous")}
+    pages = {
+        (matrix.fill(row.route, row.params, hostile), role)
+        for row in matrix.load()
+        if row.method == "GET"
+        for role in matrix.ROLES
+        if row.expected[role] == "2"
+    }
+    pages |= {
+        (path, role)
+        for path in hostile.extra
+        for role in ("agency_a_member", "provider_a_member", "anonymous")
+    }
     raw, seen_html, seen_json, not_json = [], set(), set(), []
     for path, role in sorted(pages, key=str):
         answer = _client(path, hostile.users[role]).get(path)
@@ -137,8 +213,11 @@ def test_it_renders_every_free_text_escaped(hostile):
         elif kind.startswith("application/json"):
             values = set(_strings(json.loads(body)))
             seen_json |= {field for field in found if payload(field) in values}
-            not_json += [f"{role} {path}: {field}" for field in found if payload(field) not in values
-                         and f"F:{field}" not in json.dumps(sorted(values))]
+            not_json += [
+                f"{role} {path}: {field}"
+                for field in found
+                if payload(field) not in values and f"F:{field}" not in json.dumps(sorted(values))
+            ]
     assert not raw, "markup rendered raw:\n" + "\n".join(sorted(raw))
     assert not not_json, "\n".join(not_json)
     # The control: every field was shown on some page (escaped), so the

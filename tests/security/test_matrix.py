@@ -69,7 +69,9 @@ class Clients:
 
 
 GUESSES = [  # (route fragment, params) for SECURITY_MATRIX_RECORD on new routes, first match wins
-    ("modifier/<slug>", "pk=draft;slug='besoin'"), ("modifier", "pk=draft"), ("publier", "pk=draft"),
+    ("modifier/<slug>", "pk=draft;slug='besoin'"),
+    ("modifier", "pk=draft"),
+    ("publier", "pk=draft"),
     ("responses/<response_id>", "pk=closed;response_id=closed_a"),
     ("reponses/<response_id>", "pk=closed;response_id=closed_a"),
     ("attribuer/<response_id>", "pk=closed;response_id=closed_a"),
@@ -78,16 +80,33 @@ GUESSES = [  # (route fragment, params) for SECURITY_MATRIX_RECORD on new routes
     ("complaints/<complaint_id>", "pk=awarded;complaint_id=complaint"),
     ("reclamations/<complaint_id>", "pk=awarded;complaint_id=complaint"),
     ("deliveries/<delivery_id>", "pk=endpoint;delivery_id=delivery"),
-    ("decision", "pk=awarded"), ("sign", "pk=awarded"), ("withdraw-award", "pk=awarded"),
-    ("tenders/<pk>", "pk=published"), ("appels/<pk>", "pk=published"), ("appels-offres/<pk>", "pk=published"),
-    ("offers/<pk>", "pk=offer"), ("offres/<pk>", "pk=offer"), ("certifi", "pk=certification"),
-    ("declarations/<pk>", "pk=declaration"), ("attestations/<pk>", "pk=attestation"),
-    ("providers/<pk>", "pk=provider"), ("fournisseurs/<pk>", "pk=provider"), ("agencies/<pk>", "pk=agency"),
-    ("awards/<pk>", "pk=award"), ("orders/<pk>", "pk=order"), ("commandes/<pk>", "pk=order"),
-    ("sourcing-files/<pk>", "pk=sourcing"), ("dossiers/<pk>", "pk=sourcing"),
-    ("notifications/<pk>", "pk=notification"), ("webhooks/<pk>", "pk=endpoint"), ("api-keys/<pk>", "pk=api_key"),
-    ("nouvelle/<offer_id>", "offer_id=offer"), ("fournisseurs/<slug>", "slug=provider.slug"),
-    ("acheteurs/<slug>", "slug=agency.slug"), ("<ocid>", "ocid=ocid"), ("nouveau/<slug>", "slug='besoin'"),
+    ("decision", "pk=awarded"),
+    ("sign", "pk=awarded"),
+    ("withdraw-award", "pk=awarded"),
+    ("tenders/<pk>", "pk=published"),
+    ("appels/<pk>", "pk=published"),
+    ("appels-offres/<pk>", "pk=published"),
+    ("offers/<pk>", "pk=offer"),
+    ("offres/<pk>", "pk=offer"),
+    ("certifi", "pk=certification"),
+    ("declarations/<pk>", "pk=declaration"),
+    ("attestations/<pk>", "pk=attestation"),
+    ("providers/<pk>", "pk=provider"),
+    ("fournisseurs/<pk>", "pk=provider"),
+    ("agencies/<pk>", "pk=agency"),
+    ("awards/<pk>", "pk=award"),
+    ("orders/<pk>", "pk=order"),
+    ("commandes/<pk>", "pk=order"),
+    ("sourcing-files/<pk>", "pk=sourcing"),
+    ("dossiers/<pk>", "pk=sourcing"),
+    ("notifications/<pk>", "pk=notification"),
+    ("webhooks/<pk>", "pk=endpoint"),
+    ("api-keys/<pk>", "pk=api_key"),
+    ("nouvelle/<offer_id>", "offer_id=offer"),
+    ("fournisseurs/<slug>", "slug=provider.slug"),
+    ("acheteurs/<slug>", "slug=agency.slug"),
+    ("<ocid>", "ocid=ocid"),
+    ("nouveau/<slug>", "slug='besoin'"),
     ("<uidb64>/<token>", "uidb64='MQ';token='set-password'"),
 ]
 
@@ -116,19 +135,27 @@ def test_it_serves_each_url_to_exactly_the_roles_the_table_allows(cast):
         if row.route not in served:
             problems.append(f"{row.route}: in matrix.csv but no longer served")
             continue
-        if RECORD and row.expected and all(row.expected.values()) and not RECORD_ONLY.search(
-                f"{row.route} {row.method} {row.params}"):
+        if (
+            RECORD
+            and row.expected
+            and all(row.expected.values())
+            and not RECORD_ONLY.search(f"{row.route} {row.method} {row.params}")
+        ):
             recorded.append(row)
             continue
         path = matrix.fill(row.route, row.params, cast)
-        observed = {role: clients.request(row.route, row.method, path, role) for role in matrix.ROLES}
+        observed = {
+            role: clients.request(row.route, row.method, path, role) for role in matrix.ROLES
+        }
         if RECORD:
             recorded.append(matrix.Row(row.route, row.method, row.params, observed))
             continue
         for role in matrix.ROLES:
             if matrix.breaches(row.method, row.expected[role], observed[role]):
-                problems.append(f"{row.method} {path} ({row.params}) as {role}: expected {row.expected[role]}, "
-                                f"got {observed[role]}")
+                problems.append(
+                    f"{row.method} {path} ({row.params}) as {role}: expected {row.expected[role]}, "
+                    f"got {observed[role]}"
+                )
     if RECORD:
         matrix.save(recorded)
     assert not problems, "\n".join(problems)
@@ -161,10 +188,19 @@ def test_it_lets_only_an_organisations_admins_manage_its_api_keys(cast):
     created = post(cast.users["agency_a_admin"], "/api/v1/api-keys/", body)
     assert created.status_code == 201
     key_id = created.json()["id"]
-    assert post(cast.users["agency_a_member"], f"/api/v1/api-keys/{key_id}/revoke/").status_code == 403
-    assert post(cast.users["agency_b_member"], f"/api/v1/api-keys/{key_id}/revoke/").status_code == 404
-    assert post(cast.users["provider_a_member"], f"/api/v1/api-keys/{key_id}/revoke/").status_code == 404
-    assert post(cast.users["agency_a_admin"], f"/api/v1/api-keys/{key_id}/revoke/").status_code == 200
+    assert (
+        post(cast.users["agency_a_member"], f"/api/v1/api-keys/{key_id}/revoke/").status_code == 403
+    )
+    assert (
+        post(cast.users["agency_b_member"], f"/api/v1/api-keys/{key_id}/revoke/").status_code == 404
+    )
+    assert (
+        post(cast.users["provider_a_member"], f"/api/v1/api-keys/{key_id}/revoke/").status_code
+        == 404
+    )
+    assert (
+        post(cast.users["agency_a_admin"], f"/api/v1/api-keys/{key_id}/revoke/").status_code == 200
+    )
 
 
 @pytest.mark.django_db

@@ -27,10 +27,20 @@ from tests.tenders.conftest import submit
 CANARY = "SEALED-CANARY-7c1e"
 # 98765.43 however a page formats it: 98765.43, 98 765,43, 98,765.43, 98 765,43 €.
 PRICE = re.compile(r"98\D{0,8}765\D{0,8}43")
-OBSERVERS = ("anonymous", "agency_a_member", "agency_a_admin", "agency_b_member", "provider_b_member", "operator")
+OBSERVERS = (
+    "anonymous",
+    "agency_a_member",
+    "agency_a_admin",
+    "agency_b_member",
+    "provider_b_member",
+    "operator",
+)
 # A count of responses, in the words an output would use for it.
-COUNT_WORDS = re.compile(r"(\d+\s*(responses?|réponses?|tenderers?|soumissionnaires?|offres? reçues?)\b"
-                         r"|numberOfTenderers|response_count|responses_count|tenderers)", re.I)
+COUNT_WORDS = re.compile(
+    r"(\d+\s*(responses?|réponses?|tenderers?|soumissionnaires?|offres? reçues?)\b"
+    r"|numberOfTenderers|response_count|responses_count|tenderers)",
+    re.I,
+)
 
 
 def leaks(text: str) -> list[str]:
@@ -60,32 +70,67 @@ def api(user=None) -> APIClient:
 
 
 @pytest.fixture
-def sealed(market, agency_a, buyer_a, agency_a_admin, buyer_b, member_a, member_b, member_c, operator,  # noqa: F811
-           django_capture_on_commit_callbacks, settings):
+def sealed(
+    market,
+    agency_a,
+    buyer_a,
+    agency_a_admin,
+    buyer_b,
+    member_a,
+    member_b,
+    member_c,
+    operator,  # noqa: F811
+    django_capture_on_commit_callbacks,
+    settings,
+):
     """A published tender of agency A, matched (every provider shortlisted
     and notified), with provider A's sealed response; every user has an
     e-mail address and every organisation a webhook endpoint subscribed to
     every event. After-commit work (matching, notifications, e-mails,
     webhooks) runs as a real commit would."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    users = {"agency_a_member": buyer_a, "agency_a_admin": agency_a_admin, "agency_b_member": buyer_b,
-             "provider_a_member": member_a.user, "provider_b_member": member_b.user, "operator": operator}
+    users = {
+        "agency_a_member": buyer_a,
+        "agency_a_admin": agency_a_admin,
+        "agency_b_member": buyer_b,
+        "provider_a_member": member_a.user,
+        "provider_b_member": member_b.user,
+        "operator": operator,
+    }
     for role, user in users.items():
         user.email = f"{role}@example.org"
         user.save(update_fields=["email"])
-    for owner in ({"provider": member_a.provider}, {"provider": member_b.provider},
-                  {"provider": member_c.provider}, {"agency": agency_a}):
+    for owner in (
+        {"provider": member_a.provider},
+        {"provider": member_b.provider},
+        {"provider": member_c.provider},
+        {"agency": agency_a},
+    ):
         # Rows written directly: the service resolves the host, and the
         # deliveries only need to be recorded (sending fails fast on port 9).
-        WebhookEndpoint.objects.create(url="http://127.0.0.1:9/hook", secret="whsec_test",
-                                       event_types=sorted(EVENT_TYPES), **owner)
+        WebhookEndpoint.objects.create(
+            url="http://127.0.0.1:9/hook",
+            secret="whsec_test",
+            event_types=sorted(EVENT_TYPES),
+            **owner,
+        )
     mail.outbox = []
     with django_capture_on_commit_callbacks(execute=True):
-        tender = factories.tender(agency_a, actor=buyer_a, publish=True, title="Appel scellé",
-                                  description="Stockage pour les archives.")
+        tender = factories.tender(
+            agency_a,
+            actor=buyer_a,
+            publish=True,
+            title="Appel scellé",
+            description="Stockage pour les archives.",
+        )
     with django_capture_on_commit_callbacks(execute=True):
-        response = submit(tender, member_a, market.a, price="98765.43",
-                          answer=f"{CANARY}: notre réponse technique confidentielle.")
+        response = submit(
+            tender,
+            member_a,
+            market.a,
+            price="98765.43",
+            answer=f"{CANARY}: notre réponse technique confidentielle.",
+        )
     tender.refresh_from_db()
     assert tender.status == "published" and tender.shortlist.count() == 3
     return tender, response, {"anonymous": None, **users}
@@ -103,9 +148,20 @@ def _assert_quiet(outputs: dict[str, str]) -> None:
 def test_it_keeps_responses_out_of_the_api(sealed):
     tender, response, users = sealed
     base = f"/api/v1/tenders/{tender.pk}"
-    urls = ["/api/v1/tenders/", f"{base}/", f"{base}/responses/", f"{base}/responses/{response.pk}/",
-            f"{base}/ranking/", f"{base}/shortlist/", f"{base}/clarifications/", f"{base}/decision/",
-            f"{base}/complaints/", "/api/v1/awards/", "/api/v1/agencies/", "/api/v1/offers/"]
+    urls = [
+        "/api/v1/tenders/",
+        f"{base}/",
+        f"{base}/responses/",
+        f"{base}/responses/{response.pk}/",
+        f"{base}/ranking/",
+        f"{base}/shortlist/",
+        f"{base}/clarifications/",
+        f"{base}/decision/",
+        f"{base}/complaints/",
+        "/api/v1/awards/",
+        "/api/v1/agencies/",
+        "/api/v1/offers/",
+    ]
     outputs = {}
     for role in OBSERVERS:
         client = api(users[role])
@@ -120,20 +176,46 @@ def test_it_keeps_responses_out_of_the_api(sealed):
     _assert_quiet(outputs)
 
     own = api(users["provider_a_member"]).get(f"{base}/responses/{response.pk}/")
-    assert own.status_code == 200 and CANARY in own.content.decode() and own.json()["total_price"] == "98765.43"
+    assert (
+        own.status_code == 200
+        and CANARY in own.content.decode()
+        and own.json()["total_price"] == "98765.43"
+    )
 
 
 def test_it_keeps_responses_out_of_the_html_pages(sealed):
     tender, response, users = sealed
-    public = [f"/appels-offres/{tender.pk}/", "/appels-offres/", f"/appels-offres/?q={tender.reference}",
-              f"/acheteurs/{tender.agency.slug}/", "/", "/catalogue/", f"/offres/{response.offer_id}/",
-              f"/fournisseurs/{response.provider.slug}/", "/donnees-ouvertes/", "/tableau-de-bord/"]
+    public = [
+        f"/appels-offres/{tender.pk}/",
+        "/appels-offres/",
+        f"/appels-offres/?q={tender.reference}",
+        f"/acheteurs/{tender.agency.slug}/",
+        "/",
+        "/catalogue/",
+        f"/offres/{response.offer_id}/",
+        f"/fournisseurs/{response.provider.slug}/",
+        "/donnees-ouvertes/",
+        "/tableau-de-bord/",
+    ]
     by_role = {
-        "agency_a_member": [f"/espace-acheteur/appels/{tender.pk}/", "/espace-acheteur/", "/espace-acheteur/appels/",
-                            f"/espace-acheteur/appels/{tender.pk}/selection/", "/notifications/"],
-        "provider_b_member": [f"/espace-fournisseur/appels/{tender.pk}/", "/espace-fournisseur/",
-                              "/espace-fournisseur/reponses/", "/notifications/"],
-        "operator": ["/operateur/", "/operateur/fournisseurs/", f"/operateur/fournisseurs/{response.provider_id}/"],
+        "agency_a_member": [
+            f"/espace-acheteur/appels/{tender.pk}/",
+            "/espace-acheteur/",
+            "/espace-acheteur/appels/",
+            f"/espace-acheteur/appels/{tender.pk}/selection/",
+            "/notifications/",
+        ],
+        "provider_b_member": [
+            f"/espace-fournisseur/appels/{tender.pk}/",
+            "/espace-fournisseur/",
+            "/espace-fournisseur/reponses/",
+            "/notifications/",
+        ],
+        "operator": [
+            "/operateur/",
+            "/operateur/fournisseurs/",
+            f"/operateur/fournisseurs/{response.provider_id}/",
+        ],
     }
     by_role["agency_a_admin"] = by_role["agency_a_member"]
     outputs = {}
@@ -145,17 +227,32 @@ def test_it_keeps_responses_out_of_the_html_pages(sealed):
             outputs[f"{role} {url}"] = answer.content.decode()
     _assert_quiet(outputs)
 
-    own = html(users["provider_a_member"]).get(f"/espace-fournisseur/appels/{tender.pk}/").content.decode()
+    own = (
+        html(users["provider_a_member"])
+        .get(f"/espace-fournisseur/appels/{tender.pk}/")
+        .content.decode()
+    )
     assert PRICE.search(own), "the provider sees its own response on the opportunity page"
 
 
 def test_it_keeps_responses_out_of_the_admin(sealed, django_user_model):
     tender, response, users = sealed
-    pages = ["/admin/tenders/tenderresponse/", f"/admin/tenders/tenderresponse/{response.pk}/change/",
-             f"/admin/tenders/tender/{tender.pk}/change/", "/admin/tenders/tender/", "/admin/"]
+    pages = [
+        "/admin/tenders/tenderresponse/",
+        f"/admin/tenders/tenderresponse/{response.pk}/change/",
+        f"/admin/tenders/tender/{tender.pk}/change/",
+        "/admin/tenders/tender/",
+        "/admin/",
+    ]
     # Members of organisations are not staff: the admin sends them to its sign-in page.
-    for role in ("anonymous", "agency_a_member", "agency_a_admin", "agency_b_member", "provider_a_member",
-                 "provider_b_member"):
+    for role in (
+        "anonymous",
+        "agency_a_member",
+        "agency_a_admin",
+        "agency_b_member",
+        "provider_a_member",
+        "provider_b_member",
+    ):
         for url in pages:
             answer = html(users[role]).get(url)
             assert answer.status_code == 302 and "/admin/login/" in answer["Location"], (role, url)
@@ -166,15 +263,22 @@ def test_it_keeps_responses_out_of_the_admin(sealed, django_user_model):
     # Staff with the view permission, and the operator (superuser): a sealed
     # response is not listed, and its page is not found.
     viewer = django_user_model.objects.create_user("staff-lecture", is_staff=True)
-    viewer.user_permissions.add(Permission.objects.get(codename="view_tenderresponse"),
-                                Permission.objects.get(codename="view_tender"))
+    viewer.user_permissions.add(
+        Permission.objects.get(codename="view_tenderresponse"),
+        Permission.objects.get(codename="view_tender"),
+    )
     for user in (viewer, users["operator"]):
         client = html(user)
         listing = client.get(pages[0])
         assert listing.status_code == 200
-        assert tender.reference not in listing.content.decode() and "0 tender responses" in listing.content.decode()
+        assert (
+            tender.reference not in listing.content.decode()
+            and "0 tender responses" in listing.content.decode()
+        )
         assert client.get(pages[1], follow=True).redirect_chain[-1][0] == "/admin/"
-        _assert_quiet({f"{user.username} {url}": client.get(url).content.decode() for url in pages[2:]})
+        _assert_quiet(
+            {f"{user.username} {url}": client.get(url).content.decode() for url in pages[2:]}
+        )
     # Once closed, the operator reads it (the control).
     Tender.objects.filter(pk=tender.pk).update(status="closed", closed_at=tender.response_deadline)
     assert CANARY in html(users["operator"]).get(pages[1]).content.decode()
@@ -185,11 +289,19 @@ def test_it_keeps_responses_out_of_notifications(sealed):
     observers = [users[role] for role in OBSERVERS if users[role] is not None]
     rows = Notification.objects.filter(recipient__in=observers)
     assert rows.exists(), "matching notified the shortlisted providers and the buyer"
-    _assert_quiet({f"notification {n.pk} to {n.recipient}": f"{n.subject}\n{n.body}\n{n.url}" for n in rows})
+    _assert_quiet(
+        {f"notification {n.pk} to {n.recipient}": f"{n.subject}\n{n.body}\n{n.url}" for n in rows}
+    )
     assert not rows.filter(key__icontains="response").exists()
-    inboxes = {role: html(users[role]).get("/notifications/").content.decode() for role in OBSERVERS[1:]}
-    inboxes.update({f"api {role}": api(users[role]).get("/api/v1/notifications/").content.decode()
-                    for role in OBSERVERS[1:]})
+    inboxes = {
+        role: html(users[role]).get("/notifications/").content.decode() for role in OBSERVERS[1:]
+    }
+    inboxes.update(
+        {
+            f"api {role}": api(users[role]).get("/api/v1/notifications/").content.decode()
+            for role in OBSERVERS[1:]
+        }
+    )
     _assert_quiet(inboxes)
 
 
@@ -198,8 +310,13 @@ def test_it_keeps_responses_out_of_emails(sealed):
     own = {users["provider_a_member"].email}
     sent = [m for m in mail.outbox if not set(m.to) <= own]
     assert sent, "publication and matching sent e-mails to the others"
-    _assert_quiet({f"mail to {m.to}: {m.subject}": f"{m.subject}\n{m.body}\n"
-                   + "".join(str(a[0]) for a in getattr(m, "alternatives", [])) for m in sent})
+    _assert_quiet(
+        {
+            f"mail to {m.to}: {m.subject}": f"{m.subject}\n{m.body}\n"
+            + "".join(str(a[0]) for a in getattr(m, "alternatives", []))
+            for m in sent
+        }
+    )
 
 
 def test_it_keeps_responses_out_of_ocds_and_decp(sealed):
@@ -208,12 +325,20 @@ def test_it_keeps_responses_out_of_ocds_and_decp(sealed):
     outputs = {}
     for role in OBSERVERS:
         client = api(users[role])
-        for url in ("/api/v1/ocds/releases/", f"/api/v1/ocds/records/{ocid}/", "/api/v1/decp/marches/",
-                    "/donnees-ouvertes/decp.json", f"/acheteurs/{tender.agency.slug}/decp.json"):
+        for url in (
+            "/api/v1/ocds/releases/",
+            f"/api/v1/ocds/records/{ocid}/",
+            "/api/v1/decp/marches/",
+            "/donnees-ouvertes/decp.json",
+            f"/acheteurs/{tender.agency.slug}/decp.json",
+        ):
             answer = client.get(url)
             assert answer.status_code in (200, 204), (role, url)  # 204: no release yet
-            outputs[f"{role} {url}"] = b"".join(answer.streaming_content).decode() if answer.streaming else (
-                answer.content.decode())
+            outputs[f"{role} {url}"] = (
+                b"".join(answer.streaming_content).decode()
+                if answer.streaming
+                else (answer.content.decode())
+            )
     assert ocid in outputs[f"anonymous /api/v1/ocds/records/{ocid}/"]
     _assert_quiet(outputs)
 
@@ -225,22 +350,31 @@ def test_it_keeps_responses_out_of_the_change_feed(sealed):
     # The feed serves only transactions older than the oldest one running on
     # the server (other test databases share it): a tender published after
     # the response is the sentinel; once it is served, so is all before it.
-    sentinel = factories.tender(tender.agency, actor=users["agency_a_member"], publish=True, title="Sentinelle")
+    sentinel = factories.tender(
+        tender.agency, actor=users["agency_a_member"], publish=True, title="Sentinelle"
+    )
     deadline = time.monotonic() + 90
-    while sentinel.reference not in api().get("/api/v1/tenders/?since=0&limit=100").content.decode():
+    while (
+        sentinel.reference not in api().get("/api/v1/tenders/?since=0&limit=100").content.decode()
+    ):
         assert time.monotonic() < deadline, "the change feed never served the published tender"
         time.sleep(0.5)
     outputs = {}
     for role in OBSERVERS:
         client = api(users[role])
-        for url in ("/api/v1/tenders/?since=0", "/api/v1/awards/?since=0", "/api/v1/offers/?since=0"):
+        for url in (
+            "/api/v1/tenders/?since=0",
+            "/api/v1/awards/?since=0",
+            "/api/v1/offers/?since=0",
+        ):
             answer = client.get(url)
             assert answer.status_code == 200, (role, url, answer.content)
             outputs[f"{role} {url}"] = answer.content.decode()
     _assert_quiet(outputs)
     for text in outputs.values():
-        assert "response" not in json.dumps([e.get("entity") for e in json.loads(text).get("results", [])
-                                              if isinstance(e, dict)])
+        assert "response" not in json.dumps(
+            [e.get("entity") for e in json.loads(text).get("results", []) if isinstance(e, dict)]
+        )
 
 
 def test_it_keeps_responses_out_of_webhooks(sealed):
@@ -248,7 +382,12 @@ def test_it_keeps_responses_out_of_webhooks(sealed):
     others = WebhookDelivery.objects.exclude(endpoint__provider=response.provider)
     assert others.filter(endpoint__agency=tender.agency, event_type="tender.published").exists()
     assert others.filter(endpoint__provider__isnull=False, event_type="invitation.created").exists()
-    _assert_quiet({f"{d.endpoint_id} {d.event_type}": json.dumps(d.payload, ensure_ascii=False) for d in others})
+    _assert_quiet(
+        {
+            f"{d.endpoint_id} {d.event_type}": json.dumps(d.payload, ensure_ascii=False)
+            for d in others
+        }
+    )
     assert not others.filter(event_type__startswith="response").exists()
     # Nothing was sent to anyone about the response itself, not even to its provider.
     assert not WebhookDelivery.objects.filter(payload__icontains=CANARY).exists()
@@ -263,7 +402,9 @@ def test_it_keeps_responses_out_of_search(sealed):
         for url in ("/appels-offres/", "/catalogue/", "/fournisseurs/"):
             found = client.get(url, probes)
             assert found.status_code == 200
-            outputs[f"{role} {url}"] = found.content.decode().replace(CANARY, "")  # echoed in the search box
+            outputs[f"{role} {url}"] = found.content.decode().replace(
+                CANARY, ""
+            )  # echoed in the search box
             assert tender.reference not in found.content.decode(), (role, url)
         # The API's list filters take no free text: the probe must change nothing.
         for url in ("/api/v1/tenders/", "/api/v1/offers/", "/api/v1/awards/"):
@@ -277,9 +418,12 @@ def test_it_keeps_responses_out_of_search(sealed):
 
 def test_it_answers_probes_without_revealing_other_responses(sealed, member_b, market):
     tender, response, users = sealed
-    empty = factories.tender(tender.agency, actor=users["agency_a_member"], publish=True, title="Sans réponse")
-    Tender.objects.filter(pk=empty.pk).update(response_deadline=tender.response_deadline,
-                                              reference=tender.reference + "-0")
+    empty = factories.tender(
+        tender.agency, actor=users["agency_a_member"], publish=True, title="Sans réponse"
+    )
+    Tender.objects.filter(pk=empty.pk).update(
+        response_deadline=tender.response_deadline, reference=tender.reference + "-0"
+    )
     base, other = f"/api/v1/tenders/{tender.pk}", f"/api/v1/tenders/{empty.pk}"
     for role in OBSERVERS:
         client = api(users[role])
@@ -287,35 +431,63 @@ def test_it_answers_probes_without_revealing_other_responses(sealed, member_b, m
         first, second = client.get(f"{base}/responses/"), client.get(f"{other}/responses/")
         assert (first.status_code, first.content) == (second.status_code, second.content), role
         # A sealed response's id answers like an id that never existed.
-        probe, missing = client.get(f"{base}/responses/{response.pk}/"), client.get(f"{base}/responses/99999999/")
+        probe, missing = (
+            client.get(f"{base}/responses/{response.pk}/"),
+            client.get(f"{base}/responses/99999999/"),
+        )
         assert (probe.status_code, probe.content) == (missing.status_code, missing.content), role
         withdraw = client.post(f"{base}/responses/{response.pk}/withdraw/")
         never = client.post(f"{base}/responses/99999999/withdraw/")
         assert (withdraw.status_code, withdraw.content) == (never.status_code, never.content), role
     # A competitor responds, replaces and withdraws: no answer mentions another response.
     competitor = api(users["provider_b_member"])
-    answers = [competitor.post(f"{base}/responses/", {"offer": market.b.pk, "total_price": "1000.00",
-                                                      "technical_answer": "Réponse de B"}, format="json")
-               for _ in range(2)]
+    answers = [
+        competitor.post(
+            f"{base}/responses/",
+            {"offer": market.b.pk, "total_price": "1000.00", "technical_answer": "Réponse de B"},
+            format="json",
+        )
+        for _ in range(2)
+    ]
     assert [a.status_code for a in answers] == [201, 201]
     mine = TenderResponse.objects.get(tender=tender, provider=member_b.provider, status="submitted")
     answers.append(competitor.post(f"{base}/responses/{mine.pk}/withdraw/"))
-    answers.append(competitor.post(f"{base}/responses/", {"offer": market.a.pk, "total_price": "1",
-                                                          "technical_answer": "x"}, format="json"))
+    answers.append(
+        competitor.post(
+            f"{base}/responses/",
+            {"offer": market.a.pk, "total_price": "1", "technical_answer": "x"},
+            format="json",
+        )
+    )
     answers.append(competitor.post(f"{base}/responses/", {}, format="json"))
-    page = html(users["provider_b_member"]).post(f"/espace-fournisseur/appels/{tender.pk}/retrait/", follow=True)
+    page = html(users["provider_b_member"]).post(
+        f"/espace-fournisseur/appels/{tender.pk}/retrait/", follow=True
+    )
     outputs = {f"answer {i}": a.content.decode() for i, a in enumerate(answers)}
     outputs["html withdraw"] = page.content.decode()
-    outputs["html form error"] = html(users["provider_b_member"]).post(
-        f"/espace-fournisseur/appels/{tender.pk}/", {"offer": market.b.pk, "total_price": "abc"},
-        follow=True).content.decode()
+    outputs["html form error"] = (
+        html(users["provider_b_member"])
+        .post(
+            f"/espace-fournisseur/appels/{tender.pk}/",
+            {"offer": market.b.pk, "total_price": "abc"},
+            follow=True,
+        )
+        .content.decode()
+    )
     _assert_quiet(outputs)
 
 
-VOLATILE = [re.compile(p) for p in (r'name="csrfmiddlewaretoken" value="[^"]*"', r'"X-CSRFToken": ?"[^"]*"',
-                                    r'csrf[-_]token" content="[^"]*"', r'nonce="[^"]*"',
-                                    r'-[a-z]{16}(?=")',  # django-dsfr's random element ids
-                                    r'submission_key" value="[^"]*"')]  # a fresh idempotency key per form
+VOLATILE = [
+    re.compile(p)
+    for p in (
+        r'name="csrfmiddlewaretoken" value="[^"]*"',
+        r'"X-CSRFToken": ?"[^"]*"',
+        r'csrf[-_]token" content="[^"]*"',
+        r'nonce="[^"]*"',
+        r'-[a-z]{16}(?=")',  # django-dsfr's random element ids
+        r'submission_key" value="[^"]*"',
+    )
+]  # a fresh idempotency key per form
 
 
 def _stable(text: str) -> str:
@@ -325,22 +497,52 @@ def _stable(text: str) -> str:
 
 
 def test_it_shows_the_others_the_same_outputs_before_and_after_a_response(
-        market, agency_a, buyer_a, agency_a_admin, buyer_b, member_a, member_b, member_c, operator,
-        django_capture_on_commit_callbacks):
+    market,
+    agency_a,
+    buyer_a,
+    agency_a_admin,
+    buyer_b,
+    member_a,
+    member_b,
+    member_c,
+    operator,
+    django_capture_on_commit_callbacks,
+):
     """The count, by difference: every output an observer reads is the same
     byte for byte (tokens aside) before and after a sealed response arrives."""
-    users = {"anonymous": None, "agency_a_member": buyer_a, "agency_a_admin": agency_a_admin,
-             "agency_b_member": buyer_b, "provider_b_member": member_b.user, "operator": operator}
+    users = {
+        "anonymous": None,
+        "agency_a_member": buyer_a,
+        "agency_a_admin": agency_a_admin,
+        "agency_b_member": buyer_b,
+        "provider_b_member": member_b.user,
+        "operator": operator,
+    }
     with django_capture_on_commit_callbacks(execute=True):
         tender = factories.tender(agency_a, actor=buyer_a, publish=True, title="Appel compté")
     pk = tender.pk
     urls = {
-        "api": [f"/api/v1/tenders/{pk}/", "/api/v1/tenders/", f"/api/v1/tenders/{pk}/shortlist/",
-                f"/api/v1/tenders/{pk}/responses/", f"/api/v1/tenders/{pk}/ranking/", "/api/v1/notifications/"],
-        "html": [f"/appels-offres/{pk}/", "/appels-offres/", f"/espace-acheteur/appels/{pk}/",
-                 f"/espace-acheteur/appels/{pk}/selection/", "/espace-acheteur/", "/espace-acheteur/appels/",
-                 f"/espace-fournisseur/appels/{pk}/", "/espace-fournisseur/", "/espace-fournisseur/reponses/",
-                 "/notifications/", "/operateur/journal/"],
+        "api": [
+            f"/api/v1/tenders/{pk}/",
+            "/api/v1/tenders/",
+            f"/api/v1/tenders/{pk}/shortlist/",
+            f"/api/v1/tenders/{pk}/responses/",
+            f"/api/v1/tenders/{pk}/ranking/",
+            "/api/v1/notifications/",
+        ],
+        "html": [
+            f"/appels-offres/{pk}/",
+            "/appels-offres/",
+            f"/espace-acheteur/appels/{pk}/",
+            f"/espace-acheteur/appels/{pk}/selection/",
+            "/espace-acheteur/",
+            "/espace-acheteur/appels/",
+            f"/espace-fournisseur/appels/{pk}/",
+            "/espace-fournisseur/",
+            "/espace-fournisseur/reponses/",
+            "/notifications/",
+            "/operateur/journal/",
+        ],
     }
 
     def outputs():
@@ -362,4 +564,6 @@ def test_it_shows_the_others_the_same_outputs_before_and_after_a_response(
     # response was submitted (provider, receipt hash), never its content.
     assert changed == ["operator /operateur/journal/"], changed
     assert not leaks(after["operator /operateur/journal/"][1].replace("tenderresponse", ""))
-    assert PRICE.search(html(member_a.user).get(f"/espace-fournisseur/appels/{pk}/").content.decode())
+    assert PRICE.search(
+        html(member_a.user).get(f"/espace-fournisseur/appels/{pk}/").content.decode()
+    )

@@ -19,8 +19,12 @@ from tests.tenders.conftest import (  # noqa: F401  (fixtures)
 @pytest.fixture
 def saved(agency_a, buyer_a, market):  # noqa: F811  (fixtures imported above)
     """A saved search for N2 storage in France, cheapest first."""
-    return services.sourcing_file_save(agency=agency_a, actor=buyer_a, name="Stockage N2",
-                                       filters={"level": "N2", "category": "iaas_storage", "location": "FR"})
+    return services.sourcing_file_save(
+        agency=agency_a,
+        actor=buyer_a,
+        name="Stockage N2",
+        filters={"level": "N2", "category": "iaas_storage", "location": "FR"},
+    )
 
 
 @pytest.fixture

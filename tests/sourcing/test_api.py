@@ -17,7 +17,11 @@ def test_it_saves_a_search_and_shows_its_live_results(buyer_a, market):
     response = api.post(URL, {"name": "Stockage", "filters": FILTERS}, format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert body["status"] == "open" and body["filters"] == {"level": "N2", "category": "iaas_storage", "location": "FR"}
+    assert body["status"] == "open" and body["filters"] == {
+        "level": "N2",
+        "category": "iaas_storage",
+        "location": "FR",
+    }
     assert [o["id"] for o in body["live_results"]] == [market.a.pk, market.b.pk, market.c.pk]
     assert body["live_results_count"] == 3 and body["snapshot"] is None
     listed = api.get(URL).json()["results"]
@@ -25,8 +29,9 @@ def test_it_saves_a_search_and_shows_its_live_results(buyer_a, market):
 
 
 def test_it_answers_bad_filters_with_field_errors(buyer_a, market):
-    response = client_for(buyer_a).post(URL, {"name": "x", "filters": {"level": "N9", "max_price": "-1"}},
-                                        format="json")
+    response = client_for(buyer_a).post(
+        URL, {"name": "x", "filters": {"level": "N9", "max_price": "-1"}}, format="json"
+    )
     assert response.status_code == 400
     assert {"level", "max_price"} <= set(response.json()["error"]["fields"])
 
@@ -37,7 +42,10 @@ def test_it_scopes_files_to_their_agency(buyer_a, buyer_b, member_a, market, api
     assert client_for(buyer_b).get(URL).json()["results"] == []
     assert client_for(buyer_b).post(f"{URL}{item['id']}/lock/").status_code == 404
     assert client_for(member_a.user).get(URL).status_code == 403
-    assert client_for(member_a.user).post(URL, {"name": "P", "filters": {}}, format="json").status_code == 403
+    assert (
+        client_for(member_a.user).post(URL, {"name": "P", "filters": {}}, format="json").status_code
+        == 403
+    )
     assert api.get(URL).status_code == 401
 
 
@@ -45,7 +53,11 @@ def test_it_locks_then_serves_the_frozen_snapshot_and_refuses_a_second_lock(buye
     api = client_for(buyer_a)
     item = api.post(URL, {"name": "A", "filters": FILTERS}, format="json").json()
     locked = api.post(f"{URL}{item['id']}/lock/").json()
-    assert locked["status"] == "locked" and locked["verified"] is True and len(locked["snapshot_sha256"]) == 64
+    assert (
+        locked["status"] == "locked"
+        and locked["verified"] is True
+        and len(locked["snapshot_sha256"]) == 64
+    )
     assert locked["live_results"] is None
     offer = locked["snapshot"]["offers"][0]
     assert offer["id"] == market.a.pk and offer["assessment"]["checks"][0]["reason"]
@@ -63,7 +75,10 @@ def test_it_exports_a_locked_file_as_csv(buyer_a, buyer_b, market):
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert [int(r["offer_id"]) for r in rows] == [market.a.pk, market.b.pk, market.c.pk]
-    assert rows[0]["snapshot_sha256"] == locked["snapshot_sha256"] and rows[0]["unit_price_eur_excl_vat"] == "20.0000"
+    assert (
+        rows[0]["snapshot_sha256"] == locked["snapshot_sha256"]
+        and rows[0]["unit_price_eur_excl_vat"] == "20.0000"
+    )
     assert rows[0]["level"] == "N2" and rows[0]["eligibility"].startswith("✓")
     assert client_for(buyer_b).get(f"{URL}{item['id']}/export.csv").status_code == 404
 
@@ -81,8 +96,17 @@ def test_it_starts_an_order_and_a_tender_from_a_locked_file(buyer_a, buyer_b, ma
     api = client_for(buyer_a)
     item = api.post(URL, {"name": "A", "filters": FILTERS}, format="json").json()
     api.post(f"{URL}{item['id']}/lock/")
-    order = api.post("/api/v1/orders/", {"offer": market.b.pk, "quantity": "1", "duration_months": 1,
-                                         "level": "N2", "sourcing_file": item["id"]}, format="json")
+    order = api.post(
+        "/api/v1/orders/",
+        {
+            "offer": market.b.pk,
+            "quantity": "1",
+            "duration_months": 1,
+            "level": "N2",
+            "sourcing_file": item["id"],
+        },
+        format="json",
+    )
     assert order.status_code == 201, order.json()
     assert order.json()["sourcing_file"] == item["id"]
     values = factories.tender_values()
@@ -96,9 +120,11 @@ def test_it_starts_an_order_and_a_tender_from_a_locked_file(buyer_a, buyer_b, ma
     assert [o["id"] for o in detail["orders"]] == [order.json()["id"]]
     assert [t["reference"] for t in detail["tenders"]] == [tender.json()["reference"]]
     # Another agency cannot start from it.
-    foreign = client_for(buyer_b).post("/api/v1/orders/", {"offer": market.b.pk, "quantity": "1",
-                                                           "duration_months": 1, "sourcing_file": item["id"]},
-                                       format="json")
+    foreign = client_for(buyer_b).post(
+        "/api/v1/orders/",
+        {"offer": market.b.pk, "quantity": "1", "duration_months": 1, "sourcing_file": item["id"]},
+        format="json",
+    )
     assert foreign.status_code == 400 and "sourcing_file" in foreign.json()["error"]["fields"]
 
 
@@ -127,8 +153,17 @@ def test_it_lists_files_in_a_constant_number_of_queries(buyer_a, market):
     for name in ("B", "C", "D"):
         item = api.post(URL, {"name": name, "filters": FILTERS}, format="json").json()
         api.post(f"{URL}{item['id']}/lock/")
-    api.post("/api/v1/orders/", {"offer": market.a.pk, "quantity": "1", "duration_months": 1, "level": "N2",
-                                 "sourcing_file": item["id"]}, format="json")
+    api.post(
+        "/api/v1/orders/",
+        {
+            "offer": market.a.pk,
+            "quantity": "1",
+            "duration_months": 1,
+            "level": "N2",
+            "sourcing_file": item["id"],
+        },
+        format="json",
+    )
     assert listing() == one
     # The caller's agency (asked by the permission check, then by the
     # scoping selector), the files, their tenders, their orders.

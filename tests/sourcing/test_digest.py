@@ -31,7 +31,11 @@ def test_it_tells_the_agency_of_new_matching_offers_once_a_day(saved, buyer_a, p
     _new_offer(provider_b)
     assert broker_services.sourcing_digest_run() == 1
     note = Notification.objects.get(recipient=buyer_a)
-    assert note.kind == "sourcing_digest" and "Coffre Delta" in note.body and "1 nouvelle(s)" in note.subject
+    assert (
+        note.kind == "sourcing_digest"
+        and "Coffre Delta" in note.body
+        and "1 nouvelle(s)" in note.subject
+    )
     assert note.url == f"/espace-acheteur/dossiers/{saved.pk}/"
     # The same day again: nothing new, even after another change.
     _new_offer(provider_b, name="Coffre Epsilon")
@@ -67,10 +71,14 @@ def test_it_tells_only_the_file_agency(saved, buyer_a, buyer_b, provider_b):
 
 
 def test_it_diffs_new_and_lost_offers():
-    before = {"1": {"name": "A", "provider": "P", "level": "N2", "rank": 2},
-              "2": {"name": "B", "provider": "P", "level": "N2", "rank": 2}}
-    after = {"1": {"name": "A", "provider": "P", "level": "N1", "rank": 1},
-             "3": {"name": "C", "provider": "P", "level": "N3", "rank": 3}}
+    before = {
+        "1": {"name": "A", "provider": "P", "level": "N2", "rank": 2},
+        "2": {"name": "B", "provider": "P", "level": "N2", "rank": 2},
+    }
+    after = {
+        "1": {"name": "A", "provider": "P", "level": "N1", "rank": 1},
+        "3": {"name": "C", "provider": "P", "level": "N3", "rank": 3},
+    }
     new, lost = broker_services.sourcing_digest_diff(before, after)
     assert [o["name"] for o in new] == ["C"]
     assert [(o["name"], o["now_level"]) for o in lost] == [("A", "N1"), ("B", None)]

@@ -20,19 +20,33 @@ def award(tender: Tender, offer, *, status="awarded", when=None) -> Award:
     when = when or timezone.now()
     Tender.objects.filter(pk=tender.pk).update(status=status, decided_at=when)
     response = TenderResponse.objects.create(
-        tender=tender, provider=offer.provider, offer=offer, total_price=Decimal("1000"), technical_answer="ok",
-        submitted_at=when, receipt_sha256="0" * 64)
-    return Award.objects.create(tender=tender, response=response, amount=Decimal("1000"), awarded_at=when)
+        tender=tender,
+        provider=offer.provider,
+        offer=offer,
+        total_price=Decimal("1000"),
+        technical_answer="ok",
+        submitted_at=when,
+        receipt_sha256="0" * 64,
+    )
+    return Award.objects.create(
+        tender=tender, response=response, amount=Decimal("1000"), awarded_at=when
+    )
 
 
 def order(agency, buyer, offer, *, accepted=True, when=None) -> Order:
-    placed = services.order_place(agency=agency, actor=buyer, offer=offer, quantity=Decimal("1"), duration_months=1)
+    placed = services.order_place(
+        agency=agency, actor=buyer, offer=offer, quantity=Decimal("1"), duration_months=1
+    )
     if accepted:
-        Order.objects.filter(pk=placed.pk).update(status="accepted", decided_at=when or timezone.now())
+        Order.objects.filter(pk=placed.pk).update(
+            status="accepted", decided_at=when or timezone.now()
+        )
     return placed
 
 
-def test_it_lists_the_bodies_that_awarded_or_ordered_an_offer(api, market, agency_a, buyer_a, agency_b, buyer_b):
+def test_it_lists_the_bodies_that_awarded_or_ordered_an_offer(
+    api, market, agency_a, buyer_a, agency_b, buyer_b
+):
     earlier = timezone.now() - datetime.timedelta(days=40)
     award(factories.tender(agency_a, actor=buyer_a), market.a, when=earlier)
     order(agency_a, buyer_a, market.a)  # the same body again: listed once, since its first use
@@ -40,19 +54,31 @@ def test_it_lists_the_bodies_that_awarded_or_ordered_an_offer(api, market, agenc
     body = api.get(f"/api/v1/offers/{market.a.pk}/").json()
     assert body["used_by_count"] == 2
     assert body["used_by"] == [
-        {"name": "Ministère des Essais", "slug": agency_a.slug, "since": timezone.localdate(earlier).isoformat()},
-        {"name": "Ville de Lutèce", "slug": agency_b.slug, "since": timezone.localdate().isoformat()},
+        {
+            "name": "Ministère des Essais",
+            "slug": agency_a.slug,
+            "since": timezone.localdate(earlier).isoformat(),
+        },
+        {
+            "name": "Ville de Lutèce",
+            "slug": agency_b.slug,
+            "since": timezone.localdate().isoformat(),
+        },
     ]
 
 
 def test_it_keeps_private_what_is_not_public_yet(api, market, agency_a, buyer_a, agency_b, buyer_b):
-    award(factories.tender(agency_a, actor=buyer_a), market.b, status="closed")  # decision not public
+    award(
+        factories.tender(agency_a, actor=buyer_a), market.b, status="closed"
+    )  # decision not public
     order(agency_b, buyer_b, market.b, accepted=False)  # placed, not accepted
     body = api.get(f"/api/v1/offers/{market.b.pk}/").json()
     assert body["used_by"] == [] and body["used_by_count"] == 0
 
 
-def test_it_counts_in_search_results_without_a_query_per_offer(api, market, agency_a, buyer_a, agency_b, buyer_b):
+def test_it_counts_in_search_results_without_a_query_per_offer(
+    api, market, agency_a, buyer_a, agency_b, buyer_b
+):
     order(agency_a, buyer_a, market.a)
 
     def listing():

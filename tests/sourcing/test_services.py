@@ -15,15 +15,27 @@ from tenders.services import TenderError
 
 def test_it_normalises_the_saved_filters(agency_a, buyer_a):
     item = services.sourcing_file_save(
-        agency=agency_a, actor=buyer_a, name="  Santé  ",
-        filters=QueryDict("flags=personal_data&flags=HEALTH&level=N1&min_price=0.50&q=&category=&location=fr"))
+        agency=agency_a,
+        actor=buyer_a,
+        name="  Santé  ",
+        filters=QueryDict(
+            "flags=personal_data&flags=HEALTH&level=N1&min_price=0.50&q=&category=&location=fr"
+        ),
+    )
     assert item.name == "Santé"
-    assert item.filters == {"flags": ["HEALTH", "PERSONAL_DATA"], "level": "N1", "min_price": "0.5", "location": "FR"}
+    assert item.filters == {
+        "flags": ["HEALTH", "PERSONAL_DATA"],
+        "level": "N1",
+        "min_price": "0.5",
+        "location": "FR",
+    }
 
 
 def test_it_refuses_unknown_filters_values_with_field_errors(agency_a, buyer_a):
     with pytest.raises(TenderError) as error:
-        services.sourcing_file_save(agency=agency_a, actor=buyer_a, name="x", filters={"level": "N9"})
+        services.sourcing_file_save(
+            agency=agency_a, actor=buyer_a, name="x", filters={"level": "N9"}
+        )
     assert "level" in error.value.fields
     with pytest.raises(TenderError) as error:
         services.sourcing_file_save(agency=agency_a, actor=buyer_a, name="", filters={})
@@ -33,7 +45,11 @@ def test_it_refuses_unknown_filters_values_with_field_errors(agency_a, buyer_a):
 def test_it_locks_the_result_with_offers_assessments_prices_and_policy(locked, market):
     snapshot = locked.snapshot
     assert locked.is_locked and len(locked.snapshot_sha256) == 64
-    assert [o["id"] for o in snapshot["offers"]] == [market.a.pk, market.b.pk, market.c.pk]  # cheapest first
+    assert [o["id"] for o in snapshot["offers"]] == [
+        market.a.pk,
+        market.b.pk,
+        market.c.pk,
+    ]  # cheapest first
     first = snapshot["offers"][0]
     assert first["unit_price"] == "20.0000" and first["provider"]["name"] == "Alpha Cloud"
     assert first["assessment"]["level"] == "N2" and first["assessment"]["checks"]
@@ -66,8 +82,11 @@ def test_it_refuses_to_delete_a_locked_file(locked, buyer_a):
 
 
 def test_it_lets_the_database_refuse_any_change_of_a_locked_file(locked):
-    for change in ({"name": "renamed"}, {"snapshot_sha256": "0" * 64}, {"locked_at": None, "snapshot": None,
-                                                                      "snapshot_sha256": ""}):
+    for change in (
+        {"name": "renamed"},
+        {"snapshot_sha256": "0" * 64},
+        {"locked_at": None, "snapshot": None, "snapshot_sha256": ""},
+    ):
         with pytest.raises(IntegrityError), transaction.atomic():
             SourcingFile.objects.filter(pk=locked.pk).update(**change)
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -85,12 +104,16 @@ def test_it_lets_only_the_user_columns_of_a_locked_file_go_null(locked, buyer_b)
     assert selectors.sourcing_file_verify(again)
 
 
-def test_it_still_verifies_after_the_catalogue_changes(locked, market, operator, django_capture_on_commit_callbacks):
+def test_it_still_verifies_after_the_catalogue_changes(
+    locked, market, operator, django_capture_on_commit_callbacks
+):
     before = SourcingFile.objects.get(pk=locked.pk)
     with django_capture_on_commit_callbacks(execute=True):
         catalog_services.offer_update(offer=market.a, actor=None, unit_price="99")
         cert = Certification.objects.filter(scope_offers=market.b).get()
-        catalog_services.certification_revoke(certification=cert, actor=operator, reason="Audit failed")
+        catalog_services.certification_revoke(
+            certification=cert, actor=operator, reason="Audit failed"
+        )
         catalog_services.policy_version_bump(actor=operator, note="new rules")
     catalog_services.offers_assess()
     # The catalogue did change...
@@ -118,31 +141,56 @@ def test_it_starts_a_tender_from_a_locked_file_with_its_filters(locked, agency_a
         values.pop(key)
     tender = services.tender_create(agency=agency_a, actor=buyer_a, sourcing_file=locked, **values)
     assert tender.sourcing_file_id == locked.pk
-    assert (tender.category, tender.level, tender.location_constraint) == ("iaas_storage", "N2", "FR")
+    assert (tender.category, tender.level, tender.location_constraint) == (
+        "iaas_storage",
+        "N2",
+        "FR",
+    )
 
 
-def test_it_refuses_a_tender_from_an_open_or_foreign_file(saved, agency_b, buyer_b, agency_a, buyer_a):
+def test_it_refuses_a_tender_from_an_open_or_foreign_file(
+    saved, agency_b, buyer_b, agency_a, buyer_a
+):
     from tests import factories
 
     with pytest.raises(TenderError) as error:
-        services.tender_create(agency=agency_a, actor=buyer_a, sourcing_file=saved, **factories.tender_values())
+        services.tender_create(
+            agency=agency_a, actor=buyer_a, sourcing_file=saved, **factories.tender_values()
+        )
     assert "sourcing_file" in error.value.fields
     locked = services.sourcing_file_lock(sourcing_file=saved, actor=buyer_a)
     with pytest.raises(TenderError) as error:
-        services.tender_create(agency=agency_b, actor=buyer_b, sourcing_file=locked, **factories.tender_values())
+        services.tender_create(
+            agency=agency_b, actor=buyer_b, sourcing_file=locked, **factories.tender_values()
+        )
     assert "sourcing_file" in error.value.fields
 
 
-def test_it_orders_an_offer_of_the_locked_result_only(locked, agency_a, buyer_a, market, provider_a):
+def test_it_orders_an_offer_of_the_locked_result_only(
+    locked, agency_a, buyer_a, market, provider_a
+):
     from tests import factories
 
-    order = services.order_place(agency=agency_a, actor=buyer_a, offer=market.a, quantity=Decimal("2"),
-                                 duration_months=6, level="N2", sourcing_file=locked)
+    order = services.order_place(
+        agency=agency_a,
+        actor=buyer_a,
+        offer=market.a,
+        quantity=Decimal("2"),
+        duration_months=6,
+        level="N2",
+        sourcing_file=locked,
+    )
     assert order.sourcing_file_id == locked.pk
     other = factories.offer(provider_a, name="Hors dossier")
     with pytest.raises(TenderError) as error:
-        services.order_place(agency=agency_a, actor=buyer_a, offer=other, quantity=Decimal("2"),
-                             duration_months=6, sourcing_file=locked)
+        services.order_place(
+            agency=agency_a,
+            actor=buyer_a,
+            offer=other,
+            quantity=Decimal("2"),
+            duration_months=6,
+            sourcing_file=locked,
+        )
     assert "offer" in error.value.fields
     tenders, orders = selectors.sourcing_file_uses(locked)
     assert orders == [order] and tenders == []

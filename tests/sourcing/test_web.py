@@ -18,18 +18,26 @@ def test_it_saves_the_catalogue_search_from_its_query_string(buyer_a, market):
     client = html_client(buyer_a)
     page = client.get(reverse("agency-sourcing-file-create") + "?" + QUERY)
     assert page.status_code == 200
-    assert "Qualified at least for" in page.content.decode() and 'value="level=N2' in page.content.decode()
-    response = client.post(reverse("agency-sourcing-file-create"), {"name": "Stockage N2", "query": QUERY})
+    assert (
+        "Qualified at least for" in page.content.decode()
+        and 'value="level=N2' in page.content.decode()
+    )
+    response = client.post(
+        reverse("agency-sourcing-file-create"), {"name": "Stockage N2", "query": QUERY}
+    )
     item = SourcingFile.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("agency-sourcing-file-detail", args=[item.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "agency-sourcing-file-detail", args=[item.pk]
+    )
     assert item.filters == {"level": "N2", "category": "iaas_storage", "location": "FR"}
     detail = client.get(response["Location"]).content.decode()
     assert "Coffre Alpha" in detail and "Live result: 3 offers" in detail
 
 
 def test_it_shows_bad_filters_as_form_errors(buyer_a, market):
-    response = html_client(buyer_a).post(reverse("agency-sourcing-file-create"),
-                                         {"name": "x", "query": "level=N9"})
+    response = html_client(buyer_a).post(
+        reverse("agency-sourcing-file-create"), {"name": "x", "query": "level=N9"}
+    )
     assert response.status_code == 200
     assert "The search cannot be saved as it is" in response.content.decode()
     assert not SourcingFile.objects.exists()
@@ -38,7 +46,10 @@ def test_it_shows_bad_filters_as_form_errors(buyer_a, market):
 def test_it_keeps_files_to_their_agency(saved, buyer_b, member_a, anonymous):
     detail = reverse("agency-sourcing-file-detail", args=[saved.pk])
     assert html_client(buyer_b).get(detail).status_code == 404
-    assert html_client(buyer_b).post(reverse("agency-sourcing-file-lock", args=[saved.pk])).status_code == 404
+    assert (
+        html_client(buyer_b).post(reverse("agency-sourcing-file-lock", args=[saved.pk])).status_code
+        == 404
+    )
     assert html_client(member_a.user).get(reverse("agency-sourcing-file-list")).status_code == 403
     assert anonymous.get(detail).status_code == 302
     assert SourcingFile.objects.get(pk=saved.pk).locked_at is None
@@ -90,7 +101,9 @@ def test_it_orders_an_offer_of_the_locked_file(locked, buyer_a, market):
     url = reverse("agency-sourcing-file-order", args=[locked.pk])
     form = client.get(url + f"?offer={market.b.pk}").content.decode()
     assert "Coffre Beta" in form
-    response = client.post(url, {"offer": market.b.pk, "quantity": "2", "duration_months": "3", "level": "N2"})
+    response = client.post(
+        url, {"offer": market.b.pk, "quantity": "2", "duration_months": "3", "level": "N2"}
+    )
     assert response.status_code == 302, response.content.decode()
     order = Order.objects.get()
     assert order.sourcing_file_id == locked.pk and order.offer_id == market.b.pk
@@ -99,10 +112,13 @@ def test_it_orders_an_offer_of_the_locked_file(locked, buyer_a, market):
 
 
 def test_it_shows_the_service_refusal_of_an_order_on_the_form(locked, buyer_a, market):
-    response = html_client(buyer_a).post(reverse("agency-sourcing-file-order", args=[locked.pk]),
-                                         {"offer": market.a.pk, "quantity": "100000", "duration_months": "120",
-                                          "level": "N2"})
-    assert response.status_code == 200 and "direct purchase stays below" in response.content.decode()
+    response = html_client(buyer_a).post(
+        reverse("agency-sourcing-file-order", args=[locked.pk]),
+        {"offer": market.a.pk, "quantity": "100000", "duration_months": "120", "level": "N2"},
+    )
+    assert (
+        response.status_code == 200 and "direct purchase stays below" in response.content.decode()
+    )
     assert not Order.objects.exists()
 
 
@@ -110,10 +126,20 @@ def test_it_starts_a_draft_tender_from_the_locked_file(locked, buyer_a):
     client = html_client(buyer_a)
     values = factories.tender_values()
     deadline = values["response_deadline"].strftime("%Y-%m-%dT%H:%M")
-    response = client.post(reverse("agency-sourcing-file-tender", args=[locked.pk]), {
-        "title": "Stockage souverain", "category": "iaas_storage", "cpv_code": "72317000-0", "level": "N2",
-        "quantity": "10", "unit": "TB_MONTH", "duration_months": "12", "estimated_value": "100000",
-        "response_deadline": deadline})
+    response = client.post(
+        reverse("agency-sourcing-file-tender", args=[locked.pk]),
+        {
+            "title": "Stockage souverain",
+            "category": "iaas_storage",
+            "cpv_code": "72317000-0",
+            "level": "N2",
+            "quantity": "10",
+            "unit": "TB_MONTH",
+            "duration_months": "12",
+            "estimated_value": "100000",
+            "response_deadline": deadline,
+        },
+    )
     assert response.status_code == 302, response.content.decode()
     tender = Tender.objects.get()
     assert tender.sourcing_file_id == locked.pk and tender.location_constraint == "FR"
@@ -133,12 +159,18 @@ def test_it_offers_the_save_form_include(buyer_a, rf):
 
     request = rf.get("/catalogue/?" + QUERY)
     request.user = buyer_a
-    html = render_to_string("tenders/sourcing/save_search_form.html", {"request": request}, request=request)
-    assert reverse("agency-sourcing-file-create") in html and 'name="query" value="level=N2&amp;' in html
+    html = render_to_string(
+        "tenders/sourcing/save_search_form.html", {"request": request}, request=request
+    )
+    assert (
+        reverse("agency-sourcing-file-create") in html
+        and 'name="query" value="level=N2&amp;' in html
+    )
     assert '<label class="fr-label" for="save-search-name">' in html
     request.user = AnonymousUser()
-    assert "<form" not in render_to_string("tenders/sourcing/save_search_form.html", {"request": request},
-                                           request=request)
+    assert "<form" not in render_to_string(
+        "tenders/sourcing/save_search_form.html", {"request": request}, request=request
+    )
 
 
 def test_it_renders_the_reuse_include(db):
@@ -148,8 +180,14 @@ def test_it_renders_the_reuse_include(db):
     from django.utils import translation
 
     with translation.override("en"):
-        html = render_to_string("catalog/includes/reuse.html", {"used_by": [
-            {"name": "Ville de Lutèce", "slug": "ville", "since": datetime.date(2026, 3, 1)}]})
+        html = render_to_string(
+            "catalog/includes/reuse.html",
+            {
+                "used_by": [
+                    {"name": "Ville de Lutèce", "slug": "ville", "since": datetime.date(2026, 3, 1)}
+                ]
+            },
+        )
         empty = render_to_string("catalog/includes/reuse.html", {"used_by": []})
     assert "Ville de Lutèce, since March 2026" in html
     assert "No public body has awarded or ordered" in empty

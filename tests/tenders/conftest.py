@@ -22,7 +22,9 @@ def agency_a(db):
 
 @pytest.fixture
 def agency_b(db):
-    return factories.agency(name="Ville de Lutèce", siret="21750001600019", buyer_category="local_authority")
+    return factories.agency(
+        name="Ville de Lutèce", siret="21750001600019", buyer_category="local_authority"
+    )
 
 
 @pytest.fixture
@@ -76,7 +78,8 @@ def published(agency_a, buyer_a):
 def pass_deadline(tender: Tender, *, seconds: int = 1) -> Tender:
     """Simulate time: the deadline was ``seconds`` ago."""
     Tender.objects.filter(pk=tender.pk).update(
-        response_deadline=timezone.now() - datetime.timedelta(seconds=seconds))
+        response_deadline=timezone.now() - datetime.timedelta(seconds=seconds)
+    )
     return Tender.objects.get(pk=tender.pk)
 
 
@@ -86,9 +89,17 @@ def close(tender: Tender) -> Tender:
     return tender
 
 
-def submit(tender: Tender, member, offer, *, price="1000.00", answer="Réponse technique détaillée."):
-    return services.response_submit(tender=tender, provider=member.provider, actor=member.user, offer=offer,
-                                    total_price=price, technical_answer=answer)
+def submit(
+    tender: Tender, member, offer, *, price="1000.00", answer="Réponse technique détaillée."
+):
+    return services.response_submit(
+        tender=tender,
+        provider=member.provider,
+        actor=member.user,
+        offer=offer,
+        total_price=price,
+        technical_answer=answer,
+    )
 
 
 def set_status(tender: Tender, status: str) -> Tender:

@@ -56,10 +56,22 @@ def test_an_award_enters_the_awards_feed(api):
     ministry = factories.agency()
     buyer = factories.agency_member(ministry, username="buyer-award")
     tender = factories.tender(ministry, actor=buyer, publish=True)
-    response = services.response_submit(tender=tender, provider=provider, actor=member, offer=offer,
-                                        total_price="2000", technical_answer="Stockage à Paris.")
+    response = services.response_submit(
+        tender=tender,
+        provider=provider,
+        actor=member,
+        offer=offer,
+        total_price="2000",
+        technical_answer="Stockage à Paris.",
+    )
     _, cursor = walk(api, "/api/v1/awards/")
-    Tender.objects.filter(pk=tender.pk).update(response_deadline=timezone.now() - timedelta(seconds=1))
-    award = services.tender_award(tender=Tender.objects.get(pk=tender.pk), actor=buyer, response=response)
+    Tender.objects.filter(pk=tender.pk).update(
+        response_deadline=timezone.now() - timedelta(seconds=1)
+    )
+    award = services.tender_award(
+        tender=Tender.objects.get(pk=tender.pk), actor=buyer, response=response
+    )
     rows, _ = walk(api, "/api/v1/awards/", cursor)
-    assert [(row["id"], row["supplier"]["name"], row["amount"]) for row in rows] == [(award.pk, "Souverain", "2000.00")]
+    assert [(row["id"], row["supplier"]["name"], row["amount"]) for row in rows] == [
+        (award.pk, "Souverain", "2000.00")
+    ]

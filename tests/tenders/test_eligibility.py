@@ -8,11 +8,29 @@ import pytest
 
 from tenders.eligibility import Need, OfferSnapshot, failures
 
-NEED = Need(level="N2", level_rank=2, flags=(), category="iaas_storage", location="EU", unit="TB_MONTH",
-            quantity=Decimal("10"), months=12)
-OFFER = OfferSnapshot(id=1, status="published", provider_active=True, category="iaas_storage", unit="GB_MONTH",
-                      data_countries=("FR", "DE"), minimum_commitment=Decimal("0"), capacity=None, level="N2",
-                      level_rank=2, flags=())
+NEED = Need(
+    level="N2",
+    level_rank=2,
+    flags=(),
+    category="iaas_storage",
+    location="EU",
+    unit="TB_MONTH",
+    quantity=Decimal("10"),
+    months=12,
+)
+OFFER = OfferSnapshot(
+    id=1,
+    status="published",
+    provider_active=True,
+    category="iaas_storage",
+    unit="GB_MONTH",
+    data_countries=("FR", "DE"),
+    minimum_commitment=Decimal("0"),
+    capacity=None,
+    level="N2",
+    level_rank=2,
+    flags=(),
+)
 
 
 def rules(need=NEED, **offer):
@@ -57,8 +75,10 @@ def test_missing_flags_are_listed_with_the_checks_that_failed():
 
 
 def test_the_level_failure_keeps_only_the_checks_that_block_the_required_level():
-    checks = ({"rule": "secnumcloud", "level": "N2", "passed": False},
-              {"rule": "dr_support", "level": "N3", "passed": False})
+    checks = (
+        {"rule": "secnumcloud", "level": "N2", "passed": False},
+        {"rule": "dr_support", "level": "N3", "passed": False},
+    )
     (level,) = failures(NEED, replace(OFFER, level="N1", level_rank=1, failed_checks=checks))
     assert level["facts"] == {"required": "N2", "granted": "N1", "failed_checks": [checks[0]]}
 
@@ -66,4 +86,6 @@ def test_the_level_failure_keeps_only_the_checks_that_block_the_required_level()
 def test_a_country_constraint_is_stricter_than_the_eu():
     assert rules(replace(NEED, location="FR")) == ["location"]
     assert rules(replace(NEED, location="")) == []
-    assert rules(replace(NEED, months=None), minimum_months=24) == []  # no term stated, nothing to compare
+    assert (
+        rules(replace(NEED, months=None), minimum_months=24) == []
+    )  # no term stated, nothing to compare

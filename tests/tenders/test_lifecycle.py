@@ -39,11 +39,21 @@ def refused(exc_info, field: str) -> str:
 
 
 def test_an_agency_has_a_valid_siret_and_a_buyer_category_of_the_policy(db):
-    agency = services.agency_create(name=" CHU de Test ", siret="2675 0045 2000 11", buyer_category="hospital")
-    assert (agency.name, agency.siret, agency.slug) == ("CHU de Test", "26750045200011", "chu-de-test")
-    for fields, field in (({"siret": "26750045200012"}, "siret"), ({"siret": "1234"}, "siret"),
-                          ({"siret": "26750045200011"}, "siret"),  # already registered
-                          ({"buyer_category": "pirate"}, "buyer_category"), ({"name": " "}, "name")):
+    agency = services.agency_create(
+        name=" CHU de Test ", siret="2675 0045 2000 11", buyer_category="hospital"
+    )
+    assert (agency.name, agency.siret, agency.slug) == (
+        "CHU de Test",
+        "26750045200011",
+        "chu-de-test",
+    )
+    for fields, field in (
+        ({"siret": "26750045200012"}, "siret"),
+        ({"siret": "1234"}, "siret"),
+        ({"siret": "26750045200011"}, "siret"),  # already registered
+        ({"buyer_category": "pirate"}, "buyer_category"),
+        ({"name": " "}, "name"),
+    ):
         values = {"name": "Autre", "siret": "18002002600019", "buyer_category": "other", **fields}
         with pytest.raises(services.TenderError) as exc_info:
             services.agency_create(**values)
@@ -111,7 +121,11 @@ def test_two_tenders_created_at_once_get_two_references(agency_a, buyer_a, monke
 @pytest.mark.parametrize(
     ("overrides", "field", "words"),
     [
-        ({"weight_price": 50, "weight_technical": 40, "weight_other": 0}, "weight_price", "add up to 100"),
+        (
+            {"weight_price": 50, "weight_technical": 40, "weight_other": 0},
+            "weight_price",
+            "add up to 100",
+        ),
         ({"weight_price": 60, "weight_technical": 30, "weight_other": 20}, "weight_price", "110"),
         ({"weight_price": 101, "weight_technical": 0}, "weight_price", "between 0 and 100"),
         ({"weight_price": True, "weight_technical": 40}, "weight_price", "whole number"),
@@ -120,9 +134,17 @@ def test_two_tenders_created_at_once_get_two_references(agency_a, buyer_a, monke
         ({"level": "N4"}, "level", "Classified data is out of scope"),
         ({"level": "N9"}, "level", "Unknown sensitivity level"),
         ({"cpv_code": "12345678-9"}, "cpv_code", "cloud list"),
-        ({"cpv_code": "45000000-7"}, "cpv_code", "cloud list"),  # construction work: a CPV, not a cloud one
+        (
+            {"cpv_code": "45000000-7"},
+            "cpv_code",
+            "cloud list",
+        ),  # construction work: a CPV, not a cloud one
         ({"unit": "USER_MONTH"}, "unit", "does not fit the category"),
-        ({"category": "saas_collaboration", "unit": "TB_MONTH"}, "unit", "does not fit the category"),
+        (
+            {"category": "saas_collaboration", "unit": "TB_MONTH"},
+            "unit",
+            "does not fit the category",
+        ),
         ({"unit": "parsec"}, "unit", "Unknown unit"),
         ({"category": "mainframe"}, "category", "Unknown category"),
         ({"flags": ["SECRET"]}, "flags", "Unknown flags"),
@@ -148,7 +170,11 @@ def test_it_refuses_an_invalid_need_with_a_field_error(agency_a, buyer_a, overri
 
 def test_it_refuses_a_deadline_in_the_past(agency_a, buyer_a):
     with pytest.raises(services.TenderError) as exc_info:
-        factories.tender(agency_a, actor=buyer_a, response_deadline=timezone.now() - datetime.timedelta(minutes=1))
+        factories.tender(
+            agency_a,
+            actor=buyer_a,
+            response_deadline=timezone.now() - datetime.timedelta(minutes=1),
+        )
     assert "future" in refused(exc_info, "response_deadline")
 
 
@@ -159,15 +185,25 @@ def test_it_refuses_unknown_fields(agency_a, buyer_a):
 
 
 def test_the_flags_are_normalised(agency_a, buyer_a):
-    tender = factories.tender(agency_a, actor=buyer_a, flags=["health", "HEALTH", "personal_data"],
-                              location_constraint="eu")
+    tender = factories.tender(
+        agency_a,
+        actor=buyer_a,
+        flags=["health", "HEALTH", "personal_data"],
+        location_constraint="eu",
+    )
     assert tender.flags == ["HEALTH", "PERSONAL_DATA"] and tender.location_constraint == "EU"
 
 
 @pytest.mark.parametrize(
     ("value", "procedure"),
-    [("1", "direct"), ("39999.99", "direct"), ("40000", "adapted"), ("139999.99", "adapted"),
-     ("140000", "open"), ("5000000", "open")],
+    [
+        ("1", "direct"),
+        ("39999.99", "direct"),
+        ("40000", "adapted"),
+        ("139999.99", "adapted"),
+        ("140000", "open"),
+        ("5000000", "open"),
+    ],
 )
 def test_the_procedure_follows_the_estimated_value(agency_a, buyer_a, value, procedure):
     assert factories.tender(agency_a, actor=buyer_a, estimated_value=value).procedure == procedure
@@ -175,7 +211,13 @@ def test_the_procedure_follows_the_estimated_value(agency_a, buyer_a, value, pro
 
 @pytest.mark.parametrize(
     ("value", "procedure"),
-    [("9999.99", "direct"), ("10000", "adapted"), ("49999", "adapted"), ("50000", "open"), ("100000", "open")],
+    [
+        ("9999.99", "direct"),
+        ("10000", "adapted"),
+        ("49999", "adapted"),
+        ("50000", "open"),
+        ("100000", "open"),
+    ],
 )
 def test_the_procedure_thresholds_come_from_settings(agency_a, buyer_a, settings, value, procedure):
     settings.DIRECT_PURCHASE_THRESHOLD = Decimal("10000")
@@ -211,10 +253,14 @@ def test_publish_refuses_a_deadline_under_the_minimum_response_time(draft, buyer
 
 def test_publish_follows_the_configured_minimum(agency_a, buyer_a, settings):
     settings.TENDER_MIN_RESPONSE_HOURS = 2
-    soon = factories.tender(agency_a, actor=buyer_a, response_deadline=timezone.now() + datetime.timedelta(hours=3))
+    soon = factories.tender(
+        agency_a, actor=buyer_a, response_deadline=timezone.now() + datetime.timedelta(hours=3)
+    )
     assert services.tender_publish(tender=soon, actor=buyer_a).status == TenderStatus.PUBLISHED
     settings.TENDER_MIN_RESPONSE_HOURS = 4
-    later = factories.tender(agency_a, actor=buyer_a, response_deadline=timezone.now() + datetime.timedelta(hours=3))
+    later = factories.tender(
+        agency_a, actor=buyer_a, response_deadline=timezone.now() + datetime.timedelta(hours=3)
+    )
     with pytest.raises(services.TenderError):
         services.tender_publish(tender=later, actor=buyer_a)
 
@@ -227,8 +273,13 @@ def test_publish_refuses_a_deadline_that_passed_while_in_draft(draft, buyer_a, s
 
 
 def test_the_database_refuses_what_validation_refuses(draft):
-    for values in ({"status": "bogus"}, {"level": "N4"}, {"weight_price": 99}, {"procedure": "secret"},
-                   {"duration_months": 0}):
+    for values in (
+        {"status": "bogus"},
+        {"level": "N4"},
+        {"weight_price": 99},
+        {"procedure": "secret"},
+        {"duration_months": 0},
+    ):
         with pytest.raises(IntegrityError), transaction.atomic():
             Tender.objects.filter(pk=draft.pk).update(**values)
     assert Tender.objects.get(pk=draft.pk).status == TenderStatus.DRAFT
@@ -238,17 +289,24 @@ def test_the_database_refuses_what_validation_refuses(draft):
 # The transition table
 
 
-ALLOWED = {(source, target) for source, targets in services.TRANSITIONS.items() for target in targets}
+ALLOWED = {
+    (source, target) for source, targets in services.TRANSITIONS.items() for target in targets
+}
 
 
 def test_the_table_is_the_one_of_the_design():
     assert ALLOWED == {
-        ("draft", "published"), ("draft", "cancelled"),
-        ("published", "closed"), ("published", "cancelled"),
-        ("closed", "awarded"), ("closed", "unsuccessful"), ("closed", "cancelled"),
+        ("draft", "published"),
+        ("draft", "cancelled"),
+        ("published", "closed"),
+        ("published", "cancelled"),
+        ("closed", "awarded"),
+        ("closed", "unsuccessful"),
+        ("closed", "cancelled"),
         # Issue 8: signed after the standstill, or back to evaluation when
         # the award is withdrawn.
-        ("awarded", "contract_signed"), ("awarded", "closed"),
+        ("awarded", "contract_signed"),
+        ("awarded", "closed"),
     }
 
 
@@ -272,14 +330,16 @@ def test_every_forbidden_transition_is_a_409(draft, buyer_a, source, target):
     assert exc_info.value.http_status == 409
     assert exc_info.value.code == "transition_not_allowed"
     # Both states named as people read them ("contract signed"), in their language.
-    assert exc_info.value.message == (f"A {TenderStatus(source).label} tender cannot become "
-                                      f"{TenderStatus(target).label}.")
+    assert exc_info.value.message == (
+        f"A {TenderStatus(source).label} tender cannot become {TenderStatus(target).label}."
+    )
     assert Tender.objects.get(pk=draft.pk).status == source
     assert audit_count(f"tender.{target}", draft) == 0
 
 
-def test_publishing_queues_matching_and_runs_it_after_commit(draft, buyer_a, market,
-                                                             django_capture_on_commit_callbacks):
+def test_publishing_queues_matching_and_runs_it_after_commit(
+    draft, buyer_a, market, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         tender = services.tender_publish(tender=draft, actor=buyer_a)
     assert tender.status == TenderStatus.PUBLISHED and tender.published_at is not None
@@ -290,8 +350,9 @@ def test_publishing_queues_matching_and_runs_it_after_commit(draft, buyer_a, mar
         callback()
     tender.refresh_from_db()
     assert tender.matching_state == "done"
-    assert list(ShortlistEntry.objects.filter(tender=tender).values_list("offer_id", flat=True)) == [
-        market.a.pk, market.b.pk, market.c.pk]  # cheapest first
+    assert list(
+        ShortlistEntry.objects.filter(tender=tender).values_list("offer_id", flat=True)
+    ) == [market.a.pk, market.b.pk, market.c.pk]  # cheapest first
 
 
 @pytest.mark.parametrize("source", [s for s in STATUSES if s != "draft"])
@@ -303,7 +364,9 @@ def test_only_a_draft_is_published(draft, buyer_a, source):
 
 @pytest.mark.parametrize("source", ["draft", "published", "closed"])
 def test_a_tender_is_cancelled_with_a_reason_from_draft_published_or_closed(draft, buyer_a, source):
-    tender = services.tender_cancel(tender=set_status(draft, source), actor=buyer_a, reason="  Besoin abandonné ")
+    tender = services.tender_cancel(
+        tender=set_status(draft, source), actor=buyer_a, reason="  Besoin abandonné "
+    )
     assert tender.status == TenderStatus.CANCELLED
     assert tender.status_reason == "Besoin abandonné" and tender.decided_at is not None
 
@@ -326,8 +389,14 @@ def test_cancelling_needs_a_reason(draft, buyer_a, reason):
 @pytest.mark.parametrize("source", [s for s in STATUSES if s != "closed"])
 def test_award_and_unsuccessful_need_a_closed_tender(published, buyer_a, member_a, market, source):
     response = TenderResponse.objects.create(
-        tender=published, provider=member_a.provider, offer=market.a, total_price=1, technical_answer="x",
-        submitted_at=timezone.now(), receipt_sha256="0" * 64)
+        tender=published,
+        provider=member_a.provider,
+        offer=market.a,
+        total_price=1,
+        technical_answer="x",
+        submitted_at=timezone.now(),
+        receipt_sha256="0" * 64,
+    )
     tender = set_status(published, source)
     with pytest.raises(services.TenderError) as exc_info:
         services.tender_award(tender=tender, actor=buyer_a, response=response)
@@ -384,12 +453,17 @@ def test_the_beat_task_closes_due_tenders(published):
     assert audit_count("tender.closed", published) == 1
 
 
-def test_closing_tells_the_buyer_and_the_invitees(published, buyer_a, member_a,
-                                                  django_capture_on_commit_callbacks):
+def test_closing_tells_the_buyer_and_the_invitees(
+    published, buyer_a, member_a, django_capture_on_commit_callbacks
+):
     Invitation.objects.create(tender=published, provider=member_a.provider)
     with django_capture_on_commit_callbacks(execute=True):
         close(published)
-    kinds = set(Notification.objects.filter(recipient__in=[buyer_a, member_a.user]).values_list("kind", flat=True))
+    kinds = set(
+        Notification.objects.filter(recipient__in=[buyer_a, member_a.user]).values_list(
+            "kind", flat=True
+        )
+    )
     assert kinds == {"tender_closed"}
     assert Notification.objects.filter(recipient=buyer_a, kind="tender_closed").count() == 1
 
@@ -417,9 +491,17 @@ def test_listing_tenders_past_their_deadline_shows_them_closed(published, api, b
 
 
 def rows_for(*offers):
-    return [{"offer_id": offer.pk, "rank": rank, "score": Decimal("100.000") - rank,
-             "estimated_cost": Decimal("2400.00") + rank, "reasons": [{"rule": "level", "facts": {"granted": "N2"}}],
-             "warnings": []} for rank, offer in enumerate(offers, start=1)]
+    return [
+        {
+            "offer_id": offer.pk,
+            "rank": rank,
+            "score": Decimal("100.000") - rank,
+            "estimated_cost": Decimal("2400.00") + rank,
+            "reasons": [{"rule": "level", "facts": {"granted": "N2"}}],
+            "warnings": [],
+        }
+        for rank, offer in enumerate(offers, start=1)
+    ]
 
 
 def test_storing_the_same_shortlist_twice_changes_nothing(published, market):
@@ -433,13 +515,20 @@ def test_storing_the_same_shortlist_twice_changes_nothing(published, market):
     assert Invitation.objects.filter(tender=published).count() == 2
 
 
-def test_a_new_shortlist_replaces_the_rows_and_invites_only_newcomers(published, market, provider_a):
+def test_a_new_shortlist_replaces_the_rows_and_invites_only_newcomers(
+    published, market, provider_a
+):
     services.shortlist_store(tender_id=published.pk, rows=rows_for(market.a, market.b))
     second_of_alpha = factories.offer(provider_a, name="Coffre Alpha 2")
-    invited = services.shortlist_store(tender_id=published.pk, rows=rows_for(market.c, market.a, second_of_alpha))
+    invited = services.shortlist_store(
+        tender_id=published.pk, rows=rows_for(market.c, market.a, second_of_alpha)
+    )
     assert invited == [market.c.provider_id]
-    assert list(ShortlistEntry.objects.filter(tender=published).order_by("rank").values_list("offer_id", "rank")) == [
-        (market.c.pk, 1), (market.a.pk, 2), (second_of_alpha.pk, 3)]
+    assert list(
+        ShortlistEntry.objects.filter(tender=published)
+        .order_by("rank")
+        .values_list("offer_id", "rank")
+    ) == [(market.c.pk, 1), (market.a.pk, 2), (second_of_alpha.pk, 3)]
     # Beta left the shortlist but stays invited: an invitation is never taken back.
     assert Invitation.objects.filter(tender=published).count() == 3
 
@@ -449,10 +538,14 @@ def test_a_tender_that_is_not_published_keeps_its_shortlist(published, market, s
     services.shortlist_store(tender_id=published.pk, rows=rows_for(market.a))
     set_status(published, status)
     assert services.shortlist_store(tender_id=published.pk, rows=rows_for(market.b)) == []
-    assert list(ShortlistEntry.objects.filter(tender=published).values_list("offer_id", flat=True)) == [market.a.pk]
+    assert list(
+        ShortlistEntry.objects.filter(tender=published).values_list("offer_id", flat=True)
+    ) == [market.a.pk]
 
 
-def test_matching_twice_invites_each_provider_once(published, market, member_a, django_capture_on_commit_callbacks):
+def test_matching_twice_invites_each_provider_once(
+    published, market, member_a, django_capture_on_commit_callbacks
+):
     from broker import services as broker_services
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -26,20 +26,38 @@ def deadline_input(days=20):
     return (timezone.localtime() + datetime.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
 
 
-NEED = {"title": "Archives souveraines", "description": "200 To d'archives.", "category": "iaas_storage",
-        "cpv_code": "72317000-0"}
+NEED = {
+    "title": "Archives souveraines",
+    "description": "200 To d'archives.",
+    "category": "iaas_storage",
+    "cpv_code": "72317000-0",
+}
 SENSITIVITY = {"level": "N2", "location_constraint": "EU"}
-VOLUME = {"quantity": "10", "unit": "TB_MONTH", "duration_months": "12", "estimated_value": "100000"}
+VOLUME = {
+    "quantity": "10",
+    "unit": "TB_MONTH",
+    "duration_months": "12",
+    "estimated_value": "100000",
+}
 
 
 def schedule(**overrides):
-    return {"response_deadline": deadline_input(), "weight_price": "60", "weight_technical": "40",
-            "weight_other": "0", **overrides}
+    return {
+        "response_deadline": deadline_input(),
+        "weight_price": "60",
+        "weight_technical": "40",
+        "weight_other": "0",
+        **overrides,
+    }
 
 
 def walk_wizard(client, *, volume=None, deadline=None):
-    for slug, data in (("besoin", NEED), ("sensibilite", SENSITIVITY), ("volume", volume or VOLUME),
-                       ("calendrier", deadline or schedule())):
+    for slug, data in (
+        ("besoin", NEED),
+        ("sensibilite", SENSITIVITY),
+        ("volume", volume or VOLUME),
+        ("calendrier", deadline or schedule()),
+    ):
         answer = client.post(step_url(slug), {**data, "action": "next"})
         assert answer.status_code == 302, (slug, answer.content.decode()[:2000])
     return client
@@ -57,8 +75,9 @@ def responded(published, market, member_a, member_b):
 # Who reaches the buyer's space
 
 
-@pytest.mark.parametrize("url", ["/espace-acheteur/", CREATE, "/espace-acheteur/commandes/",
-                                 "/espace-acheteur/appels/"])
+@pytest.mark.parametrize(
+    "url", ["/espace-acheteur/", CREATE, "/espace-acheteur/commandes/", "/espace-acheteur/appels/"]
+)
 def test_it_sends_anonymous_visitors_to_the_login_page(db, url):
     answer = html_client().get(url)
     assert answer.status_code == 302 and answer["Location"].startswith(reverse("login"))
@@ -71,20 +90,35 @@ def test_it_sends_anonymous_visitors_of_a_tender_to_the_login_page(draft):
 
 @pytest.mark.parametrize("who", ["member_a", "operator"])
 def test_it_refuses_people_who_do_not_act_for_an_agency(request, draft, market, who):
-    client = html_client(request.getfixturevalue(who).user if who == "member_a" else request.getfixturevalue(who))
+    client = html_client(
+        request.getfixturevalue(who).user if who == "member_a" else request.getfixturevalue(who)
+    )
     assert client.get("/espace-acheteur/").status_code == 403
     assert client.get(reverse("agency-tender-detail", args=[draft.pk])).status_code == 403
     assert client.get(reverse("agency-order-create", args=[market.a.pk])).status_code == 403
 
 
-def test_it_hides_another_agencys_tenders_and_orders(draft, published, buyer_b, market, buyer_a, agency_a):
-    order = services.order_place(agency=agency_a, actor=buyer_a, offer=market.a, quantity="1", duration_months=1,
-                                 level="N2")
+def test_it_hides_another_agencys_tenders_and_orders(
+    draft, published, buyer_b, market, buyer_a, agency_a
+):
+    order = services.order_place(
+        agency=agency_a, actor=buyer_a, offer=market.a, quantity="1", duration_months=1, level="N2"
+    )
     client = html_client(buyer_b)
-    for name in ("agency-tender-detail", "agency-tender-matching", "agency-tender-edit", "agency-tender-cancel",
-                 "agency-tender-publish"):
+    for name in (
+        "agency-tender-detail",
+        "agency-tender-matching",
+        "agency-tender-edit",
+        "agency-tender-cancel",
+        "agency-tender-publish",
+    ):
         assert client.get(reverse(name, args=[draft.pk])).status_code == 404, name
-    assert client.post(reverse("agency-tender-cancel", args=[published.pk]), {"reason": "x"}).status_code == 404
+    assert (
+        client.post(
+            reverse("agency-tender-cancel", args=[published.pk]), {"reason": "x"}
+        ).status_code
+        == 404
+    )
     assert client.get(reverse("agency-order-cancel", args=[order.pk])).status_code == 404
     dashboard = client.get("/espace-acheteur/").content.decode()
     assert draft.reference not in dashboard and order.reference not in dashboard
@@ -95,9 +129,12 @@ def test_it_hides_another_agencys_tenders_and_orders(draft, published, buyer_b, 
 # Dashboard
 
 
-def test_it_groups_the_agencys_tenders_by_state_and_lists_its_orders(draft, published, buyer_a, agency_a, market):
-    services.order_place(agency=agency_a, actor=buyer_a, offer=market.b, quantity="2", duration_months=3,
-                         level="N2")
+def test_it_groups_the_agencys_tenders_by_state_and_lists_its_orders(
+    draft, published, buyer_a, agency_a, market
+):
+    services.order_place(
+        agency=agency_a, actor=buyer_a, offer=market.b, quantity="2", duration_months=3, level="N2"
+    )
     html = html_client(buyer_a).get("/espace-acheteur/").content.decode()
     assert 'id="tenders-draft"' in html and 'id="tenders-published"' in html
     assert 'id="tenders-awarded"' not in html
@@ -118,9 +155,15 @@ def test_it_walks_the_wizard_and_saves_a_draft(buyer_a):
     assert "120000.00" in html  # incl. VAT
     answer = client.post(step_url("verification"), {"action": "save"})
     tender = Tender.objects.get(title="Archives souveraines")
-    assert answer.status_code == 302 and answer["Location"] == reverse("agency-tender-detail", args=[tender.pk])
+    assert answer.status_code == 302 and answer["Location"] == reverse(
+        "agency-tender-detail", args=[tender.pk]
+    )
     assert tender.status == "draft" and tender.level == "N2" and tender.quantity == Decimal("10")
-    assert tender.weight_price == 60 and tender.location_constraint == "EU" and tender.created_by == buyer_a
+    assert (
+        tender.weight_price == 60
+        and tender.location_constraint == "EU"
+        and tender.created_by == buyer_a
+    )
     # The wizard starts afresh for the next need.
     assert "Archives souveraines" not in client.get(step_url("besoin")).content.decode()
 
@@ -152,15 +195,19 @@ def test_it_refuses_weights_that_do_not_add_up_to_100(buyer_a):
 
 
 def test_it_refuses_a_deadline_that_leaves_too_little_time(buyer_a, settings):
-    answer = html_client(buyer_a).post(step_url("calendrier"),
-                                       {**schedule(response_deadline=deadline_input(days=1)), "action": "next"})
+    answer = html_client(buyer_a).post(
+        step_url("calendrier"),
+        {**schedule(response_deadline=deadline_input(days=1)), "action": "next"},
+    )
     assert answer.status_code == 400
     assert f"at least {settings.TENDER_MIN_RESPONSE_HOURS} hours" in answer.content.decode()
 
 
 def test_it_refuses_classified_data(buyer_a):
     answer = html_client(buyer_a).post(step_url("sensibilite"), {"level": "N4", "action": "next"})
-    assert answer.status_code == 400 and "Classified data is out of scope" in answer.content.decode()
+    assert (
+        answer.status_code == 400 and "Classified data is out of scope" in answer.content.decode()
+    )
 
 
 def test_it_shows_a_service_refusal_on_the_step_that_holds_the_field(buyer_a):
@@ -177,8 +224,9 @@ def test_it_sends_an_unfinished_wizard_back_to_the_missing_step(buyer_a):
     assert answer.status_code == 302 and answer["Location"] == step_url("besoin")
 
 
-def test_it_publishes_from_the_wizard_and_the_partial_shows_the_shortlist(buyer_a, market,
-                                                                         django_capture_on_commit_callbacks):
+def test_it_publishes_from_the_wizard_and_the_partial_shows_the_shortlist(
+    buyer_a, market, django_capture_on_commit_callbacks
+):
     client = walk_wizard(html_client(buyer_a))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         client.post(step_url("verification"), {"action": "publish"})
@@ -196,21 +244,30 @@ def test_it_publishes_from_the_wizard_and_the_partial_shows_the_shortlist(buyer_
     assert done.index("Coffre Alpha") < done.index("Coffre Beta") < done.index("Coffre Gamma")
     assert "Required level N2, the offer is qualified N2." in done  # why this offer
     # Without htmx the partial's URL leads to the page.
-    assert client.get(partial_url)["Location"].endswith(f"/espace-acheteur/appels/{tender.pk}/#matching")
+    assert client.get(partial_url)["Location"].endswith(
+        f"/espace-acheteur/appels/{tender.pk}/#matching"
+    )
 
 
-def test_it_warns_when_a_certificate_expires_before_the_contract_ends(published, buyer_a, provider_a,
-                                                                     django_capture_on_commit_callbacks):
+def test_it_warns_when_a_certificate_expires_before_the_contract_ends(
+    published, buyer_a, provider_a, django_capture_on_commit_callbacks
+):
     from catalog import services as catalog_services
 
     with django_capture_on_commit_callbacks(execute=False):
         offer = factories.offer(provider_a, name="Coffre Court", unit_price="20")
-        factories.certification(provider_a, [offer], expires_on=timezone.localdate() + datetime.timedelta(days=60))
+        factories.certification(
+            provider_a, [offer], expires_on=timezone.localdate() + datetime.timedelta(days=60)
+        )
     catalog_services.offers_assess(offer_ids=[offer.pk])
     from broker import services as broker_services
 
     broker_services.tender_match(tender_id=published.pk)
-    html = html_client(buyer_a).get(reverse("agency-tender-detail", args=[published.pk])).content.decode()
+    html = (
+        html_client(buyer_a)
+        .get(reverse("agency-tender-detail", args=[published.pk]))
+        .content.decode()
+    )
     assert "Coffre Court" in html and "Warning:" in html and "before the contract ends" in html
 
 
@@ -221,7 +278,9 @@ def test_it_edits_a_draft_through_the_wizard(draft, buyer_a):
     form = client.get(answer["Location"]).content.decode()
     assert draft.title in form
     client.post(answer["Location"], {**NEED, "title": "Titre corrigé", "action": "next"})
-    client.post(reverse("agency-tender-edit-step", args=[draft.pk, "verification"]), {"action": "save"})
+    client.post(
+        reverse("agency-tender-edit-step", args=[draft.pk, "verification"]), {"action": "save"}
+    )
     draft.refresh_from_db()
     assert draft.title == "Titre corrigé" and draft.status == "draft"
     assert Tender.objects.count() == 1
@@ -235,7 +294,10 @@ def test_it_publishes_a_draft_after_confirmation(draft, buyer_a):
     client.post(url)
     assert Tender.objects.get(pk=draft.pk).status == "published"
     again = client.post(url, follow=True)
-    assert again.status_code == 200 and "Only a draft tender can be published" in again.content.decode()
+    assert (
+        again.status_code == 200
+        and "Only a draft tender can be published" in again.content.decode()
+    )
 
 
 # --------------------------------------------------------------------------
@@ -243,28 +305,54 @@ def test_it_publishes_a_draft_after_confirmation(draft, buyer_a):
 
 
 def test_it_answers_a_clarification_and_keeps_an_empty_answer_out(published, buyer_a, member_a):
-    question = services.clarification_ask(tender=published, provider=member_a.provider, actor=member_a.user,
-                                          question="Le chiffrement côté client est-il accepté ?")
+    question = services.clarification_ask(
+        tender=published,
+        provider=member_a.provider,
+        actor=member_a.user,
+        question="Le chiffrement côté client est-il accepté ?",
+    )
     client = html_client(buyer_a)
     detail = client.get(reverse("agency-tender-detail", args=[published.pk])).content.decode()
     assert "chiffrement côté client" in detail
     url = reverse("agency-clarification-answer", args=[published.pk, question.pk])
     assert client.post(url, {f"q{question.pk}-answer": "  "}).status_code == 400
     client.post(url, {f"q{question.pk}-answer": "Oui, avec des clés gérées par l'acheteur."})
-    assert Clarification.objects.get(pk=question.pk).answer == "Oui, avec des clés gérées par l'acheteur."
+    assert (
+        Clarification.objects.get(pk=question.pk).answer
+        == "Oui, avec des clés gérées par l'acheteur."
+    )
 
 
 def test_it_keeps_responses_sealed_before_the_deadline(responded, buyer_a):
     tender, a, b = responded
-    html = html_client(buyer_a).get(reverse("agency-tender-detail", args=[tender.pk])).content.decode()
+    html = (
+        html_client(buyer_a).get(reverse("agency-tender-detail", args=[tender.pk])).content.decode()
+    )
     assert 'id="responses-sealed"' in html
-    assert "1000.00" not in html and "Réponse Alpha" not in html and a.receipt_sha256[:16] not in html
+    assert (
+        "1000.00" not in html and "Réponse Alpha" not in html and a.receipt_sha256[:16] not in html
+    )
     assert 'id="responses-table"' not in html
-    assert html_client(buyer_a).get(reverse("agency-tender-award", args=[tender.pk, a.pk])).status_code == 302
-    assert html_client(buyer_a).post(reverse("agency-tender-award", args=[tender.pk, a.pk])).status_code == 302
+    assert (
+        html_client(buyer_a).get(reverse("agency-tender-award", args=[tender.pk, a.pk])).status_code
+        == 302
+    )
+    assert (
+        html_client(buyer_a)
+        .post(reverse("agency-tender-award", args=[tender.pk, a.pk]))
+        .status_code
+        == 302
+    )
     assert not Award.objects.exists()
-    assert html_client(buyer_a).post(reverse("agency-response-score", args=[tender.pk, a.pk]),
-                                     {f"r{a.pk}-technical_score": "50"}).status_code == 404
+    assert (
+        html_client(buyer_a)
+        .post(
+            reverse("agency-response-score", args=[tender.pk, a.pk]),
+            {f"r{a.pk}-technical_score": "50"},
+        )
+        .status_code
+        == 404
+    )
 
 
 def test_it_scores_ranks_and_awards_after_the_deadline(responded, buyer_a):
@@ -275,15 +363,23 @@ def test_it_scores_ranks_and_awards_after_the_deadline(responded, buyer_a):
     assert Tender.objects.get(pk=tender.pk).status == "closed"
     assert "1000.00" in html and "1500.00" in html and "1800.00" in html and "Réponse Beta" in html
     # Beta's technical value outweighs Alpha's price.
-    client.post(reverse("agency-response-score", args=[tender.pk, b.pk]), {f"r{b.pk}-technical_score": "100"})
-    client.post(reverse("agency-response-score", args=[tender.pk, a.pk]), {f"r{a.pk}-technical_score": "10"})
+    client.post(
+        reverse("agency-response-score", args=[tender.pk, b.pk]),
+        {f"r{b.pk}-technical_score": "100"},
+    )
+    client.post(
+        reverse("agency-response-score", args=[tender.pk, a.pk]), {f"r{a.pk}-technical_score": "10"}
+    )
     assert TenderResponse.objects.get(pk=b.pk).technical_score == 100
     html = client.get(reverse("agency-tender-detail", args=[tender.pk])).content.decode()
-    ranking = html[html.index('id="ranking-table"'):]
+    ranking = html[html.index('id="ranking-table"') :]
     assert ranking.index("Beta Hosting") < ranking.index("Alpha Cloud")
     assert "80.00" in ranking  # 40 (price) + 40 (technical)
     confirm = client.get(reverse("agency-tender-award", args=[tender.pk, b.pk]))
-    assert confirm.status_code == 200 and "Confirm the award to Beta Hosting" in confirm.content.decode()
+    assert (
+        confirm.status_code == 200
+        and "Confirm the award to Beta Hosting" in confirm.content.decode()
+    )
     assert not Award.objects.exists()  # the confirmation page decides nothing
     done = client.post(reverse("agency-tender-award", args=[tender.pk, b.pk]), follow=True)
     assert Award.objects.get().response_id == b.pk
@@ -304,8 +400,10 @@ def test_it_refuses_a_second_award_gracefully(responded, buyer_a):
 def test_it_refuses_a_score_above_100_and_keeps_the_input(responded, buyer_a):
     tender, a, b = responded
     pass_deadline(tender)
-    answer = html_client(buyer_a).post(reverse("agency-response-score", args=[tender.pk, a.pk]),
-                                       {f"r{a.pk}-technical_score": "120"})
+    answer = html_client(buyer_a).post(
+        reverse("agency-response-score", args=[tender.pk, a.pk]),
+        {f"r{a.pk}-technical_score": "120"},
+    )
     assert answer.status_code == 400 and 'value="120"' in answer.content.decode()
     assert TenderResponse.objects.get(pk=a.pk).technical_score is None
 
@@ -340,7 +438,9 @@ def test_it_places_a_direct_order_below_the_threshold(buyer_a, market):
     client = html_client(buyer_a)
     url = reverse("agency-order-create", args=[market.a.pk])
     form = client.get(url).content.decode()
-    assert "Coffre Alpha" in form and "Alpha Cloud" in form and "24.00 € incl. VAT" in form  # 20 € + VAT
+    assert (
+        "Coffre Alpha" in form and "Alpha Cloud" in form and "24.00 € incl. VAT" in form
+    )  # 20 € + VAT
     assert "up to level N2" in form
     answer = client.post(url, {"quantity": "10", "duration_months": "12", "level": "N2"})
     order = Order.objects.get()
@@ -350,8 +450,10 @@ def test_it_places_a_direct_order_below_the_threshold(buyer_a, market):
 
 
 def test_it_refuses_an_order_above_the_threshold_with_a_clear_message(buyer_a, market, settings):
-    answer = html_client(buyer_a).post(reverse("agency-order-create", args=[market.a.pk]),
-                                       {"quantity": "1000", "duration_months": "12", "level": "N2"})
+    answer = html_client(buyer_a).post(
+        reverse("agency-order-create", args=[market.a.pk]),
+        {"quantity": "1000", "duration_months": "12", "level": "N2"},
+    )
     html = answer.content.decode()
     assert answer.status_code == 400 and "publish a tender instead" in html
     assert 'value="1000"' in html
@@ -359,8 +461,10 @@ def test_it_refuses_an_order_above_the_threshold_with_a_clear_message(buyer_a, m
 
 
 def test_it_refuses_an_order_the_offer_does_not_qualify_for(buyer_a, market):
-    answer = html_client(buyer_a).post(reverse("agency-order-create", args=[market.a.pk]),
-                                       {"quantity": "1", "duration_months": "12", "level": "N3"})
+    answer = html_client(buyer_a).post(
+        reverse("agency-order-create", args=[market.a.pk]),
+        {"quantity": "1", "duration_months": "12", "level": "N3"},
+    )
     html = answer.content.decode()
     assert answer.status_code == 400 and "not eligible" in html
     assert "Required level N3" in html  # the rule, in words
@@ -368,8 +472,9 @@ def test_it_refuses_an_order_the_offer_does_not_qualify_for(buyer_a, market):
 
 
 def test_it_cancels_a_placed_order_after_confirmation(buyer_a, agency_a, market):
-    order = services.order_place(agency=agency_a, actor=buyer_a, offer=market.a, quantity="1", duration_months=1,
-                                 level="N2")
+    order = services.order_place(
+        agency=agency_a, actor=buyer_a, offer=market.a, quantity="1", duration_months=1, level="N2"
+    )
     client = html_client(buyer_a)
     url = reverse("agency-order-cancel", args=[order.pk])
     assert client.get(url).status_code == 200 and Order.objects.get().status == "placed"
@@ -389,7 +494,8 @@ def test_it_discards_an_unfinished_need_on_request(buyer_a):
 
 
 def test_it_reads_a_tender_page_in_as_many_queries_whatever_the_number_of_responses(
-        agency_a, buyer_a, market, member_a, member_b, member_c):
+    agency_a, buyer_a, market, member_a, member_b, member_c
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -412,13 +518,15 @@ def test_it_reads_a_tender_page_in_as_many_queries_whatever_the_number_of_respon
 def test_it_lists_what_awaits_the_buyer_on_the_dashboard(responded, draft, buyer_a, member_c):
     tender, a, b = responded
     other = factories.tender(tender.agency, actor=buyer_a, publish=True, title="Sauvegarde")
-    services.clarification_ask(tender=other, provider=member_c.provider, actor=member_c.user, question="Délai ?")
+    services.clarification_ask(
+        tender=other, provider=member_c.provider, actor=member_c.user, question="Délai ?"
+    )
     client = html_client(buyer_a)
     html = client.get("/espace-acheteur/").content.decode()
-    to_do = html[html.index('id="to-do"'):html.index('id="tenders"')]
+    to_do = html[html.index('id="to-do"') : html.index('id="tenders"')]
     assert other.reference in to_do and "1 question to answer" in to_do
     assert tender.reference not in to_do and draft.reference not in to_do  # nothing to do yet
     pass_deadline(tender)
     client.get(reverse("agency-tender-detail", args=[tender.pk]))  # the deadline closes it
     html = client.get("/espace-acheteur/").content.decode()
-    assert tender.reference in html[html.index('id="to-do"'):html.index('id="tenders"')]
+    assert tender.reference in html[html.index('id="to-do"') : html.index('id="tenders"')]

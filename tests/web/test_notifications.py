@@ -13,7 +13,9 @@ from tests.web.conftest import html_client
 
 
 def note(user, key: str, subject: str, *, url: str = "", read: bool = False) -> Notification:
-    (notification,) = services.notify(users=[user], kind="test", key=key, message=lambda: (subject, f"Body of {subject}"), url=url)
+    (notification,) = services.notify(
+        users=[user], kind="test", key=key, message=lambda: (subject, f"Body of {subject}"), url=url
+    )
     if read:
         services.notification_mark_read(notification=notification)
     return notification
@@ -41,7 +43,11 @@ def test_it_sends_anonymous_visitors_to_the_login_page(db):
 def test_it_lists_unread_first_then_newest_first(inbox_of):
     html = html_client(inbox_of).get(reverse("notification-inbox")).content.decode()
     assert "<h1>Notifications</h1>" in html
-    assert html.index("Newest question") < html.index("First tender published") < html.index("Already read")
+    assert (
+        html.index("Newest question")
+        < html.index("First tender published")
+        < html.index("Already read")
+    )
     assert '<a href="/api/v1/tenders/1/">First tender published</a>' in html
     assert "2 unread notifications." in html
     assert unread_badge(html) == "2"
@@ -73,9 +79,13 @@ def test_marking_one_as_read_drops_the_unread_count(inbox_of):
 def test_it_returns_to_a_local_next_page_only(inbox_of):
     client = html_client(inbox_of)
     target = Notification.objects.get(recipient=inbox_of, key="n1")
-    response = client.post(reverse("notification-read", args=[target.pk]), {"next": "/notifications/?page=2"})
+    response = client.post(
+        reverse("notification-read", args=[target.pk]), {"next": "/notifications/?page=2"}
+    )
     assert response["Location"] == "/notifications/?page=2"
-    response = client.post(reverse("notification-read", args=[target.pk]), {"next": "https://evil.example/"})
+    response = client.post(
+        reverse("notification-read", args=[target.pk]), {"next": "https://evil.example/"}
+    )
     assert response["Location"] == reverse("notification-inbox")
 
 
@@ -92,7 +102,9 @@ def test_marking_all_as_read(inbox_of, buyer_b):
 
 def test_reading_is_a_post(inbox_of):
     target = Notification.objects.get(recipient=inbox_of, key="n3")
-    assert html_client(inbox_of).get(reverse("notification-read", args=[target.pk])).status_code == 405
+    assert (
+        html_client(inbox_of).get(reverse("notification-read", args=[target.pk])).status_code == 405
+    )
     target.refresh_from_db()
     assert target.read_at is None
 

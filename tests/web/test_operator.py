@@ -34,8 +34,12 @@ def pending(provider_a, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         offer = factories.offer(provider_a)
         cert = factories.certification(
-            provider_a, [offer], verify=False, reference="SNC-ALPHA-0001",
-            evidence=SimpleUploadedFile("../../etc/<script>.pdf", PDF, content_type="text/html"))
+            provider_a,
+            [offer],
+            verify=False,
+            reference="SNC-ALPHA-0001",
+            evidence=SimpleUploadedFile("../../etc/<script>.pdf", PDF, content_type="text/html"),
+        )
     assert OfferAssessment.objects.get(offer=offer).level == "N0"
     return cert
 
@@ -49,8 +53,11 @@ def level_of(cert) -> str:
 
 
 OPERATOR_PAGES = [
-    ("operator-queue", False), ("operator-certificate", True), ("operator-evidence", True),
-    ("operator-providers", False), ("operator-audit", False),
+    ("operator-queue", False),
+    ("operator-certificate", True),
+    ("operator-evidence", True),
+    ("operator-providers", False),
+    ("operator-audit", False),
 ]
 
 
@@ -61,7 +68,9 @@ def operator_urls(cert) -> list[str]:
 def test_it_sends_anonymous_visitors_to_the_login_page(pending):
     for url in operator_urls(pending):
         response = html_client().get(url)
-        assert response.status_code == 302 and response["Location"].startswith(reverse("login")), url
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login")), (
+            url
+        )
 
 
 def test_it_hides_the_console_from_providers_and_buyers(pending, member_a, member_b, buyer_a):
@@ -69,7 +78,9 @@ def test_it_hides_the_console_from_providers_and_buyers(pending, member_a, membe
         client = html_client(user)
         for url in operator_urls(pending):
             assert client.get(url).status_code == 404, (user, url)
-        response = client.post(reverse("operator-certificate", args=[pending.pk]), {"decision": "verify"})
+        response = client.post(
+            reverse("operator-certificate", args=[pending.pk]), {"decision": "verify"}
+        )
         assert response.status_code == 404
     assert Certification.objects.get(pk=pending.pk).verification == "pending"
 
@@ -88,7 +99,8 @@ def test_it_serves_evidence_to_the_operator_as_a_safe_attachment(console, pendin
     assert response["Content-Type"] == "application/pdf"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Disposition"] == (
-        f'attachment; filename="evidence-{pending.pk}-snc-alpha-0001.pdf"')
+        f'attachment; filename="evidence-{pending.pk}-snc-alpha-0001.pdf"'
+    )
 
 
 def test_it_answers_404_when_there_is_no_evidence_file(console, provider_a):
@@ -134,10 +146,13 @@ def test_it_shows_the_certificate_with_its_evidence(console, pending):
     assert 'value="verify"' in html and 'value="reject"' in html
 
 
-def test_verifying_changes_the_status_and_reassesses_the_offers(console, operator, pending,
-                                                               django_capture_on_commit_callbacks):
+def test_verifying_changes_the_status_and_reassesses_the_offers(
+    console, operator, pending, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        response = console.post(reverse("operator-certificate", args=[pending.pk]), {"decision": "verify"})
+        response = console.post(
+            reverse("operator-certificate", args=[pending.pk]), {"decision": "verify"}
+        )
     assert response.status_code == 302
     pending.refresh_from_db()
     assert pending.verification == "verified" and pending.verified_by == operator
@@ -150,8 +165,9 @@ def test_verifying_changes_the_status_and_reassesses_the_offers(console, operato
 
 
 def test_rejecting_without_a_reason_is_an_inline_error(console, pending):
-    response = console.post(reverse("operator-certificate", args=[pending.pk]),
-                            {"decision": "reject", "reason": "  "})
+    response = console.post(
+        reverse("operator-certificate", args=[pending.pk]), {"decision": "reject", "reason": "  "}
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert "A reason is required to reject evidence." in html
@@ -160,8 +176,10 @@ def test_rejecting_without_a_reason_is_an_inline_error(console, pending):
 
 
 def test_rejecting_with_a_reason_records_it(console, operator, pending):
-    response = console.post(reverse("operator-certificate", args=[pending.pk]),
-                            {"decision": "reject", "reason": "Unknown to the ANSSI register"})
+    response = console.post(
+        reverse("operator-certificate", args=[pending.pk]),
+        {"decision": "reject", "reason": "Unknown to the ANSSI register"},
+    )
     assert response.status_code == 302
     pending.refresh_from_db()
     assert pending.verification == "rejected"
@@ -171,8 +189,9 @@ def test_rejecting_with_a_reason_records_it(console, operator, pending):
 
 
 @pytest.mark.parametrize("decision,status", [("revoke", "revoked"), ("suspend", "suspended")])
-def test_revoking_or_suspending_needs_a_reason_and_reassesses(console, operator, provider_a, decision, status,
-                                                             django_capture_on_commit_callbacks):
+def test_revoking_or_suspending_needs_a_reason_and_reassesses(
+    console, operator, provider_a, decision, status, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         cert = factories.certification(provider_a, [factories.offer(provider_a)])
     assert level_of(cert) == "N2"
@@ -202,18 +221,24 @@ def test_a_revoked_certificate_offers_no_decision(console, provider_a):
 # Providers
 
 
-def test_suspending_a_provider_needs_a_reason_and_reactivating_brings_it_back(console, operator, provider_a,
-                                                                             provider_b):
+def test_suspending_a_provider_needs_a_reason_and_reactivating_brings_it_back(
+    console, operator, provider_a, provider_b
+):
     html = console.get(reverse("operator-providers")).content.decode()
     assert "Alpha Cloud" in html and "Beta Hosting" in html
     url = reverse("operator-provider", args=[provider_a.pk])
     assert url in html
 
     refused = console.post(url, {"action": "suspend", "reason": ""})
-    assert refused.status_code == 400 and "A reason is required to suspend a provider." in refused.content.decode()
+    assert (
+        refused.status_code == 400
+        and "A reason is required to suspend a provider." in refused.content.decode()
+    )
     assert Provider.objects.get(pk=provider_a.pk).status == "active"
 
-    response = console.post(url, {"action": "suspend", "reason": "Misleading ownership declaration"})
+    response = console.post(
+        url, {"action": "suspend", "reason": "Misleading ownership declaration"}
+    )
     assert response.status_code == 302
     provider = Provider.objects.get(pk=provider_a.pk)
     assert provider.status == "suspended" and provider.status_changed_by == operator
@@ -241,13 +266,16 @@ def test_provider_pages_are_for_operators_only(provider_a, member_a, buyer_a):
 
 def test_the_audit_log_shows_events_newest_first_and_an_intact_chain(console, operator, pending):
     services.certification_verify(certification=pending, actor=operator)
-    broker_services.audit_append(actor=None, organisation="test", action="test.later", object_type="test",
-                                 object_id=1)
+    broker_services.audit_append(
+        actor=None, organisation="test", action="test.later", object_type="test", object_id=1
+    )
     html = console.get(reverse("operator-audit")).content.decode()
     assert "The chain is intact" in html
     assert html.index("test.later") < html.index("certification.verify")
 
-    filtered = console.get(reverse("operator-audit"), {"object_type": "certification"}).content.decode()
+    filtered = console.get(
+        reverse("operator-audit"), {"object_type": "certification"}
+    ).content.decode()
     assert "certification.verify" in filtered and "test.later" not in filtered
 
 
@@ -258,11 +286,21 @@ def test_the_audit_log_filters_by_tender(console, published, draft):
 
 
 def test_the_audit_log_detects_a_tampered_event(console):
-    events = [broker_services.audit_append(actor=None, organisation="test", action="test.event",
-                                           object_type="test", object_id=i, data={"amount": "2400.00"})
-              for i in range(3)]
+    events = [
+        broker_services.audit_append(
+            actor=None,
+            organisation="test",
+            action="test.event",
+            object_type="test",
+            object_id=i,
+            data={"amount": "2400.00"},
+        )
+        for i in range(3)
+    ]
     target = events[1]
-    tamper("UPDATE broker_auditevent SET data = %s WHERE id = %s", ['{"amount": "1.00"}', target.pk])
+    tamper(
+        "UPDATE broker_auditevent SET data = %s WHERE id = %s", ['{"amount": "1.00"}', target.pk]
+    )
     html = console.get(reverse("operator-audit")).content.decode()
     assert "The chain is broken" in html
     assert f"The first broken event is #{target.pk}: its content does not match its hash." in html
@@ -276,7 +314,9 @@ def test_the_audit_log_is_for_operators_only(member_a, buyer_a):
 
 def test_the_inbox_is_untouched_by_the_console(console, operator):
     # The operator's own inbox works like everyone's.
-    broker_services.notify(users=[operator], kind="test", key="k1", message=lambda: ("Hello operator", "b"))
+    broker_services.notify(
+        users=[operator], kind="test", key="k1", message=lambda: ("Hello operator", "b")
+    )
     assert "Hello operator" in console.get(reverse("notification-inbox")).content.decode()
     assert Notification.objects.filter(recipient=operator, read_at__isnull=True).count() == 1
 
@@ -285,16 +325,31 @@ def test_the_inbox_is_untouched_by_the_console(console, operator):
 # Query counts: the pages do not grow with the rows they show
 
 
-def test_the_console_pages_keep_a_fixed_number_of_queries(console, operator, provider_a,
-                                                          django_assert_max_num_queries):
+def test_the_console_pages_keep_a_fixed_number_of_queries(
+    console, operator, provider_a, django_assert_max_num_queries
+):
     offers = [factories.offer(provider_a, name=f"Offer {n}") for n in range(3)]
-    certs = [factories.certification(provider_a, offers, verify=False, reference=f"R-{n}") for n in range(20)]
+    certs = [
+        factories.certification(provider_a, offers, verify=False, reference=f"R-{n}")
+        for n in range(20)
+    ]
     for n in range(20):
-        broker_services.notify(users=[operator], kind="test", key=f"k{n}", message=lambda n=n: (f"S{n}", "b"), url="/x/")
+        broker_services.notify(
+            users=[operator],
+            kind="test",
+            key=f"k{n}",
+            message=lambda n=n: (f"S{n}", "b"),
+            url="/x/",
+        )
         if n % 2:
             services.certification_verify(certification=certs[n], actor=operator)
-    for url in (reverse("operator-queue"), reverse("operator-queue") + "?verification=verified",
-                reverse("operator-providers"), reverse("operator-audit"), reverse("notification-inbox"),
-                reverse("operator-certificate", args=[certs[1].pk])):
+    for url in (
+        reverse("operator-queue"),
+        reverse("operator-queue") + "?verification=verified",
+        reverse("operator-providers"),
+        reverse("operator-audit"),
+        reverse("notification-inbox"),
+        reverse("operator-certificate", args=[certs[1].pk]),
+    ):
         with django_assert_max_num_queries(12):
             assert console.get(url).status_code == 200

@@ -39,12 +39,26 @@ def form_key(html: str) -> str:
     return re.search(r'name="respond-submission_key" value="([0-9a-f-]+)"', html).group(1)
 
 
-def respond(client, tender, offer, *, price="1000.00", answer="Stockage S3 chiffré, réversibilité.", key=None,
-            **extra):
+def respond(
+    client,
+    tender,
+    offer,
+    *,
+    price="1000.00",
+    answer="Stockage S3 chiffré, réversibilité.",
+    key=None,
+    **extra,
+):
     if key is None:
         key = form_key(client.get(opportunity_url(tender)).content.decode())
-    data = {"action": "respond", "respond-offer": offer.pk, "respond-total_price": price,
-            "respond-technical_answer": answer, "respond-submission_key": key, **extra}
+    data = {
+        "action": "respond",
+        "respond-offer": offer.pk,
+        "respond-total_price": price,
+        "respond-technical_answer": answer,
+        "respond-submission_key": key,
+        **extra,
+    }
     return client.post(opportunity_url(tender), data)
 
 
@@ -57,8 +71,11 @@ def live(tender):
 
 
 def test_it_sends_anonymous_visitors_to_sign_in_and_refuses_buyers(buyer_a, matched):
-    for name, args in (("provider-dashboard", []), ("provider-opportunity", [matched.pk]),
-                       ("provider-orders", [])):
+    for name, args in (
+        ("provider-dashboard", []),
+        ("provider-opportunity", [matched.pk]),
+        ("provider-orders", []),
+    ):
         assert html_client().get(reverse(name, args=args)).status_code == 302
         assert html_client(buyer_a).get(reverse(name, args=args)).status_code == 403
 
@@ -76,7 +93,9 @@ def test_it_lists_the_opportunities_of_a_shortlisted_provider(member_a, matched)
     assert matched.reference in html and opportunity_url(matched) in html
 
 
-def test_it_shows_no_opportunity_to_a_provider_whose_offers_are_not_shortlisted(member_a, matched, provider_a):
+def test_it_shows_no_opportunity_to_a_provider_whose_offers_are_not_shortlisted(
+    member_a, matched, provider_a
+):
     # Provider A's only offer loses its qualification and is re-matched away.
     OfferAssessment.objects.filter(offer__provider=provider_a).update(level="N0", level_rank=0)
     broker_services.tender_match(tender_id=matched.pk)
@@ -88,11 +107,13 @@ def test_it_shows_no_opportunity_to_a_provider_whose_offers_are_not_shortlisted(
 
 
 def test_it_shows_only_the_providers_own_responses_and_orders_on_the_dashboard(
-        member_a, member_b, matched, market, agency_a, buyer_a):
+    member_a, member_b, matched, market, agency_a, buyer_a
+):
     submit(matched, member_a, market.a, answer="Réponse Alpha")
     submit(matched, member_b, market.b, answer="Réponse Beta")
-    order = services.order_place(agency=agency_a, actor=buyer_a, offer=market.b, quantity="1", duration_months=1,
-                                 level="N2")
+    order = services.order_place(
+        agency=agency_a, actor=buyer_a, offer=market.b, quantity="1", duration_months=1, level="N2"
+    )
     html_a = html_client(member_a.user).get(reverse("provider-dashboard")).content.decode()
     html_b = html_client(member_b.user).get(reverse("provider-dashboard")).content.decode()
     receipt_a = live(matched).get(provider=member_a.provider).receipt_sha256
@@ -104,10 +125,22 @@ def test_it_shows_only_the_providers_own_responses_and_orders_on_the_dashboard(
 
 def test_it_warns_of_certificates_expiring_within_90_days(member_a, provider_a, market):
     today = timezone.localdate()
-    factories.certification(provider_a, [market.a], scheme="ISO27001", version="2022", reference="ISO-SOON",
-                            expires_on=today + datetime.timedelta(days=30))
-    factories.certification(provider_a, [market.a], scheme="ISO27001", version="2022", reference="ISO-LATER",
-                            expires_on=today + datetime.timedelta(days=200))
+    factories.certification(
+        provider_a,
+        [market.a],
+        scheme="ISO27001",
+        version="2022",
+        reference="ISO-SOON",
+        expires_on=today + datetime.timedelta(days=30),
+    )
+    factories.certification(
+        provider_a,
+        [market.a],
+        scheme="ISO27001",
+        version="2022",
+        reference="ISO-LATER",
+        expires_on=today + datetime.timedelta(days=200),
+    )
     html = html_client(member_a.user).get(reverse("provider-dashboard")).content.decode()
     section = html.split('id="expiring-certificates"')[1]
     assert "ISO-SOON" in section and "ISO-LATER" not in section
@@ -128,14 +161,22 @@ def test_it_explains_why_the_providers_offer_is_shortlisted(member_a, matched, m
 
 def test_it_lists_the_rules_another_offer_fails(member_a, provider_a, matched):
     weak = factories.offer(provider_a, name="Stockage Froid", unit_price="5", category="backup")
-    html = html_client(member_a.user).get(opportunity_url(matched), {"whynot-offer": weak.pk}).content.decode()
+    html = (
+        html_client(member_a.user)
+        .get(opportunity_url(matched), {"whynot-offer": weak.pk})
+        .content.decode()
+    )
     failures = html.split('id="why-not-failures"')[1].split("</ul>")[0]
     assert 'data-rule="category"' in failures
     assert "Category iaas_storage is required, the offer is backup." in failures
 
 
 def test_it_refuses_why_not_for_another_providers_offer(member_a, matched, market):
-    html = html_client(member_a.user).get(opportunity_url(matched), {"whynot-offer": market.b.pk}).content.decode()
+    html = (
+        html_client(member_a.user)
+        .get(opportunity_url(matched), {"whynot-offer": market.b.pk})
+        .content.decode()
+    )
     assert "Coffre Beta" not in html and 'id="why-not-result"' not in html
 
 
@@ -153,9 +194,14 @@ def test_it_submits_a_response_and_shows_its_receipt(member_a, matched, market):
     receipt = html.split('id="receipt"')[1].split("</div>")[0]
     assert response.receipt_sha256 in receipt
     assert response.receipt_sha256 == services.receipt_digest(
-        tender=matched, provider_id=member_a.provider.pk, offer_id=market.a.pk, total_price="1234.50",
-        technical_answer="Stockage S3 chiffré, réversibilité.", attachment_sha256="",
-        submitted_at=response.submitted_at)
+        tender=matched,
+        provider_id=member_a.provider.pk,
+        offer_id=market.a.pk,
+        total_price="1234.50",
+        technical_answer="Stockage S3 chiffré, réversibilité.",
+        attachment_sha256="",
+        submitted_at=response.submitted_at,
+    )
     assert "1481.40" in receipt  # 1 234.50 € excl. VAT is 1 481.40 € incl. 20 % VAT
     assert timezone.localtime(response.submitted_at).strftime("%H:%M:%S") in receipt
 
@@ -182,7 +228,9 @@ def test_it_replaces_a_response_with_a_new_form(member_a, matched, market):
 
 
 def test_it_keeps_what_was_typed_when_the_service_refuses(member_a, matched, market):
-    response = respond(html_client(member_a.user), matched, market.a, price="12.345", answer="Mon texte précieux")
+    response = respond(
+        html_client(member_a.user), matched, market.a, price="12.345", answer="Mon texte précieux"
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert "two decimals at most" in html and "Mon texte précieux" in html and "12.345" in html
@@ -191,14 +239,23 @@ def test_it_keeps_what_was_typed_when_the_service_refuses(member_a, matched, mar
 
 def test_it_refuses_a_pdf_that_is_not_one(member_a, matched, market):
     fake = SimpleUploadedFile("offre.pdf", b"not a pdf", content_type="application/pdf")
-    response = respond(html_client(member_a.user), matched, market.a, **{"respond-attachment": fake})
+    response = respond(
+        html_client(member_a.user), matched, market.a, **{"respond-attachment": fake}
+    )
     assert response.status_code == 400 and "must be a PDF" in response.content.decode()
     pdf = SimpleUploadedFile("offre.pdf", PDF, content_type="application/pdf")
-    assert respond(html_client(member_a.user), matched, market.a, **{"respond-attachment": pdf}).status_code == 302
+    assert (
+        respond(
+            html_client(member_a.user), matched, market.a, **{"respond-attachment": pdf}
+        ).status_code
+        == 302
+    )
     assert live(matched).get().attachment_sha256
 
 
-def test_it_refuses_a_response_with_an_ineligible_offer_in_plain_words(member_a, provider_a, matched):
+def test_it_refuses_a_response_with_an_ineligible_offer_in_plain_words(
+    member_a, provider_a, matched
+):
     weak = factories.offer(provider_a, name="Stockage Froid", unit_price="5", category="backup")
     response = respond(html_client(member_a.user), matched, weak)
     assert response.status_code == 400
@@ -255,20 +312,34 @@ def test_it_never_shows_a_provider_another_providers_response(member_a, member_b
 # Clarifications
 
 
-def test_it_sends_a_question_and_shows_it_as_pending_to_its_author_only(member_a, member_b, matched, buyer_a):
+def test_it_sends_a_question_and_shows_it_as_pending_to_its_author_only(
+    member_a, member_b, matched, buyer_a
+):
     client = html_client(member_a.user)
-    posted = client.post(opportunity_url(matched), {"action": "ask", "ask-question": "Quelle réversibilité ?"})
+    posted = client.post(
+        opportunity_url(matched), {"action": "ask", "ask-question": "Quelle réversibilité ?"}
+    )
     assert posted.status_code == 302
     question = Clarification.objects.get(tender=matched)
     assert question.provider == member_a.provider
     assert "Quelle réversibilité ?" in client.get(opportunity_url(matched)).content.decode()
-    assert "Quelle réversibilité ?" not in html_client(member_b.user).get(opportunity_url(matched)).content.decode()
-    services.clarification_answer(clarification=question, actor=buyer_a, answer="Export S3 complet.")
-    assert "Export S3 complet." in html_client(member_b.user).get(opportunity_url(matched)).content.decode()
+    assert (
+        "Quelle réversibilité ?"
+        not in html_client(member_b.user).get(opportunity_url(matched)).content.decode()
+    )
+    services.clarification_answer(
+        clarification=question, actor=buyer_a, answer="Export S3 complet."
+    )
+    assert (
+        "Export S3 complet."
+        in html_client(member_b.user).get(opportunity_url(matched)).content.decode()
+    )
 
 
 def test_it_keeps_an_empty_question_as_a_form_error(member_a, matched):
-    response = html_client(member_a.user).post(opportunity_url(matched), {"action": "ask", "ask-question": "  "})
+    response = html_client(member_a.user).post(
+        opportunity_url(matched), {"action": "ask", "ask-question": "  "}
+    )
     assert response.status_code == 400 and not Clarification.objects.exists()
 
 
@@ -278,8 +349,9 @@ def test_it_keeps_an_empty_question_as_a_form_error(member_a, matched):
 
 @pytest.fixture
 def order(agency_a, buyer_a, market):
-    return services.order_place(agency=agency_a, actor=buyer_a, offer=market.a, quantity="2", duration_months=3,
-                                level="N2")
+    return services.order_place(
+        agency=agency_a, actor=buyer_a, offer=market.a, quantity="2", duration_months=3, level="N2"
+    )
 
 
 def test_it_lists_the_providers_orders_with_totals_incl_vat(member_a, order):
@@ -324,11 +396,16 @@ def test_it_says_so_when_an_order_was_already_answered(member_a, order):
     assert "cannot become accepted" in client.get(posted.url).content.decode()
 
 
-def test_it_shows_every_reason_the_service_gives_even_for_fields_the_form_lacks(member_a, matched, market,
-                                                                                 monkeypatch):
+def test_it_shows_every_reason_the_service_gives_even_for_fields_the_form_lacks(
+    member_a, matched, market, monkeypatch
+):
     def refuse(**kwargs):
-        raise services.TenderError("Supplier documents are required.", code="supplier_documents_required",
-                                   http_status=409, fields={"attestations": ["Missing attestation: URSSAF."]})
+        raise services.TenderError(
+            "Supplier documents are required.",
+            code="supplier_documents_required",
+            http_status=409,
+            fields={"attestations": ["Missing attestation: URSSAF."]},
+        )
 
     monkeypatch.setattr(services, "response_submit", refuse)
     response = respond(html_client(member_a.user), matched, market.a, answer="Texte conservé")
@@ -338,8 +415,9 @@ def test_it_shows_every_reason_the_service_gives_even_for_fields_the_form_lacks(
     assert "Texte conservé" in html
 
 
-def test_it_reads_the_dashboard_in_a_constant_number_of_queries(member_a, matched, market, agency_a, buyer_a,
-                                                                 django_assert_max_num_queries):
+def test_it_reads_the_dashboard_in_a_constant_number_of_queries(
+    member_a, matched, market, agency_a, buyer_a, django_assert_max_num_queries
+):
     client = html_client(member_a.user)
     submit(matched, member_a, market.a)
     client.get(reverse("provider-dashboard"))  # warm the session and the policy caches
@@ -349,21 +427,30 @@ def test_it_reads_the_dashboard_in_a_constant_number_of_queries(member_a, matche
         tender = factories.tender(agency_a, actor=buyer_a, publish=True)
         broker_services.tender_match(tender_id=tender.pk)
         submit(tender, member_a, market.a)
-        services.order_place(agency=agency_a, actor=buyer_a, offer=market.a, quantity="1", duration_months=1,
-                             level="N2")
+        services.order_place(
+            agency=agency_a,
+            actor=buyer_a,
+            offer=market.a,
+            quantity="1",
+            duration_months=1,
+            level="N2",
+        )
     with django_assert_max_num_queries(len(first.captured_queries)):
         html = client.get(reverse("provider-dashboard")).content.decode()
     assert html.count("/espace-fournisseur/appels/") >= 4
 
 
 def test_it_says_so_when_the_provider_has_no_offer_to_respond_with(matched):
-    newcomer = factories.MemberFactory(provider=factories.ProviderFactory(name="Delta Cloud", slug="delta"))
+    newcomer = factories.MemberFactory(
+        provider=factories.ProviderFactory(name="Delta Cloud", slug="delta")
+    )
     html = html_client(newcomer.user).get(opportunity_url(matched)).content.decode()
     assert 'id="no-offer"' in html and 'id="response-form"' not in html
 
 
-def test_it_reads_an_opportunity_in_a_constant_number_of_queries(member_a, provider_a, matched, market, buyer_a,
-                                                                  django_assert_max_num_queries):
+def test_it_reads_an_opportunity_in_a_constant_number_of_queries(
+    member_a, provider_a, matched, market, buyer_a, django_assert_max_num_queries
+):
     client = html_client(member_a.user)
     url = opportunity_url(matched)
     factories.offer(provider_a, name="Offre de départ")
@@ -374,9 +461,15 @@ def test_it_reads_an_opportunity_in_a_constant_number_of_queries(member_a, provi
     for number in range(3):
         factories.offer(provider_a, name=f"Offre {number}")
         submit(matched, member_a, market.a, price=f"{900 + number}.00")
-        question = services.clarification_ask(tender=matched, provider=member_a.provider, actor=member_a.user,
-                                              question=f"Question {number}")
-        services.clarification_answer(clarification=question, actor=buyer_a, answer=f"Réponse {number}")
+        question = services.clarification_ask(
+            tender=matched,
+            provider=member_a.provider,
+            actor=member_a.user,
+            question=f"Question {number}",
+        )
+        services.clarification_answer(
+            clarification=question, actor=buyer_a, answer=f"Réponse {number}"
+        )
     with django_assert_max_num_queries(len(first.captured_queries)):
         html = client.get(url, {"whynot-offer": market.a.pk}).content.decode()
     assert "Réponse 2" in html and "Offre 2" in html

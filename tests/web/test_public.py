@@ -69,27 +69,57 @@ def test_it_narrows_the_catalogue_by_full_text(market):
 
 
 def test_it_narrows_the_catalogue_by_level_category_and_price(market, provider_a):
-    compute = assessed(factories.offer(provider_a, name="Calcul Alpha", category="iaas_compute",
-                                       unit="VCPU_MONTH", unit_price="9"))
+    compute = assessed(
+        factories.offer(
+            provider_a,
+            name="Calcul Alpha",
+            category="iaas_compute",
+            unit="VCPU_MONTH",
+            unit_price="9",
+        )
+    )
     assert offer_order(page("/catalogue/?category=iaas_compute")) == [compute.pk]
     # The compute offer has no certificate: it is not N2.
     assert compute.pk not in offer_order(page("/catalogue/?level=N2"))
-    assert offer_order(page("/catalogue/?unit=GB_MONTH&max_price=0.026")) == [market.a.pk, market.b.pk]
-    assert offer_order(page("/catalogue/?ordering=-price&unit=GB_MONTH")) == [market.c.pk, market.b.pk, market.a.pk]
+    assert offer_order(page("/catalogue/?unit=GB_MONTH&max_price=0.026")) == [
+        market.a.pk,
+        market.b.pk,
+    ]
+    assert offer_order(page("/catalogue/?ordering=-price&unit=GB_MONTH")) == [
+        market.c.pk,
+        market.b.pk,
+        market.a.pk,
+    ]
 
 
 def test_it_counts_the_results_per_category_and_level(market, provider_a):
-    assessed(factories.offer(provider_a, name="Calcul Alpha", category="iaas_compute", unit="VCPU_MONTH",
-                             unit_price="9"))
+    assessed(
+        factories.offer(
+            provider_a,
+            name="Calcul Alpha",
+            category="iaas_compute",
+            unit="VCPU_MONTH",
+            unit_price="9",
+        )
+    )
     html = page("/catalogue/?category=iaas_storage")
-    facets = html[html.index('id="facets"'):]
+    facets = html[html.index('id="facets"') :]
     # The category facet ignores its own filter; the level facet does not.
     assert re.search(r"IaaS — compute&nbsp;\(1\)", facets)
     assert re.search(r"N2&nbsp;\(3\)", facets)
 
 
-@pytest.mark.parametrize("query", ["level=N9", "min_price=abc", "min_price=5&max_price=1", "category=nope",
-                                   "flags=WHATEVER", "page=-4&location=ZZ"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "level=N9",
+        "min_price=abc",
+        "min_price=5&max_price=1",
+        "category=nope",
+        "flags=WHATEVER",
+        "page=-4&location=ZZ",
+    ],
+)
 def test_it_turns_bad_filters_into_form_errors(market, query):
     html = page(f"/catalogue/?{query}")
     assert 'id="filter-errors"' in html
@@ -109,7 +139,9 @@ def test_it_swaps_only_the_filters_and_results_for_htmx(market):
 
 
 def test_it_serves_the_whole_page_when_htmx_restores_history(market):
-    html = page("/catalogue/?q=Alpha", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    html = page(
+        "/catalogue/?q=Alpha", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
     assert "<html" in html and offer_order(html) == [market.a.pk]
 
 
@@ -122,12 +154,18 @@ def test_it_compares_the_total_price_of_offers_lowest_first(market, provider_b):
     assert offer_order(html, "compare-row") == [market.a.pk, market.b.pk, market.c.pk]
     totals = re.findall(r'class="compare-row" data-offer="\d+" data-total="([\d.]+)"', html)
     # 10 TB × 12 months × 20, 25, 30 € per TB-month.
-    assert [Decimal(t) for t in totals] == [Decimal("2400.00"), Decimal("3000.00"), Decimal("3600.00")]
+    assert [Decimal(t) for t in totals] == [
+        Decimal("2400.00"),
+        Decimal("3000.00"),
+        Decimal("3600.00"),
+    ]
     assert "2,880.00" in html  # 2,400 € + 20 % VAT
 
 
 def test_it_prices_a_minimum_commitment_and_explains_it(market, provider_b):
-    bulk = assessed(factories.offer(provider_b, name="Coffre Gros", unit_price="10", minimum_commitment="100"))
+    bulk = assessed(
+        factories.offer(provider_b, name="Coffre Gros", unit_price="10", minimum_commitment="100")
+    )
     html = page("/catalogue/comparer/?quantity=10&unit=TB_MONTH&months=12")
     # 100 TB minimum × 12 × 10 € = 12,000 €, more than the others: last.
     assert offer_order(html, "compare-row")[-1] == bulk.pk
@@ -139,7 +177,11 @@ def test_it_prices_a_minimum_commitment_and_explains_it(market, provider_b):
 
 def test_it_explains_offers_that_do_not_fit_the_need(market, provider_b):
     small = assessed(factories.offer(provider_b, name="Coffre Mini", unit_price="1", capacity="5"))
-    assessed(factories.offer(provider_b, name="Calcul", category="iaas_compute", unit="VCPU_HOUR", unit_price="0.01"))
+    assessed(
+        factories.offer(
+            provider_b, name="Calcul", category="iaas_compute", unit="VCPU_HOUR", unit_price="0.01"
+        )
+    )
     html = page("/catalogue/comparer/?quantity=10&unit=TB_MONTH&months=12")
     assert small.pk not in offer_order(html, "compare-row")
     assert "its capacity is 5 TB-month, below the quantity asked." in html
@@ -152,8 +194,16 @@ def test_it_converts_units_before_comparing(market):
     assert Decimal(totals[0]) == Decimal("2400.00")
 
 
-@pytest.mark.parametrize("query", ["quantity=-1&unit=TB_MONTH&months=12", "quantity=10&unit=PARSEC&months=12",
-                                   "quantity=10&unit=TB_MONTH&months=0", "quantity=abc", "level=N7&quantity=1"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "quantity=-1&unit=TB_MONTH&months=12",
+        "quantity=10&unit=PARSEC&months=12",
+        "quantity=10&unit=TB_MONTH&months=0",
+        "quantity=abc",
+        "level=N7&quantity=1",
+    ],
+)
 def test_it_turns_a_bad_need_into_form_errors(market, query):
     html = page(f"/catalogue/comparer/?{query}")
     assert 'id="filter-errors"' in html
@@ -179,19 +229,21 @@ def test_it_explains_a_qualified_offer_rule_by_rule(market):
     assert "<h1>Coffre Alpha</h1>" in html
     assert "Level N2 · Sensitive" in html
     assert 'id="level-N2"' in html
-    assert "SECNUMCLOUD 3.2 certificate" in html and "is valid, verified and covers this offer" in html
+    assert (
+        "SECNUMCLOUD 3.2 certificate" in html and "is valid, verified and covers this offer" in html
+    )
     assert "Registered office, central administration and main establishment in the EU." in html
     # The certificate with its validity dates.
     cert = market.a.certifications.get()
     assert cert.reference in html
-    assert cert.expires_on.strftime("%Y") in html[html.index('id="certificate-table"'):]
+    assert cert.expires_on.strftime("%Y") in html[html.index('id="certificate-table"') :]
 
 
 def test_it_lists_the_failed_rules_of_an_unqualified_offer(provider_a):
     offer = assessed(factories.offer(provider_a, name="Coffre Nu", storage_countries=["US"]))
     assert OfferAssessment.objects.get(offer=offer).level == "N0"
     html = page(f"/offres/{offer.pk}/")
-    n1 = html[html.index('id="level-N1"'):html.index('id="level-N2"')]
+    n1 = html[html.index('id="level-N1"') : html.index('id="level-N2"')]
     assert "Not qualified" in n1
     assert "✗ Failed:" in n1
     assert "No valid, verified certificate covering this offer among" in n1
@@ -213,7 +265,11 @@ def test_it_offers_a_direct_purchase_to_agency_members_only(market, buyer_a, mem
 
 def test_it_offers_no_direct_purchase_above_the_threshold(provider_a, buyer_a):
     # 1,000 TB minimum × 20 € × 3 months = 60,000 € ≥ 40,000 €.
-    big = assessed(factories.offer(provider_a, name="Coffre Géant", minimum_commitment="1000", minimum_months=3))
+    big = assessed(
+        factories.offer(
+            provider_a, name="Coffre Géant", minimum_commitment="1000", minimum_months=3
+        )
+    )
     assert 'id="buy-directly"' not in page(f"/offres/{big.pk}/", buyer_a)
 
 
@@ -236,14 +292,28 @@ def test_it_turns_bad_provider_filters_into_form_errors(market):
 
 
 def test_it_shows_a_provider_with_its_ownership_and_offers(market, provider_a):
-    catalog_services.provider_stakes_set(provider=provider_a, actor=None, stakes=[
-        {"holder_name": "Founders", "holder_country": "FR", "capital_pct": "70", "voting_pct": "70"},
-        {"holder_name": "Big Fund", "holder_country": "US", "capital_pct": "30", "voting_pct": "30"},
-    ])
+    catalog_services.provider_stakes_set(
+        provider=provider_a,
+        actor=None,
+        stakes=[
+            {
+                "holder_name": "Founders",
+                "holder_country": "FR",
+                "capital_pct": "70",
+                "voting_pct": "70",
+            },
+            {
+                "holder_name": "Big Fund",
+                "holder_country": "US",
+                "capital_pct": "30",
+                "voting_pct": "30",
+            },
+        ],
+    )
     html = page("/fournisseurs/alpha/")
     assert "<h1>Alpha Cloud</h1>" in html
     assert "Holders outside the EU own 30 % of the capital" in html and "Big Fund" in html
-    offers = html[html.index('id="provider-offers"'):]
+    offers = html[html.index('id="provider-offers"') :]
     assert "Coffre Alpha" in offers and "Coffre Beta" not in offers
 
 
@@ -281,7 +351,9 @@ def test_it_shows_the_need_and_the_deadline_with_its_time_zone(published):
 
 
 @pytest.mark.parametrize("reader", [None, "buyer_a"])
-def test_it_keeps_responses_sealed_before_the_deadline(market, published, member_b, buyer_a, reader):
+def test_it_keeps_responses_sealed_before_the_deadline(
+    market, published, member_b, buyer_a, reader
+):
     submit(published, member_b, market.b, price="12345.67", answer="Notre réponse SCELLÉE")
     with CaptureQueriesContext(connection) as queries:
         html = page(f"/appels-offres/{published.pk}/", buyer_a if reader else None)
@@ -292,11 +364,21 @@ def test_it_keeps_responses_sealed_before_the_deadline(market, published, member
 
 
 def test_it_publishes_answered_questions_without_the_asker(market, published, member_b, buyer_a):
-    asked = tender_services.clarification_ask(tender=published, provider=member_b.provider, actor=member_b.user,
-                                              question="Le chiffrement est-il côté client ?")
-    tender_services.clarification_ask(tender=published, provider=member_b.provider, actor=member_b.user,
-                                      question="Question sans réponse")
-    tender_services.clarification_answer(clarification=asked, actor=buyer_a, answer="Oui, côté client.")
+    asked = tender_services.clarification_ask(
+        tender=published,
+        provider=member_b.provider,
+        actor=member_b.user,
+        question="Le chiffrement est-il côté client ?",
+    )
+    tender_services.clarification_ask(
+        tender=published,
+        provider=member_b.provider,
+        actor=member_b.user,
+        question="Question sans réponse",
+    )
+    tender_services.clarification_answer(
+        clarification=asked, actor=buyer_a, answer="Oui, côté client."
+    )
     html = page(f"/appels-offres/{published.pk}/")
     assert "Le chiffrement est-il côté client ?" in html and "Oui, côté client." in html
     assert "Question sans réponse" not in html
@@ -310,19 +392,23 @@ def test_it_names_the_winner_and_the_amount_once_awarded(market, published, memb
     assert "Closed, under evaluation" in html and "2,999" not in html and "Beta Hosting" not in html
     tender_services.tender_award(tender=tender, actor=buyer_a, response=response)
     html = page(f"/appels-offres/{tender.pk}/")
-    award = html[html.index('id="award"'):]
+    award = html[html.index('id="award"') :]
     assert "to Beta Hosting for 2,999.00 € excl. VAT (3,598.80 € incl. VAT)" in award
     assert "Standstill period" in award
 
 
-def test_it_keeps_naming_the_winner_once_the_contract_is_signed(market, published, member_b, buyer_a):
+def test_it_keeps_naming_the_winner_once_the_contract_is_signed(
+    market, published, member_b, buyer_a
+):
     response = submit(published, member_b, market.b, price="2999.00")
     tender = close(published)
     tender_services.tender_award(tender=tender, actor=buyer_a, response=response)
-    Award.objects.filter(tender=tender).update(standstill_ends_at=timezone.now() - datetime.timedelta(minutes=1))
+    Award.objects.filter(tender=tender).update(
+        standstill_ends_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
     tender_services.tender_contract_sign(tender=tender, actor=buyer_a)
     award = page(f"/appels-offres/{tender.pk}/")
-    award = award[award.index('id="award"'):]
+    award = award[award.index('id="award"') :]
     assert "to Beta Hosting for 2,999.00 € excl. VAT" in award and "Contract signed on" in award
 
 
@@ -345,7 +431,9 @@ def test_it_serves_the_open_data_and_buyer_pages_in_english(published, agency_a)
 
 
 def test_it_filters_on_where_the_data_is_kept(market, provider_a):
-    abroad = assessed(factories.offer(provider_a, name="Coffre Outre-Atlantique", storage_countries=["US"]))
+    abroad = assessed(
+        factories.offer(provider_a, name="Coffre Outre-Atlantique", storage_countries=["US"])
+    )
     assert abroad.pk not in offer_order(page("/catalogue/?location=EU"))
     assert offer_order(page("/catalogue/?location=fr")) == [market.a.pk, market.b.pk, market.c.pk]
     # A valid country where nobody keeps data is an empty result, not an error.
@@ -353,9 +441,18 @@ def test_it_filters_on_where_the_data_is_kept(market, provider_a):
     assert 'id="filter-errors"' not in html and offer_order(html) == []
 
 
-@pytest.mark.parametrize("path", ["/catalogue/", "/catalogue/comparer/?quantity=10&unit=TB_MONTH&months=12",
-                                  "/fournisseurs/", "/appels-offres/"])
-def test_it_reads_a_list_in_a_constant_number_of_queries(market, provider_a, agency_a, buyer_a, path):
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/catalogue/",
+        "/catalogue/comparer/?quantity=10&unit=TB_MONTH&months=12",
+        "/fournisseurs/",
+        "/appels-offres/",
+    ],
+)
+def test_it_reads_a_list_in_a_constant_number_of_queries(
+    market, provider_a, agency_a, buyer_a, path
+):
     factories.tender(agency_a, actor=buyer_a, publish=True)
     client = html_client()
     client.get(path)  # warm the cached list of countries
@@ -382,9 +479,17 @@ def test_it_offers_each_data_country_once(market, provider_a):
 
 
 def test_it_shows_the_public_bodies_using_an_offer_on_its_page_and_their_count_in_results(
-        db, market, agency_a, buyer_a, member_a):
-    order = tender_services.order_place(agency=agency_a, actor=buyer_a, offer=market.a, quantity="1",
-                                        duration_months=12, level="N1", flags=[])
+    db, market, agency_a, buyer_a, member_a
+):
+    order = tender_services.order_place(
+        agency=agency_a,
+        actor=buyer_a,
+        offer=market.a,
+        quantity="1",
+        duration_months=12,
+        level="N1",
+        flags=[],
+    )
     tender_services.order_accept(order=order, actor=member_a.user)
     client = html_client()
     page = client.get(f"/offres/{market.a.pk}/").content.decode()

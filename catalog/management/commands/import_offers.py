@@ -27,8 +27,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="CSV file with a header row (UTF-8).")
         parser.add_argument("--provider", required=True, help="The provider's slug.")
-        parser.add_argument("--as", dest="username", help="Import as this user (a member of the provider "
-                                                          "or an operator); default: the operator's command line.")
+        parser.add_argument(
+            "--as",
+            dest="username",
+            help="Import as this user (a member of the provider "
+            "or an operator); default: the operator's command line.",
+        )
 
     def handle(self, *args, file: str, provider: str, username: str | None, **options):
         owner = Provider.objects.filter(slug=provider).first()
@@ -41,7 +45,9 @@ class Command(BaseCommand):
                 raise CommandError(f"No user {username!r}.")
         try:
             with open(file, newline="", encoding="utf-8-sig") as handle:
-                ids = services.offers_import(provider=owner, actor=actor, rows=csv.DictReader(handle))
+                ids = services.offers_import(
+                    provider=owner, actor=actor, rows=csv.DictReader(handle)
+                )
         except OSError as error:
             raise CommandError(str(error)) from None
         except services.CatalogError as error:
@@ -53,4 +59,6 @@ class Command(BaseCommand):
                     field = f"row {int(index) + 1}, {rest}"
                 lines.extend(f"  {field}: {message}" for message in messages)
             raise CommandError("\n".join(lines)) from None
-        self.stdout.write(f"Imported {len(ids)} offers for {owner.name} (drafts, assessed after commit).")
+        self.stdout.write(
+            f"Imported {len(ids)} offers for {owner.name} (drafts, assessed after commit)."
+        )

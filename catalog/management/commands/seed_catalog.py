@@ -206,15 +206,22 @@ class Loader:
         user = self.provider_user(data["slug"])
         if not SupplierDeclaration.objects.filter(provider=provider).exists():
             services.declaration_sign(
-                provider=provider, actor=user, signer_name=f"Représentant légal de {provider.name} (démo)",
-                grounds={code: False for code in ExclusionGround.values})
+                provider=provider,
+                actor=user,
+                signer_name=f"Représentant légal de {provider.name} (démo)",
+                grounds={code: False for code in ExclusionGround.values},
+            )
         first = data is demo_data.PROVIDERS[0]
         ages = {"social": 40, "tax": 60, "registration": 80 if first else 20}
         for kind, days in ages.items():
             if not Attestation.objects.filter(provider=provider, kind=kind).exists():
                 services.attestation_create(
-                    provider=provider, actor=user, kind=kind, reference=f"DEMO-{kind.upper()}-{provider.pk:05d}",
-                    issued_on=self.today - datetime.timedelta(days=days))
+                    provider=provider,
+                    actor=user,
+                    kind=kind,
+                    reference=f"DEMO-{kind.upper()}-{provider.pk:05d}",
+                    issued_on=self.today - datetime.timedelta(days=days),
+                )
 
     # -- everything ----------------------------------------------------------
 

@@ -11,11 +11,17 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         for user in get_user_model().objects.filter(username="operateur"):
             self.stdout.write(f"    {user.username:<34} broker operator (admin at /admin/)")
-        for membership in AgencyMembership.objects.select_related("user", "agency").filter(
-            user__username__startswith="acheteur"
-        ).order_by("user__username"):
+        for membership in (
+            AgencyMembership.objects.select_related("user", "agency")
+            .filter(user__username__startswith="acheteur")
+            .order_by("user__username")
+        ):
             self.stdout.write(f"    {membership.user.username:<34} buyer: {membership.agency.name}")
-        for membership in ProviderMembership.objects.select_related("user", "provider").filter(
-            user__username__startswith="fournisseur-"
-        ).order_by("user__username"):
-            self.stdout.write(f"    {membership.user.username:<34} provider: {membership.provider.name}")
+        for membership in (
+            ProviderMembership.objects.select_related("user", "provider")
+            .filter(user__username__startswith="fournisseur-")
+            .order_by("user__username")
+        ):
+            self.stdout.write(
+                f"    {membership.user.username:<34} provider: {membership.provider.name}"
+            )

@@ -13,7 +13,9 @@ from tenders.models import Agency
 
 
 class Command(BaseCommand):
-    help = "Write the DECP 2.0.3 JSON document (essential procurement data) to FILE, or - for stdout."
+    help = (
+        "Write the DECP 2.0.3 JSON document (essential procurement data) to FILE, or - for stdout."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="Output path, or - for standard output.")

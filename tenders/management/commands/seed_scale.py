@@ -827,7 +827,9 @@ class _Loader:
             provider=self._provider_facts(provider),
             locations={
                 role: tuple(countries)
-                for role, countries in zip(policy.LOCATION_ROLES, LOCATION_PROFILES[location]["where"], strict=True)
+                for role, countries in zip(
+                    policy.LOCATION_ROLES, LOCATION_PROFILES[location]["where"], strict=True
+                )
             },
             support_documented=LOCATION_PROFILES[location]["documented"],
             dr_support=dr,
@@ -920,7 +922,13 @@ class _Loader:
                     )
                 )
             prices.append(pool)
-            names.append([(_text(f"{noun} {adj}"), selectors.fold(f"{noun} {adj}")) for noun in nouns for adj in ADJECTIVES])
+            names.append(
+                [
+                    (_text(f"{noun} {adj}"), selectors.fold(f"{noun} {adj}"))
+                    for noun in nouns
+                    for adj in ADJECTIVES
+                ]
+            )
         terms = []
         for _ in range(pool_size):
             minimum = Decimal(rng.choice([0, 0, 0, 1, 10, 100]))
