@@ -44,28 +44,7 @@ from catalog.models import (
     Subcontractor,
     SupplierDeclaration,
 )
-
-
-class DomainError(Exception):
-    """Base of the one domain error of each app (CatalogError, TenderError,
-    BrokerError): a message, a code, an HTTP status and field messages,
-    mapped once to HTTP by ``config.api.exception_handler`` and to form
-    errors in HTML views. It lives here, in the lowest app of the ladder, so
-    that every app can share it."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: str = "invalid",
-        http_status: int = 400,
-        fields: dict[str, list[str]] | None = None,
-    ):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.http_status = http_status
-        self.fields = fields
+from core.errors import DomainError
 
 
 class CatalogError(DomainError):

@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "widget_tweaks",
     "django_htmx",
     "axes",
+    "core",
     "catalog",
     "tenders",
     "broker",
