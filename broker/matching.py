@@ -24,7 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils import timezone
 
 from catalog import policy, units
-from catalog.models import Offer, OfferAssessment, Provider
+from catalog.models import Offer, OfferAssessment, OfferStatus, ProviderStatus
 from tenders import selectors as tender_selectors
 from tenders.models import Tender
 
@@ -45,8 +45,8 @@ class Candidate:
 def _candidate_query(tender: Tender, need, *, relied: bool = True):
     compatible_units = [code for code in units.UNITS if units.units_compatible(code, tender.unit)]
     qs = Offer.objects.filter(
-        status=Offer.Status.PUBLISHED,
-        provider__status=Provider.Status.ACTIVE,
+        status=OfferStatus.PUBLISHED,
+        provider__status=ProviderStatus.ACTIVE,
         category=tender.category,
         unit__in=compatible_units,
         minimum_months__lte=tender.duration_months,

@@ -158,8 +158,6 @@ class WebhookDelivery(models.Model):
     manual redelivery): receivers use it to drop duplicates, which
     at-least-once delivery allows."""
 
-    Status = DeliveryStatus
-
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
     )

@@ -27,6 +27,7 @@ from broker import matching, selectors, webhooks
 from broker.models import (
     ApiKey,
     AuditEvent,
+    DeliveryStatus,
     Notification,
     Preference,
     WebhookAttempt,
@@ -34,7 +35,7 @@ from broker.models import (
     WebhookEndpoint,
 )
 from broker.selectors import Organisation
-from catalog.models import Certification, Offer, SensitivityLevel
+from catalog.models import Certification, CertificationStatus, Offer, SensitivityLevel
 from catalog.services import DomainError
 from tenders import selectors as tender_selectors
 from tenders import services as tender_services
@@ -43,6 +44,7 @@ from tenders.models import (
     Clarification,
     MatchingState,
     Order,
+    ResponseStatus,
     ShortlistEntry,
     SourcingFile,
     Tender,
@@ -432,7 +434,7 @@ def award_decision_notify(*, tender: Tender, award: Award, others: set[int]) -> 
     withdrawal is a new decision, notified again."""
     live = list(
         TenderResponse.objects.filter(
-            tender=tender, status=TenderResponse.Status.SUBMITTED
+            tender=tender, status=ResponseStatus.SUBMITTED
         ).select_related("provider")
     )
     ranked = tender_selectors.ranking(live, tender)
@@ -643,7 +645,7 @@ def certifications_warn_expiry(*, today=None) -> int:
     for days in (90, 30):
         target = today + timedelta(days=days)
         for cert in Certification.objects.select_related("provider", "scheme").filter(
-            status=Certification.Status.VALID, expires_on=target
+            status=CertificationStatus.VALID, expires_on=target
         ):
             sent += len(
                 notify(
@@ -1201,7 +1203,7 @@ def webhook_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
         raise BrokerError(
             _("This endpoint is inactive: activate it first."), code="inactive", http_status=409
         )
-    locked.status = WebhookDelivery.Status.PENDING
+    locked.status = DeliveryStatus.PENDING
     locked.next_attempt_at = timezone.now()
     locked.save(update_fields=["status", "next_attempt_at"])
     _deliveries_send_after_commit([(locked.pk, locked.attempts + 1)])
@@ -1234,7 +1236,7 @@ def webhook_attempt(*, delivery_id: int, attempt: int) -> AttemptOutcome | None:
     with transaction.atomic():
         claimed = WebhookDelivery.objects.filter(
             pk=delivery_id,
-            status=WebhookDelivery.Status.PENDING,
+            status=DeliveryStatus.PENDING,
             attempts=attempt - 1,
         ).update(attempts=attempt, next_attempt_at=now + _lease())
         if not claimed:
@@ -1292,18 +1294,16 @@ def _attempt_record(
     }
     retry_in = None
     if result.ok:
-        fields.update(
-            status=WebhookDelivery.Status.SUCCEEDED, delivered_at=now, next_attempt_at=None
-        )
+        fields.update(status=DeliveryStatus.SUCCEEDED, delivered_at=now, next_attempt_at=None)
     elif final:
-        fields.update(status=WebhookDelivery.Status.FAILED, next_attempt_at=None)
+        fields.update(status=DeliveryStatus.FAILED, next_attempt_at=None)
     else:
         retry_in = webhooks.backoff(log.number)
         fields.update(next_attempt_at=now + timedelta(seconds=retry_in))
     # Unless a later attempt was claimed meanwhile (a manual redelivery):
     # its outcome, not this one, decides what follows.
     updated = WebhookDelivery.objects.filter(pk=delivery.pk, attempts=log.number).update(**fields)
-    status = fields.get("status", WebhookDelivery.Status.PENDING)
+    status = fields.get("status", DeliveryStatus.PENDING)
     return AttemptOutcome(
         delivery.pk, log.number, status, result.status_code, retry_in if updated else None
     )
@@ -1319,7 +1319,7 @@ def webhook_deliveries_due(
     return [
         (pk, attempts + 1)
         for pk, attempts in WebhookDelivery.objects.filter(
-            status=WebhookDelivery.Status.PENDING,
+            status=DeliveryStatus.PENDING,
             next_attempt_at__lte=cutoff,
         )
         .order_by("next_attempt_at")

@@ -10,7 +10,6 @@ from django.contrib.admin.helpers import ActionForm
 from django.utils.html import format_html_join
 
 from catalog import services
-from catalog.messages import check_reason
 from catalog.models import (
     BuyerCategory,
     Certification,
@@ -29,6 +28,7 @@ from catalog.models import (
     SensitivityLevel,
     Subcontractor,
 )
+from catalog.texts import check_reason
 
 
 class ReasonActionForm(ActionForm):

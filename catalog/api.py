@@ -31,21 +31,23 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog import selectors, services, units
-from catalog.messages import check_reason
 from catalog.models import (
     Attestation,
     AttestationKind,
     Certification,
+    CertificationStatus,
     DataFlag,
     ExclusionGround,
     MemberRole,
     Offer,
+    OfferStatus,
     Provider,
     SensitivityLevel,
     ServiceCategory,
     Subcontractor,
     SupplierDeclaration,
 )
+from catalog.texts import check_reason
 
 # --------------------------------------------------------------------------
 # Output
@@ -563,7 +565,7 @@ class CertificationInput(serializers.Serializer):
     scheme_version = serializers.CharField(max_length=20, required=False, allow_blank=True)
     assurance = serializers.CharField(max_length=20, required=False, allow_blank=True)
     reference = serializers.CharField(max_length=100, required=False)
-    status = serializers.ChoiceField(choices=Certification.Status.choices, required=False)
+    status = serializers.ChoiceField(choices=CertificationStatus.choices, required=False)
     issued_on = serializers.DateField(required=False, allow_null=True)
     expires_on = serializers.DateField(required=False, allow_null=True)
     scope_offers = serializers.ListField(
@@ -599,7 +601,7 @@ class OfferFilter(serializers.Serializer):
     ordering = serializers.ChoiceField(
         choices=["price", "-price", "name", "-name", "-id", "id"], required=False
     )
-    status = serializers.ChoiceField(choices=Offer.Status.choices, required=False)
+    status = serializers.ChoiceField(choices=OfferStatus.choices, required=False)
 
     def validate_level(self, value):
         # The catalogue list defers this lookup (``defer_level`` in the
@@ -836,7 +838,7 @@ OFFER_FILTER_PARAMETERS = [
         "q", str, description="Full text over offer name, description and provider name."
     ),
     OpenApiParameter("ordering", str, enum=list(ORDERINGS)),
-    OpenApiParameter("status", str, enum=Offer.Status.values),
+    OpenApiParameter("status", str, enum=OfferStatus.values),
 ]
 
 
@@ -912,7 +914,7 @@ class OfferViewSet(
                 subcontractors=[dict(s) for s in subs] if subs is not None else None,
                 **values,
             )
-            if target == Offer.Status.PUBLISHED:
+            if target == OfferStatus.PUBLISHED:
                 services.offer_publish(offer=offer, actor=request.user)
         return Response(self._render(offer.pk))
 

@@ -67,14 +67,14 @@ class Decision:
 def decisions_open_to(certification: Certification) -> list[str]:
     """What the operator may still decide on this certificate. A revoked
     certificate is final (the service refuses to verify it)."""
-    if certification.status == Certification.Status.REVOKED:
+    if certification.status == CertificationStatus.REVOKED:
         return []
     open_ = []
     if certification.verification != Certification.Verification.VERIFIED:
         open_.append(Decision.VERIFY)
     if certification.verification != Certification.Verification.REJECTED:
         open_.append(Decision.REJECT)
-    if certification.status != Certification.Status.SUSPENDED:
+    if certification.status != CertificationStatus.SUSPENDED:
         open_.append(Decision.SUSPEND)
     open_.append(Decision.REVOKE)
     return open_

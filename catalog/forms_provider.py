@@ -17,6 +17,7 @@ from catalog.cpv import CLOUD_CPV_CHOICES
 from catalog.models import (
     Certification,
     CertificationScheme,
+    CertificationStatus,
     Offer,
     ServiceCategory,
     Subcontractor,
@@ -369,7 +370,7 @@ class CertificationForm(DsfrBaseForm):
         ]
         statuses = [
             (value, label)
-            for value, label in Certification.Status.choices
+            for value, label in CertificationStatus.choices
             if value in PROVIDER_DECLARABLE_STATUSES
             or (instance is not None and value == instance.status)
         ]

@@ -17,7 +17,14 @@ from django_countries import countries as iso_countries
 from dsfr.forms import DsfrBaseForm
 
 from catalog import units
-from catalog.models import CertificationScheme, DataFlag, Offer, SensitivityLevel, ServiceCategory
+from catalog.models import (
+    CertificationScheme,
+    DataFlag,
+    Offer,
+    OfferStatus,
+    SensitivityLevel,
+    ServiceCategory,
+)
 
 ORDERINGS = {
     "price": ("normalised_price", "id"),
@@ -51,7 +58,7 @@ def _data_countries() -> list[str]:
     # order_by() drops the model's ordering, which DISTINCT would otherwise
     # include (one row per offer and country instead of one per country).
     return sorted(
-        Offer.objects.filter(status=Offer.Status.PUBLISHED)
+        Offer.objects.filter(status=OfferStatus.PUBLISHED)
         .order_by()
         .annotate(country=Func("data_countries", function="unnest"))
         .values_list("country", flat=True)

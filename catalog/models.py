@@ -207,8 +207,6 @@ class ProviderStatus(models.TextChoices):
 
 
 class Provider(models.Model):
-    Status = ProviderStatus
-
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     siren = models.CharField(max_length=9, blank=True, help_text=_("French SIREN, 9 digits"))
@@ -219,7 +217,9 @@ class Provider(models.Model):
     is_sme = models.BooleanField(default=False)
     website = models.URLField(blank=True)
     description = models.TextField(blank=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    status = models.CharField(
+        max_length=12, choices=ProviderStatus.choices, default=ProviderStatus.ACTIVE
+    )
     status_reason = models.CharField(max_length=300, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     status_changed_by = models.ForeignKey(
@@ -313,8 +313,6 @@ class OfferStatus(models.TextChoices):
 
 
 class Offer(models.Model):
-    Status = OfferStatus
-
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="offers")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -368,7 +366,7 @@ class Offer(models.Model):
     dr_support = models.BooleanField(
         default=False, help_text=_("Declares support for Diffusion Restreinte homologation")
     )
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(max_length=12, choices=OfferStatus.choices, default=OfferStatus.DRAFT)
     search_document = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -485,8 +483,6 @@ class CertificationVerification(models.TextChoices):
 
 
 class Certification(models.Model):
-    Status = CertificationStatus
-
     Verification = CertificationVerification
 
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="certifications")
@@ -498,7 +494,9 @@ class Certification(models.Model):
         max_length=20, blank=True, help_text=_("e.g. C5 'type2', EUCS 'substantial' or 'high'")
     )
     reference = models.CharField(max_length=100)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.VALID)
+    status = models.CharField(
+        max_length=12, choices=CertificationStatus.choices, default=CertificationStatus.VALID
+    )
     issued_on = models.DateField(null=True, blank=True)
     expires_on = models.DateField(null=True, blank=True)
     scope_offers = models.ManyToManyField(Offer, blank=True, related_name="certifications")
@@ -575,7 +573,7 @@ class OfferAssessment(models.Model):
     """The stored result of the policy engine for one offer.
 
     Checks are data: ``{"level", "rule", "passed", "facts"}``; their sentence
-    is rendered in the reader's language when shown (catalog.messages)."""
+    is rendered in the reader's language when shown (catalog.texts)."""
 
     offer = models.OneToOneField(Offer, on_delete=models.CASCADE, related_name="assessment")
     level = models.CharField(max_length=2)
@@ -607,29 +605,6 @@ class OfferAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.offer_id}: {self.level} {self.flags}"
-
-
-# --------------------------------------------------------------------------
-# Change feed
-
-
-class ChangeEvent(models.Model):
-    """One row per change of a mirrored entity (offer, tender, award),
-    written by database triggers in the changing transaction, so that no
-    write path (service, admin, bulk update) can forget it.
-
-    ``txid`` is the writing transaction's id. The feed only serves events
-    whose transaction is older than the oldest one still running
-    (``pg_snapshot_xmin``): those can no longer be joined by an event that
-    commits late, so a client that resumes from its cursor misses nothing."""
-
-    entity = models.CharField(max_length=20)
-    entity_id = models.BigIntegerField()
-    txid = models.BigIntegerField()
-    created_at = models.DateTimeField()
-
-    class Meta:
-        indexes = [models.Index(fields=["entity", "txid", "id"])]
 
 
 # --------------------------------------------------------------------------

@@ -51,8 +51,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog import selectors, units
-from catalog.messages import check_reason
-from catalog.models import Certification, Offer, Provider, ServiceCategory
+from catalog.models import Certification, Offer, OfferStatus, Provider, ServiceCategory
+from catalog.texts import check_reason
 
 LIST_SEPARATOR = "|"
 CHUNK = 500
@@ -489,7 +489,7 @@ def providers_published() -> Iterator[Provider]:
         selectors.providers_visible_to(AnonymousUser())
         .annotate(
             published_offers=Count(
-                "offers", filter=Q(offers__status=Offer.Status.PUBLISHED), distinct=True
+                "offers", filter=Q(offers__status=OfferStatus.PUBLISHED), distinct=True
             )
         )
         .prefetch_related(

@@ -2,7 +2,7 @@
 
 No ORM here. ``catalog.selectors`` turns rows into these dataclasses and
 ``catalog.services.offers_assess`` stores the result. Every rule emits a check
-``{level|flag, rule, passed, facts}``; ``catalog.messages`` renders its
+``{level|flag, rule, passed, facts}``; ``catalog.texts`` renders its
 sentence in the reader's language.
 
 Sources of the rules (DESIGN §2):

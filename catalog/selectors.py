@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 import itertools
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -31,20 +29,24 @@ from catalog import policy
 from catalog.models import (
     Attestation,
     Certification,
+    CertificationStatus,
     DataFlag,
     LevelCertificationRequirement,
     Offer,
     OfferAssessment,
+    OfferStatus,
     OwnershipStake,
     PolicyVersion,
     Provider,
     ProviderMembership,
+    ProviderStatus,
     SchemeEquivalence,
     SchemeVersionSunset,
     SensitivityLevel,
     Subcontractor,
     SupplierDeclaration,
 )
+from core import feed
 
 SEARCH_CONFIG = "french"
 
@@ -81,7 +83,7 @@ def providers_visible_to(user) -> QuerySet[Provider]:
     if is_operator(user):
         return qs
     own = provider_of(user)
-    visible = Q(status=Provider.Status.ACTIVE)
+    visible = Q(status=ProviderStatus.ACTIVE)
     if own:
         visible |= Q(pk=own.pk)
     return qs.filter(visible)
@@ -125,7 +127,7 @@ def offers_visible_to(user) -> QuerySet[Offer]:
     qs = _offer_shape(Offer.objects.all())
     if is_operator(user):
         return qs
-    public = Q(status=Offer.Status.PUBLISHED, provider__status=Provider.Status.ACTIVE)
+    public = Q(status=OfferStatus.PUBLISHED, provider__status=ProviderStatus.ACTIVE)
     own = provider_of(user)
     if own:
         public |= Q(provider_id=own.pk)
@@ -171,7 +173,7 @@ def offers_filter(
                 Certification.objects.filter(
                     scope_offers=OuterRef("pk"),
                     scheme__code=certification,
-                    status=Certification.Status.VALID,
+                    status=CertificationStatus.VALID,
                     verification=Certification.Verification.VERIFIED,
                 ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
             )
@@ -201,7 +203,7 @@ def certifications_visible_to(user) -> QuerySet[Certification]:
     if is_operator(user):
         return qs
     visible = Q(
-        verification=Certification.Verification.VERIFIED, provider__status=Provider.Status.ACTIVE
+        verification=Certification.Verification.VERIFIED, provider__status=ProviderStatus.ACTIVE
     )
     own = provider_of(user)
     if own:
@@ -479,65 +481,15 @@ def offers_depending_on(offer_ids: Iterable[int]) -> list[int]:
 
 
 # --------------------------------------------------------------------------
-# Change feed (see catalog.models.ChangeEvent)
+# Change feed (see core.feed)
 
-FEED_MAX_LIMIT = 500
-
-
-@dataclass(frozen=True)
-class FeedEvent:
-    id: int
-    entity: str
-    entity_id: int
-    txid: int
-
-
-@dataclass(frozen=True)
-class FeedPage:
-    events: list[FeedEvent]
-    cursor: str
-    has_more: bool
-
-
-def feed_cursor_encode(txid: int, event_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{txid}.{event_id}".encode()).decode().rstrip("=")
-
-
-def feed_cursor_decode(cursor: str) -> tuple[int, int]:
-    """``""`` or ``"0"`` is the beginning; anything else must be a cursor
-    this feed gave out. Raises ValueError otherwise."""
-    if cursor in ("", "0"):
-        return 0, 0
-    padded = cursor + "=" * (-len(cursor) % 4)
-    txid, _, event_id = base64.urlsafe_b64decode(padded.encode()).decode().partition(".")
-    return int(txid), int(event_id)
-
-
-def changes_since(*, entities: Iterable[str], cursor: str, limit: int) -> FeedPage:
-    """Events after ``cursor``, in commit-safe order: only transactions older
-    than the oldest still running are served, so a late commit can never land
-    behind a cursor already given out."""
-    after_txid, after_id = feed_cursor_decode(cursor)
-    limit = max(1, min(limit, FEED_MAX_LIMIT))
-    with connection.cursor() as db:
-        db.execute(
-            """
-            SELECT id, entity, entity_id, txid FROM catalog_changeevent
-            WHERE entity = ANY(%s) AND (txid, id) > (%s, %s)
-              AND txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
-            ORDER BY txid, id
-            LIMIT %s
-            """,
-            [list(entities), after_txid, after_id, limit + 1],
-        )
-        rows = [FeedEvent(*row) for row in db.fetchall()]
-    page, has_more = rows[:limit], len(rows) > limit
-    last = page[-1] if page else None
-    return FeedPage(
-        events=page,
-        has_more=has_more,
-        cursor=feed_cursor_encode(last.txid, last.id) if last else cursor or "0",
-    )
+# One feed for every app (core.feed); re-exported for the catalogue's readers.
+FEED_MAX_LIMIT = feed.FEED_MAX_LIMIT
+FeedEvent = feed.FeedEvent
+FeedPage = feed.FeedPage
+feed_cursor_encode = feed.cursor_encode
+feed_cursor_decode = feed.cursor_decode
+changes_since = feed.changes_since
 
 
 def offer_ids_of_changes(events: list[FeedEvent]) -> list[int]:

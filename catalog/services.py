@@ -30,6 +30,7 @@ from catalog.models import (
     AttestationKind,
     Certification,
     CertificationScheme,
+    CertificationStatus,
     ExclusionGround,
     MemberRole,
     Offer,
@@ -40,6 +41,7 @@ from catalog.models import (
     PolicyVersion,
     Provider,
     ProviderMembership,
+    ProviderStatus,
     ServiceCategory,
     Subcontractor,
     SupplierDeclaration,
@@ -382,7 +384,7 @@ def _provider_set_status(
     provider.save()
     _operator_record(actor=actor, action=action, obj=provider, reason=reason)
     # Its published offers enter or leave every open tender's shortlist.
-    for offer_id in provider.offers.filter(status=Offer.Status.PUBLISHED).values_list(
+    for offer_id in provider.offers.filter(status=OfferStatus.PUBLISHED).values_list(
         "pk", flat=True
     ):
         signals.offer_status_changed.send(sender=Offer, offer_id=offer_id, status=action)
@@ -393,7 +395,7 @@ def _provider_set_status(
 def provider_suspend(*, provider: Provider, actor, reason: str) -> Provider:
     return _provider_set_status(
         provider,
-        Provider.Status.SUSPENDED,
+        ProviderStatus.SUSPENDED,
         actor=actor,
         action="provider.suspend",
         reason=_required_reason(reason, _("A reason is required to suspend a provider.")),
@@ -404,7 +406,7 @@ def provider_suspend(*, provider: Provider, actor, reason: str) -> Provider:
 def provider_reactivate(*, provider: Provider, actor, reason: str = "") -> Provider:
     return _provider_set_status(
         provider,
-        Provider.Status.ACTIVE,
+        ProviderStatus.ACTIVE,
         actor=actor,
         action="provider.reactivate",
         reason=(reason or "").strip(),
@@ -554,7 +556,7 @@ def offer_create(
     provider: Provider,
     actor,
     subcontractors: list[dict] | None = None,
-    status: str = Offer.Status.DRAFT,
+    status: str = OfferStatus.DRAFT,
     **data: Any,
 ) -> Offer:
     for required in ("name", "category", "cpv_code", "unit", "unit_price"):
@@ -567,7 +569,7 @@ def offer_create(
     if subcontractors:
         _subcontractors_write(offer, subcontractors)
     _search_refresh(Offer.objects.filter(pk=offer.pk))
-    if status == Offer.Status.PUBLISHED:
+    if status == OfferStatus.PUBLISHED:
         offer_publish(offer=offer, actor=actor)
     assessment_request(offer_ids=[offer.pk], reason="offer_created")
     return offer
@@ -593,7 +595,7 @@ def offer_update(
         _search_refresh(Offer.objects.filter(pk=offer.pk))
     if assessed:
         assessment_request(offer_ids=[offer.pk], reason="offer_edited")
-    elif clean and offer.status == Offer.Status.PUBLISHED:
+    elif clean and offer.status == OfferStatus.PUBLISHED:
         # Price or capacity changes do not touch eligibility but do change
         # how the offer ranks in open tenders.
         signals.offer_status_changed.send(sender=Offer, offer_id=offer.pk, status="edited")
@@ -684,9 +686,9 @@ def offer_subcontractors_set(*, offer: Offer, actor, subcontractors: list[dict])
 
 
 OFFER_TRANSITIONS = {
-    Offer.Status.DRAFT: {Offer.Status.PUBLISHED, Offer.Status.WITHDRAWN},
-    Offer.Status.PUBLISHED: {Offer.Status.WITHDRAWN},
-    Offer.Status.WITHDRAWN: {Offer.Status.PUBLISHED},
+    OfferStatus.DRAFT: {OfferStatus.PUBLISHED, OfferStatus.WITHDRAWN},
+    OfferStatus.PUBLISHED: {OfferStatus.WITHDRAWN},
+    OfferStatus.WITHDRAWN: {OfferStatus.PUBLISHED},
 }
 
 
@@ -709,16 +711,16 @@ def _offer_transition(offer: Offer, target: str) -> Offer:
 
 @transaction.atomic
 def offer_publish(*, offer: Offer, actor) -> Offer:
-    if offer.provider.status != Provider.Status.ACTIVE:
+    if offer.provider.status != ProviderStatus.ACTIVE:
         raise CatalogError(
             _("A suspended provider cannot publish offers."), code="forbidden", http_status=403
         )
-    return _offer_transition(offer, Offer.Status.PUBLISHED)
+    return _offer_transition(offer, OfferStatus.PUBLISHED)
 
 
 @transaction.atomic
 def offer_withdraw(*, offer: Offer, actor) -> Offer:
-    return _offer_transition(offer, Offer.Status.WITHDRAWN)
+    return _offer_transition(offer, OfferStatus.WITHDRAWN)
 
 
 # --------------------------------------------------------------------------
@@ -980,7 +982,7 @@ def certification_revoke(*, certification: Certification, actor, reason: str) ->
         actor=actor,
         action="certification.revoke",
         reason=_required_reason(reason, _("A reason is required to revoke a certificate.")),
-        status=Certification.Status.REVOKED,
+        status=CertificationStatus.REVOKED,
     )
 
 
@@ -991,7 +993,7 @@ def certification_suspend(*, certification: Certification, actor, reason: str) -
         actor=actor,
         action="certification.suspend",
         reason=_required_reason(reason, _("A reason is required to suspend a certificate.")),
-        status=Certification.Status.SUSPENDED,
+        status=CertificationStatus.SUSPENDED,
     )
 
 
@@ -1003,11 +1005,11 @@ def certifications_expire_due(*, today: date | None = None) -> list[int]:
     with transaction.atomic():
         due = list(
             Certification.objects.select_for_update(skip_locked=True).filter(
-                status=Certification.Status.VALID, expires_on__lt=today
+                status=CertificationStatus.VALID, expires_on__lt=today
             )
         )
         for cert in due:
-            cert.status = Certification.Status.EXPIRED
+            cert.status = CertificationStatus.EXPIRED
             cert.save(update_fields=["status", "updated_at"])
             _operator_record(
                 actor=None,

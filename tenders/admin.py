@@ -12,6 +12,7 @@ from tenders.models import (
     SourcingFile,
     Tender,
     TenderResponse,
+    TenderStatus,
 )
 from tenders.selectors import SEALED_STATUSES
 
@@ -68,7 +69,7 @@ class TenderAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Once published, a tender is a public commitment: nothing changes
         # outside the services, least of all its deadline.
-        if obj is not None and obj.status != obj.Status.DRAFT:
+        if obj is not None and obj.status != TenderStatus.DRAFT:
             return [f.name for f in obj._meta.fields]
         return self.readonly_fields
 

@@ -45,9 +45,9 @@ from catalog.api import (
     feed_response,
     list_page_serializer,
 )
-from catalog.messages import check_reason
 from catalog.models import Offer, ServiceCategory
-from tenders import messages, selectors, services, sourcing_export
+from catalog.texts import check_reason
+from tenders import selectors, services, sourcing_export, texts
 from tenders.models import (
     Agency,
     Award,
@@ -147,10 +147,10 @@ class ShortlistRow(serializers.Serializer):
     computed_at = serializers.DateTimeField()
 
     def get_reasons(self, entry) -> list[dict]:
-        return messages.with_reasons(entry.reasons)
+        return texts.with_reasons(entry.reasons)
 
     def get_warnings(self, entry) -> list[dict]:
-        return messages.with_reasons(entry.warnings)
+        return texts.with_reasons(entry.warnings)
 
     def get_offer(self, entry) -> dict:
         return {
@@ -838,7 +838,7 @@ class TenderViewSet(
                 "offer": offer_id,
                 "eligible": not failures,
                 "estimated_cost": str(cost) if cost is not None else None,
-                "failures": messages.with_reasons(failures, lang),
+                "failures": texts.with_reasons(failures, lang),
             }
         )
 

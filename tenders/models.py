@@ -85,8 +85,6 @@ class MatchingState(models.TextChoices):
 
 
 class Tender(models.Model):
-    Status = TenderStatus
-
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="tenders")
     reference = models.CharField(max_length=30, unique=True)
     title = models.CharField(max_length=200)
@@ -229,8 +227,6 @@ class TenderResponse(models.Model):
     """A sealed response. Nobody but its provider reads it before the tender
     is CLOSED: every read goes through tenders.selectors."""
 
-    Status = ResponseStatus
-
     tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="responses")
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="responses")
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="responses")
@@ -344,8 +340,6 @@ class Complaint(models.Model):
     standstill. An open complaint on the current award blocks the
     signature until the buyer answers it."""
 
-    Status = ComplaintStatus
-
     tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="complaints")
     # The award contested (an Award id; the row may since be withdrawn).
     award_ref = models.BigIntegerField()
@@ -397,8 +391,6 @@ class OrderStatus(models.TextChoices):
 
 class Order(models.Model):
     """A direct purchase from the catalogue below the threshold."""
-
-    Status = OrderStatus
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="orders")
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="orders")

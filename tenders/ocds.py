@@ -63,7 +63,14 @@ from django.utils import timezone
 from catalog.cpv import CLOUD_CPV
 from catalog.units import UNITS
 from tenders import selectors
-from tenders.models import Procedure, Tender, TenderResponse, TenderStatus, WithdrawnAward
+from tenders.models import (
+    Procedure,
+    ResponseStatus,
+    Tender,
+    TenderResponse,
+    TenderStatus,
+    WithdrawnAward,
+)
 
 OCDS_VERSION = "1.1"
 PUBLISHER = {"name": "Guichet Cloud"}
@@ -627,7 +634,7 @@ def _facts(tenders: list[Tender]) -> dict[int, TenderFacts]:
     opened = [t.pk for t in tenders if not selectors.responses_sealed(t)]
     tenderers: dict[int, dict[int, Organisation]] = {}
     live = (
-        TenderResponse.objects.filter(tender_id__in=opened, status=TenderResponse.Status.SUBMITTED)
+        TenderResponse.objects.filter(tender_id__in=opened, status=ResponseStatus.SUBMITTED)
         .select_related("provider")
         .order_by("submitted_at", "pk")
     )

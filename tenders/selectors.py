@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from catalog import policy, units
 from catalog import selectors as catalog_selectors
-from catalog.models import Offer, OfferAssessment, Provider, SensitivityLevel
+from catalog.models import Offer, OfferAssessment, ProviderStatus, SensitivityLevel
 from tenders import eligibility
 from tenders.eligibility import Need, OfferSnapshot
 from tenders.models import (
@@ -25,6 +25,7 @@ from tenders.models import (
     Invitation,
     Order,
     OrderStatus,
+    ResponseStatus,
     ShortlistEntry,
     SourcingFile,
     Tender,
@@ -108,7 +109,7 @@ def responses_visible_to(user, tender: Tender) -> QuerySet[TenderResponse]:
         return qs.none()
     agency = agency_of(user)
     if (agency and agency.pk == tender.agency_id) or catalog_selectors.is_operator(user):
-        return qs.filter(status=TenderResponse.Status.SUBMITTED)
+        return qs.filter(status=ResponseStatus.SUBMITTED)
     return qs.none()
 
 
@@ -137,7 +138,7 @@ def opportunities_of(user) -> QuerySet[Tender]:
     )
     invited = Invitation.objects.filter(tender_id=OuterRef("pk"), provider_id=provider.pk)
     live = TenderResponse.objects.filter(
-        tender_id=OuterRef("pk"), provider_id=provider.pk, status=TenderResponse.Status.SUBMITTED
+        tender_id=OuterRef("pk"), provider_id=provider.pk, status=ResponseStatus.SUBMITTED
     )
     return (
         tenders_visible_to(user)
@@ -266,7 +267,7 @@ def offer_snapshot(offer_id: int, *, live: bool = False) -> OfferSnapshot:
     return OfferSnapshot(
         id=offer.pk,
         status=offer.status,
-        provider_active=offer.provider.status == Provider.Status.ACTIVE,
+        provider_active=offer.provider.status == ProviderStatus.ACTIVE,
         category=offer.category,
         unit=offer.unit,
         data_countries=tuple(offer.data_countries),
@@ -425,7 +426,7 @@ def sourcing_snapshot_offers(sourcing_file: SourcingFile) -> list[dict]:
     from the frozen rule and facts, never stored."""
     from django.utils.translation import get_language
 
-    from catalog.messages import check_reason
+    from catalog.texts import check_reason
 
     lang = get_language()
     offers = []
@@ -563,7 +564,7 @@ def decision_notice(user, tender: Tender) -> DecisionNotice:
     if not responses_sealed(tender):
         live = list(
             TenderResponse.objects.filter(
-                tender=tender, status=TenderResponse.Status.SUBMITTED
+                tender=tender, status=ResponseStatus.SUBMITTED
             ).select_related("provider", "offer")
         )
         ranked = ranking(live, tender)

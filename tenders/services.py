@@ -46,6 +46,7 @@ from tenders.models import (
     Order,
     OrderStatus,
     Procedure,
+    ResponseStatus,
     ShortlistEntry,
     SourcingFile,
     Tender,
@@ -553,7 +554,7 @@ def response_score(
 ) -> TenderResponse:
     _require_closed(response.tender)
     locked = TenderResponse.objects.select_for_update().get(pk=response.pk)
-    if locked.status != TenderResponse.Status.SUBMITTED:
+    if locked.status != ResponseStatus.SUBMITTED:
         raise _conflict(_("Only live responses are scored."))
     for name, value in (("technical_score", technical_score), ("other_score", other_score)):
         if value is not None:
@@ -570,7 +571,7 @@ def tender_award(*, tender: Tender, actor, response: TenderResponse) -> Award:
     tender = _require_closed(tender)
     # Re-read: the caller's instance may be stale (status, price formatting).
     response = TenderResponse.objects.get(pk=response.pk)
-    if response.tender_id != tender.pk or response.status != TenderResponse.Status.SUBMITTED:
+    if response.tender_id != tender.pk or response.status != ResponseStatus.SUBMITTED:
         raise _invalid("response", _("Award one of this tender's live responses."))
     now = timezone.now()
     # The transition locks the tender row: a second, concurrent award waits
@@ -951,11 +952,11 @@ def response_submit(
         raise _conflict(_("The response deadline has passed."), code="deadline_passed")
     replaced = list(
         TenderResponse.objects.select_for_update().filter(
-            tender=locked, provider=provider, status=TenderResponse.Status.SUBMITTED
+            tender=locked, provider=provider, status=ResponseStatus.SUBMITTED
         )
     )
     for old in replaced:
-        old.status = TenderResponse.Status.REPLACED
+        old.status = ResponseStatus.REPLACED
         old.save(update_fields=["status"])
     response = TenderResponse(
         tender=locked,
@@ -1002,9 +1003,9 @@ def response_submit(
 def response_withdraw(*, response: TenderResponse, actor) -> TenderResponse:
     _open_for_responses(response.tender)
     locked = TenderResponse.objects.select_for_update().get(pk=response.pk)
-    if locked.status != TenderResponse.Status.SUBMITTED:
+    if locked.status != ResponseStatus.SUBMITTED:
         raise _conflict(_("Only a live response can be withdrawn."))
-    locked.status = TenderResponse.Status.WITHDRAWN
+    locked.status = ResponseStatus.WITHDRAWN
     locked.withdrawn_at = timezone.now()
     locked.save(update_fields=["status", "withdrawn_at"])
     _event(
@@ -1504,7 +1505,7 @@ def complaint_file(*, tender: Tender, provider, actor, text: str, attachment=Non
             http_status=403,
         )
     if not TenderResponse.objects.filter(
-        tender=locked, provider=provider, status=TenderResponse.Status.SUBMITTED
+        tender=locked, provider=provider, status=ResponseStatus.SUBMITTED
     ).exists():
         raise TenderError(
             _("Only a tenderer of this tender can file a complaint."),
@@ -1512,7 +1513,7 @@ def complaint_file(*, tender: Tender, provider, actor, text: str, attachment=Non
             http_status=403,
         )
     if Complaint.objects.filter(
-        award_ref=award.pk, provider=provider, status=Complaint.Status.OPEN
+        award_ref=award.pk, provider=provider, status=ComplaintStatus.OPEN
     ).exists():
         raise _conflict(
             _("You already have an open complaint against this award: the buyer answers it first."),

@@ -32,7 +32,7 @@ from catalog.forms_operator import (
     decisions_open_to,
     form_error_from,
 )
-from catalog.models import Certification, Offer, OperatorAction, Provider
+from catalog.models import Certification, Offer, OperatorAction, Provider, ProviderStatus
 from catalog.selectors import is_operator
 
 PER_PAGE = 25
@@ -272,7 +272,7 @@ def provider(request, pk: int):
         Provider.objects.select_related("status_changed_by").annotate(offer_count=Count("offers")),
         pk=pk,
     )
-    suspending = provider.status == Provider.Status.ACTIVE
+    suspending = provider.status == ProviderStatus.ACTIVE
     initial = {"action": "suspend" if suspending else "reactivate"}
     form = ProviderStatusForm(request.POST or None, initial=initial, suspending=suspending)
     if request.method == "POST" and form.is_valid():

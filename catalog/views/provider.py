@@ -27,8 +27,8 @@ from catalog.forms_provider import (
     StakeFormSet,
     SubcontractorFormSet,
 )
-from catalog.messages import check_reason
-from catalog.models import DataFlag, MemberRole, Offer, SensitivityLevel
+from catalog.models import DataFlag, MemberRole, Offer, OfferStatus, SensitivityLevel
+from catalog.texts import check_reason
 
 PAGE_SIZE = 20
 # "stakes[2].holder_country" → ("stakes", 2, "holder_country")
@@ -273,8 +273,8 @@ def offer_create(request):
 
 
 OFFER_ACTIONS = {
-    "publish": (services.offer_publish, Offer.Status.PUBLISHED),
-    "withdraw": (services.offer_withdraw, Offer.Status.WITHDRAWN),
+    "publish": (services.offer_publish, OfferStatus.PUBLISHED),
+    "withdraw": (services.offer_withdraw, OfferStatus.WITHDRAWN),
 }
 
 

@@ -38,17 +38,20 @@ from dsfr.forms import DsfrBaseForm
 
 from catalog import policy, selectors, units
 from catalog.forms_public import ORDERINGS, CompareForm, OfferSearchForm, label_of, level_choices
-from catalog.messages import check_reason
 from catalog.models import (
     Certification,
     CertificationScheme,
+    CertificationStatus,
     DataFlag,
     Offer,
     OfferAssessment,
+    OfferStatus,
     Provider,
+    ProviderStatus,
     SensitivityLevel,
     ServiceCategory,
 )
+from catalog.texts import check_reason
 
 PAGE_SIZE = 20
 CENT = Decimal("0.01")
@@ -379,7 +382,7 @@ def catalog_compare(request):
 
 def eligibility_explained(assessment: OfferAssessment | None) -> dict:
     """The stored checks grouped level by level, then flag by flag, each in
-    the reader's language (catalog.messages)."""
+    the reader's language (catalog.texts)."""
     if assessment is None:
         return {"levels": [], "flags": []}
     granted_rank = assessment.level_rank
@@ -439,7 +442,7 @@ def certificate_rows(certificates) -> list[dict]:
     for cert in certificates:
         expired = cert.expires_on is not None and cert.expires_on < today
         counts = (
-            cert.status == Certification.Status.VALID
+            cert.status == CertificationStatus.VALID
             and not expired
             and cert.verification == Certification.Verification.VERIFIED
         )
@@ -449,7 +452,7 @@ def certificate_rows(certificates) -> list[dict]:
                 "counts": counts,
                 "expired": expired,
                 "status_text": _("expired")
-                if expired and cert.status == Certification.Status.VALID
+                if expired and cert.status == CertificationStatus.VALID
                 else cert.get_status_display(),
                 "expires_soon": counts
                 and cert.expires_on is not None
@@ -558,7 +561,7 @@ class ProviderSearchForm(DsfrBaseForm):
 
 
 def providers_search(user, data: dict):
-    published = Q(offers__status=Offer.Status.PUBLISHED)
+    published = Q(offers__status=OfferStatus.PUBLISHED)
     qs = selectors.providers_visible_to(user).annotate(
         published_offers=Count("offers", filter=published, distinct=True),
         best_rank=Max("offers__assessment__level_rank", filter=published),
@@ -573,7 +576,7 @@ def providers_search(user, data: dict):
         rank = SensitivityLevel.objects.get(code=data["level"]).rank
         qs = qs.filter(
             pk__in=Offer.objects.filter(
-                status=Offer.Status.PUBLISHED, assessment__level_rank__gte=rank
+                status=OfferStatus.PUBLISHED, assessment__level_rank__gte=rank
             ).values("provider_id")
         )
     if data.get("certification"):
@@ -581,7 +584,7 @@ def providers_search(user, data: dict):
         qs = qs.filter(
             pk__in=Certification.objects.filter(
                 scheme__code=data["certification"],
-                status=Certification.Status.VALID,
+                status=CertificationStatus.VALID,
                 verification=Certification.Verification.VERIFIED,
             )
             .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
@@ -683,7 +686,7 @@ def catalog_figures() -> dict:
         "figure_offers": public.count(),
         "figure_qualified_offers": public.filter(assessment__level_rank__gte=1).count(),
         "figure_sovereign_offers": public.filter(assessment__level_rank__gte=2).count(),
-        "figure_providers": Provider.objects.filter(status=Provider.Status.ACTIVE).count(),
+        "figure_providers": Provider.objects.filter(status=ProviderStatus.ACTIVE).count(),
     }
 
 

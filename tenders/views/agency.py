@@ -37,7 +37,7 @@ from catalog import units
 from catalog.models import DataFlag, OfferAssessment, SensitivityLevel
 from catalog.services import DomainError
 from tenders import eligibility, selectors, services
-from tenders import messages as tender_messages
+from tenders import texts as tender_texts
 from tenders.forms import (
     LOCATION_CHOICES,
     AnswerForm,
@@ -597,8 +597,8 @@ def _matching_context(request, tender: Tender) -> dict:
         {
             "entry": e,
             "cost_incl_vat": incl_vat(e.estimated_cost),
-            "reasons": tender_messages.with_reasons(e.reasons, lang),
-            "warnings": tender_messages.with_reasons(e.warnings, lang),
+            "reasons": tender_texts.with_reasons(e.reasons, lang),
+            "warnings": tender_texts.with_reasons(e.warnings, lang),
         }
         for e in page.object_list
     ]
@@ -951,7 +951,7 @@ def _order_failures(agency, offer, data: dict) -> list[str]:
         months=data["duration_months"],
     )
     found = eligibility.failures(need, selectors.offer_snapshot(offer.pk, live=True))
-    return [item["reason"] for item in tender_messages.with_reasons(found, _language())]
+    return [item["reason"] for item in tender_texts.with_reasons(found, _language())]
 
 
 @agency_member_required

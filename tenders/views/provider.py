@@ -31,13 +31,13 @@ from django.views.decorators.http import require_POST
 
 from catalog import selectors as catalog_selectors
 from catalog import services as catalog_services
-from catalog.messages import check_reason
-from catalog.models import Certification, Offer
+from catalog.models import CertificationStatus, OfferStatus
 from catalog.services import DomainError
-from tenders import messages as tender_messages
+from catalog.texts import check_reason
 from tenders import selectors, services
+from tenders import texts as tender_texts
 from tenders.forms_provider import DeclineForm, QuestionForm, ResponseForm, WhyNotForm
-from tenders.models import Order, Tender, TenderResponse, TenderStatus
+from tenders.models import Order, OrderStatus, ResponseStatus, Tender, TenderResponse, TenderStatus
 
 PAGE_SIZE = 20
 DASHBOARD_ROWS = 5
@@ -176,13 +176,13 @@ def dashboard(request, provider):
     responses = list(selectors.responses_of_provider(user)[:DASHBOARD_ROWS])
     pending = (
         selectors.orders_visible_to(user)
-        .filter(status=Order.Status.PLACED)
+        .filter(status=OrderStatus.PLACED)
         .order_by("placed_at", "pk")
     )
     expiring = (
         catalog_selectors.certifications_editable_by(user)
         .filter(
-            status=Certification.Status.VALID,
+            status=CertificationStatus.VALID,
             expires_on__gte=today,
             expires_on__lte=today + datetime.timedelta(days=EXPIRY_WARNING_DAYS),
         )
@@ -253,7 +253,7 @@ def _why_not(request, tender: Tender, offers) -> tuple[WhyNotForm | None, dict |
             check["reason"] = check_reason(check, lang)
     return form, {
         "offer": offer,
-        "failures": tender_messages.with_reasons(failures, lang),
+        "failures": tender_texts.with_reasons(failures, lang),
         "estimated_cost": cost,
         "estimated_cost_incl_vat": incl_vat(cost),
     }
@@ -269,16 +269,16 @@ def _opportunity(
     mine = [entry for entry in shortlist if entry.offer.provider_id == provider.pk]
     lang = (get_language() or "fr")[:2]
     for entry in mine:
-        entry.reason_lines = tender_messages.with_reasons(entry.reasons, lang)
-        entry.warning_lines = tender_messages.with_reasons(entry.warnings, lang)
+        entry.reason_lines = tender_texts.with_reasons(entry.reasons, lang)
+        entry.warning_lines = tender_texts.with_reasons(entry.warnings, lang)
         entry.estimated_cost_incl_vat = incl_vat(entry.estimated_cost)
     other_offers = own_offers.exclude(pk__in=[entry.offer_id for entry in mine])
     why_not_form, why_not = _why_not(request, tender, other_offers)
 
     history = list(selectors.responses_visible_to(user, tender).order_by("-submitted_at", "-id"))
-    live = next((r for r in history if r.status == TenderResponse.Status.SUBMITTED), None)
+    live = next((r for r in history if r.status == ResponseStatus.SUBMITTED), None)
     open_for_responses = tender.status == TenderStatus.PUBLISHED and not _deadline_passed(tender)
-    responding_offers = own_offers.filter(status=Offer.Status.PUBLISHED)
+    responding_offers = own_offers.filter(status=OfferStatus.PUBLISHED)
     has_offer_to_respond_with = responding_offers.exists()
     if open_for_responses and response_form is None and has_offer_to_respond_with:
         initial = {"offer": (mine[0].offer_id if mine else None)}
@@ -370,7 +370,7 @@ def _respond(request, provider, tender: Tender):
     offers = (
         catalog_selectors.offers_editable_by(request.user)
         .prefetch_related(None)
-        .filter(status=Offer.Status.PUBLISHED)
+        .filter(status=OfferStatus.PUBLISHED)
     )
     form = ResponseForm(request.POST, request.FILES, offers=offers, prefix="respond")
     if form.is_valid():
@@ -414,7 +414,7 @@ def response_withdraw(request, provider, pk: int):
     here = reverse("provider-opportunity", args=[tender.pk])
     live = (
         selectors.responses_visible_to(request.user, tender)
-        .filter(status=TenderResponse.Status.SUBMITTED)
+        .filter(status=ResponseStatus.SUBMITTED)
         .first()
     )
     if live is None:
@@ -462,7 +462,7 @@ def orders(request, provider):
         .filter(provider_id=provider.pk)
         .order_by("-placed_at", "-pk")
     )
-    if status in Order.Status.values:
+    if status in OrderStatus.values:
         queryset = queryset.filter(status=status)
     page = _page(request, queryset)
     page.object_list = _order_rows(list(page.object_list))
@@ -472,7 +472,7 @@ def orders(request, provider):
         {
             "page_obj": page,
             "status": status,
-            "statuses": Order.Status.choices,
+            "statuses": OrderStatus.choices,
             "breadcrumb_data": {
                 "links": [{"url": reverse("provider-dashboard"), "title": _("Provider space")}],
                 "current": _("Orders"),

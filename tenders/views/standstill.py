@@ -21,7 +21,7 @@ from dsfr.forms import DsfrBaseForm
 
 from catalog import selectors as catalog_selectors
 from tenders import selectors, services
-from tenders.models import Complaint, Tender
+from tenders.models import Complaint, ComplaintStatus, Tender
 
 
 class ComplaintForm(DsfrBaseForm):
@@ -107,7 +107,7 @@ def _page(
     open_count = sum(
         1
         for item in notice.complaints
-        if item.status == Complaint.Status.OPEN
+        if item.status == ComplaintStatus.OPEN
         and notice.award
         and item.award_ref == notice.award.pk
     )

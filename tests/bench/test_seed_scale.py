@@ -9,7 +9,8 @@ from django.db import connection
 from django.utils import timezone
 
 from catalog import policy, selectors, services
-from catalog.models import Certification, ChangeEvent, Offer, OfferAssessment, Provider
+from catalog.models import Certification, Offer, OfferAssessment, Provider
+from core.models import ChangeEvent
 from tenders.models import Award, Tender
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from catalog import selectors, services
-from catalog.models import Offer, OfferAssessment
+from catalog.models import Offer, OfferAssessment, OfferStatus
 from tests.conftest import client_for
 
 HEADER = (
@@ -72,7 +72,7 @@ def test_it_imports_drafts_as_offer_create_would_make_them(
         "search_document",
     )
     assert {f: getattr(first, f) for f in derived} == {f: getattr(reference, f) for f in derived}
-    assert first.status == Offer.Status.DRAFT and first.created_at and first.updated_at
+    assert first.status == OfferStatus.DRAFT and first.created_at and first.updated_at
     assert second.minimum_months == 0 and second.capacity is None and second.storage_countries == []
     # A row shorter than the header: the missing cells take the defaults.
     ids = services.offers_import(
@@ -91,7 +91,7 @@ def test_it_imports_drafts_as_offer_create_would_make_them(
         ],
     )
     short = Offer.objects.get(pk=ids[0])
-    assert (short.description, short.dr_support, short.status) == ("", False, Offer.Status.DRAFT)
+    assert (short.description, short.dr_support, short.status) == ("", False, OfferStatus.DRAFT)
     # Searchable (same document as offer_create), and assessed after commit.
     found = selectors.offers_filter(Offer.objects.filter(provider=provider_a), q="coffre lyon")
     assert set(found.values_list("pk", flat=True)) == {first.pk, reference.pk}

@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 
 from catalog import policy
-from catalog.messages import check_reason
 from catalog.policy import (
     CertFacts,
     CertRequirement,
@@ -21,6 +20,7 @@ from catalog.policy import (
     SubcontractorFacts,
     Sunset,
 )
+from catalog.texts import check_reason
 
 TODAY = date(2026, 11, 22)
 

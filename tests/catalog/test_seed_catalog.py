@@ -12,7 +12,15 @@ from django.test import override_settings
 from django.utils import timezone
 
 from catalog import policy
-from catalog.models import Certification, Offer, OfferAssessment, Provider, ProviderMembership
+from catalog.models import (
+    Certification,
+    CertificationStatus,
+    Offer,
+    OfferAssessment,
+    OfferStatus,
+    Provider,
+    ProviderMembership,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -59,8 +67,8 @@ def test_it_loads_a_marketplace_and_prints_a_summary(seeded):
     assert Offer.objects.count() >= 40
     assert OfferAssessment.objects.count() == Offer.objects.count()
     assert Offer.objects.filter(price_is_illustrative=False).count() == 0
-    assert Offer.objects.filter(status=Offer.Status.DRAFT).exists()
-    assert Offer.objects.filter(status=Offer.Status.WITHDRAWN).exists()
+    assert Offer.objects.filter(status=OfferStatus.DRAFT).exists()
+    assert Offer.objects.filter(status=OfferStatus.WITHDRAWN).exists()
     assert "Offers per assessed level: N0" in seeded
     assert "N2" in seeded and "N3" in seeded
 
@@ -101,7 +109,7 @@ def test_every_sensitive_offer_rests_on_a_verified_secnumcloud_3_2_in_the_eu(see
         cert = Certification.objects.get(pk=relied[0]["id"])
         assert cert.scheme.code == "SECNUMCLOUD"
         assert policy.version_at_least(cert.scheme_version, "3.2")
-        assert cert.status == Certification.Status.VALID
+        assert cert.status == CertificationStatus.VALID
         assert cert.verification == Certification.Verification.VERIFIED
         assert cert.expires_on >= today
         assert cert.scope_offers.filter(pk=offer.pk).exists()
@@ -166,11 +174,11 @@ def test_a_saas_on_a_qualified_iaas_is_judged_with_its_chain(seeded):
 
 def test_certificate_situations(seeded):
     certs = Certification.objects.select_related("scheme")
-    assert certs.filter(status=Certification.Status.EXPIRED).exists()
-    assert certs.filter(status=Certification.Status.REVOKED).exists()
-    assert certs.filter(status=Certification.Status.SUSPENDED).exists()
+    assert certs.filter(status=CertificationStatus.EXPIRED).exists()
+    assert certs.filter(status=CertificationStatus.REVOKED).exists()
+    assert certs.filter(status=CertificationStatus.SUSPENDED).exists()
     assert certs.filter(
-        verification=Certification.Verification.PENDING, status=Certification.Status.VALID
+        verification=Certification.Verification.PENDING, status=CertificationStatus.VALID
     ).exists()
     snc_31 = certs.get(scheme__code="SECNUMCLOUD", scheme_version="3.1")
     assert snc_31.verification == Certification.Verification.VERIFIED
@@ -184,7 +192,7 @@ def test_certificate_situations(seeded):
         assert {r["why"] for r in check["facts"]["rejected"]} == {"version_too_low"}
 
     hds_v1 = certs.get(scheme__code="HDS", scheme_version="1.1")
-    assert hds_v1.status == Certification.Status.VALID and hds_v1.expires_on > timezone.localdate()
+    assert hds_v1.status == CertificationStatus.VALID and hds_v1.expires_on > timezone.localdate()
     for offer in hds_v1.scope_offers.all():
         assessment = offer.assessment
         assert "HEALTH" not in assessment.flags

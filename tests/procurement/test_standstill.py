@@ -353,7 +353,7 @@ def test_the_decision_notice_costs_the_same_whatever_the_complaints(
 
 
 def test_a_withdrawn_award_enters_the_awards_feed_as_withdrawn(awarded, buyer_a):
-    from catalog.models import ChangeEvent
+    from core.models import ChangeEvent
     from tenders.api import AwardOutput
 
     award_id = awarded.award.pk

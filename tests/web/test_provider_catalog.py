@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog import services
-from catalog.models import Certification, Offer, OfferAssessment
+from catalog.models import Certification, Offer, OfferAssessment, OfferStatus
 from tests import factories
 from tests.web.conftest import html_client
 
@@ -133,7 +133,7 @@ def test_it_hides_another_providers_offer_and_certificate(member_a, offer_b, pro
     )
     assert client.get(reverse("provider-certificate-edit", args=[cert.pk])).status_code == 404
     offer_b.refresh_from_db()
-    assert offer_b.status == Offer.Status.PUBLISHED
+    assert offer_b.status == OfferStatus.PUBLISHED
 
 
 def test_it_lists_only_the_providers_own_offers_and_certificates(
@@ -215,7 +215,7 @@ def test_it_creates_a_draft_offer_with_its_locations(member_a, provider_a):
     assert response.status_code == 302 and response["Location"] == reverse(
         "provider-offer-edit", args=[offer.pk]
     )
-    assert offer.status == Offer.Status.DRAFT
+    assert offer.status == OfferStatus.DRAFT
     assert offer.backup_countries == ["DE", "FR"] and offer.minimum_months == 12
     assert str(offer.unit_price) == "21.5000"
 
@@ -275,13 +275,13 @@ def test_it_asks_for_confirmation_then_publishes_and_withdraws(member_a, offer_a
     confirm = client.get(url + "?confirm=publish").content.decode()
     assert 'id="confirm-publish"' in confirm
     offer_a.refresh_from_db()
-    assert offer_a.status == Offer.Status.DRAFT  # asking is not doing
+    assert offer_a.status == OfferStatus.DRAFT  # asking is not doing
     assert client.post(url, {"action": "publish"}).status_code == 302
     offer_a.refresh_from_db()
-    assert offer_a.status == Offer.Status.PUBLISHED
+    assert offer_a.status == OfferStatus.PUBLISHED
     assert client.post(url, {"action": "withdraw"}).status_code == 302
     offer_a.refresh_from_db()
-    assert offer_a.status == Offer.Status.WITHDRAWN
+    assert offer_a.status == OfferStatus.WITHDRAWN
 
 
 def test_it_turns_a_refused_publication_into_a_message(member_a, provider_a, offer_a, operator):
@@ -296,7 +296,7 @@ def test_it_turns_a_refused_publication_into_a_message(member_a, provider_a, off
     )
     assert "Un fournisseur suspendu ne peut pas publier d&#x27;offres." in french.content.decode()
     offer_a.refresh_from_db()
-    assert offer_a.status == Offer.Status.DRAFT
+    assert offer_a.status == OfferStatus.DRAFT
 
 
 def test_it_explains_the_assessed_level_on_the_edit_page(

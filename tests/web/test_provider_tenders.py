@@ -15,7 +15,7 @@ from django.utils import timezone
 from broker import services as broker_services
 from catalog.models import Certification, OfferAssessment
 from tenders import services
-from tenders.models import Clarification, Order, TenderResponse
+from tenders.models import Clarification, OrderStatus, TenderResponse
 from tests import factories
 from tests.tenders.conftest import submit
 from tests.web.conftest import html_client, pass_deadline
@@ -385,7 +385,7 @@ def test_it_hides_another_providers_orders(member_b, order):
     assert client.post(reverse("provider-order-accept", args=[order.pk])).status_code == 404
     assert client.get(reverse("provider-order-decline", args=[order.pk])).status_code == 404
     order.refresh_from_db()
-    assert order.status == Order.Status.PLACED
+    assert order.status == OrderStatus.PLACED
 
 
 def test_it_says_so_when_an_order_was_already_answered(member_a, order):

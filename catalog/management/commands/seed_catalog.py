@@ -22,10 +22,12 @@ from catalog import demo_data, services
 from catalog.models import (
     Attestation,
     Certification,
+    CertificationStatus,
     ExclusionGround,
     MemberRole,
     Offer,
     OfferAssessment,
+    OfferStatus,
     Provider,
     ProviderMembership,
     SensitivityLevel,
@@ -122,7 +124,7 @@ class Loader:
     def offer(self, provider: Provider, data: dict) -> Offer:
         data = dict(data)
         key = data.pop("key")
-        status = data.pop("status", Offer.Status.PUBLISHED)
+        status = data.pop("status", OfferStatus.PUBLISHED)
         offer = Offer.objects.filter(provider=provider, name=data["name"]).first()
         if offer is None:
             subcontractors = [self._subcontractor(row) for row in data.pop("subcontractors", [])]
@@ -131,14 +133,12 @@ class Loader:
                 provider=provider,
                 actor=None,
                 subcontractors=subcontractors,
-                status=Offer.Status.DRAFT
-                if status == Offer.Status.DRAFT
-                else Offer.Status.PUBLISHED,
+                status=OfferStatus.DRAFT if status == OfferStatus.DRAFT else OfferStatus.PUBLISHED,
                 description=f"{description}\n\n{demo_data.ILLUSTRATIVE_PRICE_NOTE}".strip(),
                 price_is_illustrative=True,
                 **data,
             )
-            if status == Offer.Status.WITHDRAWN:
+            if status == OfferStatus.WITHDRAWN:
                 offer = services.offer_withdraw(offer=offer, actor=None)
             self.created["offers"] += 1
         self.offers[key] = offer
@@ -169,7 +169,7 @@ class Loader:
             "scheme_version": data.get("version", ""),
             "assurance": data.get("assurance", ""),
             "reference": data["reference"],
-            "status": data.get("status", Certification.Status.VALID),
+            "status": data.get("status", CertificationStatus.VALID),
             "scope_offers": scope,
             "scope_countries": sorted(
                 {
@@ -187,7 +187,7 @@ class Loader:
             fields["expires_on"] = add_years(issued, data.get("valid_years", 3))
         cert = services.certification_create(provider=provider, actor=None, **fields)
         self.created["certifications"] += 1
-        if fields["status"] == Certification.Status.VALID and data.get("verify", True):
+        if fields["status"] == CertificationStatus.VALID and data.get("verify", True):
             cert = services.certification_verify(certification=cert, actor=operator)
         if data.get("revoke"):
             services.certification_revoke(certification=cert, actor=operator, reason=data["revoke"])

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.utils.translation import get_language
 
 from catalog import units
-from catalog.messages import ZONE_NAMES
+from catalog.texts import ZONE_NAMES
 
 
 def _lang(lang: str | None) -> str:
