@@ -1,6 +1,7 @@
 """The account forms of django.contrib.auth, drawn by the State design system."""
 
 from django.contrib.auth import forms as auth_forms
+from django.core.validators import MaxLengthValidator
 from django.utils import translation
 from dsfr.forms import DsfrBaseForm
 
@@ -8,7 +9,13 @@ from broker.selectors import preferred_language
 
 
 class LoginForm(DsfrBaseForm, auth_forms.AuthenticationForm):
-    pass
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # AuthenticationForm sets the username's max_length after the field
+        # is built, so no validator enforces it: a longer name reached
+        # authenticate() and django-axes' 255-character column (a 500).
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length))
 
 
 class PasswordResetForm(DsfrBaseForm, auth_forms.PasswordResetForm):

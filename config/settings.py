@@ -384,6 +384,11 @@ PERMISSIONS_POLICY = (
 # each request).
 API_THROTTLE_KEY = env_str("API_THROTTLE_KEY", "1000000/hour" if TESTING else "3000/minute")
 
+# The largest JSON body the API reads (413 beyond). The largest real one, a
+# tender with its requirements, is a few kB; uploads are bounded apart
+# (EVIDENCE_MAX_BYTES).
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
+
 REST_FRAMEWORK = {
     # An organisation's API key (``Authorization: Api-Key <key>``) first: its
     # scheme answers a missing or bad credential with 401.
@@ -395,6 +400,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "config.api.DefaultCursorPagination",
+    # JSON bounded in size and depth (config/parsers.py); forms and uploads as DRF's.
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "config.renderers.FastJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

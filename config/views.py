@@ -15,17 +15,32 @@ from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from rest_framework import serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import FormParser, MultiPartParser
 
 from broker import services as broker_services
 from broker.selectors import organisation_of, preferred_language
 from catalog.selectors import is_operator
 from config.celery_app import app as celery_app
+from config.parsers import BoundedJSONParser
+
+
+class TokenInput(AuthTokenSerializer):
+    """As DRF's, with the username bounded by the user table's column: a
+    longer one cannot be an account, and django-axes would fail to record it
+    (its column holds 255 characters)."""
+
+    username = serializers.CharField(label=_("Username"), max_length=150, write_only=True)
 
 
 class AuthTokenView(ObtainAuthToken):
     """POST username and password, receive ``{"token": ...}`` for
     ``Authorization: Token ...``."""
+
+    serializer_class = TokenInput
+    parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
 
     def get_serializer_context(self):
         # authenticate() gets Django's request, not DRF's wrapper: django-axes
