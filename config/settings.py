@@ -272,6 +272,9 @@ AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The page above for the sign-in form, the API's error format (with
+# Retry-After) for the token endpoint.
+AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
 AXES_VERBOSE = False
 # Behind the production reverse proxy the client address is the last hop it
 # appends to X-Forwarded-For.

@@ -100,6 +100,7 @@ def test_five_failures_lock_the_username_from_that_address_with_a_clear_message(
         assert response.status_code == 200 and b"locked-out" not in response.content
     locked = sign_in(client, person.username, "wrong")
     assert locked.status_code == 429
+    assert locked["Retry-After"] == "900"
     assert "Trop de tentatives de connexion échouées" in locked.content.decode()
     assert "après 5 tentatives échouées" in locked.content.decode()
     # Now even the right password is refused from there...
@@ -119,7 +120,7 @@ def test_a_success_before_the_limit_starts_the_count_again(person):
         assert sign_in(Client(), person.username, "wrong").status_code == 200
 
 
-def test_the_token_endpoint_is_throttled_the_same_way(person, api):
+def test_the_token_endpoint_is_throttled_the_same_way(person, api, settings):
     def token(password):
         return api.post(
             "/api/v1/auth/token/",
@@ -130,7 +131,12 @@ def test_the_token_endpoint_is_throttled_the_same_way(person, api):
 
     for _ in range(4):
         assert token("wrong").status_code == 400
-    assert token("wrong").status_code == 429
+    locked = token("wrong")
+    assert locked.status_code == 429
+    # In the API's error format, with when to come back (15 minutes).
+    assert locked["Content-Type"] == "application/json"
+    assert locked.json()["error"]["code"] == "locked_out"
+    assert locked["Retry-After"] == str(settings.AXES_COOLOFF_TIME * 3600).split(".")[0]
     assert token(PASSWORD).status_code == 429
     assert b'"token"' not in token(PASSWORD).content
 
