@@ -28,25 +28,27 @@ RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 
 COPY . .
 
-# Build-time steps load the settings, which refuse to start without a secret
-# key and allowed hosts in production, and start embedded PostgreSQL/Redis
-# when DATABASE_URL/REDIS_URL are unset. The dummy values below are exported
-# inside this RUN only, so they never reach the runtime image's environment;
-# nothing connects to those URLs. Translations are compiled when the tree has
-# catalogues (gettext is installed for that step only, then removed).
+# Build-time steps only read the settings, in production mode (the hashed,
+# compressed static files), which refuses to start without a secret key and
+# allowed hosts: the dummy values below are exported inside this RUN only, so
+# they never reach the runtime image's environment. They run Django's own
+# command line (`python -m django`), not manage.py, whose launcher would start
+# the embedded PostgreSQL and Redis that a build needs no more than compose
+# does. Translations are compiled when the tree has catalogues (gettext is
+# installed for that step only, then removed).
 RUN set -eux; \
-    export DJANGO_SECRET_KEY=build-time-dummy-secret-key-never-used-at-runtime-0123456789 \
-           DJANGO_ALLOWED_HOSTS=localhost \
-           DATABASE_URL=postgres://x@localhost/x \
-           REDIS_URL=redis://localhost:6379/0; \
+    export DJANGO_SETTINGS_MODULE=config.settings \
+           DJANGO_DEBUG=0 \
+           DJANGO_SECRET_KEY=build-time-dummy-secret-key-never-used-at-runtime-0123456789 \
+           DJANGO_ALLOWED_HOSTS=localhost; \
     if find . -path '*/locale/*' -name '*.po' | grep -q .; then \
         apt-get update; \
         apt-get install -y --no-install-recommends gettext; \
-        python manage.py compilemessages; \
+        python -m django compilemessages; \
         apt-get purge -y --auto-remove gettext; \
         rm -rf /var/lib/apt/lists/*; \
     fi; \
-    python manage.py collectstatic --noinput
+    python -m django collectstatic --noinput
 
 # Unprivileged runtime user with a fixed numeric id (orchestrators that check
 # runAsNonRoot need a number). The code stays owned by root, read-only to the

@@ -1,13 +1,13 @@
 #!/usr/bin/env python
-import os
 import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    from django.core.management import execute_from_command_line
+    # The launcher starts the embedded PostgreSQL and Redis when DATABASE_URL /
+    # REDIS_URL are unset (settings start nothing), then runs Django's command.
+    from config.launcher import execute_manage
 
-    execute_from_command_line(sys.argv)
+    execute_manage(sys.argv)
 
 
 if __name__ == "__main__":

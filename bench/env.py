@@ -43,6 +43,7 @@ def environ(offers: int) -> dict[str, str]:
     env.update(
         {
             "DATABASE_URL": database_url(offers),
+            "REDIS_URL": env.get("REDIS_URL") or embedded.redis_url(embedded.redis_ensure()[0]),
             "GUICHET_DATA_DIR": os.environ["GUICHET_DATA_DIR"],
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": env.get("DJANGO_SECRET_KEY") or "bench-only-" + "x" * 50,

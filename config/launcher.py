@@ -1,9 +1,15 @@
-"""The project's own launcher, behind `make run` and `make test`.
+"""The project's own launcher, behind `make run`, `make test` and `manage.py`.
 
     python -m config.launcher run     # services, migrate, demo data, web + worker + beat
     python -m config.launcher test    # services, then the whole test suite
     python -m config.launcher stop    # stop the embedded PostgreSQL and Redis
-    python -m config.launcher manage  # any manage.py command
+    python -m config.launcher manage  # any manage.py command (as `python manage.py`)
+
+It is the one place that starts the embedded PostgreSQL and Redis (settings
+start nothing): what DATABASE_URL / REDIS_URL do not provide is started here,
+and its URL is put in this process's environment, so that every process it
+runs (manage.py, gunicorn, Celery, pytest and what the tests start) finds the
+same servers.
 
 Celery workers are run in the foreground as children of this process (a
 detached worker exits silently with kombu 5.7), each in its own session so
@@ -31,17 +37,24 @@ def _say(message: str) -> None:
     print(f"[guichet] {message}", flush=True)
 
 
-def ensure_services() -> list[str]:
-    """Start what the environment does not provide; return what we started."""
+def ensure_services(*, redis_db: int = 0, verbose: bool = True) -> list[str]:
+    """Start what the environment does not provide and set its URL in the
+    environment; return what we started. Local work on the embedded
+    PostgreSQL is debug mode unless DJANGO_DEBUG says otherwise (a
+    deployment, which sets DATABASE_URL, is production mode)."""
+    say = _say if verbose else lambda _message: None
     started = []
     if not os.environ.get("DATABASE_URL"):
         socket_dir, fresh = embedded.postgres_ensure()
-        _say(f"PostgreSQL (embedded, {'started' if fresh else 'already running'}) at {socket_dir}")
+        os.environ["DATABASE_URL"] = embedded.postgres_url(socket_dir)
+        os.environ.setdefault("DJANGO_DEBUG", "1")
+        say(f"PostgreSQL (embedded, {'started' if fresh else 'already running'}) at {socket_dir}")
         if fresh:
             started.append("postgres")
     if not os.environ.get("REDIS_URL"):
         sock, fresh = embedded.redis_ensure()
-        _say(f"Redis (embedded, {'started' if fresh else 'already running'}) at {sock}")
+        os.environ["REDIS_URL"] = embedded.redis_url(sock, db=redis_db)
+        say(f"Redis (embedded, {'started' if fresh else 'already running'}) at {sock}")
         if fresh:
             started.append("redis")
     return started
@@ -58,6 +71,18 @@ def stop_services(names: list[str]) -> None:
 
 def manage(*args: str, check: bool = True) -> int:
     return subprocess.run([PY, str(ROOT / "manage.py"), *args], cwd=ROOT, check=check).returncode
+
+
+def execute_manage(argv: list[str]) -> None:
+    """`python manage.py ...`: the services first, then Django's command
+    line, which alone writes to stdout (dumpdata, shell -c). Servers started
+    here keep running after the command (the next one reuses them in
+    milliseconds); `make stop` stops them."""
+    ensure_services(verbose=False)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(argv)
 
 
 def _terminate(children: list[subprocess.Popen]) -> None:
@@ -173,13 +198,12 @@ def run() -> int:
 
 
 def test(args: list[str]) -> int:
+    """The suite (lint and type check are `make lint` and `make typecheck`,
+    which .ci/run calls first). Tests keep to Redis database 1, `make run`
+    to 0."""
     os.environ["GUICHET_TESTING"] = "1"
-    started = ensure_services()
+    started = ensure_services(redis_db=1)
     try:
-        lint = subprocess.run([PY, "-m", "ruff", "check", "."], cwd=ROOT).returncode
-        if lint != 0:
-            _say("ruff check failed")
-            return lint
         # pytest exits 5 when it collects no test: that is a failure here too.
         code = subprocess.run([PY, "-m", "pytest", "--durations=30", *args], cwd=ROOT).returncode
         if code == 5:

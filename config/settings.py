@@ -8,13 +8,10 @@ rather than running with a silently different configuration.
 from __future__ import annotations
 
 import os
-import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
-
-from config import embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -65,12 +62,13 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-# Local work (no DATABASE_URL: embedded PostgreSQL) defaults to debug mode so
-# that a bare `manage.py` works on a fresh clone; a deployment sets
-# DATABASE_URL and so defaults to production mode.
+# A deployment sets DATABASE_URL and so defaults to production mode. Local
+# work runs through the launcher (make run/test, manage.py), which starts the
+# embedded PostgreSQL and says DJANGO_DEBUG=1 when it does; with no database
+# at all (tools that only read settings: the type checker) debug mode too.
 DEBUG = env_bool("DJANGO_DEBUG", not os.environ.get("DATABASE_URL"))
-# `make test` sets GUICHET_TESTING; a bare `pytest` is recognised too.
-TESTING = env_bool("GUICHET_TESTING", "pytest" in sys.modules)
+# Said by the launcher's test command (make test), never guessed.
+TESTING = env_bool("GUICHET_TESTING", False)
 
 _INSECURE_KEY = "insecure-local-development-key-never-use-in-production-0123456789"
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
@@ -155,36 +153,35 @@ TEMPLATES = [
 ]
 
 # --------------------------------------------------------------------------
-# Services: PostgreSQL and Redis. Unset URLs mean "start the embedded ones".
+# Services: PostgreSQL and Redis, from their URLs. Settings start nothing:
+# the launcher (make run/test, manage.py, config/launcher.py) starts the
+# embedded ones when these are unset and hands their URLs on. Unset here
+# means no server at all — enough for what only reads settings (the type
+# checker, collectstatic in the image build); a query then fails with
+# Django's "settings.DATABASES is improperly configured".
 
 import dj_database_url  # noqa: E402
 
 DATABASE_URL = env_str("DATABASE_URL")
 REDIS_URL = env_str("REDIS_URL")
-EMBEDDED_SERVICES = not DATABASE_URL or not REDIS_URL
 
-if not DATABASE_URL:
-    _pg_socket, _ = embedded.postgres_ensure()
-    DATABASE_URL = embedded.postgres_url(_pg_socket)
-if not REDIS_URL:
-    _redis_socket, _ = embedded.redis_ensure()
-    REDIS_URL = embedded.redis_url(_redis_socket, db=1 if TESTING else 0)
-
-try:
-    DATABASES = {
-        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
-    }
-except ValueError as exc:
-    raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
-if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-    raise ImproperlyConfigured(
-        "DATABASE_URL must point to PostgreSQL (postgres:// or postgresql://)"
-    )
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASES["default"]["TEST"] = {"NAME": env_str("DATABASE_TEST_NAME", "test_guichet")}
+DATABASES = {}
+if DATABASE_URL:
+    try:
+        DATABASES["default"] = dj_database_url.parse(
+            DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60)
+        )
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            "DATABASE_URL must point to PostgreSQL (postgres:// or postgresql://)"
+        )
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["TEST"] = {"NAME": env_str("DATABASE_TEST_NAME", "test_guichet")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-if not REDIS_URL.startswith(("redis://", "rediss://", "redis+socket://", "unix://")):
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "redis+socket://", "unix://")):
     raise ImproperlyConfigured("REDIS_URL must be a redis://, rediss:// or redis+socket:// URL")
 
 
@@ -253,7 +250,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
-CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.DATA_DIR / "celerybeat-schedule")
+# make run and compose give beat its file (-s); this is for a bare `celery beat`.
+CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
 
 # --------------------------------------------------------------------------
 # Auth, i18n, static

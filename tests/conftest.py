@@ -1,9 +1,21 @@
 import pytest
+from django.conf import settings
 from django.utils import translation
 from rest_framework.test import APIClient
 
 from config.celery_app import app as celery_app
 from tests import factories
+
+
+def pytest_configure(config):
+    """Test mode is said, not guessed (GUICHET_TESTING): `make test` says it
+    and hands pytest the services it started."""
+    if not settings.TESTING:
+        raise pytest.UsageError(
+            "run the tests with `make test ARGS=...` (python -m config.launcher test ...), "
+            "which starts the services and sets GUICHET_TESTING=1; a bare pytest needs "
+            "GUICHET_TESTING=1, DATABASE_URL and REDIS_URL in its environment"
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -13,13 +13,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """manage.py outside test mode, in local work's debug mode (what the
+    launcher says on the embedded database) unless ``env`` says otherwise."""
     clean = {
         k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GUICHET_TESTING"))
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env={**clean, **env},
+        env={**clean, "DJANGO_DEBUG": "1", **env},
         capture_output=True,
         text=True,
         timeout=120,
