@@ -24,13 +24,19 @@ def test_it_keeps_the_services_and_selectors_off_the_tasks():
     assert [m.name for m in modules if "broker.tasks" in imported(m)] == []
 
 
-def test_it_keeps_the_matching_reference_out_of_production():
-    """The Python matcher lives in tests/broker/oracle.py only."""
+def test_it_keeps_the_product_off_the_tests_and_the_benchmarks():
+    """The Python matcher lives in tests/broker/oracle.py, the scale seeder
+    in bench/: production imports neither."""
+    root = BROKER.parent
     offenders = [
-        path.relative_to(BROKER.parent).as_posix()
+        f"{path.relative_to(root)} imports {name}"
         for app in ("core", "catalog", "tenders", "broker", "config")
-        for path in (BROKER.parent / app).rglob("*.py")
-        if "oracle" in " ".join(imported(path))
-        or any(f"def {name}(" in path.read_text() for name in ("candidates", "score"))
+        for path in sorted((root / app).rglob("*.py"))
+        for name in imported(path)
+        if name.split(".")[0] in ("tests", "bench")
     ]
     assert offenders == []
+    engine = ast.parse((BROKER / "matching.py").read_text())
+    defined = {node.name for node in engine.body if isinstance(node, ast.FunctionDef)}
+    assert "shortlist_select" in defined
+    assert defined.isdisjoint({"candidates", "score"})
