@@ -77,7 +77,7 @@ class Organisation:
 def organisation_of(user: User | AnonymousUser) -> Organisation | None:
     """A user belongs to one organisation at most (tenders.services
     agency_member_add refuses a second one)."""
-    if not getattr(user, "is_authenticated", False):
+    if not getattr(user, "is_authenticated", False) or user.pk is None:
         return None
     membership = (
         ProviderMembership.objects.select_related("provider").filter(user_id=user.pk).first()

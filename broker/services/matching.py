@@ -58,6 +58,7 @@ def tender_match(*, tender_id: int) -> MatchRun:
                 )
                 .get(pk=tender_id)
             )
+            invited: list[int]
             if tender.status != TenderStatus.PUBLISHED:
                 rows, invited = 0, []
                 tender_services.tender_matching_mark(tender_id=tender_id, state=MatchingState.DONE)

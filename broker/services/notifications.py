@@ -147,17 +147,17 @@ def supplier_documents_warn_expiry(*, today=None) -> int:
         left = (day - today).days
         return "expired" if left < 0 else "7" if left <= 7 else str(window)
 
-    for item in catalog_selectors.declarations_expiring(
+    for declaration in catalog_selectors.declarations_expiring(
         SupplierDeclaration.objects.all(), within_days=window, today=today
     ):
         sent += len(
             notify(
-                users=provider_users([item.provider_id]),
+                users=provider_users([declaration.provider_id]),
                 kind="supplier_document_expiring",
-                key=f"declaration-expiry:{item.pk}:{bucket(item.valid_until)}",
-                message=lambda item=item: (
+                key=f"declaration-expiry:{declaration.pk}:{bucket(declaration.valid_until)}",
+                message=lambda declaration=declaration: (
                     _("Declaration on honour (ESPD): valid until %(day)s")
-                    % {"day": _day(item.valid_until)},
+                    % {"day": _day(declaration.valid_until)},
                     _(
                         "Sign a new declaration of the exclusion grounds: without it you can no longer respond to "
                         "tenders or accept orders."
@@ -166,17 +166,17 @@ def supplier_documents_warn_expiry(*, today=None) -> int:
                 url="/api/v1/declarations/compliance/",
             )
         )
-    for item in catalog_selectors.attestations_expiring(
+    for attestation in catalog_selectors.attestations_expiring(
         Attestation.objects.all(), within_days=window, today=today
     ):
         sent += len(
             notify(
-                users=provider_users([item.provider_id]),
+                users=provider_users([attestation.provider_id]),
                 kind="supplier_document_expiring",
-                key=f"attestation-expiry:{item.pk}:{bucket(item.expires_on)}",
-                message=lambda item=item: (
+                key=f"attestation-expiry:{attestation.pk}:{bucket(attestation.expires_on)}",
+                message=lambda attestation=attestation: (
                     _("Attestation “%(kind)s”: valid until %(day)s")
-                    % {"kind": item.get_kind_display(), "day": _day(item.expires_on)},
+                    % {"kind": attestation.get_kind_display(), "day": _day(attestation.expires_on)},
                     _(
                         "Upload a current attestation: without it you can no longer respond to tenders or accept "
                         "orders."

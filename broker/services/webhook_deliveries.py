@@ -10,6 +10,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -186,7 +187,7 @@ def _attempt_record(
         result.error[:500],
     )
     log.save(update_fields=["status_code", "duration_ms", "error"])
-    fields = {
+    fields: dict[str, Any] = {
         "last_status_code": result.status_code,
         "last_duration_ms": result.duration_ms,
         "last_error": result.error[:500],

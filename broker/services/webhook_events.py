@@ -127,31 +127,33 @@ def webhooks_on_tender_event(
             event_id = f"{event_type}:{tender.pk}:{award.pk}"
         providers = _tender_participants(tender)
     elif event_type == "tender.award_withdrawn":
-        item = WithdrawnAward.objects.get(pk=object_id)
+        withdrawn = WithdrawnAward.objects.get(pk=object_id)
         data["withdrawn_award"] = {
-            "award_id": item.award_id,
-            "reason": item.reason,
-            "withdrawn_at": item.withdrawn_at,
+            "award_id": withdrawn.award_id,
+            "reason": withdrawn.reason,
+            "withdrawn_at": withdrawn.withdrawn_at,
         }
-        event_id = f"{event_type}:{tender.pk}:{item.award_id}"
+        event_id = f"{event_type}:{tender.pk}:{withdrawn.award_id}"
         providers = _tender_participants(tender)
     elif event_type in ("tender.closed", "tender.unsuccessful", "tender.cancelled"):
         providers = _tender_participants(tender)
     elif event_type.startswith("clarification."):
-        item = Clarification.objects.get(pk=object_id)
+        clarification = Clarification.objects.get(pk=object_id)
         # The asker is never named, as in the API.
         data["clarification"] = {
-            "id": item.pk,
-            "question": item.question,
-            "asked_at": item.created_at,
+            "id": clarification.pk,
+            "question": clarification.question,
+            "asked_at": clarification.created_at,
         }
-        event_id = f"{event_type}:{item.pk}"
+        event_id = f"{event_type}:{clarification.pk}"
         if event_type == "clarification.answered":
-            data["clarification"].update(answer=item.answer, answered_at=item.answered_at)
+            data["clarification"].update(
+                answer=clarification.answer, answered_at=clarification.answered_at
+            )
             # An answer may be edited: each edit is an event of its own.
-            event_id = f"{event_type}:{item.pk}:{audit_id}"
+            event_id = f"{event_type}:{clarification.pk}:{audit_id}"
             providers = set(tender.invitations.values_list("provider_id", flat=True)) | {
-                item.provider_id
+                clarification.provider_id
             }
     return webhook_event_emit(
         event_type=event_type,
