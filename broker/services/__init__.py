@@ -11,9 +11,7 @@ The names are re-exported here: ``from broker import services`` then
 
 from __future__ import annotations
 
-from broker.services._common import (
-    BrokerError,
-)
+from broker.services._common import BrokerError
 from broker.services.api_keys import (
     API_KEY_PREFIX,
     API_KEY_PREFIX_LENGTH,

@@ -45,8 +45,8 @@ def tender_match(*, tender_id: int) -> MatchRun:
             # old assessments store its rows after a fresher run, putting a
             # revoked offer back on the shortlist.
             # The scoring runs in the database (matching.shortlist_select,
-            # the SQL twin of matching.score) and one statement stores it:
-            # nothing per row crosses into Python.
+            # held to the Python reference of tests/broker/oracle.py) and one
+            # statement stores it: nothing per row crosses into Python.
             # The stated level's rank comes with the tender (one query less).
             tender = (
                 Tender.objects.select_for_update(of=("self",))
