@@ -37,12 +37,12 @@ def ensure_seeded(offers: int, environ: dict) -> float | None:
     if _scale_offers(environ) == offers:
         return None
     # The database is the size's own: dropping it is faster than deleting a
-    # partial or different load row by row (seed_scale --reset at 1M).
+    # partial or different load row by row (bench.seed_scale --reset at 1M).
     _database_recreate(offers)
     subprocess.run(migrate, env=environ, cwd=ROOT, check=True)
     t = time.perf_counter()
     subprocess.run(
-        [PY, "manage.py", "seed_scale", "--offers", str(offers)],
+        [PY, "-m", "bench.seed_scale", "--offers", str(offers)],
         env=environ,
         cwd=ROOT,
         check=True,

@@ -1,26 +1,29 @@
 """The matching engine: one set-based query over the stored assessments,
-then pure scoring.
+scored and ranked in the same statement.
 
-Selection (SQL): published offers of active providers whose assessment
+Selection: published offers of active providers whose assessment
 reaches the required level (raised for State bodies' health data) and
 carries the required flags, in the tender's category, with every data
 location inside the tender's constraint, in a unit of the same measure,
 and able to serve the quantity (minimum commitment, capacity) for the
 contract's duration (minimum term).
 
-Scoring (Python, pure): estimated total cost = normalised price × quantity
-× months; offers over the budget are left out; rank by cost (then SLA,
-then id for a stable order); score = 100 × cheapest cost ÷ cost.
+Scoring: estimated total cost = normalised price × quantity × months;
+offers over the budget are left out; rank by cost (then SLA, then id for a
+stable order); score = 100 × cheapest cost ÷ cost.
+
+The specification is a Python reference, ``tests/broker/oracle.py``, that
+``tests/broker/test_matching_sql.py`` holds this SQL equal to.
 """
 
 from __future__ import annotations
 
 import calendar
 import json
-from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from catalog import policy, units
@@ -28,21 +31,24 @@ from catalog.models import Offer, OfferAssessment, OfferStatus, ProviderStatus
 from tenders import selectors as tender_selectors
 from tenders.models import Tender
 
+# What the shortlist reads of each candidate, in this order.
+CANDIDATE_COLUMNS = (
+    "pk",
+    "provider_id",
+    "normalised_price",
+    "unit",
+    "sla_pct",
+    "minimum_commitment",
+    "capacity",
+    "assessment__level",
+    "assessment__flags",
+    "data_countries",
+)
 
-@dataclass(frozen=True)
-class Candidate:
-    offer_id: int
-    provider_id: int
-    normalised_price: Decimal
-    offer_unit: str
-    sla_pct: Decimal | None
-    level: str
-    flags: tuple[str, ...]
-    data_countries: tuple[str, ...]
-    relied_certificates: tuple[dict, ...]
 
-
-def _candidate_query(tender: Tender, need, *, relied: bool = True):
+def candidate_offers(tender: Tender, need) -> QuerySet[Offer]:
+    """The offers that may serve ``tender``, before the quantity test (made
+    per unit in the scoring statement)."""
     compatible_units = [code for code in units.UNITS if units.units_compatible(code, tender.unit)]
     qs = Offer.objects.filter(
         status=OfferStatus.PUBLISHED,
@@ -61,64 +67,10 @@ def _candidate_query(tender: Tender, need, *, relied: bool = True):
             else [tender.location_constraint]
         )
         qs = qs.filter(data_countries__contained_by=allowed).exclude(data_countries=[])
-    # No ORDER BY: score() sorts fully (cost, SLA, id); the model's default
-    # ordering by name cost ~20 % of a whole-category query at 100k offers.
-    # ``relied=False`` (the SQL path) leaves the relied certificates out:
-    # it reads them for the shortlisted offers only, so that the selection
-    # itself can be answered from the two tables' covering indexes.
-    return qs.order_by().values_list(
-        "pk",
-        "provider_id",
-        "normalised_price",
-        "unit",
-        "sla_pct",
-        "minimum_commitment",
-        "capacity",
-        "assessment__level",
-        "assessment__flags",
-        "data_countries",
-        *(["assessment__relied_certificates"] if relied else []),
-    )
-
-
-def candidates(tender: Tender, need=None) -> list[Candidate]:
-    need = need or tender_selectors.need_of(tender)
-    result = []
-    in_unit: dict[str, Decimal] = {}  # the tender's quantity, per offer unit
-    for (
-        pk,
-        provider_id,
-        price,
-        unit,
-        sla,
-        minimum,
-        capacity,
-        level,
-        flags,
-        countries,
-        relied,
-    ) in _candidate_query(tender, need):
-        quantity = in_unit.get(unit)
-        if quantity is None:
-            quantity = in_unit[unit] = units.quantity_in_unit(
-                quantity=tender.quantity, from_unit=tender.unit, to_unit=unit
-            )
-        if quantity < minimum or (capacity is not None and quantity > capacity):
-            continue
-        result.append(
-            Candidate(
-                pk,
-                provider_id,
-                price,
-                unit,
-                sla,
-                level,
-                tuple(flags),
-                tuple(countries),
-                tuple(relied or ()),
-            )
-        )
-    return result
+    # No ORDER BY: the scoring ranks fully (cost, SLA, id); the model's
+    # default ordering by name cost ~20 % of a whole-category query at 100k
+    # offers.
+    return qs.order_by()
 
 
 def contract_end(tender: Tender) -> date:
@@ -134,8 +86,8 @@ def contract_end(tender: Tender) -> date:
 
 
 def _cost_multiplier(tender: Tender, offer_unit: str) -> Decimal:
-    """estimated_cost() for one offer unit as one exact Decimal multiplier of
-    the normalised price: quantity (in the offer's unit) × unit quantity
+    """The estimated cost for one offer unit as one exact Decimal multiplier
+    of the normalised price: quantity (in the offer's unit) × unit quantity
     factor × months."""
     return (
         units.quantity_in_unit(quantity=tender.quantity, from_unit=tender.unit, to_unit=offer_unit)
@@ -144,102 +96,12 @@ def _cost_multiplier(tender: Tender, offer_unit: str) -> Decimal:
     )
 
 
-def score(tender: Tender, found: list[Candidate], need=None) -> list[dict]:
-    """Shortlist rows for ``tenders.services.shortlist_store``. The
-    reference: ``shortlist_select`` computes the same rows in the database."""
-    end = contract_end(tender).isoformat()
-    need = need or tender_selectors.need_of(tender)
-    budget = tender.estimated_value
-    per_unit: dict[str, Decimal] = {}
-    cent, milli, zero, hundred = Decimal("0.01"), Decimal("0.001"), Decimal(0), Decimal(100)
-    costed = []
-    for c in found:
-        factor = per_unit.get(c.offer_unit)
-        if factor is None:
-            factor = per_unit[c.offer_unit] = _cost_multiplier(tender, c.offer_unit)
-        cost = (c.normalised_price * factor).quantize(cent, rounding=ROUND_HALF_UP)
-        if cost > budget:
-            continue
-        costed.append((cost, -(c.sla_pct or zero), c.offer_id, c))
-    costed.sort(key=lambda row: row[:3])
-    if not costed:
-        return []
-    cheapest = costed[0][0]
-    required_flags, budget_text = sorted(tender.flags), str(budget)
-    quantity_text, months = str(tender.quantity), tender.duration_months
-    level_required, constraint = need.level, tender.location_constraint
-    rows = []
-    for rank, (cost, _sla, _id, c) in enumerate(costed, start=1):
-        warnings = (
-            [
-                {
-                    "rule": "certificate_expires_before_contract_end",
-                    "facts": {
-                        "scheme": cert["scheme"],
-                        "reference": cert["reference"],
-                        "expires_on": cert["expires_on"],
-                        "contract_end": end,
-                    },
-                }
-                for cert in _relied_for(c, need)
-                if cert.get("expires_on") and cert["expires_on"] < end
-            ]
-            if c.relied_certificates
-            else []
-        )
-        reasons = [
-            {"rule": "level", "facts": {"required": level_required, "granted": c.level}},
-            {"rule": "flags", "facts": {"required": required_flags, "granted": sorted(c.flags)}},
-            {
-                "rule": "location",
-                "facts": {"constraint": constraint, "countries": sorted(c.data_countries)},
-            },
-            {
-                "rule": "cost",
-                "facts": {
-                    "estimated_cost": str(cost),
-                    "budget": budget_text,
-                    "normalised_price": str(c.normalised_price),
-                    "quantity": quantity_text,
-                    "months": months,
-                },
-            },
-        ]
-        score_value = (hundred * cheapest / cost).quantize(milli) if cost else hundred
-        rows.append(
-            {
-                "offer_id": c.offer_id,
-                "rank": rank,
-                "score": score_value,
-                "estimated_cost": cost,
-                "reasons": reasons,
-                "warnings": warnings,
-            }
-        )
-    return rows
-
-
-def _relied_for(candidate: Candidate, need) -> list[dict]:
-    """The certificates this tender actually relies on: those behind the
-    required level (and the levels under it) and the required flags, each
-    once."""
-    seen, out = set(), []
-    for cert in candidate.relied_certificates:
-        target = cert.get("for", "")
-        needed = target in need.flags or (
-            target.startswith("N") and target[1:].isdigit() and int(target[1:]) <= need.level_rank
-        )
-        if needed and cert["id"] not in seen:
-            seen.add(cert["id"])
-            out.append(cert)
-    return out
-
-
-# The SQL twin of score(): one SELECT over the candidate query giving the
-# rows score(candidates()) gives — same ranks, scores, costs, reasons and
-# warnings — so that a whole-category shortlist (~10k rows at 100k offers)
-# is computed and stored without a row crossing into Python. score() stays
-# the specification; tests/broker/test_matching_sql.py holds them equal.
+# One SELECT over the candidate query giving the rows the Python reference
+# (tests/broker/oracle.py: score() over candidates()) gives — same ranks,
+# scores, costs, reasons and warnings — so that a whole-category shortlist
+# (~10k rows at 100k offers) is computed and stored without a row crossing
+# into Python. The reference stays the specification;
+# tests/broker/test_matching_sql.py holds them equal.
 #
 # - cost: PostgreSQL's round(numeric, 2) rounds half away from zero, as
 #   ROUND_HALF_UP does; numeric products are exact, as the Decimal ones are
@@ -253,8 +115,8 @@ def _relied_for(candidate: Candidate, need) -> list[dict]:
 #   rows but a few dozen distinct arrays: sorting per row was ~40 % of the
 #   statement at 100k). Both columns are NOT NULL, so the joins keep every
 #   row.
-# - warnings: the relied certificates needed for the tender (same test as
-#   _relied_for), each id once at its first position, then those expiring
+# - warnings: the relied certificates needed for the tender (the reference's
+#   relied_for), each id once at its first position, then those expiring
 #   before the contract's end (ISO dates compared as strings, as in Python).
 _SHORTLIST_SQL = """
 WITH u(unit, quantity, multiplier) AS (
@@ -313,15 +175,18 @@ FROM r JOIN sorted_flags sf ON sf.flags = r.flags JOIN sorted_countries sc ON sc
 
 
 def shortlist_select(tender: Tender, need=None) -> tuple[str, list]:
-    """The rows of ``score(tender, candidates(tender))`` as one SELECT (SQL
-    and parameters, for Django's cursor) of ``offer_id``, ``provider_id``,
+    """A tender's shortlist as one SELECT (SQL and parameters, for Django's
+    cursor) of ``offer_id``, ``provider_id``,
     ``rank``, ``score``, ``estimated_cost``, ``reasons``, ``warnings``:
     what ``tenders.services.shortlist_replace`` stores."""
     need = need or tender_selectors.need_of(tender)
     end = contract_end(tender).isoformat()
-    candidate_sql, candidate_params = _candidate_query(
-        tender, need, relied=False
-    ).query.sql_with_params()
+    # The relied certificates are read for the shortlisted offers only, so
+    # that the selection itself is answered from the two tables' covering
+    # indexes.
+    candidate_sql, candidate_params = (
+        candidate_offers(tender, need).values_list(*CANDIDATE_COLUMNS).query.sql_with_params()
+    )
     unit_codes = [code for code in units.UNITS if units.units_compatible(code, tender.unit)]
     params = [
         unit_codes,

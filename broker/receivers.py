@@ -1,4 +1,5 @@
-"""The broker's reactions to the lower apps' domain events.
+"""The broker's reactions to domain events: the lower apps' and its own
+(``broker.signals``: its services never import the tasks they need sent).
 
 Audit events are written synchronously, in the transaction of the change
 (so a rolled-back change leaves no audit row, and a committed one always
@@ -12,6 +13,7 @@ from __future__ import annotations
 from django.dispatch import receiver
 
 from broker import services, tasks
+from broker import signals as broker_signals
 from catalog import signals as catalog_signals
 from tenders import signals as tender_signals
 
@@ -27,7 +29,13 @@ ORDER_EVENTS = {"order.place", "order.accepted", "order.declined", "order.cancel
 
 
 # Send after commit; the beat's sweepers recover what Redis lost.
-_enqueue = services.enqueue_after_commit
+_enqueue = tasks.enqueue_after_commit
+
+
+@receiver(broker_signals.webhook_attempts_due)
+def send_webhook_attempts(sender, attempts, **kwargs):
+    for delivery_id, attempt in attempts:
+        _enqueue(tasks.webhook_deliver, delivery_id=delivery_id, attempt=attempt)
 
 
 @receiver(catalog_signals.offer_inputs_changed)

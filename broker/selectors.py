@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from broker.models import (
     ApiKey,
-    AuditEvent,
     Notification,
     Preference,
     WebhookAttempt,
@@ -19,8 +19,11 @@ from broker.models import (
 from catalog.models import MemberRole, Provider, ProviderMembership
 from tenders.models import Agency, AgencyMembership
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
-def preferred_languages(user_ids) -> dict[int, str]:
+
+def preferred_languages(user_ids: list[int]) -> dict[int, str]:
     """Each user's language for what is written to them: their recorded
     preference, else the site's default."""
     chosen = dict(
@@ -29,17 +32,13 @@ def preferred_languages(user_ids) -> dict[int, str]:
     return {user_id: chosen.get(user_id, settings.LANGUAGE_CODE) for user_id in user_ids}
 
 
-def preferred_language(user) -> str | None:
+def preferred_language(user: User) -> str | None:
     """The language this user recorded, or None if they never chose."""
     return Preference.objects.filter(user_id=user.pk).values_list("language", flat=True).first()
 
 
-def notifications_of(user) -> QuerySet[Notification]:
+def notifications_of(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient_id=user.pk).order_by("-id")
-
-
-def audit_events_of(tender_id: int) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(tender_id=tender_id).order_by("id")
 
 
 # --------------------------------------------------------------------------
@@ -75,10 +74,10 @@ class Organisation:
         return Q(agency_id=self.agency.pk)
 
 
-def organisation_of(user) -> Organisation | None:
+def organisation_of(user: User | AnonymousUser) -> Organisation | None:
     """A user belongs to one organisation at most (tenders.services
     agency_member_add refuses a second one)."""
-    if not getattr(user, "is_authenticated", False):
+    if not getattr(user, "is_authenticated", False) or user.pk is None:
         return None
     membership = (
         ProviderMembership.objects.select_related("provider").filter(user_id=user.pk).first()

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from broker import services
@@ -21,6 +21,19 @@ logger = logging.getLogger(__name__)
 
 TRANSIENT = (OperationalError,)
 RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": True, "max_retries": 5}
+
+
+def enqueue_after_commit(task, **kwargs) -> None:
+    """Send a task after commit; if the broker is unreachable the work is
+    not lost: the beat's sweepers pick up what stayed queued."""
+
+    def send():
+        try:
+            task.delay(**kwargs)
+        except Exception:  # Redis down: logged, recovered by a sweeper
+            logger.exception("could not enqueue %s(%s)", task.name, kwargs)
+
+    transaction.on_commit(send)
 
 
 @shared_task(**RETRY)

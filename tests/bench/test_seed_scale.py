@@ -1,13 +1,14 @@
 """seed_scale at a tiny size: counts, engine-consistent assessments, search."""
 
-import io
 import json
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from bench import seed_scale
+from bench.scale.load import seed
+from bench.scale.sql import SeedError
 from catalog import policy, selectors, services
 from catalog.models import Certification, Offer, OfferAssessment, Provider
 from core.models import ChangeEvent
@@ -15,7 +16,9 @@ from tenders.models import Award, Tender
 
 
 def _seed(**extra):
-    call_command("seed_scale", offers=300, providers=20, tenders=40, stdout=io.StringIO(), **extra)
+    assert seed(offers=300, providers=20, tenders=40, **extra).startswith(
+        "seed_scale: 20 providers"
+    )
 
 
 @pytest.mark.django_db
@@ -131,11 +134,14 @@ def test_it_makes_offers_findable_by_full_text():
 
 
 @pytest.mark.django_db
-def test_it_refuses_a_second_load_and_resets():
+def test_it_refuses_a_second_load_and_resets(capsys):
     _seed()
-    from django.core.management.base import CommandError
-
-    with pytest.raises(CommandError):
+    with pytest.raises(SeedError):
         _seed()
-    _seed(reset=True)
+    # The command line (what make bench runs) says so, fails, then resets.
+    args = ["--offers", "300", "--providers", "20", "--tenders", "40"]
+    assert seed_scale.main(args) == 1
+    assert "pass --reset" in capsys.readouterr().err
+    assert seed_scale.main([*args, "--reset"]) == 0
+    assert capsys.readouterr().out.startswith("seed_scale: 20 providers, 300 offers, 40 tenders")
     assert Offer.objects.filter(provider__slug__startswith="scale-").count() == 300

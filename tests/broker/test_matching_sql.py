@@ -1,7 +1,7 @@
 """The database's scoring (matching.shortlist_select, stored by
 tenders.services.shortlist_replace, what tender_match runs) gives exactly
-the shortlist of the Python reference (matching.score over
-matching.candidates): ranks, scores, costs, reasons and warnings, over a
+the shortlist of the Python reference (tests/broker/oracle.py: score over
+candidates): ranks, scores, costs, reasons and warnings, over a
 market built to hit every rounding, ordering and de-duplication rule."""
 
 import datetime
@@ -17,6 +17,7 @@ from catalog.models import Offer, OfferAssessment
 from tenders import services as tender_services
 from tenders.models import ShortlistEntry, Tender
 from tests import factories
+from tests.broker import oracle
 
 
 def market(soon: str, late: str) -> list[Offer]:
@@ -131,7 +132,7 @@ def market(soon: str, late: str) -> list[Offer]:
 
 
 def reference(tender: Tender) -> list[dict]:
-    rows = matching.score(tender, matching.candidates(tender))
+    rows = oracle.score(tender, oracle.candidates(tender))
     return [
         {
             "offer_id": r["offer_id"],
