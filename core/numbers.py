@@ -48,7 +48,9 @@ def decimal_parse(
         raise invalid(_("Must be at most %(maximum)s.") % {"maximum": maximum})
     if column is not None:
         places = column.decimal_places
-        if exact and -number.as_tuple().exponent > places:
+        exponent = number.as_tuple().exponent
+        assert isinstance(exponent, int)  # a finite number's
+        if exact and -exponent > places:
             raise invalid(_("At most %(places)s decimal places.") % {"places": places})
         limit = Decimal(10) ** (column.max_digits - places)
         # Compared as stored: PostgreSQL rounds half away from zero to the

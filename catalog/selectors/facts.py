@@ -164,9 +164,15 @@ class FactsReader:
         if not provider_ids:
             return
         stakes: dict[int, list[policy.Stake]] = {}
-        for provider_id, *stake in OwnershipStake.objects.filter(
-            provider_id__in=provider_ids
-        ).values_list(
+        for (
+            provider_id,
+            holder,
+            country,
+            capital,
+            voting,
+            veto,
+            board,
+        ) in OwnershipStake.objects.filter(provider_id__in=provider_ids).values_list(
             "provider_id",
             "holder_name",
             "holder_country",
@@ -175,7 +181,9 @@ class FactsReader:
             "has_veto",
             "has_board_majority",
         ):
-            stakes.setdefault(provider_id, []).append(policy.Stake(*stake))
+            stakes.setdefault(provider_id, []).append(
+                policy.Stake(holder, country, capital, voting, veto, board)
+            )
         certs: dict[int, list[tuple]] = {}
         # The model's order (scheme, latest expiry first), then the id: the
         # engine prefers, among equals, the certificate it meets first.

@@ -96,7 +96,7 @@ def offer_ids_of_changes(events: list[FeedEvent]) -> list[int]:
     """Offer ids in the order of their last change in the page; a provider's
     change stands for each of its offers."""
     provider_ids = [e.entity_id for e in events if e.entity == "provider"]
-    offers_of = {}
+    offers_of: dict[int, list[int]] = {}
     if provider_ids:
         for offer_id, provider_id in Offer.objects.filter(provider_id__in=provider_ids).values_list(
             "pk", "provider_id"

@@ -14,10 +14,11 @@ if TYPE_CHECKING:
 
 def provider_of(user: AbstractBaseUser | AnonymousUser | None) -> Provider | None:
     """The provider a user acts for, or None (anonymous, agency, operator)."""
-    if not getattr(user, "is_authenticated", False):
+    user_id = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
+    if user_id is None:
         return None
     membership = (
-        ProviderMembership.objects.select_related("provider").filter(user_id=user.pk).first()
+        ProviderMembership.objects.select_related("provider").filter(user_id=user_id).first()
     )
     return membership.provider if membership else None
 

@@ -18,7 +18,7 @@ from catalog.models import Offer, OperatorAction
 from core.numbers import decimal_parse
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 
 def _invalid(field: str, message: str) -> CatalogError:
@@ -93,7 +93,7 @@ def _required_reason(reason: str, missing: str) -> str:
 
 def _operator_record(
     *,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     action: str,
     obj: models.Model,
     reason: str = "",
@@ -102,7 +102,7 @@ def _operator_record(
     OperatorAction.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
-        object_type=obj._meta.model_name,
+        object_type=obj._meta.model_name or "",
         object_id=obj.pk,
         reason=reason,
         data=data or {},

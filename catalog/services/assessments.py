@@ -20,11 +20,11 @@ from catalog.models import Offer, OfferAssessment, PolicyVersion
 from catalog.services._common import assessment_request
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 
 @transaction.atomic
-def policy_version_bump(*, actor: AbstractBaseUser | None, note: str = "") -> PolicyVersion:
+def policy_version_bump(*, actor: User | None, note: str = "") -> PolicyVersion:
     """Record an edit of the policy tables and re-assess every offer."""
     current = selectors.policy_version_current()
     version = PolicyVersion.objects.create(number=current + 1, created_by=actor, note=note[:300])

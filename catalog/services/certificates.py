@@ -31,7 +31,7 @@ from catalog.services._common import (
 from catalog.services.uploads import _evidence_digest, upload_check, upload_store_name
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 CERT_FIELDS = {
     "scheme",
@@ -118,9 +118,7 @@ def _cert_affected_offers(cert: Certification, extra: Iterable[int] = ()) -> lis
 
 
 @transaction.atomic
-def certification_create(
-    *, provider: Provider, actor: AbstractBaseUser | None, **data: Any
-) -> Certification:
+def certification_create(*, provider: Provider, actor: User | None, **data: Any) -> Certification:
     for required in ("scheme", "reference"):
         if not data.get(required):
             raise _invalid(required, _("This field is required."))
@@ -142,7 +140,7 @@ def certification_create(
 
 @transaction.atomic
 def certification_update(
-    *, certification: Certification, actor: AbstractBaseUser | None, **data: Any
+    *, certification: Certification, actor: User | None, **data: Any
 ) -> Certification:
     """A provider's edit of anything the engine reads sends the certificate
     back to the operator's verification queue: a verified certificate whose
@@ -178,7 +176,7 @@ def certification_update(
 def _cert_decide(
     certification: Certification,
     *,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     action: str,
     reason: str = "",
     verification: str | None = None,
@@ -206,9 +204,7 @@ def _cert_decide(
 
 
 @transaction.atomic
-def certification_verify(
-    *, certification: Certification, actor: AbstractBaseUser | None
-) -> Certification:
+def certification_verify(*, certification: Certification, actor: User | None) -> Certification:
     if certification.status in {"revoked"}:
         raise CatalogError(
             _("A revoked certificate cannot be verified."), code="conflict", http_status=409
@@ -223,7 +219,7 @@ def certification_verify(
 
 @transaction.atomic
 def certification_reject(
-    *, certification: Certification, actor: AbstractBaseUser | None, reason: str
+    *, certification: Certification, actor: User | None, reason: str
 ) -> Certification:
     return _cert_decide(
         certification,
@@ -236,7 +232,7 @@ def certification_reject(
 
 @transaction.atomic
 def certification_revoke(
-    *, certification: Certification, actor: AbstractBaseUser | None, reason: str
+    *, certification: Certification, actor: User | None, reason: str
 ) -> Certification:
     return _cert_decide(
         certification,
@@ -249,7 +245,7 @@ def certification_revoke(
 
 @transaction.atomic
 def certification_suspend(
-    *, certification: Certification, actor: AbstractBaseUser | None, reason: str
+    *, certification: Certification, actor: User | None, reason: str
 ) -> Certification:
     return _cert_decide(
         certification,
@@ -278,7 +274,7 @@ def certifications_expire_due(*, today: date | None = None) -> list[int]:
                 actor=None,
                 action="certification.expire",
                 obj=cert,
-                data={"expires_on": cert.expires_on.isoformat()},
+                data={"expires_on": str(cert.expires_on)},
             )
             assessment_request(
                 offer_ids=_cert_affected_offers(cert), reason="certification_expired"

@@ -29,7 +29,7 @@ from catalog.services._common import CatalogError, _date, _forbidden, _invalid
 from catalog.services.uploads import _evidence_digest, upload_check, upload_store_name
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 # Supplier declarations and attestations (ESPD / DUME)
 #
@@ -82,10 +82,13 @@ def declaration_digest(
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _require_provider_admin(provider: Provider, actor: AbstractBaseUser | None) -> None:
-    if not ProviderMembership.objects.filter(
-        user_id=getattr(actor, "pk", None), provider=provider, role=MemberRole.ADMIN
-    ).exists():
+def _require_provider_admin(provider: Provider, actor: User | None) -> None:
+    if (
+        actor is None
+        or not ProviderMembership.objects.filter(
+            user_id=actor.pk, provider=provider, role=MemberRole.ADMIN
+        ).exists()
+    ):
         raise _forbidden(_("Only an administrator of the provider signs its declaration."))
 
 
@@ -93,7 +96,7 @@ def _require_provider_admin(provider: Provider, actor: AbstractBaseUser | None) 
 def declaration_sign(
     *,
     provider: Provider,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     grounds: dict[str, Any],
     signer_name: str,
     comment: str = "",
@@ -150,7 +153,7 @@ def declaration_sign(
 def attestation_create(
     *,
     provider: Provider,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     kind: str,
     reference: str,
     issued_on: Any,

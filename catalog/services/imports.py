@@ -33,7 +33,7 @@ from catalog.services.offers import (
 )
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 # Bounded by their columns and, as the offer API refuses them, with no
 # more decimal places than the columns keep.
@@ -158,7 +158,7 @@ def _copy_text(value: Any) -> str:
 
 @transaction.atomic
 def offers_import(
-    *, provider: Provider, actor: AbstractBaseUser | None, rows: Iterable[dict[str, Any]]
+    *, provider: Provider, actor: User | None, rows: Iterable[dict[str, Any]]
 ) -> list[int]:
     """Create the provider's offers from ``rows`` (dicts of the offer API's
     fields, as text or typed; no subcontractors), all or nothing: every row
@@ -239,7 +239,7 @@ def offers_import(
         )
         documents = [row[0] for row in cursor.fetchall()]
         attnames = [f.attname for f in fields]
-        columns = ", ".join(["id", *(f.column for f in fields), "search_document"])
+        columns = ", ".join(["id", *(str(f.column) for f in fields), "search_document"])
         with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # noqa: S608
             lines = []
             for offer_id, offer, document in zip(ids, offers, documents, strict=True):

@@ -34,7 +34,7 @@ from catalog.services._common import (
 )
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 LOCATION_FIELDS = (
     "storage_countries",
@@ -176,7 +176,7 @@ def offer_refresh_derived(*, offer: Offer) -> Offer:
 def offer_create(
     *,
     provider: Provider,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     subcontractors: list[dict] | None = None,
     status: str = OfferStatus.DRAFT,
     **data: Any,
@@ -201,7 +201,7 @@ def offer_create(
 def offer_update(
     *,
     offer: Offer,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     subcontractors: list[dict] | None = None,
     **data: Any,
 ) -> Offer:
@@ -290,7 +290,7 @@ def _chain_guard(offer: Offer, chain_ids: list[int]) -> None:
 
 @transaction.atomic
 def offer_subcontractors_set(
-    *, offer: Offer, actor: AbstractBaseUser | None, subcontractors: list[dict]
+    *, offer: Offer, actor: User | None, subcontractors: list[dict]
 ) -> bool:
     """Replace the subcontractor list; True when it changed."""
     clean = _subcontractors_clean(offer, subcontractors)
@@ -313,16 +313,14 @@ def offer_subcontractors_set(
     return True
 
 
-OFFER_TRANSITIONS = {
+OFFER_TRANSITIONS: dict[str, set[str]] = {
     OfferStatus.DRAFT: {OfferStatus.PUBLISHED, OfferStatus.WITHDRAWN},
     OfferStatus.PUBLISHED: {OfferStatus.WITHDRAWN},
     OfferStatus.WITHDRAWN: {OfferStatus.PUBLISHED},
 }
 
 
-def _offer_transition(
-    offer: Offer, target: str, *, actor: AbstractBaseUser | None, reason: str = ""
-) -> Offer:
+def _offer_transition(offer: Offer, target: str, *, actor: User | None, reason: str = "") -> Offer:
     """The one place an offer changes status: lock, check the table, save,
     announce it (the broker writes ``offer.<target>`` to the audit chain in
     this transaction and re-ranks open tenders after commit). Moving to the
@@ -355,7 +353,7 @@ def _offer_transition(
 
 
 @transaction.atomic
-def offer_publish(*, offer: Offer, actor: AbstractBaseUser | None) -> Offer:
+def offer_publish(*, offer: Offer, actor: User | None) -> Offer:
     if offer.provider.status != ProviderStatus.ACTIVE:
         raise CatalogError(
             _("A suspended provider cannot publish offers."), code="forbidden", http_status=403
@@ -364,5 +362,5 @@ def offer_publish(*, offer: Offer, actor: AbstractBaseUser | None) -> Offer:
 
 
 @transaction.atomic
-def offer_withdraw(*, offer: Offer, actor: AbstractBaseUser | None) -> Offer:
+def offer_withdraw(*, offer: Offer, actor: User | None) -> Offer:
     return _offer_transition(offer, OfferStatus.WITHDRAWN, actor=actor)

@@ -36,7 +36,7 @@ from catalog.services.identifiers import siren_valid, vat_valid
 from catalog.services.offers import _search_refresh
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 
 PROVIDER_FIELDS = {
@@ -88,8 +88,8 @@ def _provider_clean(data: dict[str, Any], *, instance: Provider | None = None) -
     return clean
 
 
-def _stakes_clean(stakes: list[dict]) -> list[dict]:
-    clean = []
+def _stakes_clean(stakes: list[dict]) -> list[dict[str, Any]]:
+    clean: list[dict[str, Any]] = []
     for index, stake in enumerate(stakes):
         name = (stake.get("holder_name") or "").strip()
         if not name:
@@ -134,7 +134,7 @@ def _unique_slug(name: str) -> str:
 
 @transaction.atomic
 def provider_create(
-    *, actor: AbstractBaseUser | None, stakes: list[dict] | None = None, slug: str = "", **data: Any
+    *, actor: User | None, stakes: list[dict] | None = None, slug: str = "", **data: Any
 ) -> Provider:
     """Register a provider; the acting user (if any) becomes its admin."""
     if (
@@ -166,7 +166,7 @@ def provider_create(
 
 
 @transaction.atomic
-def provider_update(*, provider: Provider, actor: AbstractBaseUser | None, **data: Any) -> Provider:
+def provider_update(*, provider: Provider, actor: User | None, **data: Any) -> Provider:
     stakes = data.pop("stakes", None)
     clean = _provider_clean(data, instance=provider)
     if (
@@ -193,7 +193,7 @@ def provider_update(*, provider: Provider, actor: AbstractBaseUser | None, **dat
 
 @transaction.atomic
 def provider_stakes_set(
-    *, provider: Provider, actor: AbstractBaseUser | None, stakes: list[dict]
+    *, provider: Provider, actor: User | None, stakes: list[dict]
 ) -> list[OwnershipStake]:
     """Replace the ownership table; re-assess the provider's offers when it
     actually changed (an identical table is a no-op)."""
@@ -235,7 +235,7 @@ def provider_stakes_set(
 
 
 def _provider_set_status(
-    provider: Provider, status: str, *, actor: AbstractBaseUser | None, action: str, reason: str
+    provider: Provider, status: str, *, actor: User | None, action: str, reason: str
 ) -> Provider:
     provider = Provider.objects.select_for_update().get(pk=provider.pk)
     if provider.status == status:
@@ -255,9 +255,7 @@ def _provider_set_status(
 
 
 @transaction.atomic
-def provider_suspend(
-    *, provider: Provider, actor: AbstractBaseUser | None, reason: str
-) -> Provider:
+def provider_suspend(*, provider: Provider, actor: User | None, reason: str) -> Provider:
     return _provider_set_status(
         provider,
         ProviderStatus.SUSPENDED,
@@ -268,9 +266,7 @@ def provider_suspend(
 
 
 @transaction.atomic
-def provider_reactivate(
-    *, provider: Provider, actor: AbstractBaseUser | None, reason: str = ""
-) -> Provider:
+def provider_reactivate(*, provider: Provider, actor: User | None, reason: str = "") -> Provider:
     return _provider_set_status(
         provider,
         ProviderStatus.ACTIVE,
