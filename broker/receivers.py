@@ -57,6 +57,18 @@ def rematch_on_offer_change(sender, offer_id, status, **kwargs):
     _enqueue(tasks.tenders_rematch, offer_ids=[offer_id])
 
 
+@receiver(catalog_signals.offer_transitioned)
+def audit_offer_transition(sender, offer_id, action, actor, organisation, data, **kwargs):
+    services.audit_append(
+        actor=actor,
+        organisation=organisation,
+        action=action,
+        object_type="offer",
+        object_id=offer_id,
+        data=data,
+    )
+
+
 @receiver(catalog_signals.operator_decided)
 def audit_operator_decision(sender, actor, action, object_type, object_id, data, **kwargs):
     event = services.audit_append(

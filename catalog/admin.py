@@ -199,12 +199,30 @@ class SubcontractorInline(admin.TabularInline):
 
 @admin.register(Offer)
 class OfferAdmin(admin.ModelAdmin):
+    service_arg = "offer"
     list_display = ["name", "provider", "category", "unit", "unit_price", "status", "level"]
     list_filter = ["status", "category", "assessment__level"]
     search_fields = ["name", "provider__name"]
     list_select_related = ["provider", "assessment"]
     inlines = [SubcontractorInline]
-    readonly_fields = ["normalised_unit", "normalised_price", "data_countries", "explanation"]
+    # The status moves through the services' transition (which audits it),
+    # never through the form.
+    readonly_fields = [
+        "status",
+        "normalised_unit",
+        "normalised_price",
+        "data_countries",
+        "explanation",
+    ]
+    actions = ["publish", "withdraw"]
+
+    @admin.action(description="Publish the selected offers")
+    def publish(self, request, queryset):
+        _each(self, request, queryset, services.offer_publish, "offer(s) published")
+
+    @admin.action(description="Withdraw the selected offers")
+    def withdraw(self, request, queryset):
+        _each(self, request, queryset, services.offer_withdraw, "offer(s) withdrawn")
 
     @admin.display(description="Level")
     def level(self, obj):

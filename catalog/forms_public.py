@@ -1,7 +1,7 @@
 """Search and comparison forms of the public catalogue. They parse the query
-string into the arguments of ``catalog.selectors.offers_filter`` — the same
-filters as the REST API (catalog.api.OfferFilter) — so a bad value becomes a
-form error, never a server error."""
+string into a ``catalog.selectors.OfferQuery`` — the search the REST API and
+the saved searches run — so a bad value becomes a form error, never a server
+error."""
 
 from __future__ import annotations
 
@@ -25,12 +25,7 @@ from catalog.models import (
     SensitivityLevel,
     ServiceCategory,
 )
-
-ORDERINGS = {
-    "price": ("normalised_price", "id"),
-    "-price": ("-normalised_price", "-id"),
-    "name": ("name", "id"),
-}
+from catalog.selectors import OfferQuery
 
 
 def label_of(row) -> str:
@@ -142,17 +137,20 @@ class OfferFilterForm(DsfrBaseForm):
             ),
         ]
 
-    def offer_filters(self) -> dict:
-        """Keyword arguments for ``offers_filter`` (call after is_valid)."""
+    def _asked(self) -> dict:
         data = self.cleaned_data
         return {
             "level": data.get("level") or None,
-            "flags": list(data.get("flags") or []),
+            "flags": tuple(data.get("flags") or ()),
             "category": data.get("category") or None,
             "location": data.get("location") or None,
             "certification": data.get("certification") or None,
             "q": (data.get("q") or "").strip() or None,
         }
+
+    def offer_query(self) -> OfferQuery:
+        """The search asked (call after is_valid)."""
+        return OfferQuery(**self._asked())
 
 
 class OfferSearchForm(OfferFilterForm):
@@ -200,11 +198,12 @@ class OfferSearchForm(OfferFilterForm):
             self.add_error("max_price", _("The maximum price must not be below the minimum price."))
         return data
 
-    def offer_filters(self) -> dict:
+    def _asked(self) -> dict:
         return {
-            **super().offer_filters(),
+            **super()._asked(),
             "min_price": self.cleaned_data.get("min_price"),
             "max_price": self.cleaned_data.get("max_price"),
+            "ordering": self.cleaned_data.get("ordering") or None,
         }
 
 

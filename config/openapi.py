@@ -1,39 +1,14 @@
 """OpenAPI post-processing: the one error body of ``config.api``, documented
-once as the ``Error`` component and referenced by every operation for the
-status codes it can answer with."""
+once as the ``Error`` component (``core.api.ErrorOutput``) and referenced by
+every operation for the status codes it can answer with."""
 
 from __future__ import annotations
 
 import copy
 
-SAFE_METHODS = {"get", "head", "options"}
+from core.api import ERROR_SCHEMA
 
-ERROR_SCHEMA = {
-    "type": "object",
-    "description": "Every error of the API has this shape (config/api.py).",
-    "properties": {
-        "error": {
-            "type": "object",
-            "properties": {
-                "code": {
-                    "type": "string",
-                    "description": "Stable, machine-readable: invalid, "
-                    "not_authenticated, authentication_failed, permission_denied, not_found, "
-                    "conflict, throttled…",
-                },
-                "message": {"type": "string", "description": "Human-readable."},
-                "fields": {
-                    "type": "object",
-                    "description": "Only for invalid input: messages per field (nested for nested "
-                    "objects; non_field_errors for the whole body).",
-                    "additionalProperties": {},
-                },
-            },
-            "required": ["code", "message"],
-        },
-    },
-    "required": ["error"],
-}
+SAFE_METHODS = {"get", "head", "options"}
 
 ERRORS = {
     "400": (
@@ -95,7 +70,9 @@ def _error_codes(path: str, method: str, operation: dict) -> list[str]:
 
 def error_responses(result, generator, request, public):
     """drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS)."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    # The views that document an error themselves (opendata, OCDS) already
+    # brought the component in, rendered from core.api.ErrorOutput.
+    result.setdefault("components", {}).setdefault("schemas", {}).setdefault("Error", ERROR_SCHEMA)
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:

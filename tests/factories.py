@@ -177,7 +177,7 @@ def tender(agency, *, actor=None, publish=False, **overrides):
 
 
 def valid_siret(number: int) -> str:
-    """A 14-digit SIRET with a valid Luhn check digit, distinct per number
-    (for tests that need several agencies)."""
-    base = f"110{number:010d}"
-    return next(base + str(d) for d in range(10) if services.luhn_valid(base + str(d)))
+    """A valid SIRET (its SIREN and the whole number hold their check
+    digits), distinct per number (for tests that need several agencies)."""
+    siren = next(s for d in range(10) if services.siren_valid(s := f"200{number:05d}{d}"))
+    return next(s for d in range(10) if services.siret_valid(s := f"{siren}0001{d}"))

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -58,11 +58,7 @@ def is_provider_admin(request) -> bool:
 
 
 def _breadcrumb(current: str, *links: tuple[str, str]) -> dict:
-    trail = []
-    try:
-        trail.append({"url": reverse("provider-dashboard"), "title": _("Provider space")})
-    except NoReverseMatch:  # the dashboard journey is not wired yet
-        pass
+    trail = [{"url": reverse("provider-dashboard"), "title": _("Provider space")}]
     trail += [{"url": url, "title": title} for url, title in links]
     return {"links": trail, "current": current}
 

@@ -68,7 +68,8 @@ def test_every_decision_of_the_marketplace_is_recorded(
         cert = factories.certification(provider_a, [offer], verify=False)
         catalog_services.certification_verify(certification=cert, actor=operator)
     assert events_after(mark) == [
-        ("certification.verify", "certification", cert.pk, None, operator.username, "operator")
+        ("offer.published", "offer", offer.pk, None, "system", provider_a.name),
+        ("certification.verify", "certification", cert.pk, None, operator.username, "operator"),
     ]
 
     mark = last_id()

@@ -184,6 +184,70 @@ def test_bad_filters_are_field_errors(api, market, query, field):
     assert field in response.json()["error"]["fields"]
 
 
+@pytest.mark.parametrize(
+    ("query", "fields"),
+    [
+        ("level=N9", {"level": ["Unknown level; use one of N0, N1, N2, N3, N4."]}),
+        (
+            "flags=SECRET,HEALTH,FOO",
+            {"flags": ["Unknown flags ['SECRET', 'FOO']; use HEALTH, PERSONAL_DATA."]},
+        ),
+        ("category=mainframe", {"category": ['"mainframe" is not a valid choice.']}),
+        ("location=XX", {"location": ["Use an ISO 3166-1 alpha-2 country code or EU."]}),
+        ("location=%20", {"location": ["This field may not be blank."]}),
+        ("min_price=abc", {"min_price": ["A valid number is required."]}),
+        ("min_price=inf", {"min_price": ["A valid number is required."]}),
+        ("min_price=-1", {"min_price": ["Ensure this value is greater than or equal to 0."]}),
+        (
+            "min_price=1.1234567",
+            {"min_price": ["Ensure that there are no more than 6 decimal places."]},
+        ),
+        (
+            "min_price=12345678901.1234567",
+            {"min_price": ["Ensure that there are no more than 16 digits in total."]},
+        ),
+        (
+            "max_price=1234567890123",
+            {
+                "max_price": [
+                    "Ensure that there are no more than 10 digits before the decimal point."
+                ]
+            },
+        ),
+        ("min_price=" + "1" * 1001, {"min_price": ["String value too large."]}),
+        ("min_price=5&max_price=1", {"max_price": ["Must not be below min_price."]}),
+        ("q=%20", {"q": ["This field may not be blank."]}),
+        ("q=" + "x" * 201, {"q": ["Ensure this field has no more than 200 characters."]}),
+        ("ordering=%20price", {"ordering": ['" price" is not a valid choice.']}),
+        ("status=foo", {"status": ['"foo" is not a valid choice.']}),
+        (
+            "level=N9&flags=SECRET&category=x&min_price=3&max_price=1",
+            {
+                "flags": ["Unknown flags ['SECRET']; use HEALTH, PERSONAL_DATA."],
+                "category": ['"x" is not a valid choice.'],
+            },
+        ),
+    ],
+)
+def test_bad_filters_keep_their_messages(api, market, query, fields):
+    response = api.get(f"/api/v1/offers/?{query}")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error == {"code": "invalid", "message": "Invalid input.", "fields": fields}
+    assert list(error["fields"]) == list(fields)  # in the order of the parameters
+
+
+def test_filter_messages_follow_the_reader_language(market):
+    from django.utils import translation
+    from rest_framework.fields import DecimalField
+
+    with translation.override("fr"):
+        expected = str(DecimalField.default_error_messages["invalid"])
+    assert expected != "A valid number is required."  # Django REST framework's French
+    response = client_for(None, "fr").get("/api/v1/offers/?min_price=abc")
+    assert response.json()["error"]["fields"] == {"min_price": [expected]}
+
+
 def test_the_api_writes_drfs_json_byte_for_byte(api, market):
     # config.renderers.FastJSONRenderer (orjson) against DRF's own renderer,
     # on a list page and a detail (dates, decimals, nested lists, accents).
@@ -565,6 +629,23 @@ def test_schema_and_docs_are_served(api, db):
     assert docs.status_code == 200
     # Served from the sidecar package, not a CDN: works offline.
     assert b"cdn.jsdelivr" not in docs.content and b"swagger-ui" in docs.content
+
+
+def test_the_schema_documents_each_explained_check(db):
+    from drf_spectacular.generators import SchemaGenerator
+
+    schemas = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    assert schemas["AssessmentOutput"]["properties"]["checks"]["items"] == {
+        "$ref": "#/components/schemas/CheckOutput"
+    }
+    assert set(schemas["CheckOutput"]["properties"]) == {
+        "level",
+        "flag",
+        "rule",
+        "passed",
+        "reason",
+        "facts",
+    }
 
 
 def test_policy_endpoint(api, db):

@@ -179,11 +179,11 @@ def _untranslated_error_messages(source: str) -> list[str]:
 @pytest.mark.parametrize(
     "module",
     [
-        "catalog/services.py",
+        *(f"catalog/services/{path.name}" for path in sorted(ROOT.glob("catalog/services/*.py"))),
         "tenders/services.py",
         "broker/services.py",
         "broker/webhooks.py",
-        "catalog/api.py",
+        *(f"catalog/api/{path.name}" for path in sorted(ROOT.glob("catalog/api/*.py"))),
         "tenders/api.py",
         "tenders/sourcing_export.py",
     ],

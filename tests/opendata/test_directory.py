@@ -172,6 +172,23 @@ def test_bad_options_get_the_api_error_body(seeded, params):
     assert response.json()["error"]["code"] == "invalid"
 
 
+def test_its_errors_are_documented_as_the_one_error_of_the_api(db):
+    from drf_spectacular.generators import SchemaGenerator
+
+    from core.api import ERROR_SCHEMA
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    refused = schema["paths"][BASE + "offers.csv"]["get"]["responses"]["400"]
+    assert refused["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }
+    # Rendered from core.api.ErrorOutput, it is the schema every operation refers to.
+    assert schema["components"]["schemas"]["Error"] == ERROR_SCHEMA
+    assert not [
+        name for name in schema["components"]["schemas"] if name.startswith("OpenDataError")
+    ]
+
+
 def test_a_csv_client_is_served(seeded):
     response = APIClient().get(BASE + "providers.csv", HTTP_ACCEPT="text/csv")
     assert body(response).startswith(b"provider_id,name,")

@@ -1,228 +1,32 @@
-"""The sensitivity policy engine: plain data in, an explained assessment out.
-
-No ORM here. ``catalog.selectors`` turns rows into these dataclasses and
-``catalog.services.offers_assess`` stores the result. Every rule emits a check
-``{level|flag, rule, passed, facts}``; ``catalog.texts`` renders its
-sentence in the reader's language.
-
-Sources of the rules (DESIGN §2):
-- doctrine « cloud au centre » (circulaire 6404/SG of 31 May 2023), rule R9,
-  and loi SREN n° 2024-449 art. 31 for data of particular sensitivity (N2);
-- ANSSI SecNumCloud referential v3.2 §19.6 for immunity from non-EU law:
-  seats in the EU, non-EU holders ≤ 24 % each and ≤ 39 % together, no
-  non-EU veto or control of the board, no data access by non-EU
-  subcontractors;
-- II 901 for Diffusion Restreinte (N3), IGI 1300 for classified data (N4);
-- HDS referential v2 (arrêté of 26 April 2024), HDS v1 certificates stop
-  counting after 2026-05-16;
-- GDPR chapter V (art. 45 adequacy decisions) for personal data.
-"""
+"""The rules: every level's and every flag's checks over an offer's facts,
+and the highest level they grant (sources: see ``catalog.policy``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-# EU member states (ISO 3166-1 alpha-2; Greece is "GR" in ISO, "EL" in EU use).
-EU = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
+from catalog.policy.facts import (
+    Assessment,
+    CertFacts,
+    CertRequirement,
+    Check,
+    FlagPolicy,
+    LevelPolicy,
+    OfferFacts,
+    Policy,
+    ProviderFacts,
 )
-EEA = EU | {"IS", "LI", "NO"}
-# Countries with a European Commission adequacy decision under GDPR art. 45.
-# The United States is adequate only for organisations certified under the
-# EU-US Data Privacy Framework, which a country code cannot express: it is
-# deliberately absent.
-ADEQUACY = frozenset("AD AR CA CH FO GB GG IL IM JE JP KR NZ UY".split())
-
-ZONES: dict[str, frozenset[str] | None] = {
-    "ANY": None,
-    "EEA_ADEQUACY": EEA | ADEQUACY,
-    "EEA": EEA,
-    "EU": EU,
-    "FR": frozenset({"FR"}),
-}
-
-DATA_ROLES = ("storage", "processing", "backup", "technical_data")
-# Every location an offer declares, in the order of its fields.
-LOCATION_ROLES = (*DATA_ROLES, "administration", "support")
-
-# HDS activities (Code de la santé publique, art. R.1111-9): 1 physical
-# sites, 2 hardware infrastructure, 3 virtual infrastructure, 4 application
-# hosting platform, 5 administration and operation of the information
-# system, 6 external backup. An offer needs its own certificate to cover the
-# activities its service performs; the physical site (1) may be a certified
-# subcontractor's.
-HDS_ACTIVITIES_NEEDED: dict[str, frozenset[int]] = {
-    "iaas_compute": frozenset({2, 3}),
-    "iaas_storage": frozenset({2}),
-    "backup": frozenset({6}),
-    "paas_database": frozenset({4}),
-    "paas_containers": frozenset({4}),
-    "hosting": frozenset({4}),
-    "saas_collaboration": frozenset({5}),
-    "saas_business": frozenset({5}),
-    "network": frozenset(),
-}
-IN_PROGRESS = frozenset({"j0", "j1", "j2"})
-ASSURANCE_RANK = {"": 0, "basic": 1, "type1": 1, "substantial": 2, "type2": 2, "high": 3}
-
-
-# --------------------------------------------------------------------------
-# Inputs
-
-
-@dataclass(frozen=True)
-class CertRequirement:
-    scheme: str
-    min_version: str = ""
-    min_assurance: str = ""
-
-
-@dataclass(frozen=True)
-class LevelPolicy:
-    code: str
-    rank: int
-    grantable: bool = True
-    data_zone: str = "ANY"
-    administration_zone: str = "ANY"
-    support_zone: str = "ANY"
-    requires_eu_control: bool = False
-    max_non_eu_holder_pct: Decimal | None = None
-    max_non_eu_total_pct: Decimal | None = None
-    forbid_non_eu_data_subcontractors: bool = False
-    requires_dr_support: bool = False
-    certification_requirements: tuple[CertRequirement, ...] = ()
-
-
-@dataclass(frozen=True)
-class FlagPolicy:
-    code: str
-    storage_zone: str = "ANY"
-    required_scheme: str = ""
-    required_min_version: str = ""
-
-
-@dataclass(frozen=True)
-class Equivalence:
-    scheme: str
-    counts_as: str
-    counts_as_version: str = ""
-
-
-@dataclass(frozen=True)
-class Sunset:
-    scheme: str
-    version_below: str
-    invalid_after: date
-
-
-@dataclass(frozen=True)
-class Policy:
-    version: int
-    levels: tuple[LevelPolicy, ...]
-    flags: tuple[FlagPolicy, ...] = ()
-    equivalences: tuple[Equivalence, ...] = ()
-    sunsets: tuple[Sunset, ...] = ()
-
-    def level(self, code: str) -> LevelPolicy:
-        return next(lv for lv in self.levels if lv.code == code)
-
-
-@dataclass(frozen=True)
-class Stake:
-    holder: str
-    country: str
-    capital_pct: Decimal
-    voting_pct: Decimal
-    has_veto: bool = False
-    has_board_majority: bool = False
-
-
-@dataclass(frozen=True)
-class ProviderFacts:
-    name: str
-    registered_office_country: str
-    central_administration_country: str
-    main_establishment_country: str
-    stakes: tuple[Stake, ...] = ()
-
-
-@dataclass(frozen=True)
-class CertFacts:
-    id: int
-    scheme: str
-    reference: str
-    version: str = ""
-    assurance: str = ""
-    status: str = "valid"
-    verification: str = "verified"
-    issued_on: date | None = None
-    expires_on: date | None = None
-    covers_offer: bool = True
-    hds_activities: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class SubcontractorFacts:
-    name: str
-    country: str
-    has_data_access: bool
-    # The assessed level of the subcontractor's own catalogue offer, when it
-    # is one: (code, rank), or None when it is in the catalogue but not yet
-    # assessed; ``in_catalog`` False when it is not a catalogue offer.
-    in_catalog: bool = False
-    chain_level: str | None = None
-    chain_rank: int | None = None
-
-
-@dataclass(frozen=True)
-class OfferFacts:
-    id: int
-    provider: ProviderFacts
-    locations: dict[str, tuple[str, ...]]
-    support_documented: bool = False
-    dr_support: bool = False
-    certifications: tuple[CertFacts, ...] = ()
-    subcontractors: tuple[SubcontractorFacts, ...] = ()
-    # The service category: which HDS activities the offer performs.
-    category: str = ""
-
-
-# --------------------------------------------------------------------------
-# Outputs
-
-
-@dataclass(frozen=True)
-class Check:
-    rule: str
-    passed: bool
-    facts: dict
-    level: str | None = None
-    flag: str | None = None
-
-    def as_dict(self) -> dict:
-        return {
-            "level": self.level,
-            "flag": self.flag,
-            "rule": self.rule,
-            "passed": self.passed,
-            "facts": self.facts,
-        }
-
-
-@dataclass
-class Assessment:
-    level: str
-    level_rank: int
-    flags: list[str]
-    checks: list[Check]
-    relied_certificates: list[dict] = field(default_factory=list)
-
-    def checks_data(self) -> list[dict]:
-        return [c.as_dict() for c in self.checks]
-
+from catalog.policy.tables import (
+    ASSURANCE_RANK,
+    DATA_ROLES,
+    EU,
+    HDS_ACTIVITIES_NEEDED,
+    IN_PROGRESS,
+    ZONES,
+)
 
 # --------------------------------------------------------------------------
 # Helpers
