@@ -5,7 +5,6 @@ on the published tender; and the official OCDS validator
 import json
 import subprocess
 import sys
-from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -16,39 +15,38 @@ from django.core.management import call_command
 from django.db import transaction
 
 from broker.services import tender_match
-from tenders import ocds, services
+from tenders import services
 from tenders.models import Tender
 
 VALIDATOR = Path(__file__).resolve().parents[3] / "shared" / "ocds" / "validate.py"
 SEALED_PRICE = Decimal("98765.43")
 
 
+def seed() -> None:
+    """The demo, with a live (sealed) response on its published tender. The
+    after-commit matching is run as the worker would."""
+    call_command("seed_demo", stdout=StringIO())
+    published = Tender.objects.get(status="published")
+    tender_match(tender_id=published.pk)
+    offer = published.shortlist.select_related("offer__provider").first().offer
+    services.response_submit(
+        tender=published,
+        provider=offer.provider,
+        actor=get_user_model().objects.get(username=f"fournisseur-{offer.provider.slug}"),
+        offer=offer,
+        total_price=SEALED_PRICE,
+        technical_answer="Réponse scellée de test.",
+    )
+
+
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
-    """Seeded in a transaction rolled back at the module's end. The
-    after-commit matching never fires inside it: run as the worker would.
-    The published tender gets a live (sealed) response."""
+    """``seed()``, in a transaction rolled back at the module's end (the
+    after-commit matching never fires inside it)."""
     with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo", stdout=StringIO())
-        published = Tender.objects.get(status="published")
-        tender_match(tender_id=published.pk)
-        offer = published.shortlist.select_related("offer__provider").first().offer
-        services.response_submit(
-            tender=published,
-            provider=offer.provider,
-            actor=get_user_model().objects.get(username=f"fournisseur-{offer.provider.slug}"),
-            offer=offer,
-            total_price=SEALED_PRICE,
-            technical_answer="Réponse scellée de test.",
-        )
+        seed()
         yield
         transaction.set_rollback(True)
-
-
-@pytest.fixture(autouse=True)
-def _no_settle_margin(monkeypatch):
-    """The demo was stamped a moment ago: serve it at once."""
-    monkeypatch.setattr(ocds, "SETTLE_MARGIN", timedelta(0))
 
 
 @pytest.fixture
