@@ -83,6 +83,8 @@ def offer_snapshot(offer_id: int, *, live: bool = False) -> OfferSnapshot:
     submission, an order — even if a certificate expired this morning and
     the beat has not re-assessed the offer yet."""
     offer = Offer.objects.select_related("provider").get(pk=offer_id)
+    level: str | None
+    rank: int | None
     if live:
         facts = catalog_selectors.offer_facts([offer_id])
         result = policy.assess(facts[0], catalog_selectors.policy_current(), timezone.localdate())

@@ -44,10 +44,10 @@ def offers_used_by(offer_ids) -> dict[int, list[dict]]:
     ):
         add(*row)
     orders = Order.objects.filter(offer_id__in=ids, status=OrderStatus.ACCEPTED)
-    for row in orders.values_list(
+    for order_row in orders.values_list(
         "offer_id", "agency_id", "agency__name", "agency__slug", "decided_at"
     ):
-        add(*row)
+        add(*order_row)
     return {
         offer_id: sorted(bodies.values(), key=lambda b: (b["since"], b["name"]))
         for offer_id, bodies in first.items()
