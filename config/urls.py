@@ -30,7 +30,7 @@ urlpatterns = [
     # The split view serves its start-up script as a file: the CSP runs no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/auth/token/", views.AuthTokenView.as_view(), name="api-token"),
-    path("api/v1/decp/", include("tenders.api_decp")),
+    path("api/v1/decp/", include("tenders.decp_urls")),
     path("api/v1/ocds/", include("tenders.ocds_urls")),
     path("api/v1/opendata/", include("catalog.opendata_urls")),
     path("api/v1/", include("catalog.urls")),

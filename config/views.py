@@ -24,7 +24,7 @@ from broker import services as broker_services
 from broker.selectors import organisation_of, preferred_language
 from catalog.selectors import is_operator
 from config.celery_app import app as celery_app
-from config.parsers import BoundedJSONParser
+from core.parsers import BoundedJSONParser
 
 
 class TokenInput(AuthTokenSerializer):

@@ -21,14 +21,14 @@ AGENCIES = [
         "login": "acheteur-chu",
         "buyer_category": "hospital",
         "name": "CHU de Bordeaux (démo)",
-        "siret": "26330005200010",
+        "siret": "26330005500013",
     },
     {
         "slug": "region-bretagne",
         "login": "acheteur-region",
         "buyer_category": "local_authority",
         "name": "Région Bretagne (démo)",
-        "siret": "23500520200017",
+        "siret": "23350001600040",
     },
     {
         "slug": "meteo-france",

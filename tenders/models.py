@@ -439,7 +439,7 @@ class SourcingFile(models.Model):
     """A saved catalogue search (the filters of /api/v1/offers/, normalised)
     with a name. Locking freezes its result — offers, assessments, prices,
     policy version — into ``snapshot``, digested by ``snapshot_sha256``
-    (SHA-256 of the canonical JSON, see tenders.services.snapshot_digest).
+    (SHA-256 of the canonical JSON, see tenders.selectors.sourcing.snapshot_digest).
 
     A locked file is a procurement record: the service refuses to change
     it, and a database trigger (migration 0003) refuses any UPDATE or

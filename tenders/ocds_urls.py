@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tenders import api_ocds
+from tenders.api import ocds as api_ocds
 
 urlpatterns = [
     path("releases/", api_ocds.ReleasesView.as_view(), name="api-ocds-releases"),

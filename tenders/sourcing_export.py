@@ -14,7 +14,7 @@ CSV columns, one row per offer of the locked result, in the result's order:
     sentence, in the reader's language, "✓"/"✗" marked, " | "-separated).
 
 The SHA-256 is that of the canonical JSON snapshot
-(``tenders.services.snapshot_canonical``): anyone holding the JSON can
+(``tenders.selectors.sourcing.snapshot_canonical``): anyone holding the JSON can
 recompute it; the CSV is a view of it."""
 
 from __future__ import annotations

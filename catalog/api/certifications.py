@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
@@ -15,6 +15,7 @@ from catalog import selectors, services
 from catalog.api._common import provider_or_403
 from catalog.api.serializers import CertificationInput, CertificationOutput, ReasonInput
 from catalog.models import Certification
+from core.parsers import BoundedJSONParser
 
 
 class CertificationViewSet(
@@ -32,7 +33,7 @@ class CertificationViewSet(
 
     permission_classes = [IsAuthenticatedOrReadOnly]
     serializer_class = CertificationOutput
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
         if self.request.method in ("PUT", "PATCH"):

@@ -9,7 +9,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -23,6 +23,7 @@ from catalog.models import (
     Provider,
     SupplierDeclaration,
 )
+from core.parsers import BoundedJSONParser
 
 
 class DeclarationOutput(serializers.ModelSerializer):
@@ -215,7 +216,7 @@ class AttestationViewSet(_SupplierDocumentViewSet):
     serializer_class = AttestationOutput
     visible = staticmethod(selectors.attestations_visible_to)
     expiring = staticmethod(selectors.attestations_expiring)
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
         request={"multipart/form-data": AttestationInput, "application/json": AttestationInput},

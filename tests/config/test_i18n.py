@@ -176,16 +176,28 @@ def _untranslated_error_messages(source: str) -> list[str]:
     return found
 
 
+def _modules(path: str) -> list[str]:
+    """The module, or every module of the package it was split into."""
+    package = ROOT / path.removesuffix(".py")
+    if package.is_dir():
+        return sorted(p.relative_to(ROOT).as_posix() for p in package.glob("*.py"))
+    return [path]
+
+
 @pytest.mark.parametrize(
     "module",
     [
-        *(f"catalog/services/{path.name}" for path in sorted(ROOT.glob("catalog/services/*.py"))),
-        "tenders/services.py",
-        "broker/services.py",
-        "broker/webhooks.py",
-        *(f"catalog/api/{path.name}" for path in sorted(ROOT.glob("catalog/api/*.py"))),
-        "tenders/api.py",
-        "tenders/sourcing_export.py",
+        module
+        for path in (
+            "catalog/services.py",
+            "tenders/services.py",
+            "broker/services.py",
+            "broker/webhooks.py",
+            "catalog/api.py",
+            "tenders/api.py",
+            "tenders/sourcing_export.py",
+        )
+        for module in _modules(path)
     ],
 )
 def test_every_refusal_of_a_service_is_translated(module):

@@ -311,29 +311,7 @@ def test_an_empty_document_is_still_a_valid_one(assert_valid_decp):
 
 
 # --------------------------------------------------------------------------
-# The feed cursor
-
-
-def test_the_cursor_round_trips_a_position():
-    position = contract().position
-    token = decp.cursor_encode(position)
-    assert "|" not in token and "=" not in token
-    assert decp.cursor_decode(token) == position
-
-
-@pytest.mark.parametrize(
-    "token",
-    [
-        "",
-        "bm90IGEgY3Vyc29y",
-        "!!!",
-        decp.cursor_encode((datetime.datetime(2025, 1, 1), 0, 1)),
-        decp.cursor_encode((AWARDED_AT, 5, 1)),
-    ],
-)
-def test_a_foreign_cursor_is_refused(token):
-    with pytest.raises(ValueError):
-        decp.cursor_decode(token)
+# The whole document's order
 
 
 def test_positions_order_by_instant_then_kind_then_row():

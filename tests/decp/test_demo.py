@@ -129,11 +129,3 @@ def test_export_decp_writes_a_valid_demo_file(identified_winner, tmp_path, asser
     doc = json.loads(target.read_text(encoding="utf-8"))
     assert len(entries(doc)) == Tender.objects.filter(status="contract_signed").count() == 1
     assert_valid_decp(doc)
-
-
-def test_the_api_serves_the_demo_award(identified_winner, api, assert_valid_decp):
-    response = api.get("/api/v1/decp/marches/")
-    assert response.status_code == 200 and len(entries(response.json())) == 1
-    assert_valid_decp(response.json())
-    again = api.get("/api/v1/decp/marches/", {"since": response.headers["X-Next-Cursor"]})
-    assert entries(again.json()) == []

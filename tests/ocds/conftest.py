@@ -6,7 +6,6 @@ and with libcoveocds's additional checks."""
 import io
 import json
 import zipfile
-from datetime import timedelta
 from decimal import Decimal
 from functools import cache
 from io import StringIO
@@ -25,7 +24,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from broker.services import tender_match
-from tenders import ocds, services
+from tenders import services
 from tenders.models import Tender
 
 SEALED_PRICE = Decimal("98765.43")
@@ -177,32 +176,31 @@ def report(documents: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def seed() -> None:
+    """The demo, with a live (sealed) response on its published tender. The
+    after-commit matching is run as the worker would."""
+    call_command("seed_demo", stdout=StringIO())
+    published = Tender.objects.get(status="published")
+    tender_match(tender_id=published.pk)
+    offer = published.shortlist.select_related("offer__provider").first().offer
+    services.response_submit(
+        tender=published,
+        provider=offer.provider,
+        actor=get_user_model().objects.get(username=f"fournisseur-{offer.provider.slug}"),
+        offer=offer,
+        total_price=SEALED_PRICE,
+        technical_answer="Réponse scellée de test.",
+    )
+
+
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
-    """Seeded in a transaction rolled back at the module's end. The
-    after-commit matching never fires inside it: run as the worker would.
-    The published tender gets a live (sealed) response."""
+    """``seed()``, in a transaction rolled back at the module's end (the
+    after-commit matching never fires inside it)."""
     with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo", stdout=StringIO())
-        published = Tender.objects.get(status="published")
-        tender_match(tender_id=published.pk)
-        offer = published.shortlist.select_related("offer__provider").first().offer
-        services.response_submit(
-            tender=published,
-            provider=offer.provider,
-            actor=get_user_model().objects.get(username=f"fournisseur-{offer.provider.slug}"),
-            offer=offer,
-            total_price=SEALED_PRICE,
-            technical_answer="Réponse scellée de test.",
-        )
+        seed()
         yield
         transaction.set_rollback(True)
-
-
-@pytest.fixture(autouse=True)
-def _no_settle_margin(monkeypatch):
-    """The demo was stamped a moment ago: serve it at once."""
-    monkeypatch.setattr(ocds, "SETTLE_MARGIN", timedelta(0))
 
 
 @pytest.fixture

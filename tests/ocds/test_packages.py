@@ -1,17 +1,22 @@
 """OCDS 1.1 release and record packages of the demo tenders, in every
 state, against the official 1.1.5 schema; tags per stage; drafts absent;
-nothing sealed before the deadline; the ``?since=`` feed; the export."""
+nothing sealed before the deadline; the export. The ``?since=`` feed, which
+serves committed transactions only, is in test_feed.py."""
 
+import importlib
 import json
+from collections import Counter
 from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connections
+from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from core.feed import FeedEvent
+from core.models import ChangeEvent
 from tenders import ocds, services
 from tenders.models import Tender, TenderResponse
 from tests.ocds.conftest import SEALED_PRICE
@@ -25,23 +30,9 @@ def record_url(tender: Tender) -> str:
     return f"/api/v1/ocds/records/{ocds.ocid_for(tender.reference)}/"
 
 
-def walk(client: APIClient, limit: int) -> tuple[list[dict], list[dict], str | None]:
-    """Every page of the feed from the start: (packages, releases, last cursor)."""
-    packages, cursor = [], None
-    while True:
-        params = {"limit": limit, **({"since": cursor} if cursor else {})}
-        response = client.get(RELEASES, params)
-        if response.status_code == 204:
-            assert response["X-Has-More"] == "false"
-            break
-        assert response.status_code == 200, response.content
-        packages.append(response.json())
-        cursor = response["X-Next-Cursor"]
-        if response["X-Has-More"] == "false":
-            assert "Link" not in response
-            break
-        assert response["Link"].endswith('>; rel="next"')
-    return packages, [r for p in packages for r in p["releases"]], cursor
+def everything() -> list[dict]:
+    """Every release, built as the export and the feed build them."""
+    return [r for process in ocds.iter_tender_releases() for r in process]
 
 
 def releases_of(tender: Tender) -> list[dict]:
@@ -71,7 +62,11 @@ def test_the_demo_tenders_of_every_state_validate_against_the_official_schema(se
         response = client.get(record_url(tender))
         assert response.status_code == 200, (tender.status, response.content)
         records.append(response.json())
-    packages, _releases, _cursor = walk(client, limit=3)
+    releases = everything()
+    packages = [
+        ocds.release_package(releases[start : start + 3], uri="https://example.org/p.json")
+        for start in range(0, len(releases), 3)
+    ]
     assert len(packages) > 1
     validate(*records, *packages)
 
@@ -123,8 +118,7 @@ def test_each_stage_has_its_tags_and_tender_status(seeded):
 
 def test_drafts_never_appear(seeded):
     draft = Tender.objects.get(status="draft")
-    _packages, releases, _cursor = walk(APIClient(), limit=100)
-    assert not [r for r in releases if draft.reference in r["ocid"]]
+    assert not [r for r in everything() if draft.reference in r["ocid"]]
     assert APIClient().get(record_url(draft)).status_code == 404
     assert APIClient().get("/api/v1/ocds/records/ocds-gc0000-NOPE/").status_code == 404
     # The right reference under another prefix is no ocid of ours.
@@ -139,8 +133,7 @@ def test_nothing_sealed_appears_before_the_deadline(seeded):
     published = Tender.objects.get(status="published")
     response = TenderResponse.objects.get(tender=published, status="submitted")
     responder = response.provider.name
-    _packages, releases, _cursor = walk(APIClient(), limit=100)
-    mine = [r for r in releases if r["ocid"].endswith(published.reference)]
+    mine = [r for r in everything() if r["ocid"].endswith(published.reference)]
     record = APIClient().get(record_url(published)).json()
     for text in (json.dumps(mine, ensure_ascii=False), json.dumps(record, ensure_ascii=False)):
         assert "tenderer" not in text and "numberOfTenderers" not in text and "supplier" not in text
@@ -240,10 +233,6 @@ def test_a_withdrawn_award_gets_an_award_update_and_stays_valid(seeded, validate
     services.tender_award(tender=tender, actor=buyer, response=runner_up)
     releases = releases_of(tender)
     assert [r["tag"] for r in releases][2:] == [["award"], ["awardUpdate"], ["award"]]
-    _packages, walked, _cursor = walk(APIClient(), limit=100)
-    assert [r["id"] for r in walked if r["ocid"].endswith(tender.reference)] == [
-        r["id"] for r in releases
-    ]
     validate(
         ocds.record_package([ocds.record(releases)], uri="https://example.org/r.json"),
         ocds.release_package(releases, uri="https://example.org/p.json"),
@@ -274,63 +263,45 @@ def expected_release_count() -> int:
     return sum(RELEASES_PER_STATE[t.status] for t in Tender.objects.exclude(status="draft"))
 
 
-def test_the_since_feed_sees_every_release_once_in_order(seeded, tmp_path):
-    client = APIClient()
-    _packages, walked, cursor = walk(client, limit=2)
-    call_command("export_ocds", str(tmp_path), stdout=StringIO())
-    everything = json.loads((tmp_path / "releases.json").read_text())["releases"]
-    assert [r["id"] for r in walked] == [r["id"] for r in everything]
-    assert len({r["id"] for r in walked}) == len(walked) == expected_release_count()
-    assert walked == ocds.feed_order(walked)
-    # Polling with the last cursor: nothing new yet.
-    again = client.get(RELEASES, {"since": cursor})
-    assert again.status_code == 204 and again["X-Next-Cursor"] == cursor
-    # A new stage appears after the cursor, and only it.
-    close_now(Tender.objects.get(status="published"))
-    new = client.get(RELEASES, {"since": cursor})
-    assert [r["tag"] for r in new.json()["releases"]] == [["tenderUpdate"]]
+def test_the_journal_holds_one_event_per_release_and_the_backfill_agrees(seeded):
+    tender = Tender.objects.get(status="awarded", agency__slug="meteo-france")
+    buyer = tender.agency.memberships.first().user
+    services.award_withdraw(tender=tender, actor=buyer, reason="Réclamation fondée.")
+    runner_up = TenderResponse.objects.get(
+        tender=tender, provider__slug="cloud-temple", status="submitted"
+    )
+    services.tender_award(tender=tender, actor=buyer, response=runner_up)
+    journal = ChangeEvent.objects.filter(entity__in=ocds.FEED_ENTITIES).order_by("id")
+    events = [FeedEvent(e.id, e.entity, e.entity_id, e.txid) for e in journal]
+    releases = ocds.releases_of_changes(events)
+    # One event per release, no release without its event.
+    assert len(events) == len(releases)
+    assert sorted(r["id"] for r in releases) == sorted(r["id"] for r in everything())
+
+    # What the migration journals for rows written before it: the same events.
+    written = Counter((e.entity, e.entity_id) for e in events)
+    journal.delete()
+    migration = importlib.import_module("tenders.migrations.0007_open_data_feed")
+    with connection.cursor() as db:
+        db.execute(migration.BACKFILL)
+    backfilled = ChangeEvent.objects.filter(entity__in=ocds.FEED_ENTITIES)
+    assert Counter((e.entity, e.entity_id) for e in backfilled) == written
 
 
 def test_a_bad_cursor_or_limit_is_a_400(seeded):
     client = APIClient()
-    for params in ({"since": "nonsense"}, {"since": "eyJhIjoxfQ"}, {"limit": 0}, {"limit": 5000}):
+    # The cursor of the feed before the commit-safe one (instant, release id) is refused.
+    before = "WyJvY2RzIiwiMjAyNS0wMS0wMVQwMDowMDowMCswMDowMCIsIngiXQ"
+    for params in (
+        {"since": "nonsense"},
+        {"since": "eyJhIjoxfQ"},
+        {"since": before},
+        {"limit": 0},
+        {"limit": 5000},
+    ):
         response = client.get(RELEASES, params)
         assert response.status_code == 400, params
         assert response.json()["error"]["code"] == "invalid"
-
-
-def test_releases_wait_for_the_settle_margin(seeded, monkeypatch):
-    # Longer than the demo's whole history: nothing has settled yet.
-    monkeypatch.setattr(ocds, "SETTLE_MARGIN", timedelta(days=3650))
-    response = APIClient().get(RELEASES)
-    assert response.status_code == 204 and response["X-Has-More"] == "false"
-
-
-def test_a_transaction_still_open_holds_the_feed_back(seeded):
-    other = connections.create_connection("default")
-    try:
-        other.set_autocommit(False)
-        with other.cursor() as cursor:
-            cursor.execute("SELECT xact_start FROM pg_stat_activity WHERE pid = pg_backend_pid()")
-            started = cursor.fetchone()[0]
-        assert ocds.settled_before() <= started
-    finally:
-        other.rollback()
-        other.close()
-    assert ocds.settled_before() > started
-
-
-def test_a_page_costs_a_fixed_number_of_queries(seeded, django_assert_max_num_queries):
-    client = APIClient()
-    # 7: the withdrawn awards of the page's tenders are one more query.
-    with django_assert_max_num_queries(7):
-        small = client.get(RELEASES, {"limit": 2})
-    with django_assert_max_num_queries(7):
-        large = client.get(RELEASES, {"limit": 100})
-    assert (
-        len(small.json()["releases"]) == 2
-        and len(large.json()["releases"]) == expected_release_count()
-    )
 
 
 def test_the_export_writes_valid_packages(seeded, tmp_path, validate):
@@ -365,5 +336,4 @@ def test_the_ocid_prefix_setting_is_honoured(seeded, settings):
     assert (
         APIClient().get(f"/api/v1/ocds/records/ocds-gc0000-{tender.reference}/").status_code == 404
     )
-    _packages, releases, _cursor = walk(APIClient(), limit=100)
-    assert all(r["ocid"].startswith("ocds-ab12cd-") for r in releases)
+    assert all(r["ocid"].startswith("ocds-ab12cd-") for r in everything())

@@ -135,7 +135,8 @@ def test_a_provider_without_valid_documents_cannot_respond(
     market, published, bare_provider, member_a
 ):
     offer = factories.offer(bare_provider.provider, name="Coffre Delta", unit_price="22")
-    with pytest.raises(services.TenderError) as error:
+    # The catalogue's one supplier-documents check (a CatalogError, mapped like any DomainError).
+    with pytest.raises(catalog_services.CatalogError) as error:
         submit(published, bare_provider.member, offer)
     assert error.value.code == "supplier_documents_required" and error.value.http_status == 409
     assert set(error.value.fields) == {"declaration", "attestations"}
@@ -148,7 +149,7 @@ def test_an_expired_attestation_blocks_a_response(market, published, member_a):
         issued_on=timezone.localdate() - datetime.timedelta(days=200),
         expires_on=timezone.localdate() - datetime.timedelta(days=1),
     )
-    with pytest.raises(services.TenderError) as error:
+    with pytest.raises(catalog_services.CatalogError) as error:
         submit(published, member_a, market.a)
     assert "attestations" in error.value.fields
 
@@ -160,7 +161,7 @@ def test_a_provider_without_valid_documents_cannot_accept_an_order(
         agency=agency_a, actor=buyer_a, offer=market.a, quantity="10", duration_months=12
     )
     SupplierDeclaration.objects.filter(provider=member_a.provider).delete()
-    with pytest.raises(services.TenderError) as error:
+    with pytest.raises(catalog_services.CatalogError) as error:
         services.order_accept(order=order, actor=member_a.user)
     assert "declaration" in error.value.fields
     order.refresh_from_db()

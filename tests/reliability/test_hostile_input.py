@@ -18,6 +18,10 @@ def raw():
     return Client(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="en")
 
 
+def _agency_member():
+    return factories.agency_member(factories.agency())
+
+
 def _provider_member():
     return factories.MemberFactory(provider=factories.ProviderFactory()).user
 
@@ -27,7 +31,9 @@ def _provider_member():
     ("path", "who"),
     [
         ("/api/v1/auth/token/", factories.UserFactory),
+        ("/api/v1/tenders/", _agency_member),
         ("/api/v1/offers/", _provider_member),
+        ("/api/v1/certifications/", _provider_member),
     ],
 )
 def test_it_refuses_deeply_nested_json_with_a_400(raw, path, who):

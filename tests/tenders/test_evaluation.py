@@ -14,6 +14,7 @@ from django.utils import timezone
 from broker.models import AuditEvent, Notification
 from tenders import selectors, services
 from tenders.models import Award, Invitation, Tender
+from tenders.services import evaluation
 from tests import factories
 from tests.conftest import client_for
 from tests.tenders.conftest import close, submit
@@ -227,7 +228,7 @@ def test_two_buyers_awarding_at_once_make_exactly_one_award(
     published, responses, buyer_a, monkeypatch
 ):
     tender = close(published)
-    original = services._tender_transition
+    original = evaluation._tender_transition
 
     def slow_transition(*args, **kwargs):
         # Hold the tender's lock a while: the other award must arrive while
@@ -236,7 +237,8 @@ def test_two_buyers_awarding_at_once_make_exactly_one_award(
         time.sleep(0.3)
         return locked
 
-    monkeypatch.setattr(services, "_tender_transition", slow_transition)
+    # tender_award reads it from its own module.
+    monkeypatch.setattr(evaluation, "_tender_transition", slow_transition)
     barrier = threading.Barrier(2)
     outcomes = {}
 

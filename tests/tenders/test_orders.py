@@ -15,6 +15,7 @@ from catalog import services as catalog_services
 from catalog.models import Certification
 from tenders import services
 from tenders.models import Order, OrderStatus
+from tenders.services import orders
 from tests import factories
 from tests.conftest import client_for
 
@@ -171,7 +172,7 @@ def test_every_forbidden_order_move_is_a_409(order, buyer_a):
     for source, target in forbidden:
         Order.objects.filter(pk=order.pk).update(status=source)
         with pytest.raises(services.TenderError) as exc_info:
-            services._order_transition(order, target, actor=buyer_a, organisation="x")
+            orders._order_transition(order, target, actor=buyer_a, organisation="x")
         assert exc_info.value.http_status == 409, (source, target)
         assert exc_info.value.code == "transition_not_allowed"
         assert Order.objects.get(pk=order.pk).status == source
@@ -184,7 +185,7 @@ def test_every_forbidden_order_move_is_a_409(order, buyer_a):
 
 @pytest.mark.parametrize(("source", "target"), sorted(ORDER_ALLOWED))
 def test_every_allowed_order_move_works(order, buyer_a, source, target):
-    moved = services._order_transition(order, target, actor=buyer_a, organisation="x", reason="r")
+    moved = orders._order_transition(order, target, actor=buyer_a, organisation="x", reason="r")
     assert moved.status == target and Order.objects.get(pk=order.pk).status == target
     assert AuditEvent.objects.get(action=f"order.{target}", object_id=order.pk).data == {
         "from": source,

@@ -1,5 +1,5 @@
 """Write the open contracting data (OCDS 1.1) of every published tender to
-DIR: ``DIR/releases.json`` (one release package of every release, in feed
+DIR: ``DIR/releases.json`` (one release package of every release, in date
 order) and ``DIR/records/<ocid>.json`` (one record package per process)."""
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ class Command(BaseCommand):
             self.stdout.write("export_ocds: no published tender, nothing written.")
             return
         target = folder / "releases.json"
-        package = ocds.release_package(ocds.feed_order(releases), uri=uri(target))
+        package = ocds.release_package(ocds.date_order(releases), uri=uri(target))
         write_atomically(target, ocds.dumps(package) + "\n")
         self.stdout.write(
             self.style.SUCCESS(

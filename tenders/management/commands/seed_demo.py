@@ -18,6 +18,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from catalog.models import Offer, Provider
+from core.errors import DomainError
 from tenders import demo_data, services
 from tenders.models import Agency, Award, Order, Tender, TenderResponse
 
@@ -44,7 +45,7 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 counts = self.load()
-        except services.TenderError as exc:
+        except DomainError as exc:
             raise CommandError(f"demo data rejected: {exc.message} {exc.fields or ''}") from exc
         self.stdout.write(
             self.style.SUCCESS(

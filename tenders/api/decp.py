@@ -4,22 +4,22 @@ The body is exactly the schema's top level, ``{"marches": {"marche": [...]}}``
 — the schema would tolerate extra top-level keys, but keeping the body a pure
 DECP document lets any validator or the national portal ingest each page
 unchanged — so the feed's cursor travels in headers: ``X-Next-Cursor`` (pass
-it back as ``?since=``) and ``X-Has-More``."""
+it back as ``?since=``) and ``X-Has-More``. Which entries a page holds, and
+why an entry may come again: ``tenders.decp.feed``."""
 
 from __future__ import annotations
 
-from django.urls import path
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tenders import decp
+from tenders.api import _feed
 
 PAGE_SIZE = 100
+# Above the change feed's own page limit, which then applies (X-Has-More says so).
 MAX_PAGE_SIZE = 1000
 
 
@@ -33,12 +33,15 @@ class DecpFeedInput(serializers.Serializer):
         required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=PAGE_SIZE
     )
 
+    def validate_since(self, value: str) -> str:
+        return _feed.since_validate(value)
+
 
 class DecpMarchesOutput(serializers.Serializer):
     marche = serializers.ListField(
         child=serializers.DictField(),
         help_text="Entries valid against the official DECP 2.0.3 schema "
-        "(https://github.com/139bercy/format-commande-publique), in publication order.",
+        "(https://github.com/139bercy/format-commande-publique), in the order they changed.",
     )
 
 
@@ -56,41 +59,17 @@ class DecpMarchesView(APIView):
         operation_id="decp_marches",
         parameters=[
             DecpFeedInput,
-            OpenApiParameter(
-                "X-Next-Cursor",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                response=[200],
-                description="Cursor of the last entry returned (or the one given, on an empty "
-                "page): pass it as ?since= to get what was published after it.",
-            ),
-            OpenApiParameter(
-                "X-Has-More",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                response=[200],
-                description='"true" when more entries follow this page.',
-            ),
+            *_feed.cursor_header_parameters(statuses=[200], item="entry"),
         ],
         responses={200: DecpDocumentOutput},
     )
     def get(self, request):
         query = DecpFeedInput(data=request.query_params)
         query.is_valid(raise_exception=True)
-        try:
-            page = decp.decp_feed(
-                since=query.validated_data.get("since"), limit=query.validated_data["limit"]
-            )
-        except ValueError:
-            raise ValidationError(
-                {"since": ["Unknown cursor: use a value of the X-Next-Cursor header."]}
-            ) from None
-        response = Response(page.document)
-        if page.next_cursor:
-            response["X-Next-Cursor"] = page.next_cursor
-        response["X-Has-More"] = "true" if page.has_more else "false"
-        return response
-
-
-# Mounted by config/urls.py at api/v1/decp/.
-urlpatterns = [path("marches/", DecpMarchesView.as_view(), name="api-decp-marches")]
+        since = query.validated_data.get("since")
+        page = _feed.changes(
+            entities=decp.FEED_ENTITIES, since=since, limit=query.validated_data["limit"]
+        )
+        contracts = decp.contracts_of_changes(page.events)
+        response = Response(decp.document([decp.marche_entry(c) for c in contracts]))
+        return _feed.cursor_headers(response, page, since)

@@ -1,12 +1,13 @@
 """Open contracting data (OCDS 1.1) over HTTP, public and read-only:
 
 * ``GET /api/v1/ocds/releases/`` — a release package of every release in
-  feed order (date, then release id), a page at a time. The body is a pure
-  release package, valid against the official schema; the feed's cursor
-  travels in headers, as on the DECP feed: ``X-Next-Cursor`` (pass it back
-  as ``?since=``), ``X-Has-More`` and a ``Link: <…>; rel="next"`` when more
-  follows. A package holds at least one release (schema ``minItems``), so
-  a page with nothing new is ``204 No Content``, with the same headers.
+  the order their stages committed (``tenders.ocds.feed``), a page at a
+  time. The body is a pure release package, valid against the official
+  schema; the feed's cursor travels in headers, as on the DECP feed:
+  ``X-Next-Cursor`` (pass it back as ``?since=``), ``X-Has-More`` and a
+  ``Link: <…>; rel="next"`` when more follows. A package holds at least one
+  release (schema ``minItems``), so a page with nothing new is ``204 No
+  Content``, with the same headers.
 * ``GET /api/v1/ocds/records/{ocid}/`` — the record package of one
   process, with every release embedded and the compiled release.
 
@@ -25,13 +26,18 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.opendata import ErrorOutput
+from core.api import ErrorOutput
 from tenders import ocds
+from tenders.api import _feed
+
+PAGE_SIZE = 100
+# Above the change feed's own page limit, which then applies (X-Has-More says so).
+MAX_PAGE_SIZE = 1000
 
 
 class FeedInput(serializers.Serializer):
@@ -43,10 +49,13 @@ class FeedInput(serializers.Serializer):
     limit = serializers.IntegerField(
         required=False,
         min_value=1,
-        max_value=ocds.MAX_PAGE_SIZE,
-        default=ocds.PAGE_SIZE,
-        help_text="Releases per page.",
+        max_value=MAX_PAGE_SIZE,
+        default=PAGE_SIZE,
+        help_text="Releases per page (at most).",
     )
+
+    def validate_since(self, value: str) -> str:
+        return _feed.since_validate(value)
 
 
 class PublisherOutput(serializers.Serializer):
@@ -79,21 +88,7 @@ RecordPackageOutput = inline_serializer(
     _package_fields("records", "One OCDS record: ocid, releases (embedded) and compiledRelease."),
 )
 CURSOR_HEADERS = [
-    OpenApiParameter(
-        "X-Next-Cursor",
-        OpenApiTypes.STR,
-        OpenApiParameter.HEADER,
-        response=[200, 204],
-        description="Cursor of the last release returned (the one given, on an empty page): "
-        "pass it as ?since= to get the releases after it.",
-    ),
-    OpenApiParameter(
-        "X-Has-More",
-        OpenApiTypes.STR,
-        OpenApiParameter.HEADER,
-        response=[200, 204],
-        description='"true" when more releases follow this page.',
-    ),
+    *_feed.cursor_header_parameters(statuses=[200, 204], item="release"),
     OpenApiParameter(
         "Link",
         OpenApiTypes.STR,
@@ -105,8 +100,9 @@ CURSOR_HEADERS = [
 
 
 class ReleasesView(APIView):
-    """Every release of every published tender (drafts never appear), oldest
-    first, for incremental harvesting with ``?since=``."""
+    """Every release of every published tender (drafts never appear), in
+    the order their stages committed, for incremental harvesting with
+    ``?since=``."""
 
     permission_classes = [AllowAny]
 
@@ -126,25 +122,17 @@ class ReleasesView(APIView):
     def get(self, request):
         query = FeedInput(data=request.query_params)
         query.is_valid(raise_exception=True)
-        limit = query.validated_data["limit"]
-        try:
-            page = ocds.release_feed(since=query.validated_data.get("since"), limit=limit)
-        except ValueError:
-            raise ValidationError(
-                {"since": ["Unknown cursor: use a value of the X-Next-Cursor header."]}
-            ) from None
-        if page.releases:
-            response = Response(
-                ocds.release_package(page.releases, uri=request.build_absolute_uri())
-            )
+        since, limit = query.validated_data.get("since"), query.validated_data["limit"]
+        page = _feed.changes(entities=ocds.FEED_ENTITIES, since=since, limit=limit)
+        releases = ocds.releases_of_changes(page.events)
+        if releases:
+            response = Response(ocds.release_package(releases, uri=request.build_absolute_uri()))
         else:
             response = Response(status=status.HTTP_204_NO_CONTENT)
-        if page.next_cursor:
-            response["X-Next-Cursor"] = page.next_cursor
-        response["X-Has-More"] = "true" if page.has_more else "false"
+        _feed.cursor_headers(response, page, since)
         if page.has_more:
             following = request.build_absolute_uri(
-                f"{request.path}?{urlencode({'since': page.next_cursor, 'limit': limit})}"
+                f"{request.path}?{urlencode({'since': page.cursor, 'limit': limit})}"
             )
             response["Link"] = f'<{following}>; rel="next"'
         return response
