@@ -98,28 +98,36 @@ def audit_anchor_publish(*, day: datetime.date | None = None) -> tuple[AuditAnch
     refuses changes); only its file, if lost since, is written again from
     the row, with the same signature."""
     day = day or timezone.localdate()
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ANCHOR_LOCK_KEY])
-        row = AuditAnchor.objects.filter(day=day).first()
-        if row is not None:
-            if not default_storage.exists(row.file):
-                _write(row.file, audit_anchor_document(row))
-            return row, False
-        anchor = audit_head(day=day)
-        row = AuditAnchor.objects.create(
-            day=day,
-            published_at=datetime.datetime.fromisoformat(anchor.published_at),
-            event_count=anchor.count,
-            last_event_id=anchor.last_event_id,
-            last_hash=anchor.last_hash,
-            signature=anchor.signature(audit_anchor_key()),
-            file=audit_anchor_path(day),
-        )
-        # In the transaction: a file that cannot be written publishes no row.
-        # A file written but whose row is not committed is replaced by the
-        # next run (it signs a new head under the same name).
-        _write(row.file, audit_anchor_document(row))
+    written = ""
+    try:
+        # Durable: the commit happens here, so a failed one is seen here.
+        with transaction.atomic(durable=True):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ANCHOR_LOCK_KEY])
+            row = AuditAnchor.objects.filter(day=day).first()
+            if row is not None:
+                if not default_storage.exists(row.file):
+                    _write(row.file, audit_anchor_document(row))
+                return row, False
+            anchor = audit_head(day=day)
+            row = AuditAnchor.objects.create(
+                day=day,
+                published_at=datetime.datetime.fromisoformat(anchor.published_at),
+                event_count=anchor.count,
+                last_event_id=anchor.last_event_id,
+                last_hash=anchor.last_hash,
+                signature=anchor.signature(audit_anchor_key()),
+                file=audit_anchor_path(day),
+            )
+            # A file that cannot be written publishes no row.
+            _write(row.file, audit_anchor_document(row))
+            written = row.file
+    except Exception:
+        # Nor a row that cannot be committed a file: a file without its row
+        # reads, to audit_verify, as rows deleted from the database.
+        if written:
+            default_storage.delete(written)
+        raise
     return row, True
 
 

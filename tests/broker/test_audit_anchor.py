@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from broker import services, tasks
 from broker.audit_chain import AnchorError, anchor_read
 from broker.models import AuditAnchor, AuditEvent
+from broker.services import anchors
 from config.celery_app import app as celery_app
 from tests.broker.test_audit import append, tamper, verify_output
 from tests.conftest import client_for
@@ -151,6 +152,16 @@ def test_a_lost_file_is_written_again_from_its_row(db, media):
     _, published = services.audit_anchor_publish()
     assert not published
     assert (media / anchor.file).read_bytes() == content
+
+
+def test_a_file_that_cannot_be_written_publishes_no_row(db, monkeypatch):
+    def full_disk(name, document):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(anchors, "_write", full_disk)
+    with pytest.raises(OSError):
+        services.audit_anchor_publish()
+    assert not AuditAnchor.objects.exists()
 
 
 @pytest.mark.parametrize(
