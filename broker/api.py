@@ -1,6 +1,6 @@
-"""REST API of the broker: the caller's notifications, and the
-integrations of the caller's organisation (webhook endpoints with their
-delivery log, API keys).
+"""REST API of the broker: the caller's notifications, the integrations
+of the caller's organisation (webhook endpoints with their delivery log,
+API keys), and the anchors of the audit chain (open data, anonymous).
 
 Who gets which refusal on the integrations: anonymous callers 401; a user
 who belongs to no organisation 403; another organisation's endpoint, key or
@@ -11,19 +11,28 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_serializer,
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from broker import selectors, services, webhooks
-from broker.models import ApiKey, Notification, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from broker.models import (
+    ApiKey,
+    AuditAnchor,
+    Notification,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 
 class NotificationOutput(serializers.ModelSerializer):
@@ -333,3 +342,69 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Organisat
             api_key=self.get_object(), organisation=self.organisation, actor=request.user
         )
         return Response(ApiKeyOutput(self.get_queryset().get(pk=api_key.pk)).data)
+
+
+# --------------------------------------------------------------------------
+# Audit anchors (open data)
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Anchor",
+            value={
+                "version": 1,
+                "algorithm": "HMAC-SHA256",
+                "day": "2026-12-08",
+                "published_at": "2026-12-07T23:20:00.412097+00:00",
+                "count": 18342,
+                "last_event_id": 18377,
+                "last_hash": "5d7c1f0e9b3a2c4d6e8f0a1b3c5d7e9f1a3b5c7d9e1f3a5b7c9d1e3f5a7b9c1d",
+                "signature": "b1946ac92492d2347c6235b4d2611184e3b0c44298fc1c149afbf4c8996fb924",
+                "file": "audit/anchors/2026-12-08.json",
+            },
+            response_only=True,
+        )
+    ]
+)
+class AuditAnchorOutput(serializers.Serializer):
+    """An anchor: the signed document of its file, and the file's path."""
+
+    version = serializers.IntegerField()
+    algorithm = serializers.CharField(help_text="Of the signature: `HMAC-SHA256`.")
+    day = serializers.DateField()
+    published_at = serializers.DateTimeField(
+        help_text="When the head was read, in UTC, exactly as signed."
+    )
+    count = serializers.IntegerField(help_text="Events in the chain then.")
+    last_event_id = serializers.IntegerField(
+        allow_null=True, help_text="The last of them; null for an empty chain."
+    )
+    last_hash = serializers.CharField(
+        help_text="Its SHA-256 chain hash (64 zeros for an empty chain)."
+    )
+    signature = serializers.CharField(
+        help_text="HMAC-SHA256, hex, over the canonical JSON of the other fields but `file` "
+        "(sorted keys, no spaces): the operator's key checks it (docs/security.md)."
+    )
+    file = serializers.CharField(
+        help_text="Where the media storage keeps this document as a signed file."
+    )
+
+    def to_representation(self, instance: AuditAnchor) -> dict:
+        # The document as signed: a time re-rendered in another zone would
+        # no longer match its signature.
+        return {**services.audit_anchor_document(instance), "file": instance.file}
+
+
+class AuditAnchorViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The daily anchors of the audit chain, newest first: how many events
+    the chain held and the hash of the last one, signed. A chain that no
+    longer holds an anchored event lost its tail; `manage.py audit_verify`
+    checks them all."""
+
+    permission_classes = [AllowAny]
+    serializer_class = AuditAnchorOutput
+
+    def get_queryset(self):
+        return selectors.audit_anchors()

@@ -45,6 +45,36 @@ class AuditEvent(models.Model):
         return f"#{self.pk} {self.action} {self.object_type}:{self.object_id}"
 
 
+class AuditAnchor(models.Model):
+    """The head of the audit chain on a day, also published as a signed
+    file (``file``, under the media storage) and in the open data.
+
+    One per day, written once: the table refuses UPDATE and DELETE like the
+    chain (migration 0005). ``manage.py audit_verify`` reads the files as
+    well as this table, so deleting both events and their anchor rows is
+    still caught by the files left outside the database."""
+
+    day = models.DateField(unique=True)
+    published_at = models.DateTimeField()
+    event_count = models.BigIntegerField()
+    # None, with the genesis hash, for an empty chain.
+    last_event_id = models.BigIntegerField(null=True, blank=True)
+    last_hash = models.CharField(max_length=64)
+    signature = models.CharField(max_length=64)
+    file = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(event_count__gte=0), name="broker_auditanchor_count_gte_0"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.event_count} events, #{self.last_event_id}"
+
+
 class Notification(models.Model):
     """An in-app notification (also e-mailed). ``key`` makes sending
     idempotent: the same event never notifies the same user twice."""

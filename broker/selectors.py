@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from broker.models import (
     ApiKey,
+    AuditAnchor,
     Notification,
     Preference,
     WebhookAttempt,
@@ -162,3 +163,8 @@ def api_key_for_prefix(prefix: str) -> ApiKey | None:
         .filter(prefix=prefix)
         .first()
     )
+
+
+def audit_anchors() -> QuerySet[AuditAnchor]:
+    """The published anchors of the audit chain, newest first (open data)."""
+    return AuditAnchor.objects.order_by("-day")

@@ -126,6 +126,19 @@ def sourcing_files_digest() -> dict:
 
 
 @shared_task(**RETRY)
+def audit_anchor_publish() -> dict:
+    """Daily: the head of the audit chain, signed, in the media storage and
+    the open data. A second run the same day changes nothing."""
+    anchor, published = services.audit_anchor_publish()
+    return {
+        "day": anchor.day.isoformat(),
+        "published": published,
+        "count": anchor.event_count,
+        "last_event_id": anchor.last_event_id,
+    }
+
+
+@shared_task(**RETRY)
 def order_notify(order_id: int, action: str) -> dict:
     return {"notified": services.order_notify(order_id=order_id, action=action)}
 

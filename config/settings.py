@@ -313,7 +313,11 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / ".data" / "static")))
 MEDIA_URL = "media/"
-MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")))
+# The tests' files apart from those of `make run` (the audit anchors of one
+# database must not be read as those of the other).
+MEDIA_ROOT = Path(
+    env_str("MEDIA_ROOT", str(BASE_DIR / ".data" / ("test-media" if TESTING else "media")))
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -558,4 +562,19 @@ CELERY_BEAT_SCHEDULE["webhooks-retry-due"] = {
 CELERY_BEAT_SCHEDULE["sourcing-files-digest"] = {
     "task": "broker.tasks.sourcing_files_digest",
     "schedule": crontab(hour=7, minute=15),
+}
+
+# --------------------------------------------------------------------------
+# Audit anchors (broker/services/anchors.py, docs/security.md §4): the head
+# of the audit chain published daily as a signed file under the media
+# storage and in the open data. Signed (HMAC-SHA256) with AUDIT_ANCHOR_KEY,
+# else with a key derived from SECRET_KEY. Set it in production and keep a
+# copy apart from the database: `python -m broker.audit_offline` needs it.
+AUDIT_ANCHOR_KEY = env_str("AUDIT_ANCHOR_KEY")
+if AUDIT_ANCHOR_KEY and len(AUDIT_ANCHOR_KEY) < 32 and not DEBUG:
+    raise ImproperlyConfigured("AUDIT_ANCHOR_KEY must be at least 32 characters in production")
+# A second run the same day changes nothing: the day's first anchor stays.
+CELERY_BEAT_SCHEDULE["audit-anchor-publish"] = {
+    "task": "broker.tasks.audit_anchor_publish",
+    "schedule": crontab(hour=0, minute=20),
 }

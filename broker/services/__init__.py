@@ -1,6 +1,6 @@
-"""The broker's writes, by sub-domain: the audit chain (``audit``),
-notifications (``notifications``, and the tender decisions' in
-``decisions``), matching runs (``matching``), webhooks (``webhook_endpoints``,
+"""The broker's writes, by sub-domain: the audit chain (``audit``) and its
+daily anchors (``anchors``), notifications (``notifications``, and the
+tender decisions' in ``decisions``), matching runs (``matching``), webhooks (``webhook_endpoints``,
 ``webhook_events``, ``webhook_deliveries``), organisation API keys
 (``api_keys``) and the sourcing digest (``digests``).
 
@@ -12,6 +12,16 @@ The names are re-exported here: ``from broker import services`` then
 from __future__ import annotations
 
 from broker.services._common import BrokerError
+from broker.services.anchors import (
+    ANCHOR_DIR,
+    audit_anchor_document,
+    audit_anchor_key,
+    audit_anchor_path,
+    audit_anchor_publish,
+    audit_anchors_read,
+    audit_head,
+    audit_verify_anchored,
+)
 from broker.services.api_keys import (
     API_KEY_PREFIX,
     API_KEY_PREFIX_LENGTH,
@@ -28,6 +38,9 @@ from broker.services.audit import (
     GENESIS,
     ChainReport,
     audit_append,
+    audit_events,
+    audit_export,
+    audit_fields,
     audit_hash,
     audit_verify,
 )
@@ -89,6 +102,17 @@ __all__ = [
     "audit_append",
     "ChainReport",
     "audit_verify",
+    "audit_fields",
+    "audit_events",
+    "audit_export",
+    "ANCHOR_DIR",
+    "audit_anchor_key",
+    "audit_anchor_path",
+    "audit_head",
+    "audit_anchor_document",
+    "audit_anchor_publish",
+    "audit_anchors_read",
+    "audit_verify_anchored",
     "notify",
     "preference_language_set",
     "notifications_email",

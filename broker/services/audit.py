@@ -3,48 +3,52 @@ under an advisory lock, verifiable end to end."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from broker.audit_chain import (
+    GENESIS,
+    Anchor,
+    ChainReport,
+    canonical_json,
+    chain_verify,
+    event_hash,
+)
 from broker.models import AuditEvent
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
-GENESIS = "0" * 64
 # Any constant: the advisory lock that serialises appends to the chain.
 AUDIT_LOCK_KEY = 7_402_311
 
 
-def _canonical(event: AuditEvent) -> str:
-    return json.dumps(
-        {
-            "id": event.pk,
-            "created_at": event.created_at.isoformat(),
-            "actor": event.actor_id,
-            "actor_label": event.actor_label,
-            "organisation": event.organisation,
-            "action": event.action,
-            "object_type": event.object_type,
-            "object_id": event.object_id,
-            "tender_id": event.tender_id,
-            "data": event.data,
-        },
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-        default=str,
-    )
+def audit_fields(event: AuditEvent) -> dict[str, Any]:
+    """The event as the chain hashes it (and as an export writes it), with
+    its ``previous_hash`` and ``hash``."""
+    return {
+        "id": event.pk,
+        "created_at": event.created_at.isoformat(),
+        "actor": event.actor_id,
+        "actor_label": event.actor_label,
+        "organisation": event.organisation,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "tender_id": event.tender_id,
+        "data": event.data,
+        "previous_hash": event.previous_hash,
+        "hash": event.hash,
+    }
 
 
 def audit_hash(event: AuditEvent) -> str:
-    return hashlib.sha256((event.previous_hash + _canonical(event)).encode()).hexdigest()
+    return event_hash(audit_fields(event), event.previous_hash)
 
 
 def audit_append(
@@ -95,23 +99,25 @@ def audit_append(
     return event
 
 
-@dataclass(frozen=True)
-class ChainReport:
-    count: int
-    broken_at: int | None
-    reason: str = ""
-
-
-def audit_verify() -> ChainReport:
-    previous = GENESIS
-    count = 0
+def audit_events() -> Iterator[dict[str, Any]]:
+    """Every event in chain order, as ``audit_fields``. One query: the rows
+    of one snapshot, even while others append."""
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
+        yield audit_fields(event)
+
+
+def audit_verify(*, anchors: Sequence[Anchor] = ()) -> ChainReport:
+    """Recompute the chain; with ``anchors``, also check that it still
+    holds each one's last event (see broker.audit_chain)."""
+    return chain_verify(audit_events(), anchors)
+
+
+def audit_export(*, out: TextIO) -> int:
+    """Write the chain to ``out``, one event a line (JSON Lines, the fields
+    of ``audit_fields``), for ``python -m broker.audit_offline``; the number
+    of events written."""
+    count = 0
+    for fields in audit_events():
+        out.write(canonical_json(fields) + "\n")
         count += 1
-        if event.previous_hash != previous:
-            return ChainReport(
-                count, event.pk, "its previous_hash does not match the event before it"
-            )
-        if audit_hash(event) != event.hash:
-            return ChainReport(count, event.pk, "its content does not match its hash")
-        previous = event.hash
-    return ChainReport(count, None)
+    return count
