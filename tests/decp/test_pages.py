@@ -228,3 +228,13 @@ def test_export_for_one_agency(contracts, agency, other_agency, tmp_path):
 def test_export_reports_an_unwritable_target(db, tmp_path):
     with pytest.raises(CommandError, match="cannot write"):
         call_command("export_decp", str(tmp_path / "absent" / "marches.json"), stdout=StringIO())
+
+
+def test_the_open_data_page_shows_the_latest_audit_anchor(contracts, settings, tmp_path):
+    from broker import services as broker_services
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    anchor, _published = broker_services.audit_anchor_publish()
+    html = Client().get("/donnees-ouvertes/").content.decode()
+    assert 'id="audit-anchor"' in html
+    assert anchor.last_hash in html
