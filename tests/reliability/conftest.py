@@ -27,7 +27,8 @@ import psycopg
 import pytest
 from rest_framework.authtoken.models import Token
 
-from tenders.models import Tender
+from broker.models import Notification
+from tenders.models import Invitation, ShortlistEntry, Tender
 from tests import factories
 from tests.tenders import conftest as tenders_cast
 from tests.worker import ROOT, _database_url, wait_until
@@ -364,6 +365,31 @@ def build_market(*, offers: int = 6) -> Market:
         buyer=buyer,
         members=members,
     )
+
+
+def matching_state(tender_id: int) -> str:
+    return Tender.objects.values_list("matching_state", flat=True).get(pk=tender_id)
+
+
+def assert_shortlisted_exactly_once(market, tender_id: int) -> None:
+    """Every qualified offer once, ranked by price; every provider invited
+    and notified once."""
+    rows = list(
+        ShortlistEntry.objects.filter(tender_id=tender_id)
+        .order_by("rank")
+        .values_list("offer_id", flat=True)
+    )
+    assert rows == [offer.pk for offer in market.offers]
+    invited = list(
+        Invitation.objects.filter(tender_id=tender_id).values_list("provider_id", flat=True)
+    )
+    assert sorted(invited) == sorted(offer.provider_id for offer in market.offers)
+    notified = list(
+        Notification.objects.filter(kind="invitation", key=f"invitation:{tender_id}").values_list(
+            "recipient_id", flat=True
+        )
+    )
+    assert sorted(notified) == sorted(user.pk for user in market.members)
 
 
 # The demand-side cast of the tender tests (two agencies, three providers
