@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from broker.models import (
     ApiKey,
+    ApiToken,
     Notification,
     Preference,
     WebhookAttempt,
@@ -162,3 +163,9 @@ def api_key_for_prefix(prefix: str) -> ApiKey | None:
         .filter(prefix=prefix)
         .first()
     )
+
+
+def api_token_for_hash(key_hash: str) -> ApiToken | None:
+    """The token with this key hash and its user: one query per
+    authenticated call."""
+    return ApiToken.objects.select_related("user").filter(key_hash=key_hash).first()

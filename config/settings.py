@@ -96,7 +96,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -390,12 +389,16 @@ API_THROTTLE_KEY = env_str("API_THROTTLE_KEY", "1000000/hour" if TESTING else "3
 # (EVIDENCE_MAX_BYTES).
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
 
+# A member's token (``Authorization: Token <key>``, broker.models.ApiToken)
+# works this long after it is issued (30 days by default).
+API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 720, minimum=1)
+
 REST_FRAMEWORK = {
-    # An organisation's API key (``Authorization: Api-Key <key>``) first: its
-    # scheme answers a missing or bad credential with 401.
+    # An organisation's API key (``Authorization: Api-Key <key>``) first, then
+    # a member's token: each scheme answers a missing or bad credential with 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "broker.authentication.ApiKeyAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "broker.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],

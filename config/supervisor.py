@@ -52,7 +52,7 @@ class RestartPolicy:
         crashes.append(now)
         if len(crashes) > self.max_crashes:
             return None
-        return min(self.cap, self.base * 2 ** (len(crashes) - 1))
+        return min(self.cap, self.base * 2.0 ** (len(crashes) - 1))
 
 
 @dataclass

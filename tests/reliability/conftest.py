@@ -25,8 +25,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from rest_framework.authtoken.models import Token
 
+from broker import services as broker_services
 from broker.models import Notification
 from tenders.models import Invitation, ShortlistEntry, Tender
 from tests import factories
@@ -353,12 +353,12 @@ def build_market(*, offers: int = 6) -> Market:
             provider=provider, user__email=f"m{index}@fournisseur.example"
         )
         members.append(member.user)
-        tokens[provider.pk] = Token.objects.create(user=member.user).key
+        tokens[provider.pk] = broker_services.api_token_issue(user=member.user)[1]
         made.append(offer)
     catalog_services.offers_assess(offer_ids=[o.pk for o in made])
     draft = factories.tender(ministry, actor=buyer, estimated_value="100000")
     return Market(
-        buyer_token=Token.objects.create(user=buyer).key,
+        buyer_token=broker_services.api_token_issue(user=buyer)[1],
         provider_tokens=tokens,
         offers=made,
         draft=draft,
