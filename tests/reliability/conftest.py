@@ -25,6 +25,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from django.core.cache import cache
 
 from broker import services as broker_services
 from broker.models import Notification
@@ -40,6 +41,19 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture
+def private_cache(settings):
+    """Throttle counters in a cache of this test's own, empty (the shared
+    Redis holds other runs' counters under the same keys)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "throttle-tests",
+        }
+    }
+    cache.clear()
 
 
 # --------------------------------------------------------------------------
