@@ -16,16 +16,16 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
+from broker import services as broker_services  # noqa: E402
 from catalog.models import ProviderMembership  # noqa: E402
 from tenders import services as tender_services  # noqa: E402
 from tenders.models import AgencyMembership, ShortlistEntry  # noqa: E402
 
 
 def token_for(user) -> str:
-    return Token.objects.get_or_create(user=user)[0].key
+    return broker_services.api_token_issue(user=user)[1]
 
 
 def main(out: str) -> None:

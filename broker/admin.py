@@ -3,6 +3,7 @@ from django.contrib import admin
 from broker import services
 from broker.models import (
     ApiKey,
+    ApiToken,
     AuditEvent,
     Notification,
     WebhookAttempt,
@@ -127,3 +128,20 @@ class ApiKeyAdmin(ReadOnlyAdmin):
     def revoke(self, request, queryset):
         for api_key in queryset.filter(revoked_at__isnull=True):
             services.api_key_revoke(api_key=api_key, actor=request.user)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Members' tokens (the key itself is never stored): the operator sees
+    who holds live ones and can revoke, e.g. a leaked one."""
+
+    list_display = ["id", "user", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    search_fields = ["user__username", "user__email"]
+    exclude = ["key_hash", "password_fingerprint"]
+    readonly_fields = ["user", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request, queryset):
+        for token in queryset.filter(revoked_at__isnull=True):
+            services.api_token_revoke(token=token)

@@ -305,3 +305,38 @@ class ApiKey(models.Model):
     @property
     def can_write(self) -> bool:
         return self.scopes == ApiKeyScopes.READ_WRITE
+
+
+class ApiToken(models.Model):
+    """A member's own token (``Authorization: Token <key>``), issued by
+    ``POST /api/v1/auth/token/`` for the account's username and password.
+
+    Only the SHA-256 of the key is stored; the key is shown once. A token
+    stops working when it expires (``API_TOKEN_TTL_HOURS`` after issue),
+    when revoked (``DELETE /api/v1/auth/token/``), and when its user's
+    password changes by whatever path (reset form, admin, ``set_password``):
+    ``password_fingerprint`` is an HMAC of the password hash it was issued
+    under, checked at each request, as Django's sessions do
+    (``get_session_auth_hash``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    password_fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="api_token_expires_after_creation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"token #{self.pk} of {self.user_id}"

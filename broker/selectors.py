@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from broker.models import (
     ApiKey,
+    ApiToken,
     AuditAnchor,
     Notification,
     Preference,
@@ -168,3 +169,9 @@ def api_key_for_prefix(prefix: str) -> ApiKey | None:
 def audit_anchors() -> QuerySet[AuditAnchor]:
     """The published anchors of the audit chain, newest first (open data)."""
     return AuditAnchor.objects.order_by("-day")
+
+
+def api_token_for_hash(key_hash: str) -> ApiToken | None:
+    """The token with this key hash and its user: one query per
+    authenticated call."""
+    return ApiToken.objects.select_related("user").filter(key_hash=key_hash).first()

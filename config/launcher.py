@@ -11,10 +11,12 @@ and its URL is put in this process's environment, so that every process it
 runs (manage.py, gunicorn, Celery, pytest and what the tests start) finds the
 same servers.
 
-Celery workers are run in the foreground as children of this process (a
-detached worker exits silently with kombu 5.7), each in its own session so
-that Ctrl-C stops them in order: web, beat and worker first, then the
-databases this launcher started, leaving no process behind.
+Web, the Celery worker and beat run in the foreground as children of this
+process (a detached worker exits silently with kombu 5.7), supervised
+(config/supervisor.py): one that dies is restarted with a back-off and the
+others keep running; Ctrl-C (or SIGTERM) stops them in order, then the
+databases this launcher started, leaving no process behind. A child that
+keeps dying stops everything, with a non-zero exit.
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from config import embedded
+from config.supervisor import ChildSpec, Supervisor
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -85,30 +87,71 @@ def execute_manage(argv: list[str]) -> None:
     execute_from_command_line(argv)
 
 
-def _terminate(children: list[subprocess.Popen]) -> None:
-    for child in children:
-        if child.poll() is None:
-            try:
-                os.killpg(child.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-    deadline = time.monotonic() + 15
-    for child in children:
-        try:
-            child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(child.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            child.wait()
+def children(port: str) -> list[ChildSpec]:
+    """What `make run` keeps running: web, worker and beat."""
+    return [
+        ChildSpec(
+            "web",
+            [
+                PY,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                os.environ.get("WEB_CONCURRENCY", "2"),
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "5",
+                "--no-control-socket",
+            ],
+        ),
+        ChildSpec(
+            "worker",
+            [
+                PY,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-l",
+                "info",
+                "--concurrency",
+                os.environ.get("CELERY_CONCURRENCY", "2"),
+                "-n",
+                "worker@%h",
+            ],
+        ),
+        ChildSpec(
+            "beat",
+            [
+                PY,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "beat",
+                "-l",
+                "info",
+                "-s",
+                str(embedded.DATA_DIR / "celerybeat-schedule"),
+            ],
+        ),
+    ]
 
 
 def run() -> int:
+    """Serve until Ctrl-C (or SIGTERM): 0. A child that dies is restarted
+    (config.supervisor); one that keeps dying stops everything: 1."""
     os.environ.setdefault("DJANGO_DEBUG", "1")
     port = os.environ.get("PORT", "8000")
     started = ensure_services()
-    children: list[subprocess.Popen] = []
+    supervisor = Supervisor(children(port), cwd=ROOT, say=_say)
     stopping = False
 
     def on_signal(signum, _frame):
@@ -117,84 +160,23 @@ def run() -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    code = 0
     try:
         manage("migrate", "--noinput", "-v", "0")
         manage("seed_demo", "--if-empty")
-        spawn = {"start_new_session": True, "cwd": ROOT}
-        children.append(
-            subprocess.Popen(
-                [
-                    PY,
-                    "-m",
-                    "gunicorn",
-                    "config.wsgi:application",
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "--workers",
-                    os.environ.get("WEB_CONCURRENCY", "2"),
-                    "--threads",
-                    "4",
-                    "--access-logfile",
-                    "-",
-                    "--graceful-timeout",
-                    "5",
-                    "--no-control-socket",
-                ],
-                **spawn,
-            )
-        )
-        children.append(
-            subprocess.Popen(
-                [
-                    PY,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    "-l",
-                    "info",
-                    "--concurrency",
-                    os.environ.get("CELERY_CONCURRENCY", "2"),
-                    "-n",
-                    "worker@%h",
-                ],
-                **spawn,
-            )
-        )
-        children.append(
-            subprocess.Popen(
-                [
-                    PY,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "beat",
-                    "-l",
-                    "info",
-                    "-s",
-                    str(embedded.DATA_DIR / "celerybeat-schedule"),
-                ],
-                **spawn,
-            )
-        )
+        supervisor.start()
         _say(f"Guichet Cloud is up: http://127.0.0.1:{port}/")
         _say(f"  API: http://127.0.0.1:{port}/api/v1/   docs: http://127.0.0.1:{port}/api/docs/")
         _say(f"  admin: http://127.0.0.1:{port}/admin/   health: http://127.0.0.1:{port}/healthz")
         _say(f"  demo logins (password '{DEMO_PASSWORD}'):")
         manage("demo_logins")
         _say("Ctrl-C stops everything.")
-        while not stopping:
-            if any(child.poll() is not None for child in children):
-                _say("a process exited; stopping the others")
-                break
-            time.sleep(0.5)
+        code = supervisor.run(lambda: stopping)
     finally:
         _say("stopping...")
-        _terminate(children)
+        supervisor.stop()
         stop_services(started)
-    return 0
+    return code
 
 
 def test(args: list[str]) -> int:

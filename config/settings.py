@@ -87,6 +87,16 @@ if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS is required when DJANGO_DEBUG is off")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
+# A trusted reverse proxy in front (TLS termination): it appends the address
+# of its client to X-Forwarded-For and states the scheme in
+# X-Forwarded-Proto. Off (the default), both headers are the client's own
+# words and nothing reads them: the address is the connection's. This one
+# setting drives the three readers together: the API's throttles (DRF's
+# NUM_PROXIES), the sign-in lockout (django-axes through django-ipware) and
+# request.is_secure() (SECURE_PROXY_SSL_HEADER). One proxy exactly: behind
+# a chain of them, the right-most hop would be the inner proxy's.
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -96,7 +106,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "dsfr",
@@ -273,13 +282,18 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Retry-After) for the token endpoint.
 AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
 AXES_VERBOSE = False
-# Behind the production reverse proxy the client address is the last hop it
-# appends to X-Forwarded-For.
+# The address of a sign-in attempt: the connection's, or behind the proxy
+# the right-most X-Forwarded-For entry, the one the proxy appended. In
+# django-ipware's terms the chain then ends with the client and holds no
+# proxy (count 0: the proxy itself is REMOTE_ADDR), and it is not strict,
+# so that entries a client wrote to the left are skipped rather than making
+# the whole header void. (ipware's default, left-most, would take them.)
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-    if env_bool("DJANGO_BEHIND_PROXY", False)
-    else ["REMOTE_ADDR"]
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if BEHIND_PROXY else ["REMOTE_ADDR"]
 )
+AXES_IPWARE_PROXY_ORDER = "left-most"
+AXES_IPWARE_PROXY_COUNT = 0 if BEHIND_PROXY else None
+IPWARE_STRICT = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -345,7 +359,7 @@ DEFAULT_FROM_EMAIL = env_str(
 SESSION_COOKIE_SECURE = not DEBUG and not TESTING
 CSRF_COOKIE_SECURE = not DEBUG and not TESTING
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG and not TESTING)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG or TESTING else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -393,12 +407,16 @@ API_THROTTLE_KEY = env_str("API_THROTTLE_KEY", "1000000/hour" if TESTING else "3
 # (EVIDENCE_MAX_BYTES).
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
 
+# A member's token (``Authorization: Token <key>``, broker.models.ApiToken)
+# works this long after it is issued (30 days by default).
+API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 720, minimum=1)
+
 REST_FRAMEWORK = {
-    # An organisation's API key (``Authorization: Api-Key <key>``) first: its
-    # scheme answers a missing or bad credential with 401.
+    # An organisation's API key (``Authorization: Api-Key <key>``) first, then
+    # a member's token: each scheme answers a missing or bad credential with 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "broker.authentication.ApiKeyAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "broker.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -423,6 +441,10 @@ REST_FRAMEWORK = {
         "broker.throttling.UserRateThrottle",
         "broker.throttling.ApiKeyRateThrottle",
     ],
+    # The anonymous throttle's address: REMOTE_ADDR (0), or behind the proxy
+    # the right-most X-Forwarded-For entry (1). Unset, DRF would key it on the
+    # whole client-supplied header: a new header, a new bucket.
+    "NUM_PROXIES": 1 if BEHIND_PROXY else 0,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "100000/hour" if TESTING else "600/minute"),
         "user": env_str("API_THROTTLE_USER", "100000/hour" if TESTING else "1200/minute"),

@@ -15,12 +15,18 @@ from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from rest_framework import serializers
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from broker import services as broker_services
+from broker.authentication import ApiTokenAuthentication
+from broker.models import ApiToken
 from broker.selectors import organisation_of, preferred_language
 from catalog.selectors import is_operator
 from config.celery_app import app as celery_app
@@ -35,18 +41,60 @@ class TokenInput(AuthTokenSerializer):
     username = serializers.CharField(label=_("Username"), max_length=150, write_only=True)
 
 
-class AuthTokenView(ObtainAuthToken):
+class TokenOutput(serializers.Serializer):
+    token = serializers.CharField(
+        read_only=True, help_text="Shown this once: only its hash is kept."
+    )
+
+
+class AuthTokenView(APIView):
     """POST username and password, receive ``{"token": ...}`` for
-    ``Authorization: Token ...``."""
+    ``Authorization: Token ...``; DELETE with that header revokes the token.
 
-    serializer_class = TokenInput
+    A token expires ``API_TOKEN_TTL_HOURS`` after issue and ends when the
+    account's password changes (``broker.models.ApiToken``)."""
+
+    authentication_classes = [ApiTokenAuthentication]
+    permission_classes = []
+    # Sign-in attempts are counted by django-axes, per username and address.
+    throttle_classes = []
     parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
+    renderer_classes = [JSONRenderer]
 
-    def get_serializer_context(self):
+    def perform_authentication(self, request):
+        # Signing in needs no credential, and an expired token left in the
+        # client's headers must not keep it from getting a new one.
+        if request.method == "DELETE":
+            super().perform_authentication(request)
+
+    @extend_schema(
+        request=TokenInput,
+        responses={200: TokenOutput},
+        auth=[],
+        description="A new token for this username and password, for `Authorization: Token "
+        "<token>`. Each call issues a new one; it expires after `API_TOKEN_TTL_HOURS` (720 by "
+        "default) and ends when the account's password changes.",
+    )
+    def post(self, request):
         # authenticate() gets Django's request, not DRF's wrapper: django-axes
         # marks a locked-out attempt on it, and its middleware then answers
         # 429 here as on the sign-in page.
-        return {**super().get_serializer_context(), "request": self.request._request}
+        given = TokenInput(data=request.data, context={"request": request._request})
+        given.is_valid(raise_exception=True)
+        _token, key = broker_services.api_token_issue(user=given.validated_data["user"])
+        return Response(TokenOutput({"token": key}).data)
+
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        description="Revokes the token of the `Authorization: Token <token>` header: that "
+        "token answers 401 from then on (the account's other tokens keep working).",
+    )
+    def delete(self, request):
+        if not isinstance(request.auth, ApiToken):
+            raise NotAuthenticated()
+        broker_services.api_token_revoke(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def set_language(request):

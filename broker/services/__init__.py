@@ -2,7 +2,8 @@
 daily anchors (``anchors``), notifications (``notifications``, and the
 tender decisions' in ``decisions``), matching runs (``matching``), webhooks (``webhook_endpoints``,
 ``webhook_events``, ``webhook_deliveries``), organisation API keys
-(``api_keys``) and the sourcing digest (``digests``).
+(``api_keys``), members' API tokens (``api_tokens``) and the sourcing
+digest (``digests``).
 
 The names are re-exported here: ``from broker import services`` then
 ``services.tender_match(...)``. None of these modules imports
@@ -32,6 +33,15 @@ from broker.services.api_keys import (
     api_key_prefix_of,
     api_key_revoke,
     api_key_touch,
+)
+from broker.services.api_tokens import (
+    MAX_LIVE_API_TOKENS,
+    api_token_dead,
+    api_token_fingerprint,
+    api_token_hash,
+    api_token_issue,
+    api_token_revoke,
+    api_token_touch,
 )
 from broker.services.audit import (
     AUDIT_LOCK_KEY,
@@ -155,6 +165,13 @@ __all__ = [
     "api_key_create",
     "api_key_revoke",
     "api_key_touch",
+    "MAX_LIVE_API_TOKENS",
+    "api_token_dead",
+    "api_token_fingerprint",
+    "api_token_hash",
+    "api_token_issue",
+    "api_token_revoke",
+    "api_token_touch",
     "sourcing_digest_diff",
     "sourcing_digest_run",
 ]

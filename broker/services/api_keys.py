@@ -6,16 +6,21 @@ from __future__ import annotations
 import hashlib
 import secrets
 import string
-from datetime import timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from broker.models import ApiKey
-from broker.services._common import BrokerError, _admins_only, _invalid
+from broker.services._common import (
+    TOUCH_INTERVAL,
+    BrokerError,
+    _admins_only,
+    _invalid,
+    touch_last_used,
+)
 from broker.services.audit import audit_append
 
 if TYPE_CHECKING:
@@ -27,9 +32,7 @@ if TYPE_CHECKING:
 API_KEY_PREFIX = "gc_live_"
 API_KEY_PREFIX_LENGTH = len(API_KEY_PREFIX) + 8
 MAX_LIVE_API_KEYS = 50
-# last_used_at is written at most this often per key: a busy integration
-# does not turn every read into a write.
-API_KEY_TOUCH_INTERVAL = timedelta(minutes=1)
+API_KEY_TOUCH_INTERVAL = TOUCH_INTERVAL
 _PREFIX_ALPHABET = string.ascii_lowercase + string.digits
 
 
@@ -124,12 +127,5 @@ def api_key_revoke(
     return locked
 
 
-def api_key_touch(*, api_key: ApiKey, now=None) -> None:
-    now = now or timezone.now()
-    if api_key.last_used_at is not None and now - api_key.last_used_at < API_KEY_TOUCH_INTERVAL:
-        return
-    # Conditional: of concurrent requests, one writes.
-    ApiKey.objects.filter(pk=api_key.pk).filter(
-        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - API_KEY_TOUCH_INTERVAL)
-    ).update(last_used_at=now)
-    api_key.last_used_at = now
+def api_key_touch(*, api_key: ApiKey, now: datetime | None = None) -> None:
+    touch_last_used(api_key, now=now)

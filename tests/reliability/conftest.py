@@ -25,9 +25,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from rest_framework.authtoken.models import Token
+from django.core.cache import cache
 
-from tenders.models import Tender
+from broker import services as broker_services
+from broker.models import Notification
+from tenders.models import Invitation, ShortlistEntry, Tender
 from tests import factories
 from tests.tenders import conftest as tenders_cast
 from tests.worker import ROOT, _database_url, wait_until
@@ -39,6 +41,19 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture
+def private_cache(settings):
+    """Throttle counters in a cache of this test's own, empty (the shared
+    Redis holds other runs' counters under the same keys)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "throttle-tests",
+        }
+    }
+    cache.clear()
 
 
 # --------------------------------------------------------------------------
@@ -352,18 +367,43 @@ def build_market(*, offers: int = 6) -> Market:
             provider=provider, user__email=f"m{index}@fournisseur.example"
         )
         members.append(member.user)
-        tokens[provider.pk] = Token.objects.create(user=member.user).key
+        tokens[provider.pk] = broker_services.api_token_issue(user=member.user)[1]
         made.append(offer)
     catalog_services.offers_assess(offer_ids=[o.pk for o in made])
     draft = factories.tender(ministry, actor=buyer, estimated_value="100000")
     return Market(
-        buyer_token=Token.objects.create(user=buyer).key,
+        buyer_token=broker_services.api_token_issue(user=buyer)[1],
         provider_tokens=tokens,
         offers=made,
         draft=draft,
         buyer=buyer,
         members=members,
     )
+
+
+def matching_state(tender_id: int) -> str:
+    return Tender.objects.values_list("matching_state", flat=True).get(pk=tender_id)
+
+
+def assert_shortlisted_exactly_once(market, tender_id: int) -> None:
+    """Every qualified offer once, ranked by price; every provider invited
+    and notified once."""
+    rows = list(
+        ShortlistEntry.objects.filter(tender_id=tender_id)
+        .order_by("rank")
+        .values_list("offer_id", flat=True)
+    )
+    assert rows == [offer.pk for offer in market.offers]
+    invited = list(
+        Invitation.objects.filter(tender_id=tender_id).values_list("provider_id", flat=True)
+    )
+    assert sorted(invited) == sorted(offer.provider_id for offer in market.offers)
+    notified = list(
+        Notification.objects.filter(kind="invitation", key=f"invitation:{tender_id}").values_list(
+            "recipient_id", flat=True
+        )
+    )
+    assert sorted(notified) == sorted(user.pk for user in market.members)
 
 
 # The demand-side cast of the tender tests (two agencies, three providers

@@ -16,40 +16,21 @@ import psutil
 import psycopg
 import pytest
 
-from broker.models import Notification
 from config import embedded
-from tenders.models import Invitation, MatchingState, ShortlistEntry, Tender
-from tests.reliability.conftest import Stack, build_market, free_port, sql
+from tenders.models import MatchingState, ShortlistEntry, Tender
+from tests.reliability.conftest import (
+    Stack,
+    assert_shortlisted_exactly_once,
+    build_market,
+    free_port,
+    matching_state,
+    sql,
+)
 from tests.worker import _database_url, wait_until
 
 # serialized_rollback: the policy and reference rows of the data migrations
 # come back after each test empties the database.
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def matching_state(tender_id: int) -> str:
-    return Tender.objects.values_list("matching_state", flat=True).get(pk=tender_id)
-
-
-def assert_shortlisted_exactly_once(market, tender_id: int) -> None:
-    """Every qualified offer once, ranked by price; every provider invited
-    and notified once."""
-    rows = list(
-        ShortlistEntry.objects.filter(tender_id=tender_id)
-        .order_by("rank")
-        .values_list("offer_id", flat=True)
-    )
-    assert rows == [offer.pk for offer in market.offers]
-    invited = list(
-        Invitation.objects.filter(tender_id=tender_id).values_list("provider_id", flat=True)
-    )
-    assert sorted(invited) == sorted(offer.provider_id for offer in market.offers)
-    notified = list(
-        Notification.objects.filter(kind="invitation", key=f"invitation:{tender_id}").values_list(
-            "recipient_id", flat=True
-        )
-    )
-    assert sorted(notified) == sorted(user.pk for user in market.members)
 
 
 def waiting_queries(database_url: str) -> list[str]:

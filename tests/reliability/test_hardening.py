@@ -145,18 +145,6 @@ def test_the_token_endpoint_is_throttled_the_same_way(person, api, settings):
 # API throttling (per API key: tests/broker/test_api_keys.py)
 
 
-@pytest.fixture
-def private_cache(settings):
-    """Throttle counters in a cache of this test's own (the shared Redis
-    holds other runs' counters under the same keys)."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "throttle-tests",
-        }
-    }
-
-
 def test_anonymous_callers_are_throttled_per_address(db, private_cache, monkeypatch):
     monkeypatch.setattr(throttling.AnonRateThrottle, "rate", "3/minute", raising=False)
     client = Client()

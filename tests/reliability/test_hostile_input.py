@@ -5,8 +5,8 @@ import json
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from broker import services as broker_services
 from tests import factories
 
 NESTED = "[" * 1000 + "]" * 1000
@@ -39,9 +39,9 @@ def _provider_member():
 def test_it_refuses_deeply_nested_json_with_a_400(raw, path, who):
     # Signed in with a token as someone who may write there, so that the
     # body is read (a refused caller is answered before parsing).
-    token = Token.objects.create(user=who())
+    _token, key = broker_services.api_token_issue(user=who())
     response = raw.post(
-        path, NESTED, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token.key}"
+        path, NESTED, content_type="application/json", HTTP_AUTHORIZATION=f"Token {key}"
     )
     assert response.status_code == 400
     error = response.json()["error"]
