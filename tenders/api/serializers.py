@@ -3,6 +3,7 @@ tenders, shortlists, clarifications, responses, awards, orders)."""
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -34,9 +35,16 @@ from tenders.models import (
 )
 class ResponseId(serializers.UUIDField):
     """A response's public id: random, so that it says nothing of the other
-    responses (the sequential integer key never leaves the server). One
+    responses (the sequential integer key stays internal). One
     schema component, so that every input and output naming a response is
     found in the schema (tests/security/test_response_ids.py)."""
+
+    def to_internal_value(self, data):
+        # DRF reads an integer n as UUID(int=n): an old integer id is refused
+        # as such rather than looked up as 00000000-…-00000000000n.
+        if not isinstance(data, str | uuid.UUID):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
 
 
 # --------------------------------------------------------------------------

@@ -10,8 +10,8 @@ body of the OpenAPI schema with a ``ResponseId`` field (the award's
 for another, ``…/award/`` 409 and 400: a buyer counted the sealed responses.
 
 Non-sequential ids: responses are named by a random UUID in every URL and
-API answer (their receipt included); the integer key never leaves the
-server, and the old integer URLs are 404s."""
+API answer (their receipt included); no buyer or provider is shown the
+integer key, and the old integer URLs are 404s."""
 
 from __future__ import annotations
 
