@@ -54,8 +54,8 @@ def response_of(
     None. Every door that takes a response id (API and HTML) looks it up
     here: the scope of ``responses_visible_to`` is decided before any id is
     compared, so while the responses are sealed a real id and a made-up one
-    give the same None, without even a query that could take longer for one
-    of them."""
+    give the same None (for anyone but a provider, without even a query
+    whose time could differ); a provider's scope is its own responses."""
     try:
         key = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
     except ValueError:
