@@ -3,6 +3,7 @@ every rule is checked again, and decided, by ``tenders.services``."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -289,7 +290,8 @@ class ScoreForm(DsfrBaseForm):
         required=False,
     )
 
-    def __init__(self, *args, response_id: int | None = None, **kwargs):
+    def __init__(self, *args, response_id: uuid.UUID | None = None, **kwargs):
+        # The response's public id: the page never shows its integer key.
         super().__init__(*args, prefix=f"r{response_id}" if response_id else None, **kwargs)
 
 

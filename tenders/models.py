@@ -4,10 +4,12 @@ direct purchases from the catalogue."""
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.functions import RandomUUID
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -227,6 +229,13 @@ class TenderResponse(models.Model):
     """A sealed response. Nobody but its provider reads it before the tender
     is CLOSED: every read goes through tenders.selectors."""
 
+    # The id in every URL and API answer. The integer key is sequential over
+    # all tenders: a provider comparing two of its own would count the
+    # responses submitted in between, sealed ones included. The database
+    # default serves rows written outside the ORM (bench/scale's COPY).
+    public_id = models.UUIDField(
+        default=uuid.uuid4, db_default=RandomUUID(), unique=True, editable=False
+    )
     tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="responses")
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="responses")
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="responses")

@@ -1,12 +1,18 @@
 """Sealed responses on /tenders/{id}/responses/: providers submit, replace
 and withdraw their own; the buyer reads, scores and ranks them only once
-the deadline has closed the tender."""
+the deadline has closed the tender.
+
+A response is named by its public id (a UUID), looked up through
+``selectors.response_of`` only: before the deadline, a real id answers
+anyone but its provider exactly as a made-up one does
+(tests/security/test_response_ids.py)."""
 
 from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -17,7 +23,16 @@ from catalog.models import Offer
 from tenders import selectors, services
 from tenders.api._common import parse, provider_or_403, require_user
 from tenders.api.serializers import RankingOutput, ResponseInput, ResponseOutput, ScoreInput
-from tenders.models import TenderResponse
+
+# The public id in a path: a UUID in its canonical form (Django's own
+# ``uuid`` converter); an old integer id does not match, a 404.
+RESPONSE_ID = r"(?P<response_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+RESPONSE_ID_PARAMETER = OpenApiParameter(
+    "response_id",
+    OpenApiTypes.UUID,
+    OpenApiParameter.PATH,
+    description="The response's public id (the `id` of its answer).",
+)
 
 
 class ResponsesMixin:
@@ -74,46 +89,40 @@ class ResponsesMixin:
         responses = selectors.responses_visible_to(request.user, tender)
         return Response(ResponseOutput(responses, many=True).data)
 
-    @extend_schema(responses=ResponseOutput)
+    @extend_schema(parameters=[RESPONSE_ID_PARAMETER], responses=ResponseOutput)
     @action(
-        detail=True,
-        methods=["get"],
-        url_path=r"responses/(?P<response_id>\d+)",
-        pagination_class=None,
+        detail=True, methods=["get"], url_path=f"responses/{RESPONSE_ID}", pagination_class=None
     )
     def response_detail(self, request, pk=None, response_id=None):
         require_user(request)
         tender = self._visible(pk)
-        response = (
-            selectors.responses_visible_to(request.user, tender).filter(pk=response_id).first()
-        )
+        response = selectors.response_of(request.user, tender, response_id)
         if response is None:
             raise NotFound()
         return Response(ResponseOutput(response).data)
 
-    @extend_schema(request=None, responses=ResponseOutput)
-    @action(detail=True, methods=["post"], url_path=r"responses/(?P<response_id>\d+)/withdraw")
+    @extend_schema(parameters=[RESPONSE_ID_PARAMETER], request=None, responses=ResponseOutput)
+    @action(detail=True, methods=["post"], url_path=f"responses/{RESPONSE_ID}/withdraw")
     def response_withdraw(self, request, pk=None, response_id=None):
         require_user(request)
         tender = self._visible(pk)
         # Only the provider's own response exists for it; for anyone else it is a 404.
         provider = catalog_selectors.provider_of(request.user)
-        response = (
-            TenderResponse.objects.filter(pk=response_id, tender=tender, provider=provider).first()
-            if provider
-            else None
-        )
+        response = selectors.response_of(request.user, tender, response_id) if provider else None
         if response is None:
             raise NotFound()
         return Response(
             ResponseOutput(services.response_withdraw(response=response, actor=request.user)).data
         )
 
-    @extend_schema(request=ScoreInput, responses=ResponseOutput)
-    @action(detail=True, methods=["post"], url_path=r"responses/(?P<response_id>\d+)/score")
+    @extend_schema(parameters=[RESPONSE_ID_PARAMETER], request=ScoreInput, responses=ResponseOutput)
+    @action(detail=True, methods=["post"], url_path=f"responses/{RESPONSE_ID}/score")
     def response_score(self, request, pk=None, response_id=None):
         tender = self._managed(pk)
-        response = TenderResponse.objects.filter(pk=response_id, tender=tender).first()
+        # The tender's state first (409 until closed, whatever the id), then the id.
+        response = services.response_for_buyer(
+            tender=tender, user=request.user, public_id=response_id
+        )
         if response is None:
             raise NotFound()
         scored = services.response_score(
@@ -138,7 +147,7 @@ class ResponsesMixin:
             [
                 {
                     "rank": r.rank,
-                    "response": r.response.pk,
+                    "response": str(r.response.public_id),
                     "provider": r.response.provider.name,
                     "total_price": str(r.response.total_price),
                     "price_score": str(r.price_score),

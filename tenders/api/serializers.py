@@ -3,6 +3,7 @@ tenders, shortlists, clarifications, responses, awards, orders)."""
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -22,6 +23,29 @@ from tenders.models import (
     TenderResponse,
     WithdrawnAward,
 )
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "uuid",
+        "description": "A response's public id (random; responses had integer ids until 2026-12-08).",
+    },
+    component_name="ResponseId",
+)
+class ResponseId(serializers.UUIDField):
+    """A response's public id: random, so that it says nothing of the other
+    responses (the sequential integer key stays internal). One
+    schema component, so that every input and output naming a response is
+    found in the schema (tests/security/test_response_ids.py)."""
+
+    def to_internal_value(self, data):
+        # DRF reads an integer n as UUID(int=n): an old integer id is refused
+        # as such rather than looked up as 00000000-…-00000000000n.
+        if not isinstance(data, str | uuid.UUID):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
 
 # --------------------------------------------------------------------------
 # Output
@@ -137,6 +161,7 @@ class ClarificationOutput(serializers.ModelSerializer):
 
 
 class ResponseOutput(serializers.ModelSerializer):
+    id = ResponseId(source="public_id", read_only=True)
     provider = serializers.SerializerMethodField()
     offer = serializers.SerializerMethodField()
     receipt = serializers.SerializerMethodField()
@@ -166,7 +191,11 @@ class ResponseOutput(serializers.ModelSerializer):
         return {"id": response.offer_id, "name": response.offer.name}
 
     def get_receipt(self, response) -> dict:
-        return {"submitted_at": response.submitted_at, "sha256": response.receipt_sha256}
+        return {
+            "response": str(response.public_id),
+            "submitted_at": response.submitted_at,
+            "sha256": response.receipt_sha256,
+        }
 
 
 class AwardOutput(serializers.ModelSerializer):
@@ -296,7 +325,7 @@ RankingOutput = inline_serializer(
     many=True,
     fields={
         "rank": serializers.IntegerField(),
-        "response": serializers.IntegerField(),
+        "response": ResponseId(),
         "provider": serializers.CharField(),
         "total_price": serializers.DecimalField(max_digits=16, decimal_places=2),
         "price_score": serializers.DecimalField(max_digits=7, decimal_places=3),
@@ -361,7 +390,7 @@ class OptionalReasonInput(serializers.Serializer):
 
 
 class AwardInput(serializers.Serializer):
-    response = serializers.IntegerField(min_value=1)
+    response = ResponseId(help_text="The public id of one of the tender's live responses.")
 
 
 class QuestionInput(serializers.Serializer):

@@ -57,7 +57,7 @@ def _ranked(row) -> dict | None:
         return None
     return {
         "rank": row.rank,
-        "response": row.response.pk,
+        "response": str(row.response.public_id),
         "provider": row.response.provider.name,
         "price_score": str(row.price_score),
         "technical_score": str(row.technical_score),

@@ -62,7 +62,6 @@ from tenders.models import (
     Award,
     Clarification,
     Tender,
-    TenderResponse,
     TenderStatus,
     WithdrawnAward,
 )
@@ -188,8 +187,11 @@ class TenderViewSet(
     @action(detail=True, methods=["post"])
     def award(self, request, pk=None):
         tender = self._managed(pk)
-        response_id = parse(AwardInput, request.data)["response"]
-        response = TenderResponse.objects.filter(pk=response_id, tender=tender).first()
+        public_id = parse(AwardInput, request.data)["response"]
+        # The tender's state first (409 until closed, whatever the id), then the id.
+        response = services.response_for_buyer(
+            tender=tender, user=request.user, public_id=public_id
+        )
         if response is None:
             raise services.TenderError(
                 _("No such response for this tender."), fields={"response": ["Unknown response."]}

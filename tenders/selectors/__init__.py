@@ -30,6 +30,7 @@ from tenders.selectors.orders import (
 )
 from tenders.selectors.responses import (
     SEALED_STATUSES,
+    response_of,
     responses_of_provider,
     responses_sealed,
     responses_visible_to,
@@ -85,6 +86,7 @@ __all__ = [
     "orders_visible_to",
     "ranking",
     "required_level",
+    "response_of",
     "responses_of_provider",
     "responses_sealed",
     "responses_visible_to",

@@ -1,10 +1,12 @@
 """Sealed responses: the only way to read responses is
 ``responses_visible_to``, which gives a provider its own and an agency its
 tender's responses only once the deadline has CLOSED the tender. Counts go
-through the same selector."""
+through the same selector, and so does every lookup by id
+(``response_of``)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
@@ -43,6 +45,22 @@ def responses_visible_to(
     if (agency and agency.pk == tender.agency_id) or catalog_selectors.is_operator(user):
         return qs.filter(status=ResponseStatus.SUBMITTED)
     return qs.none()
+
+
+def response_of(
+    user: AbstractBaseUser | AnonymousUser, tender: Tender, public_id: uuid.UUID | str
+) -> TenderResponse | None:
+    """The response ``public_id`` of ``tender`` if ``user`` reads it, else
+    None. Every door that takes a response id (API and HTML) looks it up
+    here: the scope of ``responses_visible_to`` is decided before any id is
+    compared, so while the responses are sealed a real id and a made-up one
+    give the same None (for anyone but a provider, without even a query
+    whose time could differ); a provider's scope is its own responses."""
+    try:
+        key = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    return responses_visible_to(user, tender).filter(public_id=key).first()
 
 
 def responses_of_provider(user: AbstractBaseUser | AnonymousUser) -> QuerySet[TenderResponse]:

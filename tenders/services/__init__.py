@@ -16,7 +16,12 @@ from tenders.selectors.sourcing import snapshot_canonical, snapshot_digest
 from tenders.services._common import CENT, TenderError
 from tenders.services.agencies import agency_create, agency_member_add
 from tenders.services.clarifications import clarification_answer, clarification_ask
-from tenders.services.evaluation import response_score, tender_award, tender_declare_unsuccessful
+from tenders.services.evaluation import (
+    response_for_buyer,
+    response_score,
+    tender_award,
+    tender_declare_unsuccessful,
+)
 from tenders.services.lifecycle import (
     CATEGORY_MEASURES,
     TENDER_FIELDS,
@@ -86,6 +91,7 @@ __all__ = [
     "order_place",
     "procedure_for",
     "receipt_digest",
+    "response_for_buyer",
     "response_score",
     "response_submit",
     "response_withdraw",

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -11,12 +12,26 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tenders import selectors
 from tenders.models import Award, ResponseStatus, Tender, TenderResponse, TenderStatus
 from tenders.services._common import _conflict, _decimal, _event, _invalid
 from tenders.services.lifecycle import _require_closed, _tender_transition
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import User
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser, User
+
+
+def response_for_buyer(
+    *, tender: Tender, user: AbstractBaseUser | AnonymousUser, public_id: uuid.UUID | str
+) -> TenderResponse | None:
+    """The live response ``public_id`` that the buyer scores or awards, or
+    None. The tender's state is checked BEFORE the id is looked up: until
+    the deadline has closed it, every id, real or made up, gets the same
+    409 ``not_closed``. (Checked the other way round, a real id answered
+    409 and any other 404: a buyer counted the sealed responses.)"""
+    tender = _require_closed(tender)
+    return selectors.response_of(user, tender, public_id)
 
 
 @transaction.atomic

@@ -101,7 +101,7 @@ def test_it_scores_and_awards_a_closed_tender_and_the_public_page_names_the_winn
     )
     responses = market.sql(
         """
-        SELECT r.id, p.name, r.total_price FROM tenders_tenderresponse r
+        SELECT r.public_id::text, p.name, r.total_price FROM tenders_tenderresponse r
           JOIN catalog_provider p ON p.id = r.provider_id
          WHERE r.tender_id = %s AND r.status = 'submitted' ORDER BY r.total_price""",
         (pk,),
@@ -120,7 +120,8 @@ def test_it_scores_and_awards_a_closed_tender_and_the_public_page_names_the_winn
             page.locator(f"#response-{response_id} button[type=submit]").click()
     scores = dict(
         market.sql(
-            "SELECT id, technical_score::int FROM tenders_tenderresponse WHERE tender_id = %s "
+            "SELECT public_id::text, technical_score::int FROM tenders_tenderresponse "
+            "WHERE tender_id = %s "
             "AND status = 'submitted'",
             (pk,),
         )
@@ -136,9 +137,11 @@ def test_it_scores_and_awards_a_closed_tender_and_the_public_page_names_the_winn
     assert market.sql("SELECT count(*) FROM tenders_award WHERE tender_id = %s", (pk,)) == [(0,)]
     with page.expect_navigation():
         page.locator("#confirm-form button[type=submit]").click()
-    assert market.sql("SELECT response_id FROM tenders_award WHERE tender_id = %s", (pk,)) == [
-        (winner_id,)
-    ]
+    assert market.sql(
+        "SELECT r.public_id::text FROM tenders_award a "
+        "JOIN tenders_tenderresponse r ON r.id = a.response_id WHERE a.tender_id = %s",
+        (pk,),
+    ) == [(winner_id,)]
     assert winner in page.locator("#award").inner_text()
 
     page.goto(f"/appels-offres/{pk}/")

@@ -10,6 +10,7 @@ provider B (a competitor) and the operator (staff)."""
 import json
 import re
 import time
+import uuid
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -152,7 +153,7 @@ def test_it_keeps_responses_out_of_the_api(sealed):
         "/api/v1/tenders/",
         f"{base}/",
         f"{base}/responses/",
-        f"{base}/responses/{response.pk}/",
+        f"{base}/responses/{response.public_id}/",
         f"{base}/ranking/",
         f"{base}/shortlist/",
         f"{base}/clarifications/",
@@ -170,12 +171,12 @@ def test_it_keeps_responses_out_of_the_api(sealed):
             assert answer.status_code < 500, (role, url)
             outputs[f"{role} {url}"] = answer.content.decode()
         # The response itself: refused, never an empty 200 that a count could follow.
-        assert client.get(f"{base}/responses/{response.pk}/").status_code in (401, 403, 404)
+        assert client.get(f"{base}/responses/{response.public_id}/").status_code in (401, 403, 404)
         listed = client.get(f"{base}/responses/")
         assert listed.status_code in (401, 403, 404) or listed.json() == [], (role, listed.content)
     _assert_quiet(outputs)
 
-    own = api(users["provider_a_member"]).get(f"{base}/responses/{response.pk}/")
+    own = api(users["provider_a_member"]).get(f"{base}/responses/{response.public_id}/")
     assert (
         own.status_code == 200
         and CANARY in own.content.decode()
@@ -432,12 +433,12 @@ def test_it_answers_probes_without_revealing_other_responses(sealed, member_b, m
         assert (first.status_code, first.content) == (second.status_code, second.content), role
         # A sealed response's id answers like an id that never existed.
         probe, missing = (
-            client.get(f"{base}/responses/{response.pk}/"),
-            client.get(f"{base}/responses/99999999/"),
+            client.get(f"{base}/responses/{response.public_id}/"),
+            client.get(f"{base}/responses/{uuid.uuid4()}/"),
         )
         assert (probe.status_code, probe.content) == (missing.status_code, missing.content), role
-        withdraw = client.post(f"{base}/responses/{response.pk}/withdraw/")
-        never = client.post(f"{base}/responses/99999999/withdraw/")
+        withdraw = client.post(f"{base}/responses/{response.public_id}/withdraw/")
+        never = client.post(f"{base}/responses/{uuid.uuid4()}/withdraw/")
         assert (withdraw.status_code, withdraw.content) == (never.status_code, never.content), role
     # A competitor responds, replaces and withdraws: no answer mentions another response.
     competitor = api(users["provider_b_member"])
@@ -451,7 +452,7 @@ def test_it_answers_probes_without_revealing_other_responses(sealed, member_b, m
     ]
     assert [a.status_code for a in answers] == [201, 201]
     mine = TenderResponse.objects.get(tender=tender, provider=member_b.provider, status="submitted")
-    answers.append(competitor.post(f"{base}/responses/{mine.pk}/withdraw/"))
+    answers.append(competitor.post(f"{base}/responses/{mine.public_id}/withdraw/"))
     answers.append(
         competitor.post(
             f"{base}/responses/",

@@ -5,6 +5,7 @@ agency, another agency, two providers, the operator)."""
 
 import datetime
 import hashlib
+import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -146,7 +147,7 @@ def test_garbage_on_every_write_is_a_400(published, member_a, buyer_a, market):
         (provider, f"{base}/clarifications/"),
         (buyer, f"{base}/award/"),
         (buyer, f"{base}/unsuccessful/"),
-        (buyer, f"{base}/responses/{response.pk}/score/"),
+        (buyer, f"{base}/responses/{response.public_id}/score/"),
         (buyer, "/api/v1/orders/"),
     ]
     bodies = [
@@ -218,10 +219,16 @@ def test_a_forbidden_move_is_a_409_with_the_reason(buyer_a, published):
         client.patch(f"/api/v1/tenders/{published.pk}/", {"title": "x"}, format="json"), 409
     )
     assert edit["code"] == "not_draft"
+    # Before the deadline, whatever the response (tests/security/test_response_ids.py).
     award = error(
-        client.post(f"/api/v1/tenders/{published.pk}/award/", {"response": 1}, format="json"), 400
+        client.post(
+            f"/api/v1/tenders/{published.pk}/award/",
+            {"response": str(uuid.uuid4())},
+            format="json",
+        ),
+        409,
     )
-    assert "response" in award["fields"]
+    assert award["code"] == "not_closed"
     unsuccessful = error(
         client.post(
             f"/api/v1/tenders/{published.pk}/unsuccessful/", {"reason": "x"}, format="json"
@@ -353,12 +360,14 @@ def test_only_the_owning_agency_evaluates_and_awards(as_role, evaluated, role, e
     assert client.get(f"{base}/ranking/").status_code == expected
     assert (
         client.post(
-            f"{base}/responses/{response.pk}/score/", {"technical_score": 10}, format="json"
+            f"{base}/responses/{response.public_id}/score/", {"technical_score": 10}, format="json"
         ).status_code
         == expected
     )
     assert (
-        client.post(f"{base}/award/", {"response": response.pk}, format="json").status_code
+        client.post(
+            f"{base}/award/", {"response": str(response.public_id)}, format="json"
+        ).status_code
         == expected
     )
     assert (
@@ -367,7 +376,12 @@ def test_only_the_owning_agency_evaluates_and_awards(as_role, evaluated, role, e
     assert Tender.objects.get(pk=tender.pk).status == "closed"
     owner = as_role("buyer_a")
     assert owner.get(f"{base}/ranking/").status_code == 200
-    assert owner.post(f"{base}/award/", {"response": response.pk}, format="json").status_code == 201
+    assert (
+        owner.post(
+            f"{base}/award/", {"response": str(response.public_id)}, format="json"
+        ).status_code
+        == 201
+    )
 
 
 @pytest.mark.parametrize(
@@ -385,7 +399,9 @@ def test_only_its_provider_withdraws_a_response(
     as_role, published, member_a, market, role, expected
 ):
     response = submit(published, member_a, market.a)
-    answer = as_role(role).post(f"/api/v1/tenders/{published.pk}/responses/{response.pk}/withdraw/")
+    answer = as_role(role).post(
+        f"/api/v1/tenders/{published.pk}/responses/{response.public_id}/withdraw/"
+    )
     assert answer.status_code == expected
     assert published.responses.get().status == ("withdrawn" if expected == 200 else "submitted")
 

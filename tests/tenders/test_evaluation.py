@@ -5,6 +5,7 @@ responder and invitee hears the decision."""
 
 import threading
 import time
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -119,7 +120,7 @@ def test_scores_are_out_of_100(closed, responses, buyer_a, field, value):
         score(responses["a"], buyer_a, **{field: value})
     assert exc_info.value.http_status == 400 and field in exc_info.value.fields
     api = client_for(buyer_a).post(
-        f"/api/v1/tenders/{closed.pk}/responses/{responses['a'].pk}/score/",
+        f"/api/v1/tenders/{closed.pk}/responses/{responses['a'].public_id}/score/",
         {field: value},
         format="json",
     )
@@ -128,7 +129,7 @@ def test_scores_are_out_of_100(closed, responses, buyer_a, field, value):
 
 def test_the_agency_scores_through_the_api(closed, responses, buyer_a):
     response = client_for(buyer_a).post(
-        f"/api/v1/tenders/{closed.pk}/responses/{responses['a'].pk}/score/",
+        f"/api/v1/tenders/{closed.pk}/responses/{responses['a'].public_id}/score/",
         {"technical_score": "75.5", "other_score": 0},
         format="json",
     )
@@ -141,7 +142,7 @@ def test_nothing_is_scored_before_close(published, responses, buyer_a):
         score(responses["a"], buyer_a, technical_score=50)
     assert exc_info.value.http_status == 409
     api = client_for(buyer_a).post(
-        f"/api/v1/tenders/{published.pk}/responses/{responses['a'].pk}/score/",
+        f"/api/v1/tenders/{published.pk}/responses/{responses['a'].public_id}/score/",
         {"technical_score": 50},
         format="json",
     )
@@ -204,19 +205,19 @@ def test_only_a_live_response_of_this_tender_is_awarded(
 def test_the_api_awards_once_then_answers_409(closed, responses, buyer_a, api):
     client = client_for(buyer_a)
     url = f"/api/v1/tenders/{closed.pk}/award/"
-    first = client.post(url, {"response": responses["c"].pk}, format="json")
+    first = client.post(url, {"response": str(responses["c"].public_id)}, format="json")
     assert first.status_code == 201, first.content
     assert (
         first.json()["supplier"]["name"] == "Gamma Datacentre"
         and first.json()["amount"] == "2000.00"
     )
-    second = client.post(url, {"response": responses["a"].pk}, format="json")
+    second = client.post(url, {"response": str(responses["a"].public_id)}, format="json")
     assert second.status_code == 409 and "awarded" in second.json()["error"]["message"]
     assert [a["tender"]["id"] for a in api.get("/api/v1/awards/").json()["results"]] == [closed.pk]
 
 
 def test_the_api_refuses_an_unknown_response(closed, buyer_a):
-    for body in ({"response": 999999}, {"response": "x"}, {}):
+    for body in ({"response": str(uuid.uuid4())}, {"response": 999999}, {"response": "x"}, {}):
         response = client_for(buyer_a).post(
             f"/api/v1/tenders/{closed.pk}/award/", body, format="json"
         )

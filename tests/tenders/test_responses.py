@@ -340,7 +340,7 @@ def test_the_api_refuses_a_withdrawal_after_the_deadline(published, member_a, ma
     mine = submit(published, member_a, market.a)
     pass_deadline(published)
     response = client_for(member_a.user).post(
-        f"/api/v1/tenders/{published.pk}/responses/{mine.pk}/withdraw/"
+        f"/api/v1/tenders/{published.pk}/responses/{mine.public_id}/withdraw/"
     )
     assert response.status_code == 409 and response.json()["error"]["code"] == "deadline_passed"
     assert TenderResponse.objects.get(pk=mine.pk).status == "submitted"
@@ -418,7 +418,9 @@ def test_nobody_but_the_provider_reads_a_response_before_close(request, publishe
         if who == "member_b" and response == three["b"]:
             continue
         assert (
-            client.get(f"/api/v1/tenders/{published.pk}/responses/{response.pk}/").status_code
+            client.get(
+                f"/api/v1/tenders/{published.pk}/responses/{response.public_id}/"
+            ).status_code
             == 404
         )
 
@@ -428,7 +430,7 @@ def test_a_provider_lists_only_its_own_responses(published, three, member_a, mem
     assert {r["provider"]["name"] for r in rows} == {"Alpha Cloud"}
     assert sorted(r["status"] for r in rows) == ["replaced", "submitted"]
     rows = client_for(member_b.user).get(f"/api/v1/tenders/{published.pk}/responses/").json()
-    assert [r["id"] for r in rows] == [three["b"].pk]
+    assert [r["id"] for r in rows] == [str(three["b"].public_id)]
 
 
 @pytest.mark.parametrize("who", ["buyer_b", "operator"])
@@ -441,7 +443,10 @@ def test_other_agencies_and_the_operator_get_the_same_sealed_answer(request, pub
 
 def test_anonymous_callers_are_asked_to_log_in(api, published, three):
     assert api.get(f"/api/v1/tenders/{published.pk}/responses/").status_code == 401
-    assert api.get(f"/api/v1/tenders/{published.pk}/responses/{three['a'].pk}/").status_code == 401
+    assert (
+        api.get(f"/api/v1/tenders/{published.pk}/responses/{three['a'].public_id}/").status_code
+        == 401
+    )
     assert (
         api.post(f"/api/v1/tenders/{published.pk}/responses/", {}, format="json").status_code == 401
     )
@@ -463,9 +468,11 @@ def test_no_notification_speaks_of_responses_before_close(
 def test_after_close_the_buyer_reads_the_live_responses_only(published, three, buyer_a):
     close(published)
     rows = client_for(buyer_a).get(f"/api/v1/tenders/{published.pk}/responses/").json()
-    assert sorted(r["id"] for r in rows) == sorted(r.pk for r in three.values())
+    assert sorted(r["id"] for r in rows) == sorted(str(r.public_id) for r in three.values())
     assert {r["total_price"] for r in rows} == {"1000.00", "1250.00", "2000.00"}
-    detail = client_for(buyer_a).get(f"/api/v1/tenders/{published.pk}/responses/{three['b'].pk}/")
+    detail = client_for(buyer_a).get(
+        f"/api/v1/tenders/{published.pk}/responses/{three['b'].public_id}/"
+    )
     assert detail.status_code == 200 and detail.json()["technical_answer"]
 
 
@@ -474,7 +481,8 @@ def test_after_close_other_agencies_still_read_nothing(published, three, buyer_b
     client = client_for(buyer_b)
     assert client.get(f"/api/v1/tenders/{published.pk}/responses/").status_code == 403
     assert (
-        client.get(f"/api/v1/tenders/{published.pk}/responses/{three['a'].pk}/").status_code == 404
+        client.get(f"/api/v1/tenders/{published.pk}/responses/{three['a'].public_id}/").status_code
+        == 404
     )
 
 
@@ -487,10 +495,10 @@ def test_after_close_a_withdrawn_response_stays_with_its_provider(
         r["id"]
         for r in client_for(buyer_a).get(f"/api/v1/tenders/{published.pk}/responses/").json()
     }
-    assert ids == {three["a"].pk, three["c"].pk}
+    assert ids == {str(three["a"].public_id), str(three["c"].public_id)}
     assert (
         client_for(buyer_a)
-        .get(f"/api/v1/tenders/{published.pk}/responses/{three['b'].pk}/")
+        .get(f"/api/v1/tenders/{published.pk}/responses/{three['b'].public_id}/")
         .status_code
         == 404
     )
@@ -504,7 +512,8 @@ def test_a_tender_cancelled_before_its_deadline_never_opens_its_responses(
     response = client.get(f"/api/v1/tenders/{published.pk}/responses/")
     assert response.status_code == 403 and response.json()["error"]["code"] == "sealed"
     assert (
-        client.get(f"/api/v1/tenders/{published.pk}/responses/{three['a'].pk}/").status_code == 404
+        client.get(f"/api/v1/tenders/{published.pk}/responses/{three['a'].public_id}/").status_code
+        == 404
     )
     assert client.get(f"/api/v1/tenders/{published.pk}/ranking/").status_code == 403
 

@@ -334,12 +334,14 @@ def test_it_keeps_responses_sealed_before_the_deadline(responded, buyer_a):
     )
     assert 'id="responses-table"' not in html
     assert (
-        html_client(buyer_a).get(reverse("agency-tender-award", args=[tender.pk, a.pk])).status_code
+        html_client(buyer_a)
+        .get(reverse("agency-tender-award", args=[tender.pk, a.public_id]))
+        .status_code
         == 302
     )
     assert (
         html_client(buyer_a)
-        .post(reverse("agency-tender-award", args=[tender.pk, a.pk]))
+        .post(reverse("agency-tender-award", args=[tender.pk, a.public_id]))
         .status_code
         == 302
     )
@@ -347,8 +349,8 @@ def test_it_keeps_responses_sealed_before_the_deadline(responded, buyer_a):
     assert (
         html_client(buyer_a)
         .post(
-            reverse("agency-response-score", args=[tender.pk, a.pk]),
-            {f"r{a.pk}-technical_score": "50"},
+            reverse("agency-response-score", args=[tender.pk, a.public_id]),
+            {f"r{a.public_id}-technical_score": "50"},
         )
         .status_code
         == 404
@@ -364,24 +366,25 @@ def test_it_scores_ranks_and_awards_after_the_deadline(responded, buyer_a):
     assert "1000.00" in html and "1500.00" in html and "1800.00" in html and "Réponse Beta" in html
     # Beta's technical value outweighs Alpha's price.
     client.post(
-        reverse("agency-response-score", args=[tender.pk, b.pk]),
-        {f"r{b.pk}-technical_score": "100"},
+        reverse("agency-response-score", args=[tender.pk, b.public_id]),
+        {f"r{b.public_id}-technical_score": "100"},
     )
     client.post(
-        reverse("agency-response-score", args=[tender.pk, a.pk]), {f"r{a.pk}-technical_score": "10"}
+        reverse("agency-response-score", args=[tender.pk, a.public_id]),
+        {f"r{a.public_id}-technical_score": "10"},
     )
     assert TenderResponse.objects.get(pk=b.pk).technical_score == 100
     html = client.get(reverse("agency-tender-detail", args=[tender.pk])).content.decode()
     ranking = html[html.index('id="ranking-table"') :]
     assert ranking.index("Beta Hosting") < ranking.index("Alpha Cloud")
     assert "80.00" in ranking  # 40 (price) + 40 (technical)
-    confirm = client.get(reverse("agency-tender-award", args=[tender.pk, b.pk]))
+    confirm = client.get(reverse("agency-tender-award", args=[tender.pk, b.public_id]))
     assert (
         confirm.status_code == 200
         and "Confirm the award to Beta Hosting" in confirm.content.decode()
     )
     assert not Award.objects.exists()  # the confirmation page decides nothing
-    done = client.post(reverse("agency-tender-award", args=[tender.pk, b.pk]), follow=True)
+    done = client.post(reverse("agency-tender-award", args=[tender.pk, b.public_id]), follow=True)
     assert Award.objects.get().response_id == b.pk
     assert "awarded to Beta Hosting" in done.content.decode()
     assert Tender.objects.get(pk=tender.pk).status == "awarded"
@@ -391,8 +394,8 @@ def test_it_refuses_a_second_award_gracefully(responded, buyer_a):
     tender, a, b = responded
     pass_deadline(tender)
     client = html_client(buyer_a)
-    client.post(reverse("agency-tender-award", args=[tender.pk, a.pk]))
-    again = client.post(reverse("agency-tender-award", args=[tender.pk, b.pk]), follow=True)
+    client.post(reverse("agency-tender-award", args=[tender.pk, a.public_id]))
+    again = client.post(reverse("agency-tender-award", args=[tender.pk, b.public_id]), follow=True)
     assert again.status_code == 200 and "cannot be awarded" in again.content.decode()
     assert Award.objects.get().response_id == a.pk
 
@@ -401,8 +404,8 @@ def test_it_refuses_a_score_above_100_and_keeps_the_input(responded, buyer_a):
     tender, a, b = responded
     pass_deadline(tender)
     answer = html_client(buyer_a).post(
-        reverse("agency-response-score", args=[tender.pk, a.pk]),
-        {f"r{a.pk}-technical_score": "120"},
+        reverse("agency-response-score", args=[tender.pk, a.public_id]),
+        {f"r{a.public_id}-technical_score": "120"},
     )
     assert answer.status_code == 400 and 'value="120"' in answer.content.decode()
     assert TenderResponse.objects.get(pk=a.pk).technical_score is None

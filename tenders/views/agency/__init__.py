@@ -55,12 +55,12 @@ urlpatterns = [
         name="agency-tender-unsuccessful",
     ),
     path(
-        "espace-acheteur/appels/<int:pk>/attribuer/<int:response_id>/",
+        "espace-acheteur/appels/<int:pk>/attribuer/<uuid:response_id>/",
         tender_award,
         name="agency-tender-award",
     ),
     path(
-        "espace-acheteur/appels/<int:pk>/reponses/<int:response_id>/notes/",
+        "espace-acheteur/appels/<int:pk>/reponses/<uuid:response_id>/notes/",
         response_score,
         name="agency-response-score",
     ),

@@ -4,6 +4,8 @@ cancellation, publication)."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -93,7 +95,7 @@ def _detail_context(
                 "price_incl_vat": incl_vat(r.total_price),
                 "form": score_forms.get(r.pk)
                 or ScoreForm(
-                    response_id=r.pk,
+                    response_id=r.public_id,
                     initial={"technical_score": r.technical_score, "other_score": r.other_score},
                 ),
             }
@@ -177,8 +179,9 @@ def clarification_answer(request, pk: int, clarification_id: int):
     )
 
 
-def _live_response(request, tender: Tender, response_id: int) -> TenderResponse:
-    response = selectors.responses_visible_to(request.user, tender).filter(pk=response_id).first()
+def _live_response(request, tender: Tender, response_id: uuid.UUID) -> TenderResponse:
+    # The API's lookup: while sealed, a real id is a 404 like a made-up one.
+    response = selectors.response_of(request.user, tender, response_id)
     if response is None:
         raise Http404
     return response
@@ -186,10 +189,10 @@ def _live_response(request, tender: Tender, response_id: int) -> TenderResponse:
 
 @agency_member_required
 @require_POST
-def response_score(request, pk: int, response_id: int):
+def response_score(request, pk: int, response_id: uuid.UUID):
     tender = managed_tender(request, pk)
     response = _live_response(request, tender, response_id)
-    form = ScoreForm(request.POST, response_id=response.pk)
+    form = ScoreForm(request.POST, response_id=response.public_id)
     if form.is_valid():
         try:
             services.response_score(response=response, actor=request.user, **form.cleaned_data)
@@ -229,7 +232,7 @@ def _decision_page(request, tender: Tender, *, template: str, title: str, form=N
 
 @agency_member_required
 @require_http_methods(["GET", "POST"])
-def tender_award(request, pk: int, response_id: int):
+def tender_award(request, pk: int, response_id: uuid.UUID):
     tender = managed_tender(request, pk)
     detail = reverse("agency-tender-detail", args=[pk])
     if tender.status != TenderStatus.CLOSED:
