@@ -15,12 +15,22 @@ from core.errors import DomainError
 
 # The types a proof may have, by their first bytes (not by their name).
 MAGIC = {b"%PDF-": ".pdf", b"\x89PNG": ".png", b"\xff\xd8\xff": ".jpg"}
+CONTENT_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg"}
 
 
 def _extension(upload: File) -> str | None:
     head = upload.read(8)
     upload.seek(0)
     return next((ext for magic, ext in MAGIC.items() if head.startswith(magic)), None)
+
+
+def upload_type(upload: File) -> tuple[str, str]:
+    """(content type, extension) of a stored proof by its first bytes, the
+    test its upload passed; anything else is served as opaque bytes."""
+    extension = _extension(upload)
+    if extension is None:
+        return "application/octet-stream", ".bin"
+    return CONTENT_TYPES[extension], extension
 
 
 def upload_check(field: str, upload: File, *, error: type[DomainError] = DomainError) -> None:

@@ -29,6 +29,7 @@ from catalog.forms_operator import (
 )
 from catalog.models import Certification, Offer, OperatorAction, Provider, ProviderStatus
 from catalog.views.access import operator_required
+from core.uploads import upload_type
 from core.web import breadcrumb, domain_error_to_form, paginate
 
 PER_PAGE = 25
@@ -161,15 +162,6 @@ def certificate(request, pk: int):
     )
 
 
-# Evidence is checked at upload by its magic bytes (catalog.services): the
-# same test names the type served, whatever the stored file is called.
-EVIDENCE_TYPES = (
-    (b"%PDF-", "application/pdf", ".pdf"),
-    (b"\x89PNG", "image/png", ".png"),
-    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-)
-
-
 @never_cache
 @require_GET
 @operator_required
@@ -181,13 +173,8 @@ def evidence(request, pk: int):
         handle = cert.evidence.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    head = handle.read(8)
-    handle.seek(0)
-    content_type, extension = "application/octet-stream", ".bin"
-    for magic, kind, suffix in EVIDENCE_TYPES:
-        if head.startswith(magic):
-            content_type, extension = kind, suffix
-            break
+    # Typed by the test its upload passed, whatever the stored file is called.
+    content_type, extension = upload_type(handle)
     # Never the uploaded name: the provider chose it.
     filename = f"evidence-{cert.pk}-{slugify(cert.reference)[:60] or 'certificate'}{extension}"
     response = FileResponse(

@@ -113,3 +113,15 @@ def test_it_paginates_forgivingly():
     page = web.paginate(request, list(range(30)), per_page=10)
     assert page.number == 3
     assert list(page.pages_list) == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("content", "served"),
+    [
+        (b"%PDF-1.7 body", ("application/pdf", ".pdf")),
+        (b"\x89PNG\r\n\x1a\n", ("image/png", ".png")),
+        (b"<html>named .pdf</html>", ("application/octet-stream", ".bin")),
+    ],
+)
+def test_it_types_a_stored_proof_by_its_first_bytes(content, served):
+    assert uploads.upload_type(SimpleUploadedFile("x.pdf", content)) == served
