@@ -74,8 +74,9 @@ def _errors_onto(form, error: DomainError) -> None:
     """A refusal onto the form. The eligibility rules a submission fails
     come as codes: the offer field names them, and "why not" below explains
     them rule by rule."""
-    if error.code == "not_eligible" and "offer" in form.fields:
-        rules = ", ".join(str(RULE_LABELS.get(rule, rule)) for rule in error.fields["offer"])
+    failed_rules = (error.fields or {}).get("offer") if error.code == "not_eligible" else None
+    if failed_rules and "offer" in form.fields:
+        rules = ", ".join(str(RULE_LABELS.get(rule, rule)) for rule in failed_rules)
         form.add_error(
             "offer",
             _(
