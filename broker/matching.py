@@ -18,7 +18,6 @@ The specification is a Python reference, ``tests/broker/oracle.py``, that
 
 from __future__ import annotations
 
-import calendar
 import json
 from datetime import date
 from decimal import Decimal
@@ -28,6 +27,7 @@ from django.utils import timezone
 
 from catalog import policy, units
 from catalog.models import Offer, OfferAssessment, OfferStatus, ProviderStatus
+from core.dates import add_months
 from tenders import selectors as tender_selectors
 from tenders.models import Tender
 
@@ -77,12 +77,7 @@ def contract_end(tender: Tender) -> date:
     """The earliest the contract can end: the response deadline (in Paris,
     where the contract is signed) plus its duration, the day clamped to the
     end of a shorter month (31 January + 1 month = 28 or 29 February)."""
-    start = timezone.localdate(tender.response_deadline)
-    month = start.month - 1 + tender.duration_months
-    year = start.year + month // 12
-    month = month % 12 + 1
-    day = min(start.day, calendar.monthrange(year, month)[1])
-    return date(year, month, day)
+    return add_months(timezone.localdate(tender.response_deadline), tender.duration_months)
 
 
 def _cost_multiplier(tender: Tender, offer_unit: str) -> Decimal:

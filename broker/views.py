@@ -19,7 +19,8 @@ from dsfr.forms import DsfrBaseForm
 
 from broker import selectors, services
 from broker.models import AuditEvent
-from catalog.views.operator import operator_crumbs, operator_required, paginate
+from catalog.views.access import operator_required
+from core.web import breadcrumb, paginate
 
 # --------------------------------------------------------------------------
 # Notifications
@@ -57,7 +58,7 @@ def inbox(request):
         "broker/inbox.html",
         {
             "page_obj": page,
-            "breadcrumb_data": {"links": [], "current": _("Notifications")},
+            "breadcrumb_data": breadcrumb(_("Notifications")),
         },
     )
 
@@ -148,7 +149,7 @@ def audit(request):
             "broken_page": broken_page,
             "broken_reason": CHAIN_REASONS.get(report.reason, report.reason),
             "operator_section": "audit",
-            "breadcrumb_data": operator_crumbs(_("Audit log")),
+            "breadcrumb_data": breadcrumb(_("Audit log")),
         },
     )
 

@@ -14,20 +14,6 @@ from catalog.models import (
     CertificationVerification,
     ProviderStatus,
 )
-from catalog.services import DomainError
-
-
-def form_error_from(form: forms.Form, error: DomainError) -> None:
-    """Show a service's refusal on the form: each field message under its
-    field when the form has it, everything else above the form."""
-    placed = False
-    for field, messages in (error.fields or {}).items():
-        target = field if field in form.fields else None
-        for message in messages:
-            form.add_error(target, message)
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
 
 
 def _any(choices) -> list[tuple[str, str]]:

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.functional import Promise
 
 from core.errors import DomainError
 
@@ -25,7 +26,7 @@ def role_required(
     resolve: Callable[[Any], Any],
     *,
     attribute: str,
-    denied: str | None = None,
+    denied: str | Promise | None = None,
 ) -> Callable[[View], View]:
     """A decorator for the views of one audience: anonymous visitors go to
     the login page; a signed-in person for whom ``resolve(user)`` is None
@@ -77,16 +78,15 @@ def domain_error_to_form(
 ) -> None:
     """Show a service's refusal where it belongs: ``unit_price`` on its
     field, ``stakes[1].holder_name`` on the second submitted row of the
-    ``stakes`` formset, ``stakes`` on the formset, anything else at the top
-    of the form. ``rows`` maps a list name to (formset, the forms in the
-    order their rows were sent to the service). Messages are already in the
-    reader's language (services translate them)."""
+    ``stakes`` formset, ``stakes`` on the formset. Whatever has no place on
+    the form goes on top, after the error's own message, so that nothing
+    the service said is lost; an error without fields is its message on
+    top. ``rows`` maps a list name to (formset, the forms in the order their
+    rows were sent to the service). Messages are already in the reader's
+    language (services translate them)."""
     rows = rows or {}
-    fields = error.fields or {}
-    if not fields:
-        form.add_error(None, error.message)
-        return
-    for name, problems in fields.items():
+    on_top: list[str] = []
+    for name, problems in (error.fields or {}).items():
         for problem in problems if isinstance(problems, list) else [problems]:
             match = ROW_FIELD.match(name)
             if match and match.group(1) in rows:
@@ -96,18 +96,27 @@ def domain_error_to_form(
                 if row_form is not None and field in row_form.fields:
                     row_form.add_error(field, problem)
                 else:
-                    form.add_error(None, problem)
+                    on_top.append(problem)
             elif name in rows:
                 rows[name][0].non_form_errors().append(problem)
             elif name in form.fields:
                 form.add_error(name, problem)
             else:
+                on_top.append(problem)
+    if on_top or not error.fields:
+        form.add_error(None, error.message)
+        for problem in on_top:
+            if str(problem) != str(error.message):
                 form.add_error(None, problem)
 
 
 def domain_error_to_message(request: HttpRequest, error: DomainError) -> None:
     """A refusal of an action that has no form (a button): one error
     message at the top of the next page, with the field messages if any."""
-    details = [p for problems in (error.fields or {}).values() for p in problems]
-    texts = [error.message, *[d for d in details if d != error.message]]
+    details = [
+        str(problem)
+        for problems in (error.fields or {}).values()
+        for problem in (problems if isinstance(problems, list) else [problems])
+    ]
+    texts = [str(error.message), *[d for d in details if d != str(error.message)]]
     messages.error(request, " ".join(texts))

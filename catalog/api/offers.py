@@ -4,9 +4,6 @@ check, and the provider's writes (create, edit, publish, withdraw)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Func, IntegerField, QuerySet, Value
 from django.db.models.functions import Coalesce
@@ -33,6 +30,7 @@ from core.api import (
     feed_response,
     list_page_serializer,
 )
+from core.money import UNIT_PRICE_EXPONENT, incl_vat
 
 _LOCATIONS = ("storage", "processing", "backup", "technical_data", "administration", "support")
 OFFER_LIST_VALUES = (
@@ -109,8 +107,6 @@ def _dec(value) -> str | None:
 def offer_list_render(rows: list[dict], request: Request) -> list[dict]:
     """List rows in ``OfferListOutput``'s shape, from ``offer_list_values``."""
     base = request.build_absolute_uri(request.path)
-    vat = 1 + settings.VAT_RATE
-    cents = Decimal("0.0001")
     zone = timezone.get_current_timezone()
 
     def stamp(value):  # DRF's DateTimeField output, without its per-call checks
@@ -140,7 +136,7 @@ def offer_list_render(rows: list[dict], request: Request) -> list[dict]:
                 "cpv_code": r["cpv_code"],
                 "unit": r["unit"],
                 "unit_price": _dec(r["unit_price"]),
-                "unit_price_incl_vat": str((r["unit_price"] * vat).quantize(cents)),
+                "unit_price_incl_vat": str(incl_vat(r["unit_price"], exponent=UNIT_PRICE_EXPONENT)),
                 "price_is_illustrative": r["price_is_illustrative"],
                 "normalised_price": {
                     "amount": str(r["normalised_price"]),

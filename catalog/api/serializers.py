@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -20,6 +19,7 @@ from catalog.models import (
     Subcontractor,
 )
 from catalog.texts import check_reason
+from core.money import UNIT_PRICE_EXPONENT, incl_vat
 
 # --------------------------------------------------------------------------
 # Output
@@ -196,7 +196,7 @@ class OfferOutput(serializers.ModelSerializer):
         }
 
     def get_unit_price_incl_vat(self, offer) -> str:
-        return str((offer.unit_price * (1 + settings.VAT_RATE)).quantize(Decimal("0.0001")))
+        return str(incl_vat(offer.unit_price, exponent=UNIT_PRICE_EXPONENT))
 
     def get_locations(self, offer) -> dict:
         return offer.location_map()

@@ -29,7 +29,6 @@ from catalog.services.certificates import (
 )
 from catalog.services.declarations import (
     ATTESTATION_MAX_MONTHS,
-    _add_months,
     attestation_create,
     declaration_digest,
     declaration_sign,
@@ -64,7 +63,6 @@ from catalog.services.providers import (
     provider_suspend,
     provider_update,
 )
-from catalog.services.uploads import upload_check, upload_store_name
 from core.errors import DomainError
 
 __all__ = [
@@ -79,7 +77,6 @@ __all__ = [
     "AssessRun",
     "CatalogError",
     "DomainError",
-    "_add_months",
     "_digest",
     "assessment_json",
     "assessment_request",
@@ -115,7 +112,5 @@ __all__ = [
     "provider_update",
     "siren_valid",
     "siret_valid",
-    "upload_check",
-    "upload_store_name",
     "vat_valid",
 ]

@@ -28,7 +28,7 @@ from catalog.services._common import (
     _required_reason,
     assessment_request,
 )
-from catalog.services.uploads import _evidence_digest, upload_check, upload_store_name
+from core.uploads import upload_check, upload_digest, upload_store_name
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -109,7 +109,7 @@ def _cert_clean(
         clean["hds_activities"] = sorted(set(acts))
     evidence = clean.get("evidence")
     if evidence:
-        upload_check("evidence", evidence)
+        upload_check("evidence", evidence, error=CatalogError)
     return clean
 
 
@@ -129,7 +129,7 @@ def certification_create(*, provider: Provider, actor: User | None, **data: Any)
     evidence = clean.pop("evidence", None)
     cert = Certification(provider=provider, **clean)
     if evidence:
-        cert.evidence_sha256 = _evidence_digest(evidence)
+        cert.evidence_sha256 = upload_digest(evidence)
         evidence.name = upload_store_name(evidence)
         cert.evidence = evidence
     cert.save()
@@ -154,7 +154,7 @@ def certification_update(
     if scope is not None and set(scope) != before:
         changed = True
     if evidence:
-        cert.evidence_sha256 = _evidence_digest(evidence)
+        cert.evidence_sha256 = upload_digest(evidence)
         evidence.name = upload_store_name(evidence)
         cert.evidence = evidence
         changed = True

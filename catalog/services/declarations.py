@@ -3,7 +3,6 @@ must hold to respond to a tender or accept an order."""
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import json
 from datetime import UTC, date, datetime
@@ -26,7 +25,8 @@ from catalog.models import (
     SupplierDeclaration,
 )
 from catalog.services._common import CatalogError, _date, _forbidden, _invalid
-from catalog.services.uploads import _evidence_digest, upload_check, upload_store_name
+from core.dates import add_months
+from core.uploads import upload_accept
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -45,14 +45,6 @@ if TYPE_CHECKING:
 # extract is accepted under three months old, the tax attestation covers a
 # year of filings.
 ATTESTATION_MAX_MONTHS = {"social": 6, "tax": 12, "registration": 3}
-
-
-def _add_months(day: date, months: int) -> date:
-    years, month0 = divmod(day.month - 1 + months, 12)
-    year, month = day.year + years, month0 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
 
 
 def declaration_digest(
@@ -125,9 +117,7 @@ def declaration_sign(
         raise _invalid("signer_name", _("The signatory's full name is required."))
     comment = (comment or "").strip()
     now = timezone.now()
-    valid_until = _add_months(
-        timezone.localdate(now), settings.SUPPLIER_DECLARATION_VALIDITY_MONTHS
-    )
+    valid_until = add_months(timezone.localdate(now), settings.SUPPLIER_DECLARATION_VALIDITY_MONTHS)
     clean = {code: grounds[code] for code in sorted(codes)}
     declaration = SupplierDeclaration.objects.create(
         provider=provider,
@@ -176,7 +166,7 @@ def attestation_create(
     today = timezone.localdate()
     if issued > today:
         raise _invalid("issued_on", _("The issue date cannot be in the future."))
-    longest = _add_months(issued, ATTESTATION_MAX_MONTHS[kind])
+    longest = add_months(issued, ATTESTATION_MAX_MONTHS[kind])
     expires = _date("expires_on", expires_on) or longest
     if expires <= issued:
         raise _invalid("expires_on", _("The expiry date must be after the issue date."))
@@ -197,9 +187,7 @@ def attestation_create(
         uploaded_by=actor if getattr(actor, "pk", None) else None,
     )
     if document:
-        upload_check("document", document)
-        attestation.document_sha256 = _evidence_digest(document)
-        document.name = upload_store_name(document)
+        attestation.document_sha256 = upload_accept("document", document, error=CatalogError)
         attestation.document = document
     attestation.save()
     return attestation

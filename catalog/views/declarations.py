@@ -27,7 +27,8 @@ from catalog.models import (
     ExclusionGround,
     SupplierDeclaration,
 )
-from catalog.views.provider import is_provider_admin, provider_member_required
+from catalog.views.access import is_provider_admin, provider_crumbs, provider_member_required
+from core.web import breadcrumb, domain_error_to_form
 
 EXPIRING_DAYS = 30
 YES_NO = [("no", gettext_lazy("No")), ("yes", gettext_lazy("Yes, this ground applies"))]
@@ -86,14 +87,6 @@ class AttestationForm(DsfrBaseForm):
     )
 
 
-def _errors_to_form(error: services.DomainError, form) -> None:
-    for name, problems in (error.fields or {}).items():
-        for problem in problems:
-            form.add_error(name if name in form.fields else None, problem)
-    if not error.fields:
-        form.add_error(None, error.message)
-
-
 def _status_context(provider) -> dict:
     today = timezone.localdate()
     current = selectors.attestations_current(provider)
@@ -146,7 +139,7 @@ def provider_declarations(request):
                     comment=form.cleaned_data["comment"],
                 )
             except services.CatalogError as error:
-                _errors_to_form(error, form)
+                domain_error_to_form(error, form)
             else:
                 messages.success(
                     request,
@@ -163,10 +156,7 @@ def provider_declarations(request):
             "attestation_form": AttestationForm(),
             "is_admin": is_provider_admin(request),
             **_status_context(provider),
-            "breadcrumb_data": {
-                "links": [{"url": reverse("provider-dashboard"), "title": _("Provider space")}],
-                "current": _("Declarations and attestations"),
-            },
+            "breadcrumb_data": provider_crumbs(_("Declarations and attestations")),
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -181,7 +171,7 @@ def provider_attestation_add(request):
         try:
             services.attestation_create(provider=provider, actor=request.user, **form.cleaned_data)
         except services.CatalogError as error:
-            _errors_to_form(error, form)
+            domain_error_to_form(error, form)
         else:
             messages.success(request, _("Attestation recorded."))
             return redirect("provider-declarations")
@@ -194,10 +184,7 @@ def provider_attestation_add(request):
             "attestation_form": form,
             "is_admin": is_provider_admin(request),
             **_status_context(provider),
-            "breadcrumb_data": {
-                "links": [{"url": reverse("provider-dashboard"), "title": _("Provider space")}],
-                "current": _("Declarations and attestations"),
-            },
+            "breadcrumb_data": provider_crumbs(_("Declarations and attestations")),
         },
         status=400,
     )
@@ -226,10 +213,9 @@ def operator_expiring(request):
             "attestations": list(attestations),
             "today": today,
             "days": EXPIRING_DAYS,
-            "breadcrumb_data": {
-                "links": [{"url": reverse("operator-queue"), "title": _("Operator console")}],
-                "current": _("Supplier documents expiring"),
-            },
+            "breadcrumb_data": breadcrumb(
+                _("Supplier documents expiring"), (reverse("operator-queue"), _("Operator console"))
+            ),
         },
     )
 

@@ -7,11 +7,7 @@ and catalog imports no other app)."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,38 +26,13 @@ from catalog.forms_operator import (
     ProviderFilterForm,
     ProviderStatusForm,
     decisions_open_to,
-    form_error_from,
 )
 from catalog.models import Certification, Offer, OperatorAction, Provider, ProviderStatus
-from catalog.selectors import is_operator
+from catalog.views.access import operator_required
+from core.uploads import upload_type
+from core.web import breadcrumb, domain_error_to_form, paginate
 
 PER_PAGE = 25
-
-
-def operator_required(view):
-    """Anonymous visitors go to the login page; signed-in non-operators get
-    a 404, as for any object they may not see."""
-
-    @wraps(view)
-    def check(request, *args, **kwargs):
-        if not is_operator(request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return login_required(check)
-
-
-def paginate(request, queryset, per_page: int = PER_PAGE):
-    """A page of ``queryset`` with the elided page list the DSFR pagination
-    component draws (it keeps the other query parameters)."""
-    paginator = Paginator(queryset, per_page)
-    page = paginator.get_page(request.GET.get("page"))
-    page.pages_list = list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1))
-    return page
-
-
-def operator_crumbs(current: str, *links: tuple[str, str]) -> dict:
-    return {"links": [{"url": url, "title": title} for url, title in links], "current": current}
 
 
 # --------------------------------------------------------------------------
@@ -98,7 +69,7 @@ def queue(request):
     filters = (
         form.cleaned_data if form.is_valid() else {"verification": "pending", "status": "", "q": ""}
     )
-    page = paginate(request, _certifications_for_operator(**filters))
+    page = paginate(request, _certifications_for_operator(**filters), per_page=PER_PAGE)
     pending = Certification.objects.filter(verification=Certification.Verification.PENDING).count()
     return render(
         request,
@@ -109,7 +80,7 @@ def queue(request):
             "filters": filters,
             "pending_count": pending,
             "operator_section": "queue",
-            "breadcrumb_data": operator_crumbs(_("Verification queue")),
+            "breadcrumb_data": breadcrumb(_("Verification queue")),
         },
     )
 
@@ -168,7 +139,7 @@ def certificate(request, pk: int):
         try:
             SERVICES[decision](cert, request.user, form.cleaned_data["reason"])
         except services.DomainError as error:
-            form_error_from(form, error)
+            domain_error_to_form(error, form)
         else:
             messages.success(request, DONE[decision] % {"cert": cert})
             return redirect("operator-certificate", pk=cert.pk)
@@ -183,21 +154,12 @@ def certificate(request, pk: int):
             "decisions": decisions,
             "history": history,
             "operator_section": "queue",
-            "breadcrumb_data": operator_crumbs(
+            "breadcrumb_data": breadcrumb(
                 str(cert), (reverse("operator-queue"), _("Verification queue"))
             ),
         },
         status=status,
     )
-
-
-# Evidence is checked at upload by its magic bytes (catalog.services): the
-# same test names the type served, whatever the stored file is called.
-EVIDENCE_TYPES = (
-    (b"%PDF-", "application/pdf", ".pdf"),
-    (b"\x89PNG", "image/png", ".png"),
-    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-)
 
 
 @never_cache
@@ -211,13 +173,8 @@ def evidence(request, pk: int):
         handle = cert.evidence.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    head = handle.read(8)
-    handle.seek(0)
-    content_type, extension = "application/octet-stream", ".bin"
-    for magic, kind, suffix in EVIDENCE_TYPES:
-        if head.startswith(magic):
-            content_type, extension = kind, suffix
-            break
+    # Typed by the test its upload passed, whatever the stored file is called.
+    content_type, extension = upload_type(handle)
     # Never the uploaded name: the provider chose it.
     filename = f"evidence-{cert.pk}-{slugify(cert.reference)[:60] or 'certificate'}{extension}"
     response = FileResponse(
@@ -251,7 +208,7 @@ def _providers_for_operator(*, status: str, q: str) -> QuerySet[Provider]:
 def providers(request):
     form = ProviderFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {"status": "", "q": ""}
-    page = paginate(request, _providers_for_operator(**filters))
+    page = paginate(request, _providers_for_operator(**filters), per_page=PER_PAGE)
     return render(
         request,
         "catalog/operator/providers.html",
@@ -259,7 +216,7 @@ def providers(request):
             "form": form,
             "page_obj": page,
             "operator_section": "providers",
-            "breadcrumb_data": operator_crumbs(_("Providers")),
+            "breadcrumb_data": breadcrumb(_("Providers")),
         },
     )
 
@@ -281,7 +238,7 @@ def provider(request, pk: int):
         try:
             service(provider=provider, actor=request.user, reason=reason)
         except services.DomainError as error:
-            form_error_from(form, error)
+            domain_error_to_form(error, form)
         else:
             done = (
                 _("%(name)s is suspended.")
@@ -301,7 +258,7 @@ def provider(request, pk: int):
             "suspending": suspending,
             "history": history,
             "operator_section": "providers",
-            "breadcrumb_data": operator_crumbs(
+            "breadcrumb_data": breadcrumb(
                 provider.name, (reverse("operator-providers"), _("Providers"))
             ),
         },

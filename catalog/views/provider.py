@@ -5,13 +5,8 @@ render; a DomainError becomes form errors. Scoping goes through the
 
 from __future__ import annotations
 
-import re
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -27,74 +22,12 @@ from catalog.forms_provider import (
     StakeFormSet,
     SubcontractorFormSet,
 )
-from catalog.models import DataFlag, MemberRole, Offer, OfferStatus, SensitivityLevel
+from catalog.models import DataFlag, Offer, OfferStatus, SensitivityLevel
 from catalog.texts import check_reason
+from catalog.views.access import is_provider_admin, provider_crumbs, provider_member_required
+from core.web import domain_error_to_form, domain_error_to_message, paginate
 
 PAGE_SIZE = 20
-# "stakes[2].holder_country" → ("stakes", 2, "holder_country")
-ROW_FIELD = re.compile(r"^(\w+)\[(\d+)\]\.(\w+)$")
-
-
-def provider_member_required(view):
-    """Signed in (else the login page) and acting for a provider (else 403);
-    the view receives the provider as ``request.provider``."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        provider = selectors.providers_editable_by(request.user).first()
-        if provider is None:
-            raise PermissionDenied(_("This space is for members of a cloud provider."))
-        request.provider = provider
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def is_provider_admin(request) -> bool:
-    """The signed-in user administers the provider they act for."""
-    membership = getattr(request.user, "provider_membership", None)
-    return membership is not None and membership.role == MemberRole.ADMIN
-
-
-def _breadcrumb(current: str, *links: tuple[str, str]) -> dict:
-    trail = [{"url": reverse("provider-dashboard"), "title": _("Provider space")}]
-    trail += [{"url": url, "title": title} for url, title in links]
-    return {"links": trail, "current": current}
-
-
-def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def domain_error_to_form(error: services.DomainError, form, rows: dict | None = None) -> None:
-    """Show a service's refusal where it belongs: ``unit_price`` on its
-    field, ``stakes[1].holder_name`` on the second submitted stake row,
-    ``stakes`` on the formset, anything else at the top of the form.
-    ``rows`` maps a list name to (formset, the forms in the order their rows
-    were sent to the service)."""
-    rows = rows or {}
-    fields = error.fields or {}
-    if not fields:
-        form.add_error(None, error.message)
-        return
-    for name, problems in fields.items():
-        for problem in problems if isinstance(problems, list) else [problems]:
-            match = ROW_FIELD.match(name)
-            if match and match.group(1) in rows:
-                formset, sent = rows[match.group(1)]
-                index, field = int(match.group(2)), match.group(3)
-                row_form = sent[index] if index < len(sent) else None
-                if row_form is not None and field in row_form.fields:
-                    row_form.add_error(field, problem)
-                else:
-                    form.add_error(None, problem)
-            elif name in rows:
-                rows[name][0].non_form_errors().append(problem)
-            elif name in form.fields:
-                form.add_error(name, problem)
-            else:
-                form.add_error(None, problem)
 
 
 def _label_levels(offers) -> None:
@@ -173,7 +106,7 @@ def profile(request):
             "can_edit": can_edit,
             "form": form,
             "formset": formset,
-            "breadcrumb_data": _breadcrumb(_("Company profile")),
+            "breadcrumb_data": provider_crumbs(_("Company profile")),
         },
     )
 
@@ -184,14 +117,18 @@ def profile(request):
 
 @provider_member_required
 def offer_list(request):
-    page_obj = _page(request, selectors.offers_editable_by(request.user).order_by("name", "pk"))
+    page_obj = paginate(
+        request,
+        selectors.offers_editable_by(request.user).order_by("name", "pk"),
+        per_page=PAGE_SIZE,
+    )
     _label_levels(page_obj)
     return render(
         request,
         "catalog/provider/offer_list.html",
         {
             "page_obj": page_obj,
-            "breadcrumb_data": _breadcrumb(_("Offers")),
+            "breadcrumb_data": provider_crumbs(_("Offers")),
         },
     )
 
@@ -261,7 +198,7 @@ def offer_create(request):
             "form": form,
             "formset": formset,
             "offer": None,
-            "breadcrumb_data": _breadcrumb(
+            "breadcrumb_data": provider_crumbs(
                 _("New offer"), (reverse("provider-offers"), _("Offers"))
             ),
         },
@@ -310,7 +247,7 @@ def offer_edit(request, pk: int):
         try:
             service(offer=offer, actor=request.user)
         except services.DomainError as error:
-            messages.error(request, error.message)
+            domain_error_to_message(request, error)
         else:
             messages.success(
                 request,
@@ -344,7 +281,9 @@ def offer_edit(request, pk: int):
             "assessment": getattr(offer, "assessment", None),
             "check_groups": check_groups,
             "next_group": _next_level(check_groups),
-            "breadcrumb_data": _breadcrumb(offer.name, (reverse("provider-offers"), _("Offers"))),
+            "breadcrumb_data": provider_crumbs(
+                offer.name, (reverse("provider-offers"), _("Offers"))
+            ),
         },
     )
 
@@ -364,8 +303,8 @@ def certificate_list(request):
         request,
         "catalog/provider/certificate_list.html",
         {
-            "page_obj": _page(request, certs),
-            "breadcrumb_data": _breadcrumb(_("Certificates")),
+            "page_obj": paginate(request, certs, per_page=PAGE_SIZE),
+            "breadcrumb_data": provider_crumbs(_("Certificates")),
         },
     )
 
@@ -378,7 +317,7 @@ def _certificate_page(request, form, cert):
         {
             "form": form,
             "cert": cert,
-            "breadcrumb_data": _breadcrumb(
+            "breadcrumb_data": provider_crumbs(
                 title, (reverse("provider-certificates"), _("Certificates"))
             ),
         },

@@ -6,13 +6,13 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from catalog import units
 from catalog.models import ServiceCategory
 from core.api import list_page_serializer
+from core.money import incl_vat
 from tenders import selectors, texts
 from tenders.models import (
     Agency,
@@ -294,7 +294,7 @@ class OrderOutput(serializers.ModelSerializer):
         return {"id": order.offer_id, "name": order.offer.name, "unit": order.offer.unit}
 
     def get_total_incl_vat(self, order) -> str:
-        return str((order.total * (1 + settings.VAT_RATE)).quantize(Decimal("0.01")))
+        return str(incl_vat(order.total))
 
 
 TenderPage = list_page_serializer("TenderPage", TenderOutput(many=True))

@@ -41,12 +41,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.utils import timezone
 
 from catalog.cpv import CLOUD_CPV
 from catalog.units import UNITS
+from core.dates import add_months
 from tenders.models import Procedure, TenderStatus
 
 LANGUAGE = "fr"
@@ -202,12 +202,6 @@ def _number(value: Decimal) -> int | float:
 
 def _money(amount: Decimal) -> dict:
     return {"amount": _number(amount), "currency": "EUR"}
-
-
-def add_months(moment: datetime, months: int) -> datetime:
-    """The same wall-clock time ``months`` later in Paris, on the last day
-    of the month when the day does not exist (31 January + 1 month)."""
-    return timezone.localtime(moment) + relativedelta(months=months)
 
 
 def stages_of(t: TenderFacts) -> list[tuple[Stage, datetime]]:

@@ -7,7 +7,6 @@ settings.STANDSTILL_DAYS) and no complaint against the award is open."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -15,8 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog import services as catalog_services
 from catalog.models import Provider
+from core.uploads import upload_accept
 from tenders.models import (
     Award,
     Complaint,
@@ -58,21 +57,6 @@ def standstill_running(award: Award, now: datetime | None = None) -> bool:
     return (
         award.standstill_ends_at is not None and (now or timezone.now()) < award.standstill_ends_at
     )
-
-
-def _upload_checked(field: str, upload) -> str:
-    """The catalogue's checks for uploaded proofs (size, PDF or image);
-    returns the file's SHA-256 and gives it a random stored name."""
-    try:
-        catalog_services.upload_check(field, upload)
-    except catalog_services.CatalogError as exc:
-        raise TenderError(exc.message, fields=exc.fields) from None
-    sha = hashlib.sha256()
-    for chunk in upload.chunks():
-        sha.update(chunk)
-    upload.seek(0)
-    upload.name = catalog_services.upload_store_name(upload)
-    return sha.hexdigest()
 
 
 @transaction.atomic
@@ -119,7 +103,7 @@ def complaint_file(
         filed_by=actor if getattr(actor, "pk", None) else None,
     )
     if attachment:
-        complaint.attachment_sha256 = _upload_checked("attachment", attachment)
+        complaint.attachment_sha256 = upload_accept("attachment", attachment, error=TenderError)
         complaint.attachment = attachment
     complaint.save()
     _event(

@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from core.web import breadcrumb
 from tenders import decp
 from tenders.models import Agency
 
@@ -32,7 +33,7 @@ def open_data(request):
             "decp_count": decp.decp_count(),
             "threshold": settings.DECP_THRESHOLD,
             "schema_version": decp.SCHEMA_VERSION,
-            "breadcrumb_data": {"links": [], "current": _("Open data")},
+            "breadcrumb_data": breadcrumb(_("Open data")),
         },
     )
 
@@ -52,10 +53,7 @@ def agency_page(request, slug: str):
             "agency": agency,
             "rows": decp.agency_contract_rows(agency=agency, user=request.user),
             "threshold": settings.DECP_THRESHOLD,
-            "breadcrumb_data": {
-                "links": [{"url": reverse("open-data"), "title": _("Open data")}],
-                "current": agency.name,
-            },
+            "breadcrumb_data": breadcrumb(agency.name, (reverse("open-data"), _("Open data"))),
         },
     )
 

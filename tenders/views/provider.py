@@ -11,15 +11,9 @@ provider's response or order is a 404."""
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
-from functools import wraps
 
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -34,6 +28,9 @@ from catalog import services as catalog_services
 from catalog.models import CertificationStatus, OfferStatus
 from catalog.services import DomainError
 from catalog.texts import check_reason
+from catalog.views.access import provider_crumbs, provider_member_required
+from core.money import incl_vat
+from core.web import domain_error_to_form, domain_error_to_message, paginate
 from tenders import selectors, services
 from tenders import texts as tender_texts
 from tenders.forms_provider import DeclineForm, QuestionForm, ResponseForm, WhyNotForm
@@ -42,7 +39,6 @@ from tenders.models import Order, OrderStatus, ResponseStatus, Tender, TenderRes
 PAGE_SIZE = 20
 DASHBOARD_ROWS = 5
 EXPIRY_WARNING_DAYS = 90
-CENT = Decimal("0.01")
 
 # The eligibility rules by name, for the refusal of a submission (the
 # service names the failed rules; the "why not" section says them in full).
@@ -60,30 +56,6 @@ RULE_LABELS = {
 }
 
 
-def provider_required(view):
-    """Signed in, acting for a provider: the view receives it."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        provider = catalog_selectors.provider_of(request.user)
-        if provider is None:
-            raise PermissionDenied(_("This space is for the members of a cloud provider."))
-        return view(request, provider, *args, **kwargs)
-
-    return wrapper
-
-
-def incl_vat(amount: Decimal | None) -> Decimal | None:
-    if amount is None:
-        return None
-    return (Decimal(amount) * (1 + settings.VAT_RATE)).quantize(CENT)
-
-
-def _page(request, queryset, size: int = PAGE_SIZE):
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
-
-
 def _catalogue_links() -> list[dict]:
     """The provider's catalogue pages (catalog/views/provider.py) and its
     supplier documents (catalog/views/declarations.py)."""
@@ -99,43 +71,22 @@ def _catalogue_links() -> list[dict]:
 
 
 def _errors_onto(form, error: DomainError) -> None:
-    """A domain error onto the form: field messages where the form has the
-    field; the main message and the others (e.g. missing supplier
-    documents) on the form itself, so that nothing the service said is lost."""
-    elsewhere: list[str] = []
-    for field, field_messages in (error.fields or {}).items():
-        field_messages = field_messages if isinstance(field_messages, list) else [field_messages]
-        if field not in form.fields:
-            elsewhere.extend(str(message) for message in field_messages)
-        elif error.code == "not_eligible":
-            rules = ", ".join(str(RULE_LABELS.get(rule, rule)) for rule in field_messages)
-            form.add_error(
-                field,
-                _(
-                    "This offer is not eligible for this tender now (%(rules)s). "
-                    "“Why not” below explains it rule by rule."
-                )
-                % {"rules": rules},
+    """A refusal onto the form. The eligibility rules a submission fails
+    come as codes: the offer field names them, and "why not" below explains
+    them rule by rule."""
+    failed_rules = (error.fields or {}).get("offer") if error.code == "not_eligible" else None
+    if failed_rules and "offer" in form.fields:
+        rules = ", ".join(str(RULE_LABELS.get(rule, rule)) for rule in failed_rules)
+        form.add_error(
+            "offer",
+            _(
+                "This offer is not eligible for this tender now (%(rules)s). "
+                "“Why not” below explains it rule by rule."
             )
-        else:
-            for message in field_messages:
-                form.add_error(field, message)
-    if elsewhere or not error.fields:
-        form.add_error(None, error.message)
-        for message in elsewhere:
-            if message != error.message:
-                form.add_error(None, message)
-
-
-def _error_text(error: DomainError) -> str:
-    """A domain error as one message, with its details."""
-    details = [
-        str(m)
-        for messages_ in (error.fields or {}).values()
-        for m in (messages_ if isinstance(messages_, list) else [messages_])
-        if str(m) != error.message
-    ]
-    return " ".join([error.message, *details])
+            % {"rules": rules},
+        )
+        return
+    domain_error_to_form(error, form)
 
 
 def _deadline_passed(tender: Tender) -> bool:
@@ -168,11 +119,12 @@ def _receipt(response: TenderResponse) -> dict:
 # Dashboard
 
 
-@provider_required
-def dashboard(request, provider):
+@provider_member_required
+def dashboard(request):
+    provider = request.provider
     user = request.user
     today = timezone.localdate()
-    opportunities = _page(request, selectors.opportunities_of(user))
+    opportunities = paginate(request, selectors.opportunities_of(user), per_page=PAGE_SIZE)
     responses = list(selectors.responses_of_provider(user)[:DASHBOARD_ROWS])
     pending = (
         selectors.orders_visible_to(user)
@@ -209,18 +161,15 @@ def dashboard(request, provider):
     )
 
 
-@provider_required
-def responses_list(request, provider):
-    page = _page(request, selectors.responses_of_provider(request.user))
+@provider_member_required
+def responses_list(request):
+    page = paginate(request, selectors.responses_of_provider(request.user), per_page=PAGE_SIZE)
     return render(
         request,
         "tenders/provider/responses.html",
         {
             "page_obj": page,
-            "breadcrumb_data": {
-                "links": [{"url": reverse("provider-dashboard"), "title": _("Provider space")}],
-                "current": _("Your responses"),
-            },
+            "breadcrumb_data": provider_crumbs(_("Your responses")),
         },
     )
 
@@ -319,17 +268,15 @@ def _opportunity(
             "receipt": _receipt(live) if live else None,
             "history": [r for r in history if r is not live],
             "provider": provider,
-            "breadcrumb_data": {
-                "links": [{"url": reverse("provider-dashboard"), "title": _("Provider space")}],
-                "current": tender.reference,
-            },
+            "breadcrumb_data": provider_crumbs(tender.reference),
         },
         status=status,
     )
 
 
-@provider_required
-def opportunity(request, provider, pk: int):
+@provider_member_required
+def opportunity(request, pk: int):
+    provider = request.provider
     tender = _visible_tender(request, pk)
     if request.method != "POST":
         return _opportunity(request, provider, tender)
@@ -408,8 +355,8 @@ def _respond(request, provider, tender: Tender):
 
 
 @require_POST
-@provider_required
-def response_withdraw(request, provider, pk: int):
+@provider_member_required
+def response_withdraw(request, pk: int):
     tender = _visible_tender(request, pk)
     here = reverse("provider-opportunity", args=[tender.pk])
     live = (
@@ -429,7 +376,7 @@ def response_withdraw(request, provider, pk: int):
                 _("The response deadline has passed: your response can no longer be withdrawn."),
             )
         else:
-            messages.error(request, _error_text(error))
+            domain_error_to_message(request, error)
     else:
         messages.success(
             request, _("Your response was withdrawn. You may submit a new one until the deadline.")
@@ -454,8 +401,9 @@ def _order_rows(orders: list[Order]) -> list[Order]:
     return orders
 
 
-@provider_required
-def orders(request, provider):
+@provider_member_required
+def orders(request):
+    provider = request.provider
     status = request.GET.get("status", "")
     queryset = (
         selectors.orders_visible_to(request.user)
@@ -464,7 +412,7 @@ def orders(request, provider):
     )
     if status in OrderStatus.values:
         queryset = queryset.filter(status=status)
-    page = _page(request, queryset)
+    page = paginate(request, queryset, per_page=PAGE_SIZE)
     page.object_list = _order_rows(list(page.object_list))
     return render(
         request,
@@ -473,22 +421,20 @@ def orders(request, provider):
             "page_obj": page,
             "status": status,
             "statuses": OrderStatus.choices,
-            "breadcrumb_data": {
-                "links": [{"url": reverse("provider-dashboard"), "title": _("Provider space")}],
-                "current": _("Orders"),
-            },
+            "breadcrumb_data": provider_crumbs(_("Orders")),
         },
     )
 
 
 @require_POST
-@provider_required
-def order_accept(request, provider, pk: int):
+@provider_member_required
+def order_accept(request, pk: int):
+    provider = request.provider
     order = _own_order(request, provider, pk)
     try:
         services.order_accept(order=order, actor=request.user)
     except DomainError as error:
-        messages.error(request, _error_text(error))
+        domain_error_to_message(request, error)
     else:
         messages.success(
             request,
@@ -498,8 +444,9 @@ def order_accept(request, provider, pk: int):
     return redirect("provider-orders")
 
 
-@provider_required
-def order_decline(request, provider, pk: int):
+@provider_member_required
+def order_decline(request, pk: int):
+    provider = request.provider
     order = _own_order(request, provider, pk)
     form = DeclineForm(
         request.POST if request.method == "POST" else None, prefix=f"decline-{order.pk}"
@@ -525,13 +472,9 @@ def order_decline(request, provider, pk: int):
         {
             "order": order,
             "form": form,
-            "breadcrumb_data": {
-                "links": [
-                    {"url": reverse("provider-dashboard"), "title": _("Provider space")},
-                    {"url": reverse("provider-orders"), "title": _("Orders")},
-                ],
-                "current": order.reference,
-            },
+            "breadcrumb_data": provider_crumbs(
+                order.reference, (reverse("provider-orders"), _("Orders"))
+            ),
         },
         status=400 if form.is_bound else 200,
     )

@@ -7,12 +7,9 @@ shown is the awarded one, through the Award, once the tender is AWARDED
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from django import forms
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
@@ -26,6 +23,8 @@ from dsfr.forms import DsfrBaseForm
 from catalog import units
 from catalog.models import DataFlag, ServiceCategory
 from catalog.views.public import render_swappable
+from core.money import incl_vat
+from core.web import breadcrumb, paginate
 from tenders import selectors
 from tenders.models import Award, Tender, TenderStatus
 
@@ -129,20 +128,12 @@ def _decorate(tender: Tender, levels: dict) -> None:
     )
 
 
-def _breadcrumb(current: str, *links: tuple[str, str]) -> dict:
-    # The State design system's breadcrumb adds the home page itself.
-    return {"links": [{"url": url, "title": title} for url, title in links], "current": current}
-
-
 @require_GET
 def tender_list(request):
     form = TenderSearchForm(request.GET)
-    context = {"form": form, "page": None, "breadcrumb_data": _breadcrumb(_("Tenders"))}
+    context = {"form": form, "page": None, "breadcrumb_data": breadcrumb(_("Tenders"))}
     if form.is_valid():
-        page = Paginator(_search(form.cleaned_data), PAGE_SIZE).get_page(request.GET.get("page"))
-        page.pages_list = list(
-            page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-        )
+        page = paginate(request, _search(form.cleaned_data), per_page=PAGE_SIZE, on_each_side=2)
         levels = selectors.levels_by_code()
         for tender in page.object_list:
             _decorate(tender, levels)
@@ -173,7 +164,6 @@ def tender_detail(request, pk: int):
         agency=tender.agency, level=tender.level, flags=list(tender.flags), levels=levels
     )
     award = _award_of(tender)
-    vat = 1 + settings.VAT_RATE
     clarifications = [c for c in selectors.clarifications_of(tender) if c.answer]
     return render(
         request,
@@ -189,16 +179,12 @@ def tender_detail(request, pk: int):
                 if tender.location_constraint == "EU"
                 else iso_countries.name(tender.location_constraint) or tender.location_constraint
             ),
-            "estimated_value_incl_vat": (tender.estimated_value * vat).quantize(
-                Decimal("0.01"), ROUND_HALF_UP
-            ),
+            "estimated_value_incl_vat": incl_vat(tender.estimated_value),
             "clarifications": clarifications,
             "award": award,
-            "award_incl_vat": (award.amount * vat).quantize(Decimal("0.01"), ROUND_HALF_UP)
-            if award
-            else None,
+            "award_incl_vat": incl_vat(award.amount) if award else None,
             "time_zone": settings.TIME_ZONE,
-            "breadcrumb_data": _breadcrumb(
+            "breadcrumb_data": breadcrumb(
                 tender.reference, (reverse("tender-public-list"), _("Tenders"))
             ),
         },

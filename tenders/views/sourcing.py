@@ -14,11 +14,7 @@ Wiring into other pages: the catalogue search includes
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
@@ -30,9 +26,11 @@ from catalog import selectors as catalog_selectors
 from catalog import units
 from catalog.models import ServiceCategory
 from catalog.services import DomainError
+from core.web import breadcrumb, domain_error_to_form, domain_error_to_message
 from tenders import selectors, services, sourcing_export
 from tenders.forms_sourcing import SourcingFileForm, SourcingOrderForm, SourcingTenderForm
 from tenders.models import SourcingFile
+from tenders.views.access import agency_member_required
 
 FILTER_LABELS = {
     "q": gettext_lazy("Keywords"),
@@ -45,20 +43,6 @@ FILTER_LABELS = {
     "max_price": gettext_lazy("Maximum price (€ excl. VAT per normalised unit)"),
     "ordering": gettext_lazy("Sort by"),
 }
-
-
-def agency_required(view):
-    """Signed-in members of an agency only; the agency is passed on."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        agency = selectors.agency_of(request.user)
-        if agency is None:
-            raise PermissionDenied(_("Only members of a public agency have sourcing files."))
-        return view(request, agency, *args, **kwargs)
-
-    return wrapper
 
 
 def _file_or_404(request, pk: int) -> SourcingFile:
@@ -112,44 +96,27 @@ def _frozen_offers(item: SourcingFile) -> list[dict]:
     return offers
 
 
-def _breadcrumb(current: str, *links: tuple[str, str]) -> dict:
-    return {"links": [{"url": url, "title": title} for url, title in links], "current": current}
-
-
-def _form_errors(form, error: DomainError) -> None:
-    """A service refusal onto the form: its field messages where the form
-    has the field, the message itself otherwise."""
-    placed = False
-    for field, problems in (error.fields or {}).items():
-        for problem in problems:
-            if field in form.fields:
-                form.add_error(field, problem)
-                placed = True
-    if not placed:
-        form.add_error(None, error.message)
-
-
 # --------------------------------------------------------------------------
 # Views
 
 
-@agency_required
-def file_list(request, agency):
+@agency_member_required
+def file_list(request):
     files = selectors.sourcing_files_of(request.user).order_by("-created_at", "-id")
     return render(
         request,
         "tenders/sourcing/list.html",
         {
             "files": files,
-            "agency": agency,
+            "agency": request.agency,
             "catalogue_url": _catalogue_url({}),
-            "breadcrumb_data": _breadcrumb(_("Sourcing files")),
+            "breadcrumb_data": breadcrumb(_("Sourcing files")),
         },
     )
 
 
-@agency_required
-def file_create(request, agency):
+@agency_member_required
+def file_create(request):
     """GET: the save form for the search in the query string (the
     catalogue page links or posts here); POST: save it."""
     if request.method == "POST":
@@ -157,7 +124,7 @@ def file_create(request, agency):
         if form.is_valid():
             try:
                 item = services.sourcing_file_save(
-                    agency=agency,
+                    agency=request.agency,
                     actor=request.user,
                     name=form.cleaned_data["name"],
                     filters=QueryDict(form.cleaned_data["query"]),
@@ -184,7 +151,7 @@ def file_create(request, agency):
             "form": form,
             "filters": filters_display(filters),
             "catalogue_url": _catalogue_url(filters),
-            "breadcrumb_data": _breadcrumb(
+            "breadcrumb_data": breadcrumb(
                 _("Save a search"), (reverse("agency-sourcing-file-list"), _("Sourcing files"))
             ),
         },
@@ -202,11 +169,11 @@ def _filter_errors(form, error: DomainError) -> None:
             None, _("The search cannot be saved as it is: %(details)s") % {"details": details}
         )
     else:
-        _form_errors(form, error)
+        domain_error_to_form(error, form)
 
 
-@agency_required
-def file_detail(request, agency, pk: int):
+@agency_member_required
+def file_detail(request, pk: int):
     item = _file_or_404(request, pk)
     tenders, orders = selectors.sourcing_file_uses(item)
     context = {
@@ -215,7 +182,7 @@ def file_detail(request, agency, pk: int):
         "catalogue_url": _catalogue_url(item.filters),
         "tenders": tenders,
         "orders": orders,
-        "breadcrumb_data": _breadcrumb(
+        "breadcrumb_data": breadcrumb(
             item.name, (reverse("agency-sourcing-file-list"), _("Sourcing files"))
         ),
     }
@@ -227,15 +194,15 @@ def file_detail(request, agency, pk: int):
     return render(request, "tenders/sourcing/detail.html", context)
 
 
-@agency_required
-def file_lock(request, agency, pk: int):
+@agency_member_required
+def file_lock(request, pk: int):
     """GET: what locking means, and a confirmation; POST: lock."""
     item = _file_or_404(request, pk)
     if request.method == "POST":
         try:
             services.sourcing_file_lock(sourcing_file=item, actor=request.user)
         except DomainError as error:
-            messages.error(request, error.message)
+            domain_error_to_message(request, error)
         else:
             messages.success(
                 request, _("The sourcing file is locked: its result is frozen and digested.")
@@ -251,7 +218,7 @@ def file_lock(request, agency, pk: int):
             "item": item,
             "filters": filters_display(item.filters),
             "live_count": selectors.sourcing_results(item.filters).count(),
-            "breadcrumb_data": _breadcrumb(
+            "breadcrumb_data": breadcrumb(
                 _("Lock"),
                 (reverse("agency-sourcing-file-list"), _("Sourcing files")),
                 (reverse("agency-sourcing-file-detail", args=[item.pk]), item.name),
@@ -261,20 +228,20 @@ def file_lock(request, agency, pk: int):
 
 
 @require_POST
-@agency_required
-def file_delete(request, agency, pk: int):
+@agency_member_required
+def file_delete(request, pk: int):
     item = _file_or_404(request, pk)
     try:
         services.sourcing_file_delete(sourcing_file=item, actor=request.user)
     except DomainError as error:
-        messages.error(request, error.message)
+        domain_error_to_message(request, error)
         return redirect("agency-sourcing-file-detail", item.pk)
     messages.success(request, _("Sourcing file deleted."))
     return redirect("agency-sourcing-file-list")
 
 
-@agency_required
-def file_csv(request, agency, pk: int):
+@agency_member_required
+def file_csv(request, pk: int):
     item = _file_or_404(request, pk)
     if not item.is_locked:
         messages.error(request, _("Lock the sourcing file to export it."))
@@ -282,8 +249,8 @@ def file_csv(request, agency, pk: int):
     return sourcing_export.csv_response(item)
 
 
-@agency_required
-def file_print(request, agency, pk: int):
+@agency_member_required
+def file_print(request, pk: int):
     """The printable record of a locked file: filters, offers with their
     eligibility explained, policy version, lock time, SHA-256."""
     item = _file_or_404(request, pk)
@@ -311,8 +278,8 @@ def _locked_or_redirect(request, item: SourcingFile):
     return redirect("agency-sourcing-file-detail", item.pk)
 
 
-@agency_required
-def file_order(request, agency, pk: int):
+@agency_member_required
+def file_order(request, pk: int):
     """A direct purchase of one offer of the locked result."""
     item = _file_or_404(request, pk)
     refused = _locked_or_redirect(request, item)
@@ -333,7 +300,7 @@ def file_order(request, agency, pk: int):
         else:
             try:
                 order = services.order_place(
-                    agency=agency,
+                    agency=request.agency,
                     actor=request.user,
                     offer=offer,
                     quantity=data["quantity"],
@@ -343,7 +310,7 @@ def file_order(request, agency, pk: int):
                     sourcing_file=item,
                 )
             except DomainError as error:
-                _form_errors(form, error)
+                domain_error_to_form(error, form)
             else:
                 messages.success(
                     request, _("Order %(reference)s placed.") % {"reference": order.reference}
@@ -357,7 +324,7 @@ def file_order(request, agency, pk: int):
             "form": form,
             "heading": _("Order an offer of this file"),
             "submit": _("Place the order"),
-            "breadcrumb_data": _breadcrumb(
+            "breadcrumb_data": breadcrumb(
                 _("Order"),
                 (reverse("agency-sourcing-file-list"), _("Sourcing files")),
                 (reverse("agency-sourcing-file-detail", args=[item.pk]), item.name),
@@ -366,8 +333,8 @@ def file_order(request, agency, pk: int):
     )
 
 
-@agency_required
-def file_tender(request, agency, pk: int):
+@agency_member_required
+def file_tender(request, pk: int):
     """A draft tender started from the locked file."""
     item = _file_or_404(request, pk)
     refused = _locked_or_redirect(request, item)
@@ -382,10 +349,10 @@ def file_tender(request, agency, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             tender = services.tender_create(
-                agency=agency, actor=request.user, sourcing_file=item, **form.cleaned_data
+                agency=request.agency, actor=request.user, sourcing_file=item, **form.cleaned_data
             )
         except DomainError as error:
-            _form_errors(form, error)
+            domain_error_to_form(error, form)
         else:
             messages.success(
                 request,
@@ -401,7 +368,7 @@ def file_tender(request, agency, pk: int):
             "form": form,
             "heading": _("Start a tender from this file"),
             "submit": _("Create the draft tender"),
-            "breadcrumb_data": _breadcrumb(
+            "breadcrumb_data": breadcrumb(
                 _("Tender"),
                 (reverse("agency-sourcing-file-list"), _("Sourcing files")),
                 (reverse("agency-sourcing-file-detail", args=[item.pk]), item.name),

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dsfr.forms import DsfrBaseForm
 
 from catalog import selectors as catalog_selectors
+from core.web import breadcrumb, domain_error_to_form
 from tenders import selectors, services
 from tenders.models import Complaint, ComplaintStatus, Tender
 
@@ -73,15 +74,7 @@ def _managed(request, pk: int) -> Tender:
     return tender
 
 
-def _errors_to_form(error: services.TenderError, form) -> None:
-    for name, problems in (error.fields or {}).items():
-        for problem in problems:
-            form.add_error(name if name in form.fields else None, problem)
-    if not error.fields:
-        form.add_error(None, error.message)
-
-
-def _page(
+def _decision_page(
     request,
     tender: Tender,
     *,
@@ -128,10 +121,9 @@ def _page(
             and not notice.standstill_running
             and not open_count,
             "action_error": action_error,
-            "breadcrumb_data": {
-                "links": [{"url": reverse("tender-public-list"), "title": _("Tenders")}],
-                "current": _("Award decision"),
-            },
+            "breadcrumb_data": breadcrumb(
+                _("Award decision"), (reverse("tender-public-list"), _("Tenders"))
+            ),
         },
         status=status,
     )
@@ -139,7 +131,7 @@ def _page(
 
 @require_GET
 def decision(request, pk: int):
-    return _page(request, _tender(request, pk))
+    return _decision_page(request, _tender(request, pk))
 
 
 @login_required
@@ -160,14 +152,14 @@ def complaint_file(request, pk: int):
                 attachment=form.cleaned_data["attachment"],
             )
         except services.TenderError as error:
-            _errors_to_form(error, form)
-            return _page(request, tender, status=error.http_status, complaint_form=form)
+            domain_error_to_form(error, form)
+            return _decision_page(request, tender, status=error.http_status, complaint_form=form)
         messages.success(
             request,
             _("Your complaint is filed: the contract cannot be signed until the buyer answers it."),
         )
         return redirect("tender-decision", pk=tender.pk)
-    return _page(request, tender, status=400, complaint_form=form)
+    return _decision_page(request, tender, status=400, complaint_form=form)
 
 
 @login_required
@@ -182,11 +174,13 @@ def complaint_answer(request, pk: int, complaint_id: int):
         try:
             services.complaint_answer(complaint=item, actor=request.user, **form.cleaned_data)
         except services.TenderError as error:
-            _errors_to_form(error, form)
-            return _page(request, tender, status=error.http_status, answer_forms={item.pk: form})
+            domain_error_to_form(error, form)
+            return _decision_page(
+                request, tender, status=error.http_status, answer_forms={item.pk: form}
+            )
         messages.success(request, _("Complaint answered."))
         return redirect("tender-decision", pk=tender.pk)
-    return _page(request, tender, status=400, answer_forms={item.pk: form})
+    return _decision_page(request, tender, status=400, answer_forms={item.pk: form})
 
 
 @login_required
@@ -200,11 +194,11 @@ def award_withdraw(request, pk: int):
                 tender=tender, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except services.TenderError as error:
-            _errors_to_form(error, form)
-            return _page(request, tender, status=error.http_status, withdraw_form=form)
+            domain_error_to_form(error, form)
+            return _decision_page(request, tender, status=error.http_status, withdraw_form=form)
         messages.success(request, _("The award is withdrawn; the evaluation resumes."))
         return redirect("tender-decision", pk=tender.pk)
-    return _page(request, tender, status=400, withdraw_form=form)
+    return _decision_page(request, tender, status=400, withdraw_form=form)
 
 
 @login_required
@@ -214,7 +208,7 @@ def contract_sign(request, pk: int):
     try:
         services.tender_contract_sign(tender=tender, actor=request.user)
     except services.TenderError as error:
-        return _page(request, tender, status=error.http_status, action_error=error.message)
+        return _decision_page(request, tender, status=error.http_status, action_error=error.message)
     messages.success(request, _("The contract is marked as signed."))
     return redirect("tender-decision", pk=tender.pk)
 

@@ -90,7 +90,15 @@ def test_it_places_a_refusal_on_its_field_and_the_rest_on_top():
     )
     web.domain_error_to_form(error, form)
     assert form.errors["unit_price"] == ["Too high."]
-    assert form.non_field_errors() == ["Not a field."]
+    # What has no field of its own goes on top, after the error's message.
+    assert form.non_field_errors() == ["Refused.", "Not a field."]
+
+
+def test_it_says_a_one_field_refusal_once_when_the_form_lacks_the_field():
+    form = PriceForm(data={"unit_price": "1", "name": "x"})
+    form.is_valid()
+    web.domain_error_to_form(DomainError("Too late.", fields={"deadline": ["Too late."]}), form)
+    assert form.non_field_errors() == ["Too late."]
 
 
 def test_it_places_a_refusal_without_fields_on_top():
@@ -105,3 +113,15 @@ def test_it_paginates_forgivingly():
     page = web.paginate(request, list(range(30)), per_page=10)
     assert page.number == 3
     assert list(page.pages_list) == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("content", "served"),
+    [
+        (b"%PDF-1.7 body", ("application/pdf", ".pdf")),
+        (b"\x89PNG\r\n\x1a\n", ("image/png", ".png")),
+        (b"<html>named .pdf</html>", ("application/octet-stream", ".bin")),
+    ],
+)
+def test_it_types_a_stored_proof_by_its_first_bytes(content, served):
+    assert uploads.upload_type(SimpleUploadedFile("x.pdf", content)) == served

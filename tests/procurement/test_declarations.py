@@ -12,6 +12,7 @@ from broker import services as broker_services
 from broker.models import Notification
 from catalog import services as catalog_services
 from catalog.models import Attestation, ExclusionGround, SupplierDeclaration
+from core.dates import add_months
 from tenders import services
 from tests import factories
 from tests.conftest import client_for
@@ -90,7 +91,7 @@ def test_every_ground_must_be_answered(bare_provider):
 
 def test_an_attestation_is_capped_at_its_kinds_validity(bare_provider):
     social = attest(bare_provider, "social")
-    assert social.expires_on == catalog_services._add_months(social.issued_on, 6)
+    assert social.expires_on == add_months(social.issued_on, 6)
     with pytest.raises(catalog_services.CatalogError) as error:
         attest(
             bare_provider,

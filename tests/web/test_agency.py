@@ -437,13 +437,20 @@ def test_it_cancels_a_published_tender_after_confirmation(published, buyer_a):
 # Direct purchases
 
 
+def test_the_order_form_shows_a_unit_price_incl_vat_to_its_four_decimals(buyer_a, provider_a):
+    # Issue 17: 0.0300 € excl. VAT is 0.0360 € incl. VAT, not 0.04 (the cent first).
+    offer = factories.offer(provider_a, name="Coffre Fin", unit="GB_MONTH", unit_price="0.0300")
+    form = html_client(buyer_a).get(reverse("agency-order-create", args=[offer.pk]))
+    assert "0.0300 € excl. VAT per GB-month (0.0360 € incl. VAT)" in form.content.decode()
+
+
 def test_it_places_a_direct_order_below_the_threshold(buyer_a, market):
     client = html_client(buyer_a)
     url = reverse("agency-order-create", args=[market.a.pk])
     form = client.get(url).content.decode()
     assert (
-        "Coffre Alpha" in form and "Alpha Cloud" in form and "24.00 € incl. VAT" in form
-    )  # 20 € + VAT
+        "Coffre Alpha" in form and "Alpha Cloud" in form and "24.0000 € incl. VAT" in form
+    )  # 20 € + VAT, to the four decimals of a unit price
     assert "up to level N2" in form
     answer = client.post(url, {"quantity": "10", "duration_months": "12", "level": "N2"})
     order = Order.objects.get()

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from broker import services as broker_services
-from catalog.models import Certification, OfferAssessment
+from catalog.models import Attestation, Certification, OfferAssessment
 from tenders import services
 from tenders.models import Clarification, OrderStatus, TenderResponse
 from tests import factories
@@ -260,6 +260,20 @@ def test_it_refuses_a_response_with_an_ineligible_offer_in_plain_words(
     response = respond(html_client(member_a.user), matched, weak)
     assert response.status_code == 400
     assert "not eligible for this tender now (service category" in response.content.decode()
+    assert not live(matched).exists()
+
+
+def test_it_says_why_a_response_is_refused_and_what_is_missing(member_a, matched, market):
+    Attestation.objects.filter(provider=member_a.provider, kind="social").update(
+        issued_on=timezone.localdate() - datetime.timedelta(days=200),
+        expires_on=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    response = respond(html_client(member_a.user), matched, market.a)
+    html = response.content.decode()
+    # The refusal's own message on top, then what it lists (no field of the form holds it).
+    assert response.status_code == 400
+    assert "valid attestations are required to respond to a tender" in html
+    assert "Expired attestation" in html
     assert not live(matched).exists()
 
 

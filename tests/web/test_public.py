@@ -251,6 +251,15 @@ def test_it_lists_the_failed_rules_of_an_unqualified_offer(provider_a):
     assert "No verified certificate." in html
 
 
+def test_it_shows_a_unit_price_incl_vat_to_its_four_decimals(provider_a):
+    # Issue 17: 0,0300 € excl. VAT is 0,0360 € incl. VAT, not 0,0400 (the cent first).
+    offer = factories.offer(provider_a, name="Coffre Fin", unit="GB_MONTH", unit_price="0.0300")
+    html = html_client(language="fr").get(f"/offres/{offer.pk}/").content.decode()
+    assert html.count("0,0300&nbsp;€") == 2  # the unit price and the normalised price
+    assert html.count("(0,0360&nbsp;€") == 2
+    assert "0,0400" not in html
+
+
 def test_it_hides_unpublished_offers_from_the_public(provider_a):
     offer = factories.offer(provider_a, status="draft")
     assert html_client().get(f"/offres/{offer.pk}/").status_code == 404

@@ -1,12 +1,9 @@
-"""What the public pages share: pages of results, facet links, prices with
-VAT, the level badge of a result row, htmx fragments, breadcrumbs."""
+"""What the public pages share: facet links, the level badge of a result
+row, htmx fragments (pages, prices with VAT and breadcrumbs come from
+``core``)."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-
-from django.conf import settings
-from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -25,17 +22,6 @@ from catalog.models import (
 )
 
 PAGE_SIZE = 20
-CENT = Decimal("0.01")
-
-
-def _page(request: HttpRequest, rows, size: int = PAGE_SIZE) -> Page:
-    """A page of ``rows``; a bad ``?page=`` falls back to the first or last
-    page instead of failing."""
-    page = Paginator(rows, size).get_page(request.GET.get("page"))
-    page.pages_list = list(
-        page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-    )
-    return page
 
 
 def _query_with(request: HttpRequest, **changes: str | None) -> str:
@@ -48,10 +34,6 @@ def _query_with(request: HttpRequest, **changes: str | None) -> str:
         if value is not None:
             query[key] = value
     return "?" + query.urlencode()
-
-
-def with_vat(amount: Decimal) -> Decimal:
-    return (Decimal(amount) * (1 + settings.VAT_RATE)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _levels() -> dict[str, SensitivityLevel]:
@@ -94,11 +76,6 @@ def render_swappable(request: HttpRequest, full: str, fragment: str, context: di
     # One URL, two bodies: caches and the back button must keep them apart.
     patch_vary_headers(response, ["HX-Request"])
     return response
-
-
-def _breadcrumb(current: str, *links: tuple[str, str]) -> dict:
-    # The State design system's breadcrumb adds the home page itself.
-    return {"links": [{"url": url, "title": title} for url, title in links], "current": current}
 
 
 def _listed(user) -> QuerySet[Offer]:

@@ -28,15 +28,15 @@ from catalog import selectors, units
 from catalog.forms_public import CompareForm
 from catalog.models import Offer
 from catalog.views.public._common import (
-    _breadcrumb,
+    PAGE_SIZE,
     _decorate,
     _levels,
     _listed,
-    _page,
     render_swappable,
     wants_fragment,
-    with_vat,
 )
+from core.money import incl_vat
+from core.web import breadcrumb, paginate
 
 MONEY = DecimalField(max_digits=30, decimal_places=6)
 
@@ -90,7 +90,7 @@ def _priced(offer: Offer, *, quantity: Decimal, unit: str, months: int) -> Price
     return PricedOffer(
         offer=offer,
         total=total,
-        total_incl_vat=with_vat(total),
+        total_incl_vat=incl_vat(total),
         quantity=billed,
         months=billed_months,
         notes=notes,
@@ -116,7 +116,7 @@ def catalog_compare(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "rows": None,
-        "breadcrumb_data": _breadcrumb(_("Compare prices")),
+        "breadcrumb_data": breadcrumb(_("Compare prices")),
         "vat_rate": settings.VAT_RATE * 100,
     }
     if form.is_bound and form.is_valid():
@@ -146,7 +146,7 @@ def catalog_compare(request: HttpRequest) -> HttpResponse:
             .filter(fits)
             .order_by("billed_total", "id")
         )
-        page = _page(request, ranked)
+        page = paginate(request, ranked, per_page=PAGE_SIZE, on_each_side=2)
         _decorate(page.object_list, _levels())
         rows = [
             _priced(offer, quantity=quantity, unit=unit, months=months)

@@ -16,13 +16,12 @@ from catalog.forms_public import label_of
 from catalog.models import DataFlag, Offer, OfferAssessment, SensitivityLevel
 from catalog.texts import check_reason
 from catalog.views.public._common import (
-    CENT,
-    _breadcrumb,
     _decorate,
     _levels,
     certificate_rows,
-    with_vat,
 )
+from core.money import CENT, UNIT_PRICE_EXPONENT, incl_vat
+from core.web import breadcrumb
 
 
 def eligibility_explained(assessment: OfferAssessment | None) -> dict:
@@ -127,11 +126,14 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "certificates": certificate_rows(certificates),
             "locations": locations,
             "subcontractors": list(offer.subcontractors.all()),
-            "unit_price_incl_vat": with_vat(offer.unit_price),
-            "normalised_price_incl_vat": with_vat(offer.normalised_price),
+            # Unit prices keep their four decimals incl. VAT too (issue 17).
+            "unit_price_incl_vat": incl_vat(offer.unit_price, exponent=UNIT_PRICE_EXPONENT),
+            "normalised_price_incl_vat": incl_vat(
+                offer.normalised_price, exponent=UNIT_PRICE_EXPONENT
+            ),
             "buy_url": _direct_purchase_url(offer),
             "used_by": selectors.offers_used_by([offer.pk]).get(offer.pk, []),
             "threshold": settings.DIRECT_PURCHASE_THRESHOLD,
-            "breadcrumb_data": _breadcrumb(offer.name, (reverse("catalog-search"), _("Catalogue"))),
+            "breadcrumb_data": breadcrumb(offer.name, (reverse("catalog-search"), _("Catalogue"))),
         },
     )

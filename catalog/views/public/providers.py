@@ -30,14 +30,14 @@ from catalog.models import (
     SensitivityLevel,
 )
 from catalog.views.public._common import (
-    _breadcrumb,
+    PAGE_SIZE,
     _decorate,
     _levels,
     _listed,
-    _page,
     certificate_rows,
     render_swappable,
 )
+from core.web import breadcrumb, paginate
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -114,9 +114,14 @@ def providers_search(
 @require_GET
 def provider_directory(request: HttpRequest) -> HttpResponse:
     form = ProviderSearchForm(request.GET)
-    context = {"form": form, "page": None, "breadcrumb_data": _breadcrumb(_("Providers"))}
+    context = {"form": form, "page": None, "breadcrumb_data": breadcrumb(_("Providers"))}
     if form.is_valid():
-        page = _page(request, providers_search(request.user, form.cleaned_data))
+        page = paginate(
+            request,
+            providers_search(request.user, form.cleaned_data),
+            per_page=PAGE_SIZE,
+            on_each_side=2,
+        )
         level_by_rank = {lv.rank: lv for lv in _levels().values()}
         for provider in page.object_list:
             best = level_by_rank.get(provider.best_rank) if provider.best_rank is not None else None
@@ -187,7 +192,7 @@ def provider_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "ownership": ownership_summary(provider),
             "offers": offers,
             "certificates": certificate_rows(certificates),
-            "breadcrumb_data": _breadcrumb(
+            "breadcrumb_data": breadcrumb(
                 provider.name, (reverse("provider-directory"), _("Providers"))
             ),
         },

@@ -13,14 +13,14 @@ from catalog import selectors
 from catalog.forms_public import OfferSearchForm, level_choices
 from catalog.models import Offer, Provider, ProviderStatus, SensitivityLevel, ServiceCategory
 from catalog.views.public._common import (
-    _breadcrumb,
+    PAGE_SIZE,
     _decorate,
     _levels,
     _listed,
-    _page,
     _query_with,
     render_swappable,
 )
+from core.web import breadcrumb, paginate
 
 
 def _search(form: OfferSearchForm, user, *, drop: str | None = None) -> QuerySet[Offer]:
@@ -92,7 +92,7 @@ def catalog_search(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": None,
         "facets": None,
-        "breadcrumb_data": _breadcrumb(_("Catalogue")),
+        "breadcrumb_data": breadcrumb(_("Catalogue")),
     }
     if form.is_valid():
         query = form.offer_query()
@@ -103,7 +103,7 @@ def catalog_search(request: HttpRequest) -> HttpResponse:
             qs = qs.order_by("-search_rank", "normalised_price", "id")
         else:
             qs = qs.order_by(*selectors.ORDERINGS["price"])
-        page = _page(request, qs)
+        page = paginate(request, qs, per_page=PAGE_SIZE, on_each_side=2)
         _decorate(page.object_list, _levels())
         context.update(page=page, facets=_facets(request, form))
     return render_swappable(

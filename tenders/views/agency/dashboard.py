@@ -6,17 +6,16 @@ from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from core.web import paginate
 from tenders import selectors
 from tenders.models import (
     TenderStatus,
 )
+from tenders.views.access import agency_crumbs, agency_member_required
 from tenders.views.agency._common import (
     DASHBOARD_ROWS,
     PAGE_SIZE,
     STATUS_BADGES,
-    agency_member_required,
-    breadcrumb,
-    page_of,
 )
 from tenders.views.agency.orders import order_row
 
@@ -78,10 +77,10 @@ def tender_list(request):
         request,
         "tenders/agency/tender_list.html",
         {
-            "page_obj": page_of(request, tenders),
+            "page_obj": paginate(request, tenders, per_page=PAGE_SIZE),
             "status": status,
             "statuses": TenderStatus.choices,
             "badges": STATUS_BADGES,
-            "breadcrumb_data": breadcrumb(_("Tenders")),
+            "breadcrumb_data": agency_crumbs(_("Tenders")),
         },
     )

@@ -14,6 +14,8 @@ from catalog import selectors as catalog_selectors
 from catalog import units
 from catalog.models import DataFlag, OfferAssessment
 from catalog.services import DomainError
+from core.money import UNIT_PRICE_EXPONENT, incl_vat
+from core.web import domain_error_to_form, domain_error_to_message, paginate
 from tenders import eligibility, selectors, services
 from tenders import texts as tender_texts
 from tenders.forms import (
@@ -24,16 +26,12 @@ from tenders.models import (
     Order,
     OrderStatus,
 )
+from tenders.views.access import agency_crumbs, agency_member_required
 from tenders.views.agency._common import (
+    PAGE_SIZE,
     STATUS_BADGES,
-    agency_member_required,
-    breadcrumb,
-    domain_error_to_form,
-    error_text,
-    incl_vat,
     labels,
     language,
-    page_of,
 )
 
 
@@ -68,14 +66,14 @@ def _order_failures(agency, offer, data: dict) -> list[str]:
 @agency_member_required
 def order_list(request):
     orders = selectors.orders_visible_to(request.user).order_by("-placed_at", "-id")
-    page = page_of(request, orders)
+    page = paginate(request, orders, per_page=PAGE_SIZE)
     return render(
         request,
         "tenders/agency/order_list.html",
         {
             "page_obj": page,
             "rows": [order_row(o) for o in page.object_list],
-            "breadcrumb_data": breadcrumb(_("Direct purchases")),
+            "breadcrumb_data": agency_crumbs(_("Direct purchases")),
         },
     )
 
@@ -93,10 +91,13 @@ def order_create(request, offer_id: int):
                 agency=request.agency, actor=request.user, offer=offer, **form.cleaned_data
             )
         except DomainError as error:
-            domain_error_to_form(error, form)
             if error.code == "not_eligible":
+                # The service names the failed rules by their codes: say them.
+                form.add_error(None, error.message)
                 for sentence in _order_failures(request.agency, offer, form.cleaned_data):
                     form.add_error(None, sentence)
+            else:
+                domain_error_to_form(error, form)
         else:
             messages.success(
                 request,
@@ -117,9 +118,10 @@ def order_create(request, offer_id: int):
             else None,
             "qualified_flags": [flags.get(f, f) for f in assessment.flags] if assessment else [],
             "unit_label": units.UNITS[offer.unit].label,
-            "unit_price_incl_vat": incl_vat(offer.unit_price),
+            # A unit price keeps its four decimals incl. VAT too (issue 17).
+            "unit_price_incl_vat": incl_vat(offer.unit_price, exponent=UNIT_PRICE_EXPONENT),
             "threshold": settings.DIRECT_PURCHASE_THRESHOLD,
-            "breadcrumb_data": breadcrumb(
+            "breadcrumb_data": agency_crumbs(
                 _("Order %(offer)s") % {"offer": offer.name},
                 (reverse("agency-orders"), _("Direct purchases")),
             ),
@@ -150,7 +152,7 @@ def order_cancel(request, pk: int):
                 order=order, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except DomainError as error:
-            messages.error(request, error_text(error))
+            domain_error_to_message(request, error)
         else:
             messages.success(
                 request, _("Order %(reference)s is cancelled.") % {"reference": order.reference}
@@ -165,6 +167,8 @@ def order_cancel(request, pk: int):
             "form": form,
             "title": title,
             "total_incl_vat": incl_vat(order.total),
-            "breadcrumb_data": breadcrumb(title, (reverse("agency-orders"), _("Direct purchases"))),
+            "breadcrumb_data": agency_crumbs(
+                title, (reverse("agency-orders"), _("Direct purchases"))
+            ),
         },
     )

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from catalog import units
 from catalog.models import DataFlag
 from catalog.services import DomainError
+from core.money import incl_vat
+from core.web import domain_error_to_form, domain_error_to_message, paginate
 from tenders import selectors, services
 from tenders import texts as tender_texts
 from tenders.forms import (
@@ -32,24 +34,20 @@ from tenders.models import (
     TenderResponse,
     TenderStatus,
 )
+from tenders.views.access import agency_crumbs, agency_member_required
 from tenders.views.agency._common import (
     MATCHING_BADGES,
+    PAGE_SIZE,
     STATUS_BADGES,
-    agency_member_required,
-    breadcrumb,
-    domain_error_to_form,
-    error_text,
-    incl_vat,
     labels,
     language,
     managed_tender,
-    page_of,
 )
 
 
 def _matching_context(request, tender: Tender) -> dict:
     entries = selectors.shortlist_of(tender)
-    page = page_of(request, entries, "shortlist_page")
+    page = paginate(request, entries, per_page=PAGE_SIZE, param="shortlist_page")
     lang = language()
     rows = [
         {
@@ -132,7 +130,9 @@ def _detail_context(
         "can_decide": tender.status == TenderStatus.CLOSED,
         "can_cancel": tender.status
         in (TenderStatus.DRAFT, TenderStatus.PUBLISHED, TenderStatus.CLOSED),
-        "breadcrumb_data": breadcrumb(tender.reference, (reverse("agency-tenders"), _("Tenders"))),
+        "breadcrumb_data": agency_crumbs(
+            tender.reference, (reverse("agency-tenders"), _("Tenders"))
+        ),
         **_matching_context(request, tender),
     }
 
@@ -219,7 +219,7 @@ def _decision_page(request, tender: Tender, *, template: str, title: str, form=N
             "tender": tender,
             "form": form,
             "title": title,
-            "breadcrumb_data": breadcrumb(
+            "breadcrumb_data": agency_crumbs(
                 title,
                 (reverse("agency-tenders"), _("Tenders")),
                 (reverse("agency-tender-detail", args=[tender.pk]), tender.reference),
@@ -257,7 +257,7 @@ def tender_award(request, pk: int, response_id: uuid.UUID):
         try:
             services.tender_award(tender=tender, actor=request.user, response=response)
         except DomainError as error:
-            messages.error(request, error_text(error))
+            domain_error_to_message(request, error)
             return redirect(detail)
         messages.success(
             request,
@@ -365,7 +365,7 @@ def tender_publish(request, pk: int):
         try:
             services.tender_publish(tender=tender, actor=request.user)
         except DomainError as error:
-            messages.error(request, error_text(error))
+            domain_error_to_message(request, error)
             return redirect(detail)
         messages.success(
             request,

@@ -20,6 +20,8 @@ from django.views.decorators.http import require_http_methods
 from catalog import units
 from catalog.models import DataFlag, SensitivityLevel
 from catalog.services import DomainError
+from core.money import incl_vat
+from core.web import domain_error_to_form
 from tenders import selectors, services
 from tenders.forms import (
     LOCATION_CHOICES,
@@ -33,12 +35,8 @@ from tenders.models import (
     Tender,
     TenderStatus,
 )
+from tenders.views.access import agency_crumbs, agency_member_required
 from tenders.views.agency._common import (
-    agency_member_required,
-    breadcrumb,
-    domain_error_to_form,
-    error_text,
-    incl_vat,
     labels,
     managed_tender,
 )
@@ -166,7 +164,7 @@ def _wizard_context(request, *, tender: Tender | None, step: Step, form=None, **
         else None,
         "action_url": _step_url(tender.pk if tender else None, step.slug),
         "agency": request.agency,
-        "breadcrumb_data": breadcrumb(heading, *links),
+        "breadcrumb_data": agency_crumbs(heading, *links),
         **extra,
     }
 
@@ -387,7 +385,7 @@ def _wizard_review(request, *, tender: Tender | None, stored: dict, step: Step):
                 _wizard_context(request, tender=tender, step=owner, form=form),
                 status=400,
             )
-        context["error"] = error_text(error)
+        context["error"] = error.message
         return render(request, "tenders/agency/wizard_review.html", context, status=400)
     request.session.pop(_session_key(pk), None)
     if publish:
