@@ -64,7 +64,7 @@ class FeedInput(serializers.Serializer):
     since = serializers.CharField(allow_blank=True, max_length=100)
     limit = serializers.IntegerField(min_value=1, max_value=feed.FEED_MAX_LIMIT, default=100)
 
-    def validate_since(self, value):
+    def validate_since(self, value: str) -> str:
         try:
             feed.cursor_decode(value)
         except ValueError:

@@ -9,6 +9,8 @@ before decoding, as is a body larger than ``API_MAX_BODY_BYTES``.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import IO, Any, NoReturn
 
 from django.conf import settings
 from rest_framework import exceptions, status
@@ -50,7 +52,12 @@ def nesting_depth(text: str) -> int:
 
 
 class BoundedJSONParser(JSONParser):
-    def parse(self, stream, media_type=None, parser_context=None):
+    def parse(
+        self,
+        stream: IO[Any] | None,
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:  # any JSON value: a body may be an array as well as an object
         limit = settings.API_MAX_BODY_BYTES
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:
@@ -70,6 +77,6 @@ class BoundedJSONParser(JSONParser):
             raise exceptions.ParseError(f"JSON parse error - {exc}") from None
 
 
-def _no_constant(name: str):
+def _no_constant(name: str) -> NoReturn:
     # NaN and Infinity are not JSON (RFC 8259 §6); DRF's parser refuses them too.
     raise ValueError(f"{name} is not a JSON value")

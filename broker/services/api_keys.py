@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import string
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -124,7 +124,7 @@ def api_key_revoke(
     return locked
 
 
-def api_key_touch(*, api_key: ApiKey, now=None) -> None:
+def api_key_touch(*, api_key: ApiKey, now: datetime | None = None) -> None:
     now = now or timezone.now()
     if api_key.last_used_at is not None and now - api_key.last_used_at < API_KEY_TOUCH_INTERVAL:
         return

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog import selectors
+from catalog.errors import CatalogError
 from catalog.models import (
     Attestation,
     AttestationKind,
@@ -25,7 +26,7 @@ from catalog.models import (
     ProviderMembership,
     SupplierDeclaration,
 )
-from catalog.services._common import CatalogError, _date, _forbidden, _invalid
+from catalog.services._common import _date, _forbidden, _invalid
 from catalog.services.uploads import _evidence_digest, upload_check, upload_store_name
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ def _require_provider_admin(provider: Provider, actor: User | None) -> None:
 def declaration_sign(
     *,
     provider: Provider,
-    actor: User | None,
+    actor: User,
     grounds: dict[str, Any],
     signer_name: str,
     comment: str = "",
@@ -153,7 +154,7 @@ def declaration_sign(
 def attestation_create(
     *,
     provider: Provider,
-    actor: User | None,
+    actor: User,
     kind: str,
     reference: str,
     issued_on: Any,

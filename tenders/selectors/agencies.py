@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 def agency_membership_of(user: AbstractBaseUser | AnonymousUser) -> AgencyMembership | None:
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         return None
     return (
         AgencyMembership.objects.select_related("agency__buyer_category")
