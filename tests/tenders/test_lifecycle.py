@@ -154,7 +154,7 @@ def test_two_tenders_created_at_once_get_two_references(agency_a, buyer_a, monke
         ({"location_constraint": "XX"}, "location_constraint", "ISO 3166-1"),
         ({"quantity": "0"}, "quantity", "at least"),
         ({"quantity": "beaucoup"}, "quantity", "number"),
-        ({"quantity": "NaN"}, "quantity", "at least"),
+        ({"quantity": "NaN"}, "quantity", "finite"),
         ({"duration_months": 0}, "duration_months", "between 1 and 120"),
         ({"duration_months": 121}, "duration_months", "between 1 and 120"),
         ({"duration_months": "12"}, "duration_months", "whole number"),
