@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -30,6 +31,9 @@ from catalog.models import Offer, OfferAssessment, OfferStatus, ProviderStatus
 from core.dates import add_months
 from tenders import selectors as tender_selectors
 from tenders.models import Tender
+
+if TYPE_CHECKING:
+    from tenders.eligibility import Need
 
 # What the shortlist reads of each candidate, in this order.
 CANDIDATE_COLUMNS = (
@@ -46,7 +50,7 @@ CANDIDATE_COLUMNS = (
 )
 
 
-def candidate_offers(tender: Tender, need) -> QuerySet[Offer]:
+def candidate_offers(tender: Tender, need: Need) -> QuerySet[Offer]:
     """The offers that may serve ``tender``, before the quantity test (made
     per unit in the scoring statement)."""
     compatible_units = [code for code in units.UNITS if units.units_compatible(code, tender.unit)]
@@ -169,7 +173,7 @@ FROM r JOIN sorted_flags sf ON sf.flags = r.flags JOIN sorted_countries sc ON sc
 """
 
 
-def shortlist_select(tender: Tender, need=None) -> tuple[str, list]:
+def shortlist_select(tender: Tender, need: Need | None = None) -> tuple[str, list[Any]]:
     """A tender's shortlist as one SELECT (SQL and parameters, for Django's
     cursor) of ``offer_id``, ``provider_id``,
     ``rank``, ``score``, ``estimated_cost``, ``reasons``, ``warnings``:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -22,6 +23,7 @@ from catalog.models import MemberRole, Provider, ProviderMembership
 from tenders.models import Agency, AgencyMembership
 
 if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
     from django.contrib.auth.models import AnonymousUser, User
 
 
@@ -60,11 +62,17 @@ class Organisation:
         return self.role == MemberRole.ADMIN
 
     @property
-    def name(self) -> str:
-        return (self.provider or self.agency).name
+    def owner(self) -> Provider | Agency:
+        owner = self.provider or self.agency
+        assert owner is not None, "organisation_of sets a provider or an agency"
+        return owner
 
     @property
-    def owner_fields(self) -> dict:
+    def name(self) -> str:
+        return self.owner.name
+
+    @property
+    def owner_fields(self) -> dict[str, Any]:
         """The foreign keys of a row that belongs to this organisation."""
         return {"provider": self.provider, "agency": self.agency}
 
@@ -73,10 +81,10 @@ class Organisation:
         """Rows (with provider/agency keys) that belong to this organisation."""
         if self.provider is not None:
             return Q(provider_id=self.provider.pk)
-        return Q(agency_id=self.agency.pk)
+        return Q(agency_id=self.owner.pk)
 
 
-def organisation_of(user: User | AnonymousUser) -> Organisation | None:
+def organisation_of(user: AbstractBaseUser | AnonymousUser) -> Organisation | None:
     """A user belongs to one organisation at most (tenders.services
     agency_member_add refuses a second one)."""
     if not getattr(user, "is_authenticated", False) or user.pk is None:
@@ -120,7 +128,7 @@ def webhook_deliveries_of(endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery
 
 
 def webhook_endpoints_listening(
-    *, event_type: str, provider_ids=(), agency_ids=()
+    *, event_type: str, provider_ids: Iterable[int] = (), agency_ids: Iterable[int] = ()
 ) -> QuerySet[WebhookEndpoint]:
     """The active endpoints of these organisations subscribed to this event."""
     return (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn
 
 from django.conf import settings
 from rest_framework import exceptions, status
@@ -54,10 +54,10 @@ def nesting_depth(text: str) -> int:
 class BoundedJSONParser(JSONParser):
     def parse(
         self,
-        stream: Any,
+        stream: IO[Any] | None,
         media_type: str | None = None,
         parser_context: Mapping[str, Any] | None = None,
-    ) -> Any:
+    ) -> Any:  # any JSON value: a body may be an array as well as an object
         limit = settings.API_MAX_BODY_BYTES
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:

@@ -58,6 +58,7 @@ def paginate(
     the DSFR pagination component draws."""
     paginator = Paginator(items, per_page)
     page = paginator.get_page(request.GET.get(param))
+    # An attribute of our own on Django's Page, read by the template.
     page.pages_list = list(  # type: ignore[attr-defined]
         paginator.get_elided_page_range(page.number, on_each_side=on_each_side, on_ends=1)
     )

@@ -12,6 +12,7 @@ The names are re-exported here: ``from broker import services`` then
 
 from __future__ import annotations
 
+from broker.audit_chain import GENESIS, ChainReport
 from broker.services._common import BrokerError
 from broker.services.anchors import (
     ANCHOR_DIR,
@@ -45,8 +46,6 @@ from broker.services.api_tokens import (
 )
 from broker.services.audit import (
     AUDIT_LOCK_KEY,
-    GENESIS,
-    ChainReport,
     audit_append,
     audit_events,
     audit_export,

@@ -4,6 +4,8 @@ standstill)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.utils.translation import gettext as _
 
 from broker.services.notifications import _when, agency_users, notify, provider_users
@@ -93,7 +95,7 @@ def award_decision_notify(*, tender: Tender, award: Award, others: set[int]) -> 
             "Successful tenderer: %(name)s, total score %(total)s/100 (rank 1 of %(count)s)."
         ) % {"name": winner_name, "total": winner.total, "count": len(ranked)}
 
-    def notice(row) -> tuple[str, str]:
+    def notice(row: tender_selectors.RankedResponse) -> tuple[str, str]:
         own = row.response.pk == award.response_id
         lines = [
             _("The tender “%(title)s” is awarded.") % {"title": tender.title},
@@ -139,7 +141,7 @@ def award_decision_notify(*, tender: Tender, award: Award, others: set[int]) -> 
                 users=provider_users([row.response.provider_id]),
                 kind="tender_awarded",
                 key=key,
-                message=lambda row=row: notice(row),
+                message=partial(notice, row),
                 url=url,
             )
         )

@@ -3,6 +3,9 @@ search's result since the last one."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import partial
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,7 +61,14 @@ def _sourcing_digest_body(new: list[dict], lost: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def sourcing_digest_run(*, now=None) -> int:
+def _sourcing_digest_message(name: str, new: list[dict], lost: list[dict]) -> tuple[str, str]:
+    subject = _(
+        "Sourcing file “%(name)s”: %(new)s new offer(s), %(lost)s offer(s) no longer eligible"
+    ) % {"name": name, "new": len(new), "lost": len(lost)}
+    return subject, _sourcing_digest_body(new, lost)
+
+
+def sourcing_digest_run(*, now: datetime | None = None) -> int:
     """Once a day, tell each agency what changed in the result of its open
     sourcing files since the last digest: new matching offers, listed
     offers that lost their eligibility. The state each digest saw is stored
@@ -86,13 +96,7 @@ def sourcing_digest_run(*, now=None) -> int:
                         users=agency_users(item.agency_id),
                         kind="sourcing_digest",
                         key=f"sourcing-digest:{item.pk}:{today.isoformat()}",
-                        message=lambda item=item, new=new, lost=lost: (
-                            _(
-                                "Sourcing file “%(name)s”: %(new)s new offer(s), %(lost)s offer(s) no longer eligible"
-                            )
-                            % {"name": item.name, "new": len(new), "lost": len(lost)},
-                            _sourcing_digest_body(new, lost),
-                        ),
+                        message=partial(_sourcing_digest_message, item.name, new, lost),
                         url=reverse("agency-sourcing-file-detail", args=[item.pk]),
                     )
                 )

@@ -5,7 +5,8 @@ questions and expiring documents."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from broker import selectors
 from broker.models import Notification, Preference
 from broker.services._common import _invalid
-from catalog.models import Certification, CertificationStatus
+from catalog.models import Attestation, Certification, CertificationStatus, SupplierDeclaration
 from tenders.models import Clarification, Order
 
 if TYPE_CHECKING:
@@ -74,13 +75,13 @@ def preference_language_set(*, user: User, language: str) -> Preference:
     return preference
 
 
-def _when(moment) -> str:
+def _when(moment: datetime) -> str:
     """A date and time in the active language's short form, with its zone."""
     local = timezone.localtime(moment)
     return f"{formats.date_format(local, 'SHORT_DATETIME_FORMAT')} {local:%Z}"
 
 
-def _day(day) -> str:
+def _day(day: date) -> str:
     return formats.date_format(day, "SHORT_DATE_FORMAT")
 
 
@@ -131,19 +132,40 @@ def agency_users(agency_id: int) -> list[User]:
     )
 
 
-def supplier_documents_warn_expiry(*, today=None) -> int:
+def _declaration_expiring_message(declaration: SupplierDeclaration) -> tuple[str, str]:
+    return (
+        _("Declaration on honour (ESPD): valid until %(day)s")
+        % {"day": _day(declaration.valid_until)},
+        _(
+            "Sign a new declaration of the exclusion grounds: without it you can no longer respond to "
+            "tenders or accept orders."
+        ),
+    )
+
+
+def _attestation_expiring_message(attestation: Attestation) -> tuple[str, str]:
+    return (
+        _("Attestation “%(kind)s”: valid until %(day)s")
+        % {"kind": attestation.get_kind_display(), "day": _day(attestation.expires_on)},
+        _(
+            "Upload a current attestation: without it you can no longer respond to tenders or accept "
+            "orders."
+        ),
+    )
+
+
+def supplier_documents_warn_expiry(*, today: date | None = None) -> int:
     """Warn providers whose current declaration or attestation expires
     within SUPPLIER_DOCUMENTS_WARNING_DAYS (or has expired): once per
     document and threshold (the window, then 7 days, then expired), so the
     daily run is idempotent."""
     from catalog import selectors as catalog_selectors
-    from catalog.models import Attestation, SupplierDeclaration
 
     today = today or timezone.localdate()
     window = settings.SUPPLIER_DOCUMENTS_WARNING_DAYS
     sent = 0
 
-    def bucket(day) -> str:
+    def bucket(day: date) -> str:
         left = (day - today).days
         return "expired" if left < 0 else "7" if left <= 7 else str(window)
 
@@ -155,14 +177,7 @@ def supplier_documents_warn_expiry(*, today=None) -> int:
                 users=provider_users([declaration.provider_id]),
                 kind="supplier_document_expiring",
                 key=f"declaration-expiry:{declaration.pk}:{bucket(declaration.valid_until)}",
-                message=lambda declaration=declaration: (
-                    _("Declaration on honour (ESPD): valid until %(day)s")
-                    % {"day": _day(declaration.valid_until)},
-                    _(
-                        "Sign a new declaration of the exclusion grounds: without it you can no longer respond to "
-                        "tenders or accept orders."
-                    ),
-                ),
+                message=partial(_declaration_expiring_message, declaration),
                 url="/api/v1/declarations/compliance/",
             )
         )
@@ -174,21 +189,32 @@ def supplier_documents_warn_expiry(*, today=None) -> int:
                 users=provider_users([attestation.provider_id]),
                 kind="supplier_document_expiring",
                 key=f"attestation-expiry:{attestation.pk}:{bucket(attestation.expires_on)}",
-                message=lambda attestation=attestation: (
-                    _("Attestation “%(kind)s”: valid until %(day)s")
-                    % {"kind": attestation.get_kind_display(), "day": _day(attestation.expires_on)},
-                    _(
-                        "Upload a current attestation: without it you can no longer respond to tenders or accept "
-                        "orders."
-                    ),
-                ),
+                message=partial(_attestation_expiring_message, attestation),
                 url="/api/v1/declarations/compliance/",
             )
         )
     return sent
 
 
-def certifications_warn_expiry(*, today=None) -> int:
+def _certificate_expiring_message(
+    cert: Certification, expires_on: date, days: int
+) -> tuple[str, str]:
+    return (
+        _("%(scheme)s %(reference)s expires in %(days)s days")
+        % {"scheme": cert.scheme.name, "reference": cert.reference, "days": days},
+        _(
+            "The certificate %(scheme)s %(reference)s expires on %(day)s. The offers that rely on it "
+            "lose their qualification on that date."
+        )
+        % {
+            "scheme": cert.scheme.name,
+            "reference": cert.reference,
+            "day": _day(expires_on),
+        },
+    )
+
+
+def certifications_warn_expiry(*, today: date | None = None) -> int:
     """Warn providers 90 and 30 days before a certificate they hold expires."""
     today = today or timezone.localdate()
     sent = 0
@@ -202,19 +228,7 @@ def certifications_warn_expiry(*, today=None) -> int:
                     users=provider_users([cert.provider_id]),
                     kind="certificate_expiring",
                     key=f"cert-expiry:{cert.pk}:{days}",
-                    message=lambda cert=cert, days=days: (
-                        _("%(scheme)s %(reference)s expires in %(days)s days")
-                        % {"scheme": cert.scheme.name, "reference": cert.reference, "days": days},
-                        _(
-                            "The certificate %(scheme)s %(reference)s expires on %(day)s. The offers that rely on it "
-                            "lose their qualification on that date."
-                        )
-                        % {
-                            "scheme": cert.scheme.name,
-                            "reference": cert.reference,
-                            "day": _day(cert.expires_on),
-                        },
-                    ),
+                    message=partial(_certificate_expiring_message, cert, target, days),
                     url=f"/api/v1/certifications/{cert.pk}/",
                 )
             )

@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -23,8 +24,9 @@ from broker.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, Webho
 from broker.services._common import BrokerError
 
 
-def _json_safe(data: dict) -> dict:
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
+    safe: dict[str, Any] = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    return safe
 
 
 def _deliveries_send_after_commit(pairs: list[tuple[int, int]]) -> None:
@@ -33,7 +35,7 @@ def _deliveries_send_after_commit(pairs: list[tuple[int, int]]) -> None:
 
 
 def _deliveries_create(
-    endpoints, *, event_type: str, event_id: str, data: dict
+    endpoints: Iterable[WebhookEndpoint], *, event_type: str, event_id: str, data: dict[str, Any]
 ) -> list[WebhookDelivery]:
     """One delivery per endpoint, in the caller's transaction, sent after
     commit. The same event twice (a re-run) creates nothing new."""
@@ -58,7 +60,12 @@ def _deliveries_create(
 
 
 def webhook_event_emit(
-    *, event_type: str, event_id: str, data: dict, provider_ids=(), agency_ids=()
+    *,
+    event_type: str,
+    event_id: str,
+    data: dict[str, Any],
+    provider_ids: Iterable[int] = (),
+    agency_ids: Iterable[int] = (),
 ) -> list[WebhookDelivery]:
     """Queue ``event_type`` for the subscribed endpoints of these
     organisations. ``data`` carries ids, references, statuses and public
@@ -210,7 +217,7 @@ def _attempt_record(
 
 
 def webhook_deliveries_due(
-    *, now=None, grace_seconds: int = 60, limit: int = 500
+    *, now: datetime | None = None, grace_seconds: int = 60, limit: int = 500
 ) -> list[tuple[int, int]]:
     """Pending deliveries whose next attempt is overdue by more than the
     grace (its task was lost: Redis down at commit, a worker killed), as

@@ -4,6 +4,7 @@ each change audited."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -35,7 +36,7 @@ def _webhook_url_clean(url: str) -> str:
     return url
 
 
-def _event_types_clean(event_types) -> list[str]:
+def _event_types_clean(event_types: Iterable[str] | None) -> list[str]:
     wanted = sorted(set(event_types or []))
     if not wanted:
         raise _invalid("event_types", _("Subscribe to at least one event type."))
@@ -52,7 +53,7 @@ def _event_types_clean(event_types) -> list[str]:
 def webhook_endpoint_create(
     *,
     organisation: Organisation,
-    actor: User | None,
+    actor: User,
     url: str,
     event_types: list[str],
     active: bool = True,
@@ -89,7 +90,7 @@ def webhook_endpoint_create(
 def webhook_endpoint_update(
     *,
     endpoint: WebhookEndpoint,
-    actor: User | None,
+    actor: User,
     organisation: Organisation | None = None,
     url: str | None = None,
     event_types: list[str] | None = None,
@@ -118,7 +119,7 @@ def webhook_endpoint_update(
 
 @transaction.atomic
 def webhook_endpoint_delete(
-    *, endpoint: WebhookEndpoint, organisation: Organisation, actor: User | None
+    *, endpoint: WebhookEndpoint, organisation: Organisation, actor: User
 ) -> None:
     audit_append(
         actor=actor,

@@ -39,7 +39,7 @@ def _tender_facts(tender: Tender) -> dict:
     }
 
 
-def _order_facts(order) -> dict:
+def _order_facts(order: Order) -> dict:
     return {
         "id": order.pk,
         "reference": order.reference,
@@ -105,6 +105,8 @@ def webhooks_on_tender_event(
             provider_ids=[order.provider_id],
             agency_ids=[order.agency_id],
         )
+    # Every event of the table but the orders' is about one tender.
+    assert tender_id is not None, action
     tender = Tender.objects.select_related("agency").get(pk=tender_id)
     data: dict = {"tender": _tender_facts(tender)}
     event_id = f"{event_type}:{tender.pk}"

@@ -111,7 +111,11 @@ def _cert_ref(cert: CertFacts) -> dict:
 
 
 def _certification_check(
-    offer: OfferFacts, requirements: Iterable[CertRequirement], policy: Policy, today: date, **where
+    offer: OfferFacts,
+    requirements: Iterable[CertRequirement],
+    policy: Policy,
+    today: date,
+    **where: str,
 ) -> tuple[Check, CertFacts | None]:
     requirements = tuple(requirements)
     required = [
@@ -246,7 +250,7 @@ def _level_checks(
     return checks, relied
 
 
-def _control_checks(provider: ProviderFacts, lv: LevelPolicy, at: dict) -> list[Check]:
+def _control_checks(provider: ProviderFacts, lv: LevelPolicy, at: dict[str, str]) -> list[Check]:
     checks = []
     seats = {
         "registered_office": provider.registered_office_country,

@@ -10,11 +10,12 @@ from catalog.models import Certification, Offer, ProviderStatus
 from catalog.selectors.providers import is_operator, provider_of
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
 
 def certifications_visible_to(
-    user: AbstractBaseUser | AnonymousUser | None,
+    user: AbstractBaseUser | AnonymousUser,
 ) -> QuerySet[Certification]:
     """Certificates are public facts once verified; a provider sees all of its
     own, operators see everything."""
@@ -33,7 +34,7 @@ def certifications_visible_to(
 
 
 def certifications_editable_by(
-    user: AbstractBaseUser | AnonymousUser | None,
+    user: AbstractBaseUser | AnonymousUser,
 ) -> QuerySet[Certification]:
     own = provider_of(user)
     if own is None:

@@ -14,7 +14,8 @@ from catalog.models import Attestation, Provider, SupplierDeclaration
 from catalog.selectors.providers import is_operator, provider_of
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
 
 def declaration_current(provider: Provider) -> SupplierDeclaration | None:
@@ -34,7 +35,7 @@ def attestations_current(provider: Provider) -> dict[str, Attestation]:
 
 
 def declarations_visible_to(
-    user: AbstractBaseUser | AnonymousUser | None,
+    user: AbstractBaseUser | AnonymousUser,
 ) -> QuerySet[SupplierDeclaration]:
     qs = SupplierDeclaration.objects.select_related("provider")
     if is_operator(user):
@@ -43,7 +44,7 @@ def declarations_visible_to(
     return qs.filter(provider_id=own.pk) if own else qs.none()
 
 
-def attestations_visible_to(user: AbstractBaseUser | AnonymousUser | None) -> QuerySet[Attestation]:
+def attestations_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Attestation]:
     qs = Attestation.objects.select_related("provider")
     if is_operator(user):
         return qs

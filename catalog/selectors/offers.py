@@ -14,7 +14,8 @@ from catalog.selectors.providers import is_operator, provider_of
 from core import feed
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
 
 def _offer_shape(qs: QuerySet[Offer]) -> QuerySet[Offer]:
@@ -38,7 +39,7 @@ def _offer_shape(qs: QuerySet[Offer]) -> QuerySet[Offer]:
     )
 
 
-def offers_visible_to(user: AbstractBaseUser | AnonymousUser | None) -> QuerySet[Offer]:
+def offers_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Offer]:
     """Published offers of active providers for everyone; a provider's members
     also see their own drafts and withdrawn offers; operators see all."""
     qs = _offer_shape(Offer.objects.all())
@@ -51,7 +52,7 @@ def offers_visible_to(user: AbstractBaseUser | AnonymousUser | None) -> QuerySet
     return qs.filter(public)
 
 
-def offers_editable_by(user: AbstractBaseUser | AnonymousUser | None) -> QuerySet[Offer]:
+def offers_editable_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Offer]:
     own = provider_of(user)
     if own is None:
         return Offer.objects.none()

@@ -9,10 +9,11 @@ from django.db.models import Q, QuerySet
 from catalog.models import Provider, ProviderMembership, ProviderStatus
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
 
-def provider_of(user: AbstractBaseUser | AnonymousUser | None) -> Provider | None:
+def provider_of(user: AbstractBaseUser | AnonymousUser) -> Provider | None:
     """The provider a user acts for, or None (anonymous, agency, operator)."""
     user_id = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
     if user_id is None:
@@ -23,11 +24,11 @@ def provider_of(user: AbstractBaseUser | AnonymousUser | None) -> Provider | Non
     return membership.provider if membership else None
 
 
-def is_operator(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+def is_operator(user: AbstractBaseUser | AnonymousUser) -> bool:
     return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_staff", False))
 
 
-def providers_visible_to(user: AbstractBaseUser | AnonymousUser | None) -> QuerySet[Provider]:
+def providers_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Provider]:
     qs = Provider.objects.prefetch_related("stakes")
     if is_operator(user):
         return qs
@@ -38,7 +39,7 @@ def providers_visible_to(user: AbstractBaseUser | AnonymousUser | None) -> Query
     return qs.filter(visible)
 
 
-def providers_editable_by(user: AbstractBaseUser | AnonymousUser | None) -> QuerySet[Provider]:
+def providers_editable_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Provider]:
     own = provider_of(user)
     if own is None:
         return Provider.objects.none()

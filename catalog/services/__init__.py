@@ -6,7 +6,8 @@ One module per sub-domain; this package re-exports their public names, so
 ``from catalog import services; services.offer_create(...)`` reads the same
 whatever module holds the function."""
 
-from catalog.services._common import CatalogError, assessment_request
+from catalog.errors import CatalogError
+from catalog.services._common import assessment_request
 from catalog.services.assessments import (
     AssessRun,
     _digest,

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 
 @transaction.atomic
-def policy_version_bump(*, actor: User | None, note: str = "") -> PolicyVersion:
+def policy_version_bump(*, actor: User, note: str = "") -> PolicyVersion:
     """Record an edit of the policy tables and re-assess every offer."""
     current = selectors.policy_version_current()
     version = PolicyVersion.objects.create(number=current + 1, created_by=actor, note=note[:300])

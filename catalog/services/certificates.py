@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.errors import CatalogError
 from catalog.models import (
     Certification,
     CertificationScheme,
@@ -20,7 +21,6 @@ from catalog.models import (
     Provider,
 )
 from catalog.services._common import (
-    CatalogError,
     _countries,
     _date,
     _invalid,
@@ -140,7 +140,7 @@ def certification_create(*, provider: Provider, actor: User | None, **data: Any)
 
 @transaction.atomic
 def certification_update(
-    *, certification: Certification, actor: User | None, **data: Any
+    *, certification: Certification, actor: User, **data: Any
 ) -> Certification:
     """A provider's edit of anything the engine reads sends the certificate
     back to the operator's verification queue: a verified certificate whose
@@ -176,7 +176,7 @@ def certification_update(
 def _cert_decide(
     certification: Certification,
     *,
-    actor: User | None,
+    actor: User,
     action: str,
     reason: str = "",
     verification: str | None = None,
@@ -204,7 +204,7 @@ def _cert_decide(
 
 
 @transaction.atomic
-def certification_verify(*, certification: Certification, actor: User | None) -> Certification:
+def certification_verify(*, certification: Certification, actor: User) -> Certification:
     if certification.status in {"revoked"}:
         raise CatalogError(
             _("A revoked certificate cannot be verified."), code="conflict", http_status=409
@@ -219,7 +219,7 @@ def certification_verify(*, certification: Certification, actor: User | None) ->
 
 @transaction.atomic
 def certification_reject(
-    *, certification: Certification, actor: User | None, reason: str
+    *, certification: Certification, actor: User, reason: str
 ) -> Certification:
     return _cert_decide(
         certification,
@@ -232,7 +232,7 @@ def certification_reject(
 
 @transaction.atomic
 def certification_revoke(
-    *, certification: Certification, actor: User | None, reason: str
+    *, certification: Certification, actor: User, reason: str
 ) -> Certification:
     return _cert_decide(
         certification,
@@ -245,7 +245,7 @@ def certification_revoke(
 
 @transaction.atomic
 def certification_suspend(
-    *, certification: Certification, actor: User | None, reason: str
+    *, certification: Certification, actor: User, reason: str
 ) -> Certification:
     return _cert_decide(
         certification,

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog import selectors
+from catalog.errors import CatalogError
 from catalog.models import (
     Attestation,
     AttestationKind,
@@ -24,7 +25,7 @@ from catalog.models import (
     ProviderMembership,
     SupplierDeclaration,
 )
-from catalog.services._common import CatalogError, _date, _forbidden, _invalid
+from catalog.services._common import _date, _forbidden, _invalid
 from core.dates import add_months
 from core.uploads import upload_accept
 
@@ -88,7 +89,7 @@ def _require_provider_admin(provider: Provider, actor: User | None) -> None:
 def declaration_sign(
     *,
     provider: Provider,
-    actor: User | None,
+    actor: User,
     grounds: dict[str, Any],
     signer_name: str,
     comment: str = "",
@@ -143,7 +144,7 @@ def declaration_sign(
 def attestation_create(
     *,
     provider: Provider,
-    actor: User | None,
+    actor: User,
     kind: str,
     reference: str,
     issued_on: Any,

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django_countries import countries as iso_countries
 
 from catalog import selectors, units
+from catalog.errors import CatalogError
 from catalog.models import Offer, Provider, ServiceCategory
 from catalog.services._common import (
-    CatalogError,
     _column,
     _country,
     _decimal,
@@ -142,7 +142,7 @@ def _copy_text(value: Any) -> str:
         return "t" if value else "f"
     if isinstance(value, str):
         if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-            value = (
+            return (
                 value.replace("\\", "\\\\")
                 .replace("\t", "\\t")
                 .replace("\n", "\\n")

@@ -4,6 +4,7 @@ through one guarded transition."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from catalog import signals, units
 from catalog.cpv import CLOUD_CPV
+from catalog.errors import CatalogError
 from catalog.models import (
     Offer,
     OfferStatus,
@@ -24,7 +26,6 @@ from catalog.models import (
 )
 from catalog.selectors.search import SEARCH_CONFIG, fold
 from catalog.services._common import (
-    CatalogError,
     _column,
     _countries,
     _country,
@@ -201,7 +202,7 @@ def offer_create(
 def offer_update(
     *,
     offer: Offer,
-    actor: User | None,
+    actor: User,
     subcontractors: list[dict] | None = None,
     **data: Any,
 ) -> Offer:
@@ -289,9 +290,7 @@ def _chain_guard(offer: Offer, chain_ids: list[int]) -> None:
 
 
 @transaction.atomic
-def offer_subcontractors_set(
-    *, offer: Offer, actor: User | None, subcontractors: list[dict]
-) -> bool:
+def offer_subcontractors_set(*, offer: Offer, actor: User, subcontractors: list[dict]) -> bool:
     """Replace the subcontractor list; True when it changed."""
     clean = _subcontractors_clean(offer, subcontractors)
     current = list(
@@ -300,7 +299,7 @@ def offer_subcontractors_set(
         )
     )
 
-    def key(rows):
+    def key(rows: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
         return sorted(
             (r["name"], r["country"], r["role"], r["has_data_access"], r["catalog_offer_id"] or 0)
             for r in rows

@@ -4,6 +4,7 @@ provider's offers."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from catalog import signals
+from catalog.errors import CatalogError
 from catalog.models import (
     MemberRole,
     Offer,
@@ -23,7 +25,6 @@ from catalog.models import (
     ProviderStatus,
 )
 from catalog.services._common import (
-    CatalogError,
     _column,
     _country,
     _decimal,
@@ -166,7 +167,7 @@ def provider_create(
 
 
 @transaction.atomic
-def provider_update(*, provider: Provider, actor: User | None, **data: Any) -> Provider:
+def provider_update(*, provider: Provider, actor: User, **data: Any) -> Provider:
     stakes = data.pop("stakes", None)
     clean = _provider_clean(data, instance=provider)
     if (
@@ -193,13 +194,13 @@ def provider_update(*, provider: Provider, actor: User | None, **data: Any) -> P
 
 @transaction.atomic
 def provider_stakes_set(
-    *, provider: Provider, actor: User | None, stakes: list[dict]
+    *, provider: Provider, actor: User, stakes: list[dict]
 ) -> list[OwnershipStake]:
     """Replace the ownership table; re-assess the provider's offers when it
     actually changed (an identical table is a no-op)."""
     clean = _stakes_clean(stakes)
 
-    def key(rows):
+    def key(rows: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
         return sorted(
             (
                 r["holder_name"],
@@ -235,7 +236,7 @@ def provider_stakes_set(
 
 
 def _provider_set_status(
-    provider: Provider, status: str, *, actor: User | None, action: str, reason: str
+    provider: Provider, status: str, *, actor: User, action: str, reason: str
 ) -> Provider:
     provider = Provider.objects.select_for_update().get(pk=provider.pk)
     if provider.status == status:
@@ -255,7 +256,7 @@ def _provider_set_status(
 
 
 @transaction.atomic
-def provider_suspend(*, provider: Provider, actor: User | None, reason: str) -> Provider:
+def provider_suspend(*, provider: Provider, actor: User, reason: str) -> Provider:
     return _provider_set_status(
         provider,
         ProviderStatus.SUSPENDED,
@@ -266,7 +267,7 @@ def provider_suspend(*, provider: Provider, actor: User | None, reason: str) -> 
 
 
 @transaction.atomic
-def provider_reactivate(*, provider: Provider, actor: User | None, reason: str = "") -> Provider:
+def provider_reactivate(*, provider: Provider, actor: User, reason: str = "") -> Provider:
     return _provider_set_status(
         provider,
         ProviderStatus.ACTIVE,

@@ -12,11 +12,13 @@ if TYPE_CHECKING:
 
 
 def agency_membership_of(user: AbstractBaseUser | AnonymousUser) -> AgencyMembership | None:
-    if not getattr(user, "is_authenticated", False):
+    # getattr: None reads as anonymous, as in catalog's provider_of.
+    user_id = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
+    if user_id is None:
         return None
     return (
         AgencyMembership.objects.select_related("agency__buyer_category")
-        .filter(user_id=user.pk)
+        .filter(user_id=user_id)
         .first()
     )
 

@@ -3,6 +3,10 @@ catalogue)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
 from django.utils import timezone
 
 from tenders.models import Award, Order, OrderStatus, Tender, TenderResponse, TenderStatus
@@ -14,7 +18,7 @@ def _award_public_statuses() -> list[str]:
     return [s for s in ("awarded", "contract_signed") if s in TenderStatus.values]
 
 
-def offers_used_by(offer_ids) -> dict[int, list[dict]]:
+def offers_used_by(offer_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
     """Per offer, the public bodies that awarded it (tender awarded) or
     ordered it (order accepted): ``{"name", "slug", "since"}`` once per
     body, ``since`` the date of its first award or accepted order, oldest
@@ -22,9 +26,9 @@ def offers_used_by(offer_ids) -> dict[int, list[dict]]:
     ids = list(offer_ids)
     if not ids:
         return {}
-    first: dict[int, dict[int, dict]] = {}
+    first: dict[int, dict[int, dict[str, Any]]] = {}
 
-    def add(offer_id, agency_id, name, slug, when):
+    def add(offer_id: int, agency_id: int, name: str, slug: str, when: datetime | None) -> None:
         if when is None:
             return
         day = timezone.localdate(when)
@@ -54,7 +58,7 @@ def offers_used_by(offer_ids) -> dict[int, list[dict]]:
     }
 
 
-def offer_usage_count_sql(offer_id_column: str) -> tuple[str, list]:
+def offer_usage_count_sql(offer_id_column: str) -> tuple[str, list[str]]:
     """``len(offers_used_by(...)[offer])`` as a correlated SQL subquery on
     ``offer_id_column``: the catalogue list counts the bodies in its page
     query (two index probes per row) instead of reading them."""

@@ -17,6 +17,9 @@ from tenders import signals
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+    from django.db import models
+
+    from tenders.models import Order, Tender
 
 
 class TenderError(DomainError):
@@ -35,9 +38,9 @@ def _event(
     action: str,
     *,
     actor: User | None,
-    obj,
+    obj: models.Model,
     organisation: str = "",
-    data: dict | None = None,
+    data: dict[str, Any] | None = None,
     tender_id: int | None = None,
 ) -> None:
     signals.tender_event.send(
@@ -60,13 +63,19 @@ def _whole(value: Any, low: int, high: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
-def _decimal(field: str, value: Any, *, minimum: Decimal = Decimal("0"), column=None) -> Decimal:
+def _decimal(
+    field: str,
+    value: Any,
+    *,
+    minimum: Decimal = Decimal("0"),
+    column: models.DecimalField | None = None,
+) -> Decimal:
     """A finite number at least ``minimum`` that fits ``column`` (the model
     field that stores it): core's one bounded parse, as a TenderError."""
     return decimal_parse(field, value, column=column, minimum=minimum, error=TenderError)
 
 
-def _next_reference(prefix: str, model) -> str:
+def _next_reference(prefix: str, model: type[Tender | Order]) -> str:
     """The next free ``PREFIX-YEAR-NNNNN``. Two creations at once would read
     the same last number: a transaction-scoped advisory lock per stem makes
     them take turns (the caller is atomic, so the lock lasts until its

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 @transaction.atomic
 def clarification_ask(
-    *, tender: Tender, provider: Provider, actor: User | None, question: str
+    *, tender: Tender, provider: Provider, actor: User, question: str
 ) -> Clarification:
     question = (question or "").strip()
     if not question:
@@ -41,7 +41,7 @@ def clarification_ask(
 
 @transaction.atomic
 def clarification_answer(
-    *, clarification: Clarification, actor: User | None, answer: str
+    *, clarification: Clarification, actor: User, answer: str
 ) -> Clarification:
     answer = (answer or "").strip()
     if not answer:

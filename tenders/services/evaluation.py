@@ -38,7 +38,7 @@ def response_for_buyer(
 def response_score(
     *,
     response: TenderResponse,
-    actor: User | None,
+    actor: User,
     technical_score: Any = None,
     other_score: Any = None,
 ) -> TenderResponse:
@@ -57,7 +57,7 @@ def response_score(
 
 
 @transaction.atomic
-def tender_award(*, tender: Tender, actor: User | None, response: TenderResponse) -> Award:
+def tender_award(*, tender: Tender, actor: User, response: TenderResponse) -> Award:
     tender = _require_closed(tender)
     # Re-read: the caller's instance may be stale (status, price formatting).
     response = TenderResponse.objects.get(pk=response.pk)
@@ -108,7 +108,7 @@ def tender_award(*, tender: Tender, actor: User | None, response: TenderResponse
 
 
 @transaction.atomic
-def tender_declare_unsuccessful(*, tender: Tender, actor: User | None, reason: str) -> Tender:
+def tender_declare_unsuccessful(*, tender: Tender, actor: User, reason: str) -> Tender:
     if not (reason or "").strip():
         raise _invalid("reason", _("A reason is required."))
     _require_closed(tender)

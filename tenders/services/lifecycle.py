@@ -155,7 +155,7 @@ def _tender_clean(data: dict[str, Any], *, instance: Tender | None) -> dict[str,
         if field in clean and not _whole(clean[field], 0, 100):
             raise _invalid(field, _("A whole number between 0 and 100."))
 
-    def current(name):
+    def current(name: str) -> Any:
         return clean.get(name, getattr(instance, name) if instance else None)
 
     weights = [current("weight_price"), current("weight_technical"), current("weight_other")]
@@ -235,7 +235,7 @@ def _tender_transition(
 
 @transaction.atomic
 def tender_create(
-    *, agency: Agency, actor: User | None, sourcing_file: SourcingFile | None = None, **data: Any
+    *, agency: Agency, actor: User, sourcing_file: SourcingFile | None = None, **data: Any
 ) -> Tender:
     """Create a draft. Started from a locked ``sourcing_file``, the tender
     stays linked to it and takes its filters (category, level, flags,
@@ -288,7 +288,7 @@ def tender_create(
 
 
 @transaction.atomic
-def tender_update(*, tender: Tender, actor: User | None, **data: Any) -> Tender:
+def tender_update(*, tender: Tender, actor: User, **data: Any) -> Tender:
     locked = Tender.objects.select_for_update().get(pk=tender.pk)
     if locked.status != TenderStatus.DRAFT:
         raise _conflict(_("Only a draft tender can be edited."), code="not_draft")
@@ -300,7 +300,7 @@ def tender_update(*, tender: Tender, actor: User | None, **data: Any) -> Tender:
 
 
 @transaction.atomic
-def tender_publish(*, tender: Tender, actor: User | None) -> Tender:
+def tender_publish(*, tender: Tender, actor: User) -> Tender:
     """Publish and queue matching; the broker enqueues it after commit."""
     now = timezone.now()
     minimum = timedelta(hours=settings.TENDER_MIN_RESPONSE_HOURS)
@@ -328,7 +328,7 @@ def tender_publish(*, tender: Tender, actor: User | None) -> Tender:
 
 
 @transaction.atomic
-def tender_cancel(*, tender: Tender, actor: User | None, reason: str) -> Tender:
+def tender_cancel(*, tender: Tender, actor: User, reason: str) -> Tender:
     if not (reason or "").strip():
         raise _invalid("reason", _("A reason is required to cancel a tender."))
     # A published tender past its deadline is closed first, so the history

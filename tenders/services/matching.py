@@ -41,7 +41,8 @@ def tender_matching_start(*, tender_id: int) -> bool:
                 WHERE id = %s AND status = %s AND response_deadline > %s AND EXISTS (SELECT FROM quick)""",  # noqa: S608
             [MatchingState.RUNNING, now, tender_id, TenderStatus.PUBLISHED, now],
         )
-        return cursor.rowcount == 1
+        started: int = cursor.rowcount
+        return started == 1
 
 
 # The shortlist writer inserts into the table aliased ``e``: a row whose

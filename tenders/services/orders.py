@@ -42,7 +42,7 @@ ORDER_TRANSITIONS: dict[str, set[str]] = {
 
 
 def _order_transition(
-    order: Order, target: str, *, actor: User | None, organisation: str, reason: str = ""
+    order: Order, target: str, *, actor: User, organisation: str, reason: str = ""
 ) -> Order:
     locked = Order.objects.select_for_update().get(pk=order.pk)
     if target not in ORDER_TRANSITIONS[locked.status]:
@@ -71,7 +71,7 @@ def _order_transition(
 def order_place(
     *,
     agency: Agency,
-    actor: User | None,
+    actor: User,
     offer: Offer,
     quantity: Any,
     duration_months: int,
@@ -155,7 +155,7 @@ def order_place(
 
 
 @transaction.atomic
-def order_accept(*, order: Order, actor: User | None) -> Order:
+def order_accept(*, order: Order, actor: User) -> Order:
     catalog_services.provider_compliance_require(order.provider)
     return _order_transition(
         order, OrderStatus.ACCEPTED, actor=actor, organisation=order.provider.name
@@ -163,7 +163,7 @@ def order_accept(*, order: Order, actor: User | None) -> Order:
 
 
 @transaction.atomic
-def order_decline(*, order: Order, actor: User | None, reason: str) -> Order:
+def order_decline(*, order: Order, actor: User, reason: str) -> Order:
     if not (reason or "").strip():
         raise _invalid("reason", _("A reason is required to decline an order."))
     return _order_transition(
@@ -176,7 +176,7 @@ def order_decline(*, order: Order, actor: User | None, reason: str) -> Order:
 
 
 @transaction.atomic
-def order_cancel(*, order: Order, actor: User | None, reason: str = "") -> Order:
+def order_cancel(*, order: Order, actor: User, reason: str = "") -> Order:
     return _order_transition(
         order,
         OrderStatus.CANCELLED,

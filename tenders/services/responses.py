@@ -24,6 +24,7 @@ from tenders.services.lifecycle import deadline_passed
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+    from django.core.files import File
 
 
 def receipt_digest(
@@ -77,11 +78,11 @@ def response_submit(
     *,
     tender: Tender,
     provider: Provider,
-    actor: User | None,
+    actor: User,
     offer: Offer,
     total_price: Any,
     technical_answer: str,
-    attachment=None,
+    attachment: File | None = None,
 ) -> TenderResponse:
     locked = _open_for_responses(tender)
     if offer.provider_id != provider.pk:
@@ -177,7 +178,7 @@ def response_submit(
 
 
 @transaction.atomic
-def response_withdraw(*, response: TenderResponse, actor: User | None) -> TenderResponse:
+def response_withdraw(*, response: TenderResponse, actor: User) -> TenderResponse:
     _open_for_responses(response.tender)
     locked = TenderResponse.objects.select_for_update().get(pk=response.pk)
     if locked.status != ResponseStatus.SUBMITTED:

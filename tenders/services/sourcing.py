@@ -4,6 +4,7 @@ record (a frozen, SHA-256-digested result)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -38,7 +39,7 @@ SOURCING_FILTER_KEYS = (
 SNAPSHOT_FORMAT = 1
 
 
-def sourcing_filters_clean(raw) -> dict[str, Any]:
+def sourcing_filters_clean(raw: Mapping[str, Any]) -> dict[str, Any]:
     """The catalogue search parameters (a dict or a query string), parsed
     by the catalogue's own filter parser — a saved search means exactly
     what the search means — and normalised: only the given keys, flags as
@@ -149,7 +150,9 @@ def sourcing_file_offer_ids(sourcing_file: SourcingFile) -> set[int]:
 
 
 @transaction.atomic
-def sourcing_file_save(*, agency: Agency, actor: User | None, name: str, filters) -> SourcingFile:
+def sourcing_file_save(
+    *, agency: Agency, actor: User, name: str, filters: Mapping[str, Any] | None
+) -> SourcingFile:
     """Save a catalogue search under a name. Its current result is the
     starting point of the daily digest (only later changes are reported)."""
     name = (name or "").strip()
@@ -176,7 +179,7 @@ def sourcing_file_save(*, agency: Agency, actor: User | None, name: str, filters
 
 
 @transaction.atomic
-def sourcing_file_delete(*, sourcing_file: SourcingFile, actor: User | None) -> None:
+def sourcing_file_delete(*, sourcing_file: SourcingFile, actor: User) -> None:
     locked = (
         SourcingFile.objects.select_for_update().select_related("agency").get(pk=sourcing_file.pk)
     )
@@ -196,7 +199,7 @@ def sourcing_file_delete(*, sourcing_file: SourcingFile, actor: User | None) -> 
 
 
 @transaction.atomic
-def sourcing_file_lock(*, sourcing_file: SourcingFile, actor: User | None) -> SourcingFile:
+def sourcing_file_lock(*, sourcing_file: SourcingFile, actor: User) -> SourcingFile:
     """Freeze the file's result now: every offer with its prices and its
     assessment, the policy version, the time, in one JSON document whose
     SHA-256 (of its canonical text) goes to the audit chain. From then on

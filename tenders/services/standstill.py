@@ -31,6 +31,7 @@ from tenders.services.lifecycle import _tender_transition
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+    from django.core.files import File
 
 
 def _award_of(tender: Tender) -> Award:
@@ -61,7 +62,12 @@ def standstill_running(award: Award, now: datetime | None = None) -> bool:
 
 @transaction.atomic
 def complaint_file(
-    *, tender: Tender, provider: Provider, actor: User | None, text: str, attachment=None
+    *,
+    tender: Tender,
+    provider: Provider,
+    actor: User,
+    text: str,
+    attachment: File | None = None,
 ) -> Complaint:
     """A tenderer whose response was not retained contests the award,
     during the standstill only."""
@@ -121,9 +127,7 @@ COMPLAINT_DECISIONS = (ComplaintStatus.UPHELD, ComplaintStatus.DISMISSED)
 
 
 @transaction.atomic
-def complaint_answer(
-    *, complaint: Complaint, actor: User | None, decision: str, answer: str
-) -> Complaint:
+def complaint_answer(*, complaint: Complaint, actor: User, decision: str, answer: str) -> Complaint:
     """The buyer answers: upheld withdraws the award and resumes the
     evaluation; dismissed lets the standstill run on."""
     if decision not in COMPLAINT_DECISIONS:
@@ -160,7 +164,7 @@ def complaint_answer(
 
 
 @transaction.atomic
-def award_withdraw(*, tender: Tender, actor: User | None, reason: str) -> WithdrawnAward:
+def award_withdraw(*, tender: Tender, actor: User, reason: str) -> WithdrawnAward:
     """Withdraw an award before signature: its facts move to the history
     (``WithdrawnAward``, same id), the tender goes back to CLOSED for the
     evaluation to resume, and the complaints against it lapse."""
@@ -209,7 +213,7 @@ def award_withdraw(*, tender: Tender, actor: User | None, reason: str) -> Withdr
 
 
 @transaction.atomic
-def tender_contract_sign(*, tender: Tender, actor: User | None) -> Award:
+def tender_contract_sign(*, tender: Tender, actor: User) -> Award:
     """Mark the contract signed: only after the standstill, and only while
     no complaint against the award is open."""
     locked, award = _locked_awarded(tender)
