@@ -17,7 +17,6 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -34,6 +33,7 @@ from catalog import services as catalog_services
 from catalog.models import CertificationStatus, OfferStatus
 from catalog.services import DomainError
 from catalog.texts import check_reason
+from core.submissions import AlreadySubmitted, submitted_once
 from tenders import selectors, services
 from tenders import texts as tender_texts
 from tenders.forms_provider import DeclineForm, QuestionForm, ResponseForm, WhyNotForm
@@ -375,27 +375,27 @@ def _respond(request, provider, tender: Tender):
     form = ResponseForm(request.POST, request.FILES, offers=offers, prefix="respond")
     if form.is_valid():
         data = form.cleaned_data
-        # The first post of a displayed form takes its key; a second post of
-        # the same form (double click, retry) finds it taken and changes
-        # nothing. Redis is shared by every web worker.
-        key = f"provider-response:{provider.pk}:{tender.pk}:{data['submission_key']}"
-        if not cache.add(key, "taken", timeout=24 * 3600):
+        # The first post of a displayed form records its key with the
+        # response, in PostgreSQL; a second post of the same form (double
+        # click, retry) finds it recorded and changes nothing. A refused
+        # response rolls its key back: the corrected form may be posted again.
+        try:
+            with submitted_once(data["submission_key"], user=request.user, scope="response"):
+                services.response_submit(
+                    tender=tender,
+                    provider=provider,
+                    actor=request.user,
+                    offer=data["offer"],
+                    total_price=data["total_price"],
+                    technical_answer=data["technical_answer"],
+                    attachment=data.get("attachment"),
+                )
+        except AlreadySubmitted:
             messages.info(
                 request, _("This form had already been submitted: your response is unchanged.")
             )
             return redirect(here + "#your-response")
-        try:
-            services.response_submit(
-                tender=tender,
-                provider=provider,
-                actor=request.user,
-                offer=data["offer"],
-                total_price=data["total_price"],
-                technical_answer=data["technical_answer"],
-                attachment=data.get("attachment"),
-            )
         except DomainError as error:
-            cache.delete(key)  # corrected, the same form may be posted again
             _errors_onto(form, error)
         else:
             messages.success(request, _("Your sealed response was submitted. Keep its receipt."))
