@@ -23,6 +23,7 @@ from catalog.models import (
     Subcontractor,
 )
 from catalog.services import LOCATION_FIELDS, PROVIDER_DECLARABLE_STATUSES
+from core.submissions import SubmittedOnceForm
 
 EVIDENCE_CONTENT_TYPES = "application/pdf,image/png,image/jpeg,.pdf,.png,.jpg,.jpeg"
 # The HDS v2 referential's six activities (arrêté du 26 avril 2024).
@@ -316,7 +317,7 @@ SubcontractorFormSet = forms.formset_factory(
 # Certificates
 
 
-class CertificationForm(DsfrBaseForm):
+class CertificationForm(DsfrBaseForm, SubmittedOnceForm):
     scheme = forms.ChoiceField(label=_("Scheme"))
     scheme_version = forms.CharField(
         label=_("Scheme version"),
@@ -426,6 +427,7 @@ class CertificationForm(DsfrBaseForm):
 
     def as_certification(self) -> dict:
         data = dict(self.cleaned_data)
+        data.pop("submission_key", None)  # the view's, not the certificate's
         data["scope_offers"] = [int(pk) for pk in data["scope_offers"]]
         data["hds_activities"] = [int(a) for a in data["hds_activities"]]
         data["scope_countries"] = country_list(data["scope_countries"])

@@ -18,9 +18,28 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django import forms
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from core.models import SubmissionKey
+
+# What a second post of a form is told: what the first created is there.
+ALREADY = _("This form had already been submitted: it was recorded once.")
+
+
+class SubmittedOnceForm(forms.Form):
+    """Mixed into a form that creates something: a key of its own, drawn
+    each time the form is displayed. Not required, so a page displayed
+    before the field existed still posts (without the guard)."""
+
+    submission_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)
+
+
+def take_key(form: forms.Form) -> uuid.UUID | None:
+    """The form's submission key, taken out of its cleaned data (which the
+    view may then pass on to a service as it is)."""
+    return form.cleaned_data.pop("submission_key", None)
 
 
 class AlreadySubmitted(Exception):

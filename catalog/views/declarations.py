@@ -28,6 +28,7 @@ from catalog.models import (
     SupplierDeclaration,
 )
 from catalog.views.provider import is_provider_admin, provider_member_required
+from core.submissions import ALREADY, AlreadySubmitted, SubmittedOnceForm, submitted_once, take_key
 
 EXPIRING_DAYS = 30
 YES_NO = [("no", gettext_lazy("No")), ("yes", gettext_lazy("Yes, this ground applies"))]
@@ -68,7 +69,7 @@ class DeclarationForm(DsfrBaseForm):
         }
 
 
-class AttestationForm(DsfrBaseForm):
+class AttestationForm(DsfrBaseForm, SubmittedOnceForm):
     kind = forms.ChoiceField(label=gettext_lazy("Attestation"), choices=AttestationKind.choices)
     reference = forms.CharField(label=gettext_lazy("Number or verification code"), max_length=100)
     issued_on = forms.DateField(
@@ -179,7 +180,13 @@ def provider_attestation_add(request):
     form = AttestationForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.attestation_create(provider=provider, actor=request.user, **form.cleaned_data)
+            with submitted_once(take_key(form), user=request.user, scope="attestation"):
+                services.attestation_create(
+                    provider=provider, actor=request.user, **form.cleaned_data
+                )
+        except AlreadySubmitted:
+            messages.info(request, ALREADY)
+            return redirect("provider-declarations")
         except services.CatalogError as error:
             _errors_to_form(error, form)
         else:

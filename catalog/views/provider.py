@@ -29,6 +29,7 @@ from catalog.forms_provider import (
 )
 from catalog.models import DataFlag, MemberRole, Offer, OfferStatus, SensitivityLevel
 from catalog.texts import check_reason
+from core.submissions import ALREADY, AlreadySubmitted, submitted_once, take_key
 
 PAGE_SIZE = 20
 # "stakes[2].holder_country" → ("stakes", 2, "holder_country")
@@ -392,9 +393,13 @@ def certificate_create(request):
         form = CertificationForm(request.POST, request.FILES, provider=request.provider)
         if form.is_valid():
             try:
-                cert = services.certification_create(
-                    provider=request.provider, actor=request.user, **form.as_certification()
-                )
+                with submitted_once(take_key(form), user=request.user, scope="certificate"):
+                    cert = services.certification_create(
+                        provider=request.provider, actor=request.user, **form.as_certification()
+                    )
+            except AlreadySubmitted:
+                messages.info(request, ALREADY)
+                return redirect("provider-certificates")
             except services.DomainError as error:
                 domain_error_to_form(error, form)
             else:

@@ -33,7 +33,7 @@ from catalog import services as catalog_services
 from catalog.models import CertificationStatus, OfferStatus
 from catalog.services import DomainError
 from catalog.texts import check_reason
-from core.submissions import AlreadySubmitted, submitted_once
+from core.submissions import ALREADY, AlreadySubmitted, submitted_once, take_key
 from tenders import selectors, services
 from tenders import texts as tender_texts
 from tenders.forms_provider import DeclineForm, QuestionForm, ResponseForm, WhyNotForm
@@ -339,12 +339,16 @@ def opportunity(request, provider, pk: int):
         form = QuestionForm(request.POST, prefix="ask")
         if form.is_valid():
             try:
-                services.clarification_ask(
-                    tender=tender,
-                    provider=provider,
-                    actor=request.user,
-                    question=form.cleaned_data["question"],
-                )
+                with submitted_once(take_key(form), user=request.user, scope="clarification"):
+                    services.clarification_ask(
+                        tender=tender,
+                        provider=provider,
+                        actor=request.user,
+                        question=form.cleaned_data["question"],
+                    )
+            except AlreadySubmitted:
+                messages.info(request, ALREADY)
+                return redirect(here + "#clarifications")
             except DomainError as error:
                 _errors_onto(form, error)
             else:

@@ -30,6 +30,7 @@ from catalog import selectors as catalog_selectors
 from catalog import units
 from catalog.models import ServiceCategory
 from catalog.services import DomainError
+from core.submissions import ALREADY, AlreadySubmitted, submitted_once, take_key
 from tenders import selectors, services, sourcing_export
 from tenders.forms_sourcing import SourcingFileForm, SourcingOrderForm, SourcingTenderForm
 from tenders.models import SourcingFile
@@ -332,16 +333,20 @@ def file_order(request, agency, pk: int):
             form.add_error("offer", _("This offer is no longer in the catalogue."))
         else:
             try:
-                order = services.order_place(
-                    agency=agency,
-                    actor=request.user,
-                    offer=offer,
-                    quantity=data["quantity"],
-                    duration_months=data["duration_months"],
-                    level=data["level"],
-                    flags=data["flags"],
-                    sourcing_file=item,
-                )
+                with submitted_once(take_key(form), user=request.user, scope="order"):
+                    order = services.order_place(
+                        agency=agency,
+                        actor=request.user,
+                        offer=offer,
+                        quantity=data["quantity"],
+                        duration_months=data["duration_months"],
+                        level=data["level"],
+                        flags=data["flags"],
+                        sourcing_file=item,
+                    )
+            except AlreadySubmitted:
+                messages.info(request, ALREADY)
+                return redirect("agency-sourcing-file-detail", item.pk)
             except DomainError as error:
                 _form_errors(form, error)
             else:
@@ -381,9 +386,13 @@ def file_tender(request, agency, pk: int):
     form = SourcingTenderForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            tender = services.tender_create(
-                agency=agency, actor=request.user, sourcing_file=item, **form.cleaned_data
-            )
+            with submitted_once(take_key(form), user=request.user, scope="tender"):
+                tender = services.tender_create(
+                    agency=agency, actor=request.user, sourcing_file=item, **form.cleaned_data
+                )
+        except AlreadySubmitted:
+            messages.info(request, ALREADY)
+            return redirect("agency-sourcing-file-detail", item.pk)
         except DomainError as error:
             _form_errors(form, error)
         else:

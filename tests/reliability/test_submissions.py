@@ -6,14 +6,17 @@ transaction of the write, never in the cache."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.cache import cache
 from django.db import transaction
+from django.urls import reverse
 
 from broker import services as broker_services
 from core.models import SubmissionKey
 from core.submissions import AlreadySubmitted, submitted_once
-from tenders.models import TenderResponse
+from tenders.models import Clarification, Order, TenderResponse
 from tests.web.conftest import html_client
 from tests.web.test_provider_tenders import form_key, opportunity_url, respond
 
@@ -71,3 +74,33 @@ def test_a_refused_write_gives_its_key_back(member_a):
     with pytest.raises(AlreadySubmitted), submitted_once(key, user=member_a.user, scope="test"):
         pytest.fail("a recorded key runs nothing")
     assert transaction.get_connection().in_atomic_block  # the test's own transaction only
+
+
+def _key(html: str, prefix: str = "") -> str:
+    name = f"{prefix}-submission_key" if prefix else "submission_key"
+    found = re.search(rf'name="{name}" value="([0-9a-f-]+)"', html)
+    assert found, f"no {name} in the form"
+    return found.group(1)
+
+
+def test_with_redis_down_a_question_posted_twice_is_asked_once(
+    redis_down, published, member_a, market
+):
+    client = html_client(member_a.user)
+    url = opportunity_url(published)
+    key = _key(client.get(url).content.decode(), "ask")
+    body = {"action": "ask", "ask-question": "Quelle réversibilité ?", "ask-submission_key": key}
+    assert client.post(url, body).status_code == 302
+    assert client.post(url, body).status_code == 302
+    assert Clarification.objects.filter(tender=published).count() == 1
+    assert "it was recorded once" in client.get(url).content.decode()
+
+
+def test_with_redis_down_an_order_posted_twice_is_placed_once(redis_down, buyer_a, market):
+    client = html_client(buyer_a)
+    url = reverse("agency-order-create", args=[market.a.pk])
+    key = _key(client.get(url).content.decode())
+    body = {"quantity": "10", "duration_months": "12", "level": "N2", "submission_key": key}
+    assert client.post(url, body).status_code == 302
+    assert client.post(url, body).status_code == 302
+    assert Order.objects.count() == 1

@@ -14,6 +14,7 @@ from catalog import selectors as catalog_selectors
 from catalog import units
 from catalog.models import DataFlag, OfferAssessment
 from catalog.services import DomainError
+from core.submissions import ALREADY, AlreadySubmitted, submitted_once, take_key
 from tenders import eligibility, selectors, services
 from tenders import texts as tender_texts
 from tenders.forms import (
@@ -89,9 +90,13 @@ def order_create(request, offer_id: int):
     form = OrderForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            order = services.order_place(
-                agency=request.agency, actor=request.user, offer=offer, **form.cleaned_data
-            )
+            with submitted_once(take_key(form), user=request.user, scope="order"):
+                order = services.order_place(
+                    agency=request.agency, actor=request.user, offer=offer, **form.cleaned_data
+                )
+        except AlreadySubmitted:
+            messages.info(request, ALREADY)
+            return redirect("agency-orders")
         except DomainError as error:
             domain_error_to_form(error, form)
             if error.code == "not_eligible":
