@@ -177,7 +177,7 @@ StakeFormSet = forms.formset_factory(
 # Offers
 
 
-class OfferForm(DsfrBaseForm):
+class OfferForm(DsfrBaseForm, SubmittedOnceForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     description = forms.CharField(
         label=_("Description"),
@@ -262,13 +262,14 @@ class OfferForm(DsfrBaseForm):
         initial = {
             field: getattr(offer, field)
             for field in cls.base_fields
-            if field not in LOCATION_FIELDS
+            if field not in LOCATION_FIELDS and field != "submission_key"
         }
         initial.update({field: country_text(getattr(offer, field)) for field in LOCATION_FIELDS})
         return initial
 
     def as_offer(self) -> dict:
         data = dict(self.cleaned_data)
+        data.pop("submission_key", None)  # the view's, not the offer's
         for field in LOCATION_FIELDS:
             data[field] = country_list(data[field])
         data["minimum_commitment"] = data["minimum_commitment"] or 0

@@ -39,7 +39,8 @@ class SubmittedOnceForm(forms.Form):
 def take_key(form: forms.Form) -> uuid.UUID | None:
     """The form's submission key, taken out of its cleaned data (which the
     view may then pass on to a service as it is)."""
-    return form.cleaned_data.pop("submission_key", None)
+    key: uuid.UUID | None = form.cleaned_data.pop("submission_key", None)
+    return key
 
 
 class AlreadySubmitted(Exception):
@@ -47,7 +48,7 @@ class AlreadySubmitted(Exception):
 
 
 @contextmanager
-def submitted_once(key: uuid.UUID | None, *, user: Any, scope: str) -> Iterator[None]:
+def submitted_once(key: uuid.UUID | str | None, *, user: Any, scope: str) -> Iterator[None]:
     """Run the block in a transaction that also records ``key``; raise
     AlreadySubmitted (running nothing) if the key is already recorded. A
     form without a key (None) is simply run in a transaction."""

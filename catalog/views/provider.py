@@ -226,12 +226,14 @@ def _offer_save(request, offer: Offer | None, form, formset) -> Offer | None:
     subcontractors = [f.as_subcontractor() for f in sent]
     try:
         if offer is None:
-            return services.offer_create(
-                provider=request.provider,
-                actor=request.user,
-                subcontractors=subcontractors,
-                **form.as_offer(),
-            )
+            # AlreadySubmitted (the same form posted twice) goes to the view.
+            with submitted_once(take_key(form), user=request.user, scope="offer"):
+                return services.offer_create(
+                    provider=request.provider,
+                    actor=request.user,
+                    subcontractors=subcontractors,
+                    **form.as_offer(),
+                )
         return services.offer_update(
             offer=offer, actor=request.user, subcontractors=subcontractors, **form.as_offer()
         )
@@ -245,7 +247,11 @@ def _offer_save(request, offer: Offer | None, form, formset) -> Offer | None:
 def offer_create(request):
     form, formset = _offer_forms(request, None)
     if request.method == "POST":
-        offer = _offer_save(request, None, form, formset)
+        try:
+            offer = _offer_save(request, None, form, formset)
+        except AlreadySubmitted:
+            messages.info(request, ALREADY)
+            return redirect("provider-offers")
         if offer is not None:
             messages.success(
                 request,

@@ -14,9 +14,10 @@ from django.db import transaction
 from django.urls import reverse
 
 from broker import services as broker_services
+from catalog.models import Offer
 from core.models import SubmissionKey
 from core.submissions import AlreadySubmitted, submitted_once
-from tenders.models import Clarification, Order, TenderResponse
+from tenders.models import Clarification, Order, Tender, TenderResponse
 from tests.web.conftest import html_client
 from tests.web.test_provider_tenders import form_key, opportunity_url, respond
 
@@ -104,3 +105,35 @@ def test_with_redis_down_an_order_posted_twice_is_placed_once(redis_down, buyer_
     assert client.post(url, body).status_code == 302
     assert client.post(url, body).status_code == 302
     assert Order.objects.count() == 1
+
+
+def test_the_wizards_review_posted_twice_creates_one_tender(buyer_a):
+    from tests.web.test_agency import step_url, walk_wizard
+
+    client = walk_wizard(html_client(buyer_a))
+    # What a second request read before the first one cleared the wizard
+    # (a double click on "save"): the same stored input, the same key.
+    before = client.session["tender-wizard-new"]
+    assert before["submission_key"]
+    assert client.post(step_url("verification"), {"action": "save"}).status_code == 302
+    session = client.session
+    session["tender-wizard-new"] = before
+    session.save()
+    again = client.post(step_url("verification"), {"action": "save"})
+    assert again.status_code == 302 and again["Location"] == reverse("agency-dashboard")
+    assert Tender.objects.filter(title="Archives souveraines").count() == 1
+
+
+def test_with_redis_down_an_offer_form_posted_twice_creates_one_offer(
+    redis_down, member_a, provider_a
+):
+    from tests.web.test_provider_catalog import OFFER_POST
+
+    client = html_client(member_a.user)
+    url = reverse("provider-offer-create")
+    key = _key(client.get(url).content.decode())
+    body = {**OFFER_POST, "submission_key": key}
+    assert client.post(url, body).status_code == 302
+    again = client.post(url, body)
+    assert again.status_code == 302 and again["Location"] == reverse("provider-offers")
+    assert Offer.objects.filter(provider=provider_a, name="Coffre-fort souverain").count() == 1
