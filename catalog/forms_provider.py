@@ -23,6 +23,7 @@ from catalog.models import (
     Subcontractor,
 )
 from catalog.services import LOCATION_FIELDS, PROVIDER_DECLARABLE_STATUSES
+from core.submissions import SubmittedOnceForm
 
 EVIDENCE_CONTENT_TYPES = "application/pdf,image/png,image/jpeg,.pdf,.png,.jpg,.jpeg"
 # The HDS v2 referential's six activities (arrêté du 26 avril 2024).
@@ -176,7 +177,7 @@ StakeFormSet = forms.formset_factory(
 # Offers
 
 
-class OfferForm(DsfrBaseForm):
+class OfferForm(DsfrBaseForm, SubmittedOnceForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     description = forms.CharField(
         label=_("Description"),
@@ -261,13 +262,14 @@ class OfferForm(DsfrBaseForm):
         initial = {
             field: getattr(offer, field)
             for field in cls.base_fields
-            if field not in LOCATION_FIELDS
+            if field not in LOCATION_FIELDS and field != "submission_key"
         }
         initial.update({field: country_text(getattr(offer, field)) for field in LOCATION_FIELDS})
         return initial
 
     def as_offer(self) -> dict:
         data = dict(self.cleaned_data)
+        data.pop("submission_key", None)  # the view's, not the offer's
         for field in LOCATION_FIELDS:
             data[field] = country_list(data[field])
         data["minimum_commitment"] = data["minimum_commitment"] or 0
@@ -316,7 +318,7 @@ SubcontractorFormSet = forms.formset_factory(
 # Certificates
 
 
-class CertificationForm(DsfrBaseForm):
+class CertificationForm(DsfrBaseForm, SubmittedOnceForm):
     scheme = forms.ChoiceField(label=_("Scheme"))
     scheme_version = forms.CharField(
         label=_("Scheme version"),
@@ -426,6 +428,7 @@ class CertificationForm(DsfrBaseForm):
 
     def as_certification(self) -> dict:
         data = dict(self.cleaned_data)
+        data.pop("submission_key", None)  # the view's, not the certificate's
         data["scope_offers"] = [int(pk) for pk in data["scope_offers"]]
         data["hds_activities"] = [int(a) for a in data["hds_activities"]]
         data["scope_countries"] = country_list(data["scope_countries"])

@@ -173,6 +173,9 @@ import dj_database_url  # noqa: E402
 DATABASE_URL = env_str("DATABASE_URL")
 REDIS_URL = env_str("REDIS_URL")
 
+WEB_PROCESS = env_bool("GUICHET_WEB_PROCESS", False)
+DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 30000, minimum=0)
+DB_LOCK_TIMEOUT_MS = env_int("DB_LOCK_TIMEOUT_MS", 5000, minimum=0)
 DATABASES = {}
 if DATABASE_URL:
     try:
@@ -186,6 +189,15 @@ if DATABASE_URL:
             "DATABASE_URL must point to PostgreSQL (postgres:// or postgresql://)"
         )
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # One stuck query or lock cannot take the site down: web processes give
+    # up on a statement after DB_STATEMENT_TIMEOUT_MS and on a lock wait after
+    # DB_LOCK_TIMEOUT_MS. Only web processes: config/wsgi.py and config/asgi.py
+    # set GUICHET_WEB_PROCESS before loading these settings, so Celery workers,
+    # beat and management commands (migrations, seeding, bench) run unbounded.
+    if WEB_PROCESS:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+            f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS} -c lock_timeout={DB_LOCK_TIMEOUT_MS}"
+        )
     DATABASES["default"]["TEST"] = {"NAME": env_str("DATABASE_TEST_NAME", "test_guichet")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

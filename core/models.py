@@ -1,7 +1,9 @@
-"""The one model every app shares: the change feed's journal."""
+"""The models every app shares: the change feed's journal, and the keys of
+the forms already submitted."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -28,3 +30,18 @@ class ChangeEvent(models.Model):
         indexes = [
             models.Index(fields=["entity", "txid", "id"], name="catalog_cha_entity_789059_idx")
         ]
+
+
+class SubmissionKey(models.Model):
+    """A form that creates something carries a key of its own (a hidden
+    field drawn when the form is displayed); its first post records the key
+    in the same transaction as the write (``core.submissions.submitted_once``).
+    A second post of the same form (a double click, a browser retry) hits the
+    unique constraint and is answered "already recorded". It lives in
+    PostgreSQL, not in the cache: with Redis down, a submission is stored,
+    never silently taken for a duplicate."""
+
+    key = models.UUIDField(unique=True)
+    scope = models.CharField(max_length=40)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -17,6 +17,7 @@ from dsfr.forms import DsfrBaseForm
 from catalog.cpv import CLOUD_CPV_CHOICES
 from catalog.models import DataFlag, SensitivityLevel, ServiceCategory
 from catalog.units import UNIT_CHOICES
+from core.submissions import SubmittedOnceForm
 
 # Plain words for each data flag (the policy table holds labels, not help).
 FLAG_HELP = {
@@ -316,7 +317,7 @@ class OptionalReasonForm(DsfrBaseForm):
 # Direct purchase
 
 
-class OrderForm(DsfrBaseForm):
+class OrderForm(DsfrBaseForm, SubmittedOnceForm):
     quantity = forms.DecimalField(
         label=_("Quantity"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2
     )

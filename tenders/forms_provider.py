@@ -10,6 +10,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
+from core.submissions import SubmittedOnceForm
+
 
 class OfferChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, offer) -> str:
@@ -58,7 +60,7 @@ class WhyNotForm(DsfrBaseForm):
         self.fields["offer"].queryset = offers
 
 
-class QuestionForm(DsfrBaseForm):
+class QuestionForm(DsfrBaseForm, SubmittedOnceForm):
     question = forms.CharField(
         label=_("Your question"),
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -13,6 +13,7 @@ from dsfr.forms import DsfrBaseForm
 from catalog.cpv import CLOUD_CPV_CHOICES
 from catalog.models import DataFlag, SensitivityLevel, ServiceCategory
 from catalog.units import UNIT_CHOICES
+from core.submissions import SubmittedOnceForm
 
 
 def _level_choices():
@@ -37,7 +38,7 @@ class SourcingFileForm(DsfrBaseForm):
     query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
 
 
-class SourcingOrderForm(DsfrBaseForm):
+class SourcingOrderForm(DsfrBaseForm, SubmittedOnceForm):
     """A direct purchase of one offer of a locked file."""
 
     offer = forms.TypedChoiceField(label=_("Offer of the locked result"), coerce=int)
@@ -64,7 +65,7 @@ class SourcingOrderForm(DsfrBaseForm):
         self.fields["flags"].choices = _flag_choices()
 
 
-class SourcingTenderForm(DsfrBaseForm):
+class SourcingTenderForm(DsfrBaseForm, SubmittedOnceForm):
     """A draft tender started from a locked file; its filters give the
     category, level, flags and location by default."""
 

@@ -28,6 +28,7 @@ from catalog.models import (
     SupplierDeclaration,
 )
 from catalog.views.access import is_provider_admin, provider_crumbs, provider_member_required
+from core.submissions import ALREADY, AlreadySubmitted, SubmittedOnceForm, submitted_once, take_key
 from core.web import breadcrumb, domain_error_to_form
 
 EXPIRING_DAYS = 30
@@ -69,7 +70,7 @@ class DeclarationForm(DsfrBaseForm):
         }
 
 
-class AttestationForm(DsfrBaseForm):
+class AttestationForm(DsfrBaseForm, SubmittedOnceForm):
     kind = forms.ChoiceField(label=gettext_lazy("Attestation"), choices=AttestationKind.choices)
     reference = forms.CharField(label=gettext_lazy("Number or verification code"), max_length=100)
     issued_on = forms.DateField(
@@ -169,7 +170,13 @@ def provider_attestation_add(request):
     form = AttestationForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.attestation_create(provider=provider, actor=request.user, **form.cleaned_data)
+            with submitted_once(take_key(form), user=request.user, scope="attestation"):
+                services.attestation_create(
+                    provider=provider, actor=request.user, **form.cleaned_data
+                )
+        except AlreadySubmitted:
+            messages.info(request, ALREADY)
+            return redirect("provider-declarations")
         except services.CatalogError as error:
             domain_error_to_form(error, form)
         else:

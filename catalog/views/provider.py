@@ -25,6 +25,7 @@ from catalog.forms_provider import (
 from catalog.models import DataFlag, Offer, OfferStatus, SensitivityLevel
 from catalog.texts import check_reason
 from catalog.views.access import is_provider_admin, provider_crumbs, provider_member_required
+from core.submissions import ALREADY, AlreadySubmitted, submitted_once, take_key
 from core.web import domain_error_to_form, domain_error_to_message, paginate
 
 PAGE_SIZE = 20
@@ -162,12 +163,14 @@ def _offer_save(request, offer: Offer | None, form, formset) -> Offer | None:
     subcontractors = [f.as_subcontractor() for f in sent]
     try:
         if offer is None:
-            return services.offer_create(
-                provider=request.provider,
-                actor=request.user,
-                subcontractors=subcontractors,
-                **form.as_offer(),
-            )
+            # AlreadySubmitted (the same form posted twice) goes to the view.
+            with submitted_once(take_key(form), user=request.user, scope="offer"):
+                return services.offer_create(
+                    provider=request.provider,
+                    actor=request.user,
+                    subcontractors=subcontractors,
+                    **form.as_offer(),
+                )
         return services.offer_update(
             offer=offer, actor=request.user, subcontractors=subcontractors, **form.as_offer()
         )
@@ -181,7 +184,11 @@ def _offer_save(request, offer: Offer | None, form, formset) -> Offer | None:
 def offer_create(request):
     form, formset = _offer_forms(request, None)
     if request.method == "POST":
-        offer = _offer_save(request, None, form, formset)
+        try:
+            offer = _offer_save(request, None, form, formset)
+        except AlreadySubmitted:
+            messages.info(request, ALREADY)
+            return redirect("provider-offers")
         if offer is not None:
             messages.success(
                 request,
@@ -331,9 +338,13 @@ def certificate_create(request):
         form = CertificationForm(request.POST, request.FILES, provider=request.provider)
         if form.is_valid():
             try:
-                cert = services.certification_create(
-                    provider=request.provider, actor=request.user, **form.as_certification()
-                )
+                with submitted_once(take_key(form), user=request.user, scope="certificate"):
+                    cert = services.certification_create(
+                        provider=request.provider, actor=request.user, **form.as_certification()
+                    )
+            except AlreadySubmitted:
+                messages.info(request, ALREADY)
+                return redirect("provider-certificates")
             except services.DomainError as error:
                 domain_error_to_form(error, form)
             else:

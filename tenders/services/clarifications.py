@@ -25,7 +25,10 @@ def clarification_ask(
     question = (question or "").strip()
     if not question:
         raise _invalid("question", _("A question is required."))
-    tender = tender_close_if_due(tender=tender)
+    tender_close_if_due(tender=tender)
+    # Locked while the question is recorded: the tender cannot close between
+    # the check and the insert.
+    tender = Tender.objects.select_for_update().get(pk=tender.pk)
     if tender.status != TenderStatus.PUBLISHED:
         raise _conflict(
             _("Questions are asked while the tender is published."), code="not_published"

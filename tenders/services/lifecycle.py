@@ -347,16 +347,23 @@ def deadline_passed(tender: Tender, now: datetime | None = None) -> bool:
     return (now or timezone.now()) >= tender.response_deadline
 
 
-@transaction.atomic
 def tender_close_if_due(*, tender: Tender, now: datetime | None = None) -> Tender:
     """Close a published tender whose deadline has passed. Idempotent, and
     called by every request that depends on the deadline, so nothing waits
-    for the beat."""
+    for the beat.
+
+    Reads never lock: the deadline is checked on a plain read, and the row is
+    locked (and checked again) only to actually close. A GET of a tender
+    whose row matching holds answers at once instead of queueing behind it."""
     now = now or timezone.now()
-    locked = Tender.objects.select_for_update().get(pk=tender.pk)
-    if locked.status != TenderStatus.PUBLISHED or not deadline_passed(locked, now):
-        return locked
-    return _tender_transition(locked, TenderStatus.CLOSED, actor=None, closed_at=now)
+    current = Tender.objects.get(pk=tender.pk)
+    if current.status != TenderStatus.PUBLISHED or not deadline_passed(current, now):
+        return current
+    with transaction.atomic():
+        locked = Tender.objects.select_for_update().get(pk=tender.pk)
+        if locked.status != TenderStatus.PUBLISHED or not deadline_passed(locked, now):
+            return locked
+        return _tender_transition(locked, TenderStatus.CLOSED, actor=None, closed_at=now)
 
 
 def tenders_close_due(*, now: datetime | None = None) -> list[int]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -30,6 +29,7 @@ from catalog.services import DomainError
 from catalog.texts import check_reason
 from catalog.views.access import provider_crumbs, provider_member_required
 from core.money import incl_vat
+from core.submissions import ALREADY, AlreadySubmitted, submitted_once, take_key
 from core.web import domain_error_to_form, domain_error_to_message, paginate
 from tenders import selectors, services
 from tenders import texts as tender_texts
@@ -286,12 +286,16 @@ def opportunity(request, pk: int):
         form = QuestionForm(request.POST, prefix="ask")
         if form.is_valid():
             try:
-                services.clarification_ask(
-                    tender=tender,
-                    provider=provider,
-                    actor=request.user,
-                    question=form.cleaned_data["question"],
-                )
+                with submitted_once(take_key(form), user=request.user, scope="clarification"):
+                    services.clarification_ask(
+                        tender=tender,
+                        provider=provider,
+                        actor=request.user,
+                        question=form.cleaned_data["question"],
+                    )
+            except AlreadySubmitted:
+                messages.info(request, ALREADY)
+                return redirect(here + "#clarifications")
             except DomainError as error:
                 _errors_onto(form, error)
             else:
@@ -322,27 +326,27 @@ def _respond(request, provider, tender: Tender):
     form = ResponseForm(request.POST, request.FILES, offers=offers, prefix="respond")
     if form.is_valid():
         data = form.cleaned_data
-        # The first post of a displayed form takes its key; a second post of
-        # the same form (double click, retry) finds it taken and changes
-        # nothing. Redis is shared by every web worker.
-        key = f"provider-response:{provider.pk}:{tender.pk}:{data['submission_key']}"
-        if not cache.add(key, "taken", timeout=24 * 3600):
+        # The first post of a displayed form records its key with the
+        # response, in PostgreSQL; a second post of the same form (double
+        # click, retry) finds it recorded and changes nothing. A refused
+        # response rolls its key back: the corrected form may be posted again.
+        try:
+            with submitted_once(data["submission_key"], user=request.user, scope="response"):
+                services.response_submit(
+                    tender=tender,
+                    provider=provider,
+                    actor=request.user,
+                    offer=data["offer"],
+                    total_price=data["total_price"],
+                    technical_answer=data["technical_answer"],
+                    attachment=data.get("attachment"),
+                )
+        except AlreadySubmitted:
             messages.info(
                 request, _("This form had already been submitted: your response is unchanged.")
             )
             return redirect(here + "#your-response")
-        try:
-            services.response_submit(
-                tender=tender,
-                provider=provider,
-                actor=request.user,
-                offer=data["offer"],
-                total_price=data["total_price"],
-                technical_answer=data["technical_answer"],
-                attachment=data.get("attachment"),
-            )
         except DomainError as error:
-            cache.delete(key)  # corrected, the same form may be posted again
             _errors_onto(form, error)
         else:
             messages.success(request, _("Your sealed response was submitted. Keep its receipt."))

@@ -26,6 +26,7 @@ from catalog import selectors as catalog_selectors
 from catalog import units
 from catalog.models import ServiceCategory
 from catalog.services import DomainError
+from core.submissions import ALREADY, AlreadySubmitted, submitted_once, take_key
 from core.web import breadcrumb, domain_error_to_form, domain_error_to_message
 from tenders import selectors, services, sourcing_export
 from tenders.forms_sourcing import SourcingFileForm, SourcingOrderForm, SourcingTenderForm
@@ -299,16 +300,20 @@ def file_order(request, pk: int):
             form.add_error("offer", _("This offer is no longer in the catalogue."))
         else:
             try:
-                order = services.order_place(
-                    agency=request.agency,
-                    actor=request.user,
-                    offer=offer,
-                    quantity=data["quantity"],
-                    duration_months=data["duration_months"],
-                    level=data["level"],
-                    flags=data["flags"],
-                    sourcing_file=item,
-                )
+                with submitted_once(take_key(form), user=request.user, scope="order"):
+                    order = services.order_place(
+                        agency=request.agency,
+                        actor=request.user,
+                        offer=offer,
+                        quantity=data["quantity"],
+                        duration_months=data["duration_months"],
+                        level=data["level"],
+                        flags=data["flags"],
+                        sourcing_file=item,
+                    )
+            except AlreadySubmitted:
+                messages.info(request, ALREADY)
+                return redirect("agency-sourcing-file-detail", item.pk)
             except DomainError as error:
                 domain_error_to_form(error, form)
             else:
@@ -348,9 +353,16 @@ def file_tender(request, pk: int):
     form = SourcingTenderForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            tender = services.tender_create(
-                agency=request.agency, actor=request.user, sourcing_file=item, **form.cleaned_data
-            )
+            with submitted_once(take_key(form), user=request.user, scope="tender"):
+                tender = services.tender_create(
+                    agency=request.agency,
+                    actor=request.user,
+                    sourcing_file=item,
+                    **form.cleaned_data,
+                )
+        except AlreadySubmitted:
+            messages.info(request, ALREADY)
+            return redirect("agency-sourcing-file-detail", item.pk)
         except DomainError as error:
             domain_error_to_form(error, form)
         else:

@@ -20,12 +20,13 @@ from django.views.decorators.http import require_GET, require_POST
 from dsfr.forms import DsfrBaseForm
 
 from catalog import selectors as catalog_selectors
+from core.submissions import ALREADY, AlreadySubmitted, SubmittedOnceForm, submitted_once, take_key
 from core.web import breadcrumb, domain_error_to_form
 from tenders import selectors, services
 from tenders.models import Complaint, ComplaintStatus, Tender
 
 
-class ComplaintForm(DsfrBaseForm):
+class ComplaintForm(DsfrBaseForm, SubmittedOnceForm):
     text = forms.CharField(
         label=gettext_lazy("Grounds of the complaint"),
         max_length=20000,
@@ -144,13 +145,17 @@ def complaint_file(request, pk: int):
     form = ComplaintForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.complaint_file(
-                tender=tender,
-                provider=provider,
-                actor=request.user,
-                text=form.cleaned_data["text"],
-                attachment=form.cleaned_data["attachment"],
-            )
+            with submitted_once(take_key(form), user=request.user, scope="complaint"):
+                services.complaint_file(
+                    tender=tender,
+                    provider=provider,
+                    actor=request.user,
+                    text=form.cleaned_data["text"],
+                    attachment=form.cleaned_data["attachment"],
+                )
+        except AlreadySubmitted:
+            messages.info(request, ALREADY)
+            return redirect("tender-decision", pk=tender.pk)
         except services.TenderError as error:
             domain_error_to_form(error, form)
             return _decision_page(request, tender, status=error.http_status, complaint_form=form)

@@ -465,11 +465,12 @@ def test_list_and_detail_query_counts_are_pinned(agency_a, buyer_a, market):
     buyer = client_for(buyer_a)
     with CaptureQueriesContext(connection) as buyer_detail:
         assert buyer.get(f"/api/v1/tenders/{rows[0]['id']}/").status_code == 200
-    # visible tender + close-if-due (savepoint, locked re-read, release) + render (tender, levels)
-    assert len(anonymous_detail) == 6, "\n".join(
+    # visible tender + close-if-due (a plain re-read: nothing to close, no
+    # lock, no savepoint) + render (tender, levels)
+    assert len(anonymous_detail) == 4, "\n".join(
         q["sql"][:90] for q in anonymous_detail.captured_queries
     )
-    assert len(buyer_detail) == 7  # + the buyer's agency
+    assert len(buyer_detail) == 5  # + the buyer's agency
 
 
 # --------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from catalog import units
 from catalog.models import DataFlag, OfferAssessment
 from catalog.services import DomainError
 from core.money import UNIT_PRICE_EXPONENT, incl_vat
+from core.submissions import ALREADY, AlreadySubmitted, submitted_once, take_key
 from core.web import domain_error_to_form, domain_error_to_message, paginate
 from tenders import eligibility, selectors, services
 from tenders import texts as tender_texts
@@ -87,9 +88,13 @@ def order_create(request, offer_id: int):
     form = OrderForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            order = services.order_place(
-                agency=request.agency, actor=request.user, offer=offer, **form.cleaned_data
-            )
+            with submitted_once(take_key(form), user=request.user, scope="order"):
+                order = services.order_place(
+                    agency=request.agency, actor=request.user, offer=offer, **form.cleaned_data
+                )
+        except AlreadySubmitted:
+            messages.info(request, ALREADY)
+            return redirect("agency-orders")
         except DomainError as error:
             if error.code == "not_eligible":
                 # The service names the failed rules by their codes: say them.

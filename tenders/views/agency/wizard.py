@@ -5,10 +5,10 @@ publishes it."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +21,7 @@ from catalog import units
 from catalog.models import DataFlag, SensitivityLevel
 from catalog.services import DomainError
 from core.money import incl_vat
+from core.submissions import ALREADY, AlreadySubmitted, submitted_once
 from core.web import domain_error_to_form
 from tenders import selectors, services
 from tenders.forms import (
@@ -223,6 +224,10 @@ def tender_wizard(request, slug: str, pk: int | None = None):
         going_back = request.POST.get("action") == "back"
         # Input is kept as typed, valid or not: nothing is lost on the way.
         stored[step.slug] = _raw_input(form)
+        if pk is None:
+            # The new tender's submission key, drawn once per wizard: two
+            # posts of its review (a double click) create one tender.
+            stored.setdefault("submission_key", str(uuid.uuid4()))
         request.session[key] = stored
         if going_back and index:
             return redirect(_step_url(pk, STEPS[index - 1].slug))
@@ -362,15 +367,21 @@ def _wizard_review(request, *, tender: Tender | None, stored: dict, step: Step):
     publish = request.POST.get("action") == "publish"
     data = {name: values[name] for name in SERVICE_FIELDS}
     try:
-        # One transaction: a publication refused (e.g. a deadline that became
-        # too close while the person was typing) leaves no half-made draft.
-        with transaction.atomic():
+        # One transaction, with the new tender's submission key: a publication
+        # refused (e.g. a deadline that became too close while the person was
+        # typing) leaves no half-made draft.
+        once = stored.get("submission_key") if tender is None else None
+        with submitted_once(once, user=request.user, scope="tender"):
             if tender is None:
                 saved = services.tender_create(agency=request.agency, actor=request.user, **data)
             else:
                 saved = services.tender_update(tender=tender, actor=request.user, **data)
             if publish:
                 saved = services.tender_publish(tender=saved, actor=request.user)
+    except AlreadySubmitted:
+        request.session.pop(_session_key(pk), None)
+        messages.info(request, ALREADY)
+        return redirect("agency-dashboard")
     except DomainError as error:
         field = next(iter(error.fields or {}), None)
         owner = STEP_OF_FIELD.get(field)
