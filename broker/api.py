@@ -60,6 +60,7 @@ class NotificationViewSet(
             qs = qs.filter(read_at__isnull=True)
         return qs
 
+    @extend_schema(request=None, responses=NotificationOutput)
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
         notification = services.notification_mark_read(notification=self.get_object())

@@ -11,20 +11,26 @@ once, for the whole API.
 
 from __future__ import annotations
 
+from django.core.exceptions import (
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.api import StrictCursorPagination
+from core.parsers import RequestTooLarge
 
-class DefaultCursorPagination(CursorPagination):
-    """Cursor pagination: no COUNT(*) and no deep OFFSET on large lists."""
+
+class DefaultCursorPagination(StrictCursorPagination):
+    """Every list's pagination: newest first, by cursor (core.api)."""
 
     ordering = "-id"
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 def _error(code: str, message: str, http_status: int, fields: dict | None = None) -> Response:
@@ -59,6 +65,7 @@ def exception_handler(exc, context):
         return _error("invalid", "Invalid input.", status.HTTP_400_BAD_REQUEST, fields)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    exc = _body_limit_error(exc) or exc
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -73,3 +80,41 @@ def exception_handler(exc, context):
         if header in response:
             new[header] = response[header]
     return new
+
+
+def _body_limit_error(exc: Exception) -> exceptions.APIException | None:
+    """Django's limits on a form or multipart body (DATA_UPLOAD_MAX_MEMORY_SIZE,
+    DATA_UPLOAD_MAX_NUMBER_FIELDS, DATA_UPLOAD_MAX_NUMBER_FILES) as API errors:
+    Django would answer its HTML 400 page."""
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge(str(exc))
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return exceptions.ParseError(str(exc))
+    return None
+
+
+# Django's own 404 and 400 answers (no URL matched, a body refused before any
+# view ran) in the error format under /api/, its pages everywhere else
+# (config/urls.py handler404 / handler400).
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def _json_error(exc: exceptions.APIException) -> JsonResponse:
+    return JsonResponse(
+        {"error": {"code": exc.get_codes(), "message": str(exc.detail)}}, status=exc.status_code
+    )
+
+
+def not_found(request: HttpRequest, exception: Exception):
+    if _is_api(request):
+        return _json_error(exceptions.NotFound())
+    return defaults.page_not_found(request, exception)
+
+
+def bad_request(request: HttpRequest, exception: Exception):
+    if _is_api(request):
+        return _json_error(_body_limit_error(exception) or exceptions.ParseError())
+    return defaults.bad_request(request, exception)

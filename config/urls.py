@@ -68,5 +68,8 @@ urlpatterns = [
     path("", views.home, name="home"),
 ]
 
+handler404 = "config.api.not_found"
+handler400 = "config.api.bad_request"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

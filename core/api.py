@@ -1,12 +1,21 @@
-"""API helpers every app's REST API shares: the change-feed query, page and
-response (``?since=`` on a list), and the one error body's schema."""
+"""API helpers every app's REST API shares: cursor pages whose bad input is a
+400, the change-feed query, page and response (``?since=`` on a list), and
+the one error body's schema."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field, extend_schema_serializer
-from rest_framework import serializers
+from rest_framework import exceptions, pagination, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from core import feed
 
@@ -57,6 +66,74 @@ ERROR_SCHEMA = {
 
 
 # --------------------------------------------------------------------------
+# Cursor pages
+
+
+class StrictCursorPagination(pagination.CursorPagination):
+    """Cursor pagination (no COUNT(*), no deep OFFSET) whose bad input is a
+    400 field error: DRF answers a tampered ``cursor`` with a 404 (the list
+    exists), and takes ``page_size=0`` or ``abc`` for the default size. The
+    schema states the bounds it checks."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def get_page_size(self, request: Request) -> int | None:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
+            raise exceptions.ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("A whole number of at least 1 (at most %(max)s are returned).")
+                        % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return min(int(raw), self.max_page_size)
+
+    def decode_cursor(self, request: Request) -> pagination.Cursor | None:
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise self._invalid_cursor() from None
+
+    def paginate_queryset(
+        self,
+        queryset: QuerySet[Any, Any] | Sequence[Any],
+        request: Request,
+        view: APIView | None = None,
+    ) -> list[Any] | None:
+        # A cursor that decodes can still carry a position its ordering
+        # column cannot hold ("abc" for an id, a price out of range).
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, TypeError, DjangoValidationError, DataError):
+            raise self._invalid_cursor() from None
+
+    def _invalid_cursor(self) -> exceptions.ValidationError:
+        return exceptions.ValidationError(
+            {
+                self.cursor_query_param: [
+                    _("Not a cursor of this list: follow its next or previous link.")
+                ]
+            }
+        )
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+                parameter["description"] = (
+                    f"Number of results per page, at least 1 (default {self.page_size}); "
+                    f"above {self.max_page_size}, {self.max_page_size}."
+                )
+        return parameters
+
+
+# --------------------------------------------------------------------------
 # Change feeds (core.feed) on list endpoints
 
 
@@ -81,7 +158,11 @@ FEED_PARAMETER = OpenApiParameter(
     "(or simply follow its `next` URL). Returns what changed after it, in "
     "commit order, each object once.",
 )
-FEED_LIMIT_PARAMETER = OpenApiParameter("limit", int, description="Change feed page size (≤ 500).")
+FEED_LIMIT_PARAMETER = OpenApiParameter(
+    "limit",
+    {"type": "integer", "minimum": 1, "maximum": feed.FEED_MAX_LIMIT, "default": 100},
+    description=f"Change feed page size (1 to {feed.FEED_MAX_LIMIT}).",
+)
 
 
 def feed_page(request: Request, *, entities: tuple[str, ...]) -> feed.FeedPage:

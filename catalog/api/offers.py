@@ -8,11 +8,15 @@ from django.db import transaction
 from django.db.models import F, Func, IntegerField, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated, NotFound
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,6 +30,7 @@ from catalog.selectors import ORDERINGS
 from core.api import (
     FEED_LIMIT_PARAMETER,
     FEED_PARAMETER,
+    StrictCursorPagination,
     feed_page,
     feed_response,
     list_page_serializer,
@@ -204,11 +209,8 @@ class OfferFilter(serializers.Serializer):
             raise serializers.ValidationError(error.fields) from None
 
 
-class OfferPagination(CursorPagination):
-    """Cursor pagination (no COUNT(*), no deep OFFSET) in the order asked."""
-
-    page_size_query_param = "page_size"
-    max_page_size = 200
+class OfferPagination(StrictCursorPagination):
+    """Cursor pagination in the order asked."""
 
     def get_ordering(self, request, queryset, view):
         return ORDERINGS[getattr(view, "offer_ordering", "-id")]
@@ -236,6 +238,9 @@ OFFER_FILTER_PARAMETERS = [
 ]
 
 
+# An edit takes any subset of the input (PUT as PATCH): both are documented
+# with the partial component, where nothing is required.
+@extend_schema_view(partial_update=extend_schema(request=OfferInput, responses=OfferOutput))
 class OfferViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -286,7 +291,7 @@ class OfferViewSet(
         )
         return Response(self._render(offer.pk), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=OfferInput, responses=OfferOutput)
+    @extend_schema(request=OfferInput(partial=True), responses=OfferOutput)
     def update(self, request, *args, **kwargs):
         offer = self.get_object()
         data = OfferInput(data=request.data, partial=True)

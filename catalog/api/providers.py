@@ -3,7 +3,7 @@ administrators of a provider edit its profile (identity, seats, ownership)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
@@ -14,6 +14,9 @@ from catalog.api.serializers import ProviderInput, ProviderOutput
 from catalog.models import MemberRole
 
 
+# An edit takes any subset of the input (PUT as PATCH): both are documented
+# with the partial component, where nothing is required.
+@extend_schema_view(partial_update=extend_schema(request=ProviderInput, responses=ProviderOutput))
 class ProviderViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -41,7 +44,7 @@ class ProviderViewSet(
         provider = services.provider_create(actor=request.user, **data.validated_data)
         return Response(ProviderOutput(provider).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ProviderInput, responses=ProviderOutput)
+    @extend_schema(request=ProviderInput(partial=True), responses=ProviderOutput)
     def update(self, request, *args, **kwargs):
         provider = self.get_object()
         # Identity, seats and ownership commit the company: its administrators

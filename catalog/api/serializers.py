@@ -326,12 +326,15 @@ class CertificationOutput(serializers.ModelSerializer):
 
 
 class ProviderInput(serializers.Serializer):
-    name = serializers.CharField(max_length=200, required=False)
+    """A provider's profile. What the creation requires is required here;
+    an edit parses it partial (any subset)."""
+
+    name = serializers.CharField(max_length=200)
     siren = serializers.CharField(max_length=11, required=False, allow_blank=True)
     vat_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    registered_office_country = serializers.CharField(max_length=2, required=False)
-    central_administration_country = serializers.CharField(max_length=2, required=False)
-    main_establishment_country = serializers.CharField(max_length=2, required=False)
+    registered_office_country = serializers.CharField(max_length=2)
+    central_administration_country = serializers.CharField(max_length=2)
+    main_establishment_country = serializers.CharField(max_length=2)
     is_sme = serializers.BooleanField(required=False)
     website = serializers.URLField(required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
@@ -344,14 +347,15 @@ COUNTRY_LIST = serializers.ListField(
 
 
 class OfferInput(serializers.Serializer):
-    name = serializers.CharField(max_length=200, required=False)
+    """An offer. What the creation requires is required here; an edit parses
+    it partial (any subset)."""
+
+    name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
-    category = serializers.ChoiceField(choices=ServiceCategory.choices, required=False)
-    cpv_code = serializers.CharField(max_length=10, required=False)
-    unit = serializers.ChoiceField(choices=units.UNIT_CHOICES, required=False)
-    unit_price = serializers.DecimalField(
-        max_digits=12, decimal_places=4, min_value=Decimal(0), required=False
-    )
+    category = serializers.ChoiceField(choices=ServiceCategory.choices)
+    cpv_code = serializers.CharField(max_length=10)
+    unit = serializers.ChoiceField(choices=units.UNIT_CHOICES)
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=4, min_value=Decimal(0))
     price_is_illustrative = serializers.BooleanField(required=False)
     minimum_commitment = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=Decimal(0), required=False
@@ -393,10 +397,13 @@ class OfferInput(serializers.Serializer):
 
 
 class CertificationInput(serializers.Serializer):
-    scheme = serializers.CharField(max_length=30, required=False)
+    """A certificate. What the creation requires is required here; an edit
+    parses it partial (any subset)."""
+
+    scheme = serializers.CharField(max_length=30)
     scheme_version = serializers.CharField(max_length=20, required=False, allow_blank=True)
     assurance = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    reference = serializers.CharField(max_length=100, required=False)
+    reference = serializers.CharField(max_length=100)
     status = serializers.ChoiceField(choices=CertificationStatus.choices, required=False)
     issued_on = serializers.DateField(required=False, allow_null=True)
     expires_on = serializers.DateField(required=False, allow_null=True)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.postgres.search import SearchVector
 from django.db import transaction
-from django.db.models import QuerySet, Value
+from django.db.models import Q, QuerySet, Value
 from django.utils.translation import gettext as _
 
 from catalog import signals, units
@@ -243,12 +243,11 @@ def _subcontractors_clean(offer: Offer, rows: list[dict]) -> list[dict]:
                 % {"names": ", ".join(Subcontractor.Role.values)},
             )
         chain_id = row.get("catalog_offer") or row.get("catalog_offer_id")
-        if chain_id is not None:
-            if chain_id == offer.pk or not Offer.objects.filter(pk=chain_id).exists():
-                raise _invalid(
-                    f"subcontractors[{index}].catalog_offer",
-                    _("Not another offer of the catalogue."),
-                )
+        if chain_id is not None and not _chain_offer_nameable(offer, chain_id):
+            raise _invalid(
+                f"subcontractors[{index}].catalog_offer",
+                _("Not a published offer of the catalogue, nor another of your own offers."),
+            )
         clean.append(
             {
                 "name": name,
@@ -259,6 +258,22 @@ def _subcontractors_clean(offer: Offer, rows: list[dict]) -> list[dict]:
             }
         )
     return clean
+
+
+def _chain_offer_nameable(offer: Offer, chain_id: object) -> bool:
+    """Whether ``offer`` may run on ``chain_id``: a published offer of an
+    active provider (what anyone can see) or another offer of its own
+    provider. The chain's reason quotes the subcontractor's level, so naming
+    another provider's draft would reveal its assessment; a missing id and a
+    hidden one are refused alike so that ids cannot be probed."""
+    if isinstance(chain_id, bool) or not isinstance(chain_id, int) or chain_id == offer.pk:
+        return False
+    visible = Q(status=OfferStatus.PUBLISHED, provider__status=ProviderStatus.ACTIVE)
+    return (
+        Offer.objects.filter(pk=chain_id)
+        .filter(visible | Q(provider_id=offer.provider_id))
+        .exists()
+    )
 
 
 def _subcontractors_write(offer: Offer, rows: list[dict]) -> None:

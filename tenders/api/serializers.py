@@ -341,24 +341,32 @@ RankingOutput = inline_serializer(
 
 
 class TenderInput(serializers.Serializer):
-    title = serializers.CharField(max_length=200, required=False)
+    """A tender. What the creation requires is required here (category and
+    level too, unless the sourcing file gives them); an edit parses it
+    partial (any subset)."""
+
+    title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, max_length=20000)
-    category = serializers.ChoiceField(choices=ServiceCategory.choices, required=False)
-    cpv_code = serializers.CharField(max_length=10, required=False)
-    level = serializers.CharField(max_length=2, required=False)
+    category = serializers.ChoiceField(
+        choices=ServiceCategory.choices,
+        required=False,
+        help_text="Required, unless the sourcing file gives it.",
+    )
+    cpv_code = serializers.CharField(max_length=10)
+    level = serializers.CharField(
+        max_length=2, required=False, help_text="Required, unless the sourcing file gives it."
+    )
     flags = serializers.ListField(
         child=serializers.CharField(max_length=20), required=False, max_length=10
     )
     location_constraint = serializers.CharField(max_length=2, required=False, allow_blank=True)
-    quantity = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=Decimal("0.01"), required=False
-    )
-    unit = serializers.ChoiceField(choices=units.UNIT_CHOICES, required=False)
-    duration_months = serializers.IntegerField(min_value=1, max_value=120, required=False)
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    unit = serializers.ChoiceField(choices=units.UNIT_CHOICES)
+    duration_months = serializers.IntegerField(min_value=1, max_value=120)
     estimated_value = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=Decimal("1"), required=False
+        max_digits=14, decimal_places=2, min_value=Decimal("1")
     )
-    response_deadline = serializers.DateTimeField(required=False)
+    response_deadline = serializers.DateTimeField()
     weight_price = serializers.IntegerField(min_value=0, max_value=100, required=False)
     weight_technical = serializers.IntegerField(min_value=0, max_value=100, required=False)
     weight_other = serializers.IntegerField(min_value=0, max_value=100, required=False)

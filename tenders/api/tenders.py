@@ -17,7 +17,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -74,6 +74,9 @@ class AgencyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     queryset = Agency.objects.select_related("buyer_category").order_by("-id")
 
 
+# An edit takes any subset of the input (PUT as PATCH): both are documented
+# with the partial component, where nothing is required.
+@extend_schema_view(partial_update=extend_schema(request=TenderInput, responses=TenderOutput))
 class TenderViewSet(
     StandstillMixin,
     ResponsesMixin,
@@ -152,7 +155,7 @@ class TenderViewSet(
         )
         return self._render(tender, status.HTTP_201_CREATED)
 
-    @extend_schema(request=TenderInput, responses=TenderOutput)
+    @extend_schema(request=TenderInput(partial=True), responses=TenderOutput)
     def update(self, request, *args, **kwargs):
         tender = self._managed(kwargs["pk"])
         tender = services.tender_update(

@@ -36,6 +36,10 @@ SOURCING_FILTER_KEYS = (
     "q",
     "ordering",
 )
+# Keys of the catalogue search page that are not filters: its page number
+# and the unit prices are shown in. A query string copied from that page
+# drops them; any other unknown key is refused, never silently ignored.
+SEARCH_PAGE_KEYS = ("page", "unit")
 SNAPSHOT_FORMAT = 1
 
 
@@ -43,9 +47,17 @@ def sourcing_filters_clean(raw: Mapping[str, Any]) -> dict[str, Any]:
     """The catalogue search parameters (a dict or a query string), parsed
     by the catalogue's own filter parser — a saved search means exactly
     what the search means — and normalised: only the given keys, flags as
-    a sorted list, prices as plain decimal strings."""
+    a sorted list, prices as plain decimal strings. An unknown key is a
+    field error under its own name (a typo must not widen the search)."""
     data: dict[str, Any] = {}
     getlist = getattr(raw, "getlist", None)
+    ignored = SEARCH_PAGE_KEYS if getlist is not None else ()
+    unknown = sorted(str(key) for key in raw if key not in (*SOURCING_FILTER_KEYS, *ignored))
+    if unknown:
+        message = _("Unknown filter; use one of %(names)s.") % {
+            "names": ", ".join(SOURCING_FILTER_KEYS)
+        }
+        raise TenderError(_("Invalid search filters."), fields={key: [message] for key in unknown})
     for key in SOURCING_FILTER_KEYS:
         if getlist is not None:  # a query string: repeated ``flags=`` make one list
             values = [v for v in getlist(key) if str(v).strip()]

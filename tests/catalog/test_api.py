@@ -477,6 +477,25 @@ def test_bad_offer_input_is_a_field_level_400(member_a, payload, field):
     assert field in response.json()["error"]["fields"], response.json()
 
 
+def test_a_chain_naming_another_providers_draft_is_refused_like_a_missing_id(member_a, market):
+    """The chain's reason would quote the draft's assessed level."""
+    hidden = factories.offer(market["n1"].provider, name="Beta draft", status="draft")
+    client = client_for(member_a.user)
+
+    def create(chain_id):
+        row = {"name": "X", "country": "FR", "catalog_offer": chain_id}
+        return client.post("/api/v1/offers/", {**OFFER, "subcontractors": [row]}, format="json")
+
+    hidden_answer, missing_answer = create(hidden.pk), create(hidden.pk + 1000)
+    assert hidden_answer.status_code == missing_answer.status_code == 400
+    assert hidden_answer.json() == missing_answer.json()
+    assert "subcontractors[0].catalog_offer" in hidden_answer.json()["error"]["fields"]
+    assert not Offer.objects.filter(subcontractors__catalog_offer=hidden).exists()
+    # Another provider's published offer and the provider's own draft are fine.
+    for chain_id in (market["n1"].pk, market["draft"].pk):
+        assert create(chain_id).status_code == 201
+
+
 def test_garbage_bodies_are_400_not_500(member_a):
     client = client_for(member_a.user)
     response = client.generic(

@@ -8,7 +8,14 @@ import pytest
 from django.utils import timezone
 
 from catalog import services
-from catalog.models import OfferAssessment, OperatorAction, PolicyVersion, SensitivityLevel
+from catalog.models import (
+    OfferAssessment,
+    OperatorAction,
+    PolicyVersion,
+    Provider,
+    ProviderStatus,
+    SensitivityLevel,
+)
 from tests import factories
 
 
@@ -263,3 +270,33 @@ def test_a_chain_assessed_together_for_the_first_time_settles_in_one_run(qualifi
     services.offers_assess(offer_ids=None)
     assert level_of(saas) == "N2"
     assert services.offers_assess(offer_ids=None).changed == []
+
+
+def test_a_chain_can_only_name_a_published_offer_or_one_of_the_providers_own(qualified):
+    provider, iaas, _ = qualified
+    own_draft = factories.offer(provider, name="Own draft", status="draft")
+    stranger = factories.ProviderFactory(name="Stranger")
+    hidden = factories.offer(stranger, name="Stranger's draft", status="draft")
+    withdrawn = services.offer_withdraw(
+        offer=factories.offer(stranger, name="Stranger's old offer"), actor=None
+    )
+    suspended = factories.ProviderFactory(name="Suspended")
+    dormant = factories.offer(suspended, name="Published, provider suspended")
+    Provider.objects.filter(pk=suspended.pk).update(status=ProviderStatus.SUSPENDED)
+    saas = factories.offer(factories.ProviderFactory(name="SaaS"), name="Suite")
+
+    def name(offer, chain_id):
+        row = {"name": "Sub", "country": "FR", "role": "infrastructure", "catalog_offer": chain_id}
+        return services.offer_subcontractors_set(offer=offer, actor=None, subcontractors=[row])
+
+    assert name(saas, iaas.pk) is True
+    assert name(iaas, own_draft.pk) is True
+    refusals = []
+    for chain_id in (hidden.pk, withdrawn.pk, dormant.pk, own_draft.pk, 10**12, saas.pk + 1000):
+        with pytest.raises(services.CatalogError) as refused:
+            name(saas, chain_id)
+        refusals.append(refused.value.fields)
+    # A hidden offer and a missing id are refused alike: ids cannot be probed.
+    assert len({repr(fields) for fields in refusals}) == 1
+    assert list(refusals[0]) == ["subcontractors[0].catalog_offer"]
+    assert list(saas.subcontractors.values_list("catalog_offer_id", flat=True)) == [iaas.pk]

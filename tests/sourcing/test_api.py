@@ -168,3 +168,13 @@ def test_it_lists_files_in_a_constant_number_of_queries(buyer_a, market):
     # The caller's agency (asked by the permission check, then by the
     # scoping selector), the files, their tenders, their orders.
     assert one == 5
+
+
+def test_it_refuses_an_unknown_filter_key_naming_it(buyer_a, market):
+    """A typo (``categorie``) must not save a search wider than asked."""
+    response = client_for(buyer_a).post(
+        URL, {"name": "x", "filters": {"categorie": "iaas_storage", "level": "N2"}}, format="json"
+    )
+    assert response.status_code == 400, response.json()
+    assert list(response.json()["error"]["fields"]) == ["categorie"]
+    assert not SourcingFile.objects.exists()

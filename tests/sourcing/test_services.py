@@ -42,6 +42,18 @@ def test_it_refuses_unknown_filters_values_with_field_errors(agency_a, buyer_a):
     assert "name" in error.value.fields
 
 
+def test_it_refuses_unknown_filter_keys_naming_each(agency_a, buyer_a):
+    for filters in ({"lvl": "N2", "level": "N2"}, QueryDict("lvl=N2&level=N2")):
+        with pytest.raises(TenderError) as error:
+            services.sourcing_file_save(agency=agency_a, actor=buyer_a, name="x", filters=filters)
+        assert list(error.value.fields) == ["lvl"]
+    # The search page's own page number and display unit are not filters.
+    item = services.sourcing_file_save(
+        agency=agency_a, actor=buyer_a, name="x", filters=QueryDict("level=N2&page=3&unit=GB_MONTH")
+    )
+    assert item.filters == {"level": "N2"}
+
+
 def test_it_locks_the_result_with_offers_assessments_prices_and_policy(locked, market):
     snapshot = locked.snapshot
     assert locked.is_locked and len(locked.snapshot_sha256) == 64
