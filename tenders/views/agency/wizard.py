@@ -322,25 +322,6 @@ def _summary(values: dict, agency) -> list[tuple[Step, list[tuple[str, str]]]]:
     ]
 
 
-SERVICE_FIELDS = (
-    "title",
-    "description",
-    "category",
-    "cpv_code",
-    "level",
-    "flags",
-    "location_constraint",
-    "quantity",
-    "unit",
-    "duration_months",
-    "estimated_value",
-    "response_deadline",
-    "weight_price",
-    "weight_technical",
-    "weight_other",
-)
-
-
 def _wizard_review(request, *, tender: Tender | None, stored: dict, step: Step):
     pk = tender.pk if tender else None
     values, broken, broken_form = _validated(stored)
@@ -365,7 +346,7 @@ def _wizard_review(request, *, tender: Tender | None, stored: dict, step: Step):
         return render(request, "tenders/agency/wizard_review.html", context)
 
     publish = request.POST.get("action") == "publish"
-    data = {name: values[name] for name in SERVICE_FIELDS}
+    data = {name: values[name] for name in services.TENDER_FIELDS}
     try:
         # One transaction, with the new tender's submission key: a publication
         # refused (e.g. a deadline that became too close while the person was
